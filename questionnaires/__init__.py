@@ -1,0 +1,115 @@
+"""The dekom instrument as data: questionnaires, scales and codebook, and the code that reads them.
+
+Pure Python (no Flask), so both the web app and the analysis library use it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .codebook import Codebook, Theme, load_codebook, parse_codebook
+from .conditions import evaluate as evaluate_condition
+from .model import DONT_KNOW, LANGUAGES, ROLES, Item, Option, Page, Questionnaire, ResponseScale, tr
+from .parse import parse_questionnaire
+from .problems import InstrumentError, Problem, errors
+from .scales import Scale, load_scales, parse_scales
+
+INSTRUMENT_DIR = Path(__file__).resolve().parent
+SPECIAL_FILES = {"scales.yaml": "scales", "codebook.yaml": "codebook"}
+
+__all__ = [
+    "DONT_KNOW", "INSTRUMENT_DIR", "LANGUAGES", "ROLES", "Codebook", "InstrumentError", "Item",
+    "Option", "Page", "Problem", "Questionnaire", "ResponseScale", "Scale", "Theme",
+    "evaluate_condition", "instrument_files", "load_codebook", "load_instrument",
+    "load_questionnaire", "load_scales", "tr", "validate_path",
+]
+
+
+def load_questionnaire(path: Path | str) -> Questionnaire:
+    """Load and validate one questionnaire file, raising InstrumentError listing every problem."""
+    q, problems = parse_questionnaire(path)
+    if errors(problems) or q is None:
+        raise InstrumentError(problems)
+    return q
+
+
+def instrument_files(folder: Path | str = INSTRUMENT_DIR) -> dict[str, Path]:
+    """Map role -> questionnaire file in ``folder`` (top level only; core/ holds includes)."""
+    folder = Path(folder)
+    return {p.stem: p for p in sorted(folder.glob("*.yaml")) if p.name not in SPECIAL_FILES}
+
+
+def load_instrument(folder: Path | str = INSTRUMENT_DIR) -> dict[str, Questionnaire]:
+    """Load every role's questionnaire in ``folder``, keyed by role; raises on any error."""
+    problems = validate_path(folder)
+    if errors(problems):
+        raise InstrumentError(problems)
+    out = {}
+    for path in instrument_files(folder).values():
+        q = load_questionnaire(path)
+        out[q.role] = q
+    return out
+
+
+def validate_path(path: Path | str) -> list[Problem]:
+    """Validate a file or a folder of instrument files; returns every problem and warning.
+
+    A folder is checked as a whole: questionnaires, then scales and codebook against the items
+    the questionnaires define (a scale item must be a likert item in some questionnaire).
+    """
+    path = Path(path)
+    problems: list[Problem] = []
+    if path.is_dir():
+        files = sorted(path.glob("*.yaml"))
+        if not files:
+            return [Problem(str(path), 0, "no .yaml files in this folder")]
+    elif path.exists():
+        files = [path]
+    else:
+        return [Problem(str(path), 0, "no such file or folder")]
+    items: dict[str, str] = {}
+    text_items: set[str] = set()
+    roles: dict[str, str] = {}
+    special = [f for f in files if f.name in SPECIAL_FILES]
+    for f in files:
+        if f in special:
+            continue
+        q, found = parse_questionnaire(f)
+        problems.extend(found)
+        if q is None:
+            continue
+        if q.role in roles and q.role != "?":
+            problems.append(Problem(str(f), 0, f"role '{q.role}' already has a questionnaire in {roles[q.role]}"))
+        roles[q.role] = f.name
+        for _, item, _ in q.leaf_items():
+            items[item.code] = item.type
+            if item.type in ("text", "longtext"):
+                text_items.add(item.code)
+    check_refs = len(special) < len(files)
+    for f in special:
+        if SPECIAL_FILES[f.name] == "scales":
+            scales, found, item_lines = parse_scales(f)
+            problems.extend(found)
+            if check_refs:
+                for s in scales:
+                    for code in s.items:
+                        if code not in items:
+                            problems.append(Problem(_name(f), item_lines.get(code, s.line),
+                                                    f"scale '{s.code}': item '{code}' is not in any questionnaire"))
+                        elif items[code] != "likert":
+                            problems.append(Problem(_name(f), item_lines.get(code, s.line),
+                                                    f"scale '{s.code}': item '{code}' is a {items[code]} item, not likert"))
+        else:
+            book, found = parse_codebook(f)
+            problems.extend(found)
+            if check_refs and book is not None:
+                for code in book.items:
+                    if code not in text_items:
+                        problems.append(Problem(_name(f), 0, f"codebook: item '{code}' is not a free-text item in any questionnaire"))
+    return sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
+
+
+def _name(path: Path) -> str:
+    from ._yaml import display_path
+
+    return display_path(path)

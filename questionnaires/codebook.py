@@ -1,0 +1,109 @@
+"""The codebook of free-text themes (suksesskriterier og gode grep)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._yaml import LDict, LList, load_yaml
+from .parse import CODE_RE, _check_keys, _Ctx, parse_text
+from .problems import InstrumentError, Problem, errors
+
+THEME_KEYS = {"code", "label", "definition", "include", "exclude", "signals", "negative", "examples"}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: labels, definition, include/exclude notes and the words that signal it."""
+
+    code: str
+    label: dict[str, str]
+    definition: dict[str, str] | None = None
+    include: dict[str, str] | None = None
+    exclude: dict[str, str] | None = None
+    signals: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A versioned set of themes for coding free-text items."""
+
+    version: int
+    items: tuple[str, ...]
+    themes: tuple[Theme, ...] = field(default_factory=tuple)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def theme_codes(self) -> list[str]:
+        """Codes of the themes, in codebook order."""
+        return [t.code for t in self.themes]
+
+
+def _str_list(ctx: _Ctx, node: LDict, key: str, what: str) -> tuple[str, ...]:
+    value = node.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        ctx.error(node, f"{what}: '{key}' must be a list of non-empty texts", key)
+        return ()
+    return tuple(v.strip() for v in value)
+
+
+def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
+    """Parse a codebook file; returns (codebook or None, problems)."""
+    ctx = _Ctx()
+    raw = load_yaml(path, ctx.problems)
+    if raw is None:
+        return None, ctx.problems
+    if not isinstance(raw, LDict) or not isinstance(raw.get("themes"), LList):
+        ctx.error(raw, "a codebook must be a mapping with 'themes', a list of themes")
+        return None, ctx.problems
+    version = raw.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        ctx.error(raw, "'version' must be a whole number from 1", "version")
+        version = 1
+    items = raw.get("items") or []
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        ctx.error(raw, "'items' must be a list of free-text item codes", "items")
+        items = []
+    themes: list[Theme] = []
+    seen: dict[str, int] = {}
+    for node in raw["themes"]:
+        if not isinstance(node, LDict):
+            ctx.error(raw["themes"], "each theme must be a mapping with code, label and signals")
+            continue
+        code = node.get("code")
+        what = f"theme '{code}'"
+        _check_keys(ctx, node, THEME_KEYS, what)
+        if not isinstance(code, str) or not CODE_RE.match(code):
+            ctx.error(node, f"theme code {code!r} must match [a-z][a-z0-9_]*", "code")
+            continue
+        if code in seen:
+            ctx.error(node, f"{what}: duplicate theme code (first at line {seen[code]})", "code")
+            continue
+        seen[code] = node.line
+        signals = _str_list(ctx, node, "signals", what)
+        if not signals:
+            ctx.warn(node, f"{what}: no signals; the auto-coder will never suggest it", "signals")
+        themes.append(
+            Theme(
+                code=code,
+                label=parse_text(ctx, node, "label", what) or {},
+                definition=parse_text(ctx, node, "definition", what, False),
+                include=parse_text(ctx, node, "include", what, False),
+                exclude=parse_text(ctx, node, "exclude", what, False),
+                signals=signals,
+                negative=_str_list(ctx, node, "negative", what),
+                examples=_str_list(ctx, node, "examples", what),
+            )
+        )
+    extra = {k: v for k, v in raw.items() if k not in {"format", "version", "items", "themes"}}
+    return Codebook(version=version, items=tuple(items), themes=tuple(themes), extra=extra), ctx.problems
+
+
+def load_codebook(path: Path | str) -> Codebook:
+    """Load a codebook file, raising InstrumentError listing every problem."""
+    book, problems = parse_codebook(path)
+    if errors(problems) or book is None:
+        raise InstrumentError(problems)
+    return book
