@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Set up and run dekom-eval with nothing but Python 3.11.
+
+    python3 manage.py demo   # venv, install, build the SQLite database, load demo data, serve
+    python3 manage.py test   # venv, install, run the whole test suite (SQLite, then PostgreSQL
+                             # too when TEST_DATABASE_URL is set)
+
+Standard library only, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("DEKOM_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".dekom-installed"
+
+
+def say(msg: str) -> None:
+    """Print a step to stderr, flushed."""
+    print(f"==> {msg}", file=sys.stderr, flush=True)
+
+
+def run(*cmd: str | Path, env: dict | None = None, check: bool = True) -> int:
+    """Run a command from the repository root; exit with its code if it fails and check is set."""
+    code = subprocess.call([str(c) for c in cmd], cwd=ROOT, env=env)
+    if check and code != 0:
+        sys.exit(code)
+    return code
+
+
+def ensure_env(extras: str) -> None:
+    """Create the virtualenv and install the project (skipped when pyproject.toml is unchanged)."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"dekom-eval needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        say(f"creating virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    say("installing dekom-eval and its dependencies (first run takes a few minutes)")
+    run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
+    STAMP.write_text(digest)
+
+
+def flask(*args: str, env: dict | None = None, check: bool = True) -> int:
+    """Run ``flask --app webapp ...`` inside the virtualenv."""
+    return run(BIN / "flask", "--app", "webapp", *args, env=env, check=check)
+
+
+def cmd_demo(argv: list[str]) -> None:
+    """Build the database, load the demo and serve it."""
+    ensure_env("")
+    port = os.environ.get("PORT", "5000")
+    env = dict(os.environ, PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}"))
+    say("building the database (flask db upgrade)")
+    flask("db", "upgrade", env=env)
+    say("importing the questionnaires")
+    flask("questionnaires", "import", env=env)
+    say("loading the demo panel (skipped if already loaded)")
+    flask("demo", "load", "--if-empty", env=env)
+    say(f"starting the server on http://127.0.0.1:{port}  (Ctrl+C stops it)")
+    flask("run", "--port", port, *argv, env=env)
+
+
+def cmd_test(argv: list[str]) -> None:
+    """Run the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set."""
+    ensure_env("test")
+    base = dict(os.environ)
+    pg = base.pop("TEST_DATABASE_URL", None)
+    args = ["-m", "pytest", "-p", "no:cacheprovider", *argv]
+    say("test suite on SQLite")
+    code = run(PY, *args, env=base, check=False)
+    if code == 5:
+        say("pytest collected no tests")
+    if pg:
+        say(f"test suite on PostgreSQL ({pg.split('@')[-1]}), fresh database per run")
+        pg_code = run(PY, *args, env=dict(base, TEST_DATABASE_URL=pg), check=False)
+        code = code or pg_code
+    sys.exit(code)
+
+
+COMMANDS = {"demo": cmd_demo, "test": cmd_test}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        sys.exit(2)
+    COMMANDS[sys.argv[1]](sys.argv[2:])

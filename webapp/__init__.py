@@ -1,0 +1,112 @@
+"""dekom-eval web application: create_app builds a configured Flask app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, render_template
+
+from .config import check_production_settings, load_settings
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app: settings from the environment, overridden by ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_settings(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    check_production_settings(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_error_pages(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401 - register the tables on the metadata
+    from .access import init_access
+    from .i18n import init_i18n, select_locale
+    from .security import init_security
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    init_i18n(app)
+    init_access(app)
+    init_security(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """Foreign keys on, WAL and a busy timeout so the CLI and the server can share the file."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=10000")
+            if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+    import importlib.util
+
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    # Feature blueprints live in their own packages and expose ``bp``; each is optional so the
+    # app starts while a feature is being built.
+    for name in ("survey", "console", "coding", "exports", "analysis"):
+        if importlib.util.find_spec(f"webapp.{name}") is None:
+            continue
+        module = importlib.import_module(f"webapp.{name}")
+        app.register_blueprint(module.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)
+
+
+def _register_error_pages(app: Flask) -> None:
+    for code in (400, 401, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page(code))
+
+
+def _error_page(code: int):
+    def handler(error):
+        return render_template("error.html", code=code, error=error), code
+
+    return handler

@@ -1,0 +1,18 @@
+"""All models, importable from one place: ``from webapp.models import Wave, Person``."""
+
+from .audit import AuditEvent
+from .invitation import INVITATION_STATUSES, Invitation
+from .job import JOB_STATUSES, Job
+from .panel import FYLKER, ORGANISATION_KINDS, Contact, Organisation, Person, new_panel_id
+from .questionnaire import QuestionnaireVersion
+from .response import RESPONSE_STATUSES, Answer, Response
+from .types import UTCDateTime, utcnow
+from .user import USER_ROLES, User
+from .wave import WAVE_STATUSES, Wave, WaveQuestionnaire
+
+__all__ = [
+    "FYLKER", "INVITATION_STATUSES", "JOB_STATUSES", "ORGANISATION_KINDS", "RESPONSE_STATUSES",
+    "USER_ROLES", "WAVE_STATUSES", "Answer", "AuditEvent", "Contact", "Invitation", "Job",
+    "Organisation", "Person", "QuestionnaireVersion", "Response", "UTCDateTime", "User", "Wave",
+    "WaveQuestionnaire", "new_panel_id", "utcnow",
+]

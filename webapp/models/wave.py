@@ -1,0 +1,69 @@
+"""Survey waves and the questionnaire version each role answers in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .questionnaire import QuestionnaireVersion
+from .types import UTCDateTime, utcnow
+
+WAVE_STATUSES = ("draft", "open", "closed")
+
+
+class Wave(db.Model):
+    """A round of data collection, e.g. "Dekom 2023"."""
+
+    __tablename__ = "wave"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
+        sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    year: Mapped[int] = mapped_column(sa.Integer, index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    #: scheduled opening and closing (UTC); status changes when an evaluator opens/closes
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the wave this one was cloned from (its panel carried over)
+    cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wave.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    questionnaires: Mapped[list[WaveQuestionnaire]] = relationship(
+        back_populates="wave", cascade="all, delete-orphan"
+    )
+
+    def version_for(self, role: str) -> QuestionnaireVersion | None:
+        """The questionnaire version that ``role`` answers in this wave."""
+        for wq in self.questionnaires:
+            if wq.role == role:
+                return wq.version
+        return None
+
+    @property
+    def is_open(self) -> bool:
+        """True while respondents may answer."""
+        return self.status == "open"
+
+    def __repr__(self) -> str:
+        return f"<Wave {self.name} {self.status}>"
+
+
+class WaveQuestionnaire(db.Model):
+    """Which exact questionnaire version a role answers in a wave."""
+
+    __tablename__ = "wave_questionnaire"
+    __table_args__ = (sa.UniqueConstraint("wave_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("wave.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(sa.String(32))
+    questionnaire_version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_version.id"))
+
+    wave: Mapped[Wave] = relationship(back_populates="questionnaires")
+    version: Mapped[QuestionnaireVersion] = relationship()

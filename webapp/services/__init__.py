@@ -1,0 +1,1 @@
+"""Functions that change state; the caller owns the transaction (commit or rollback)."""
