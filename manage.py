@@ -39,7 +39,7 @@ def run(*cmd: str | Path, env: dict | None = None, check: bool = True) -> int:
 
 def ensure_env(extras: str) -> None:
     """Create the virtualenv and install the project (skipped when pyproject.toml is unchanged)."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must run on old Pythons to say so
         sys.exit(f"dekom-eval needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         say(f"creating virtual environment in {VENV}")

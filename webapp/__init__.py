@@ -34,6 +34,7 @@ def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - register the tables on the metadata
     from .access import init_access
     from .i18n import init_i18n, select_locale
+    from .navigation import init_navigation
     from .security import init_security
 
     db.init_app(app)
@@ -50,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app)
     init_access(app)
     init_security(app)
+    init_navigation(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
