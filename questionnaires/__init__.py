@@ -69,6 +69,7 @@ def validate_path(path: Path | str) -> list[Problem]:
         return [Problem(str(path), 0, "no such file or folder")]
     items: dict[str, str] = {}
     text_items: set[str] = set()
+    shared: dict[str, tuple[dict, str, int]] = {}
     roles: dict[str, str] = {}
     special = [f for f in files if f.name in SPECIAL_FILES]
     for f in files:
@@ -81,6 +82,7 @@ def validate_path(path: Path | str) -> list[Problem]:
         if q.role in roles and q.role != "?":
             problems.append(Problem(str(f), 0, f"role '{q.role}' already has a questionnaire in {roles[q.role]}"))
         roles[q.role] = f.name
+        problems.extend(_check_shared_items(q, shared))
         for _, item, _ in q.leaf_items():
             items[item.code] = item.type
             if item.type in ("text", "longtext"):
@@ -107,6 +109,35 @@ def validate_path(path: Path | str) -> list[Problem]:
                     if code not in text_items:
                         problems.append(Problem(_name(f), 0, f"codebook: item '{code}' is not a free-text item in any questionnaire"))
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
+
+
+def _item_signature(item: Item) -> dict:
+    """What must be identical for an item code shared across roles (same code, same question)."""
+    return {
+        "type": item.type, "text": item.text, "scale": item.scale, "dont_know": item.dont_know,
+        "options": [(o.value, o.label) for o in item.options], "min": item.min, "max": item.max,
+        "rows": [(r.code, r.text) for r in item.rows],
+    }
+
+
+def _check_shared_items(q: Questionnaire, shared: dict) -> list[Problem]:
+    """An item code used by several questionnaires must mean the same question in all of them."""
+    out = []
+    lines = getattr(q, "item_lines", {})
+    for page in q.pages:
+        for item in page.items:
+            for it in [item, *item.rows]:
+                sig = _item_signature(it)
+                src, line = lines.get(it.code, ("?", 0))
+                if it.code not in shared:
+                    shared[it.code] = (sig, src, line)
+                    continue
+                first, fsrc, fline = shared[it.code]
+                if (fsrc, fline) == (src, line) or first == sig:
+                    continue
+                what = ", ".join(k for k in sig if sig[k] != first.get(k))
+                out.append(Problem(src, line, f"item '{it.code}': differs ({what}) from the item with the same code at {fsrc}:{fline}; a shared code must mean the same question"))
+    return out
 
 
 def _name(path: Path) -> str:

@@ -364,4 +364,5 @@ def parse_questionnaire(path: Path | str) -> tuple[Questionnaire | None, list[Pr
         code=str(code), role=str(role), title=title, pages=pages, response_scales=ctx.scales,
         intro=parse_text(ctx, raw, "intro", "questionnaire", False),
     )
+    q.item_lines = {code: where for code, where in ctx.item_where.items()}  # type: ignore[attr-defined]
     return q, ctx.problems
