@@ -1,0 +1,157 @@
+"""Tokenise and normalise Norwegian free text (bokmål and nynorsk) for theme coding.
+
+Words are lower-cased and normalised by a lemmatiser (simplemma, bokmål then nynorsk) or,
+for comparison, by nltk's Snowball Norwegian stemmer. Stop words come from a list shipped in
+``evaluation/data/stopwords_no.txt``: nltk's own list needs ``nltk.download`` at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "NORMALISERS",
+    "Normaliser",
+    "Token",
+    "content_words",
+    "load_stopwords",
+    "tokenize",
+]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+STOPWORDS_FILE = DATA_DIR / "stopwords_no.txt"
+NORMALISERS = ("lemma", "stem", "none")
+
+# Letters and digits; hyphens, apostrophes, punctuation and emoji separate words, so
+# "UH-institusjonen" gives "uh" and "institusjonen" and "😊" gives nothing.
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of an answer: its text, lower-cased and normalised forms, and character span."""
+
+    text: str
+    lower: str
+    norm: str
+    start: int
+    end: int
+    stop: bool
+
+
+@lru_cache(maxsize=4)
+def load_stopwords(path: str | None = None) -> frozenset[str]:
+    """Read a stop word list (one word a line, ``#`` comments); default the shipped nb+nn list.
+
+    Parameters
+    ----------
+    path : str, optional
+        A text file; defaults to ``evaluation/data/stopwords_no.txt``.
+
+    Returns
+    -------
+    frozenset of str
+
+    Examples
+    --------
+    >>> "ikkje" in load_stopwords() and "ikke" in load_stopwords()
+    True
+    """
+    file = Path(path) if path else STOPWORDS_FILE
+    words = set()
+    for line in file.read_text(encoding="utf-8").splitlines():
+        word = line.split("#", 1)[0].strip().lower()
+        if word:
+            words.add(word)
+    return frozenset(words)
+
+
+class Normaliser:
+    """Map a lower-cased word to its normal form: ``lemma`` (simplemma), ``stem`` (Snowball) or ``none``.
+
+    Results are cached per word, so coding many answers costs one look-up per distinct word.
+
+    Examples
+    --------
+    >>> Normaliser("lemma")("ledelsen"), Normaliser("stem")("ledelsen")
+    ('ledelse', 'led')
+    """
+
+    def __init__(self, method: str = "lemma") -> None:
+        if method not in NORMALISERS:
+            raise ValueError(f"unknown normaliser {method!r}; use one of {', '.join(NORMALISERS)}")
+        self.method = method
+        self._cache: dict[str, str] = {}
+        self._fn = self._make(method)
+
+    @staticmethod
+    def _make(method: str):
+        if method == "lemma":
+            import simplemma
+
+            # Bokmål first, then nynorsk: "lærarane" is only known to the nynorsk dictionary.
+            return lambda w: simplemma.lemmatize(w, lang=("nb", "nn")).lower()
+        if method == "stem":
+            from nltk.stem.snowball import NorwegianStemmer
+
+            return NorwegianStemmer().stem
+        return lambda w: w
+
+    def __call__(self, word: str) -> str:
+        """Return the normal form of a lower-cased word."""
+        try:
+            return self._cache[word]
+        except KeyError:
+            norm = self._fn(word) if len(word) > 1 and not word.isdigit() else word
+            self._cache[word] = norm
+            return norm
+
+    def __repr__(self) -> str:
+        return f"Normaliser({self.method!r})"
+
+
+def tokenize(text: str | None, normaliser: Normaliser | None = None,
+             stopwords: frozenset[str] | None = None) -> list[Token]:
+    """Split an answer into tokens with lower-cased and normalised forms and character offsets.
+
+    Parameters
+    ----------
+    text : str or None
+        The answer; None, NaN and empty text give no tokens.
+    normaliser : Normaliser, optional
+        Defaults to the lemmatiser.
+    stopwords : frozenset of str, optional
+        Defaults to the shipped Norwegian list.
+
+    Returns
+    -------
+    list of Token
+
+    Examples
+    --------
+    >>> [(t.lower, t.norm, t.start) for t in tokenize("Ledelsen 👍 i UH-samarbeidet")]
+    [('ledelsen', 'ledelse', 0), ('i', 'i', 11), ('uh', 'uh', 13), ('samarbeidet', 'samarbeid', 16)]
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    norm = normaliser or _default_normaliser()
+    stops = load_stopwords() if stopwords is None else stopwords
+    out = []
+    for m in _WORD_RE.finditer(text):
+        word = m.group()
+        lower = word.lower()
+        out.append(Token(word, lower, norm(lower), m.start(), m.end(), lower in stops))
+    return out
+
+
+def content_words(tokens: list[Token], min_length: int = 2) -> list[Token]:
+    """Tokens that are not stop words, digits or single letters."""
+    return [t for t in tokens if not t.stop and len(t.lower) >= min_length and not t.lower.isdigit()]
+
+
+@lru_cache(maxsize=1)
+def _default_normaliser() -> Normaliser:
+    return Normaliser("lemma")
