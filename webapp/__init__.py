@@ -93,7 +93,8 @@ def _register_blueprints(app: Flask) -> None:
         if importlib.util.find_spec(f"webapp.{name}") is None:
             continue
         module = importlib.import_module(f"webapp.{name}")
-        app.register_blueprint(module.bp)
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -25,4 +25,5 @@ def register_commands(app: Flask) -> None:
         if importlib.util.find_spec(name) is None:
             continue
         module = importlib.import_module(name)
-        app.cli.add_command(module.cli)
+        if hasattr(module, "cli"):
+            app.cli.add_command(module.cli)

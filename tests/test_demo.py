@@ -1,0 +1,52 @@
+"""The demo loader builds a realistic panel that every screen can show."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from questionnaires import evaluate_condition
+from webapp.extensions import db
+from webapp.models import Answer, Invitation, Person, Response, User, Wave
+
+
+def test_demo_load_builds_three_waves_with_attrition_and_refreshment(app, runner):
+    result = runner.invoke(args=["demo", "load", "--size", "60", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "admin@dekom.local" in result.output and "/s/" in result.output
+    with app.app_context():
+        waves = {w.year: w for w in db.session.scalars(sa.select(Wave))}
+        assert {y: w.status for y, w in waves.items()} == {2021: "closed", 2023: "closed", 2025: "open"}
+        assert {u.role for u in db.session.scalars(sa.select(User))} == {"admin", "evaluator", "researcher"}
+        invited = {y: set(db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == w.id)))
+                   for y, w in waves.items()}
+        assert invited[2021] & invited[2023], "panel members answer again"
+        assert invited[2021] - invited[2023], "some leave (attrition)"
+        assert invited[2023] - invited[2021], "new persons join (refreshment)"
+        assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(Person.left_at.is_not(None))) > 0
+        statuses = set(db.session.scalars(sa.select(Invitation.status).where(Invitation.wave_id == waves[2025].id)))
+        assert {"pending", "sent"} <= statuses
+        assert db.session.scalar(sa.select(sa.func.count(Answer.id)).where(Answer.value_text.is_not(None))) > 0
+
+
+def test_demo_answers_respect_the_questionnaire(app, runner):
+    runner.invoke(args=["demo", "load", "--size", "40"])
+    with app.app_context():
+        for resp in db.session.scalars(sa.select(Response).where(Response.status == "complete")).all()[:25]:
+            q = resp.version.questionnaire
+            answers = {a.item_code: a.value for a in resp.answers}
+            assert set(answers) <= set(q.item_codes())
+            for page in q.pages:
+                if not evaluate_condition(page.show_if, answers):
+                    assert not {i.code for _, i, _ in q.leaf_items() if _ is page} & set(answers)
+            for code, value in answers.items():
+                item = q.find_item(code)
+                if item.type == "likert" and value != "dont_know":
+                    assert 1 <= value <= q.response_scales[item.scale].max
+
+
+def test_demo_refuses_to_load_twice_but_if_empty_is_quiet(runner):
+    assert runner.invoke(args=["demo", "load", "--size", "20"]).exit_code == 0
+    again = runner.invoke(args=["demo", "load", "--size", "20"])
+    assert again.exit_code != 0 and "already has waves" in again.output
+    quiet = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert quiet.exit_code == 0 and "not loaded again" in quiet.output

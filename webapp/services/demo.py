@@ -1,0 +1,301 @@
+"""A realistic synthetic dekom panel for the demo: four roles, five fylker, waves 2021-2025.
+
+Planted trends follow the evaluation note (2021 to 2023): samarbeid up, likeverd down, lokal
+involvering down for skoleledere and tillitsvalgte, behovstilpasning up. Persons carry a stable
+trait per scale, so panel members' answers correlate across waves; 2023 keeps about 70 % of the
+2021 panel and adds new persons (attrition and refreshment); 2025 is open with some invitations
+unsent, some sent, some answered.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from questionnaires import INSTRUMENT_DIR, Questionnaire, evaluate_condition, load_scales
+
+from ..extensions import db
+from ..models import (
+    Answer,
+    Contact,
+    Invitation,
+    Organisation,
+    Person,
+    Response,
+    User,
+    Wave,
+    WaveQuestionnaire,
+)
+from .demo_text import free_text
+from .questionnaires import import_file
+from .tokens import assign_token
+
+DEMO_FYLKER = ("Trøndelag", "Vestland", "Nordland", "Agder", "Innlandet")
+ROLE_SHARE = {"skoleeier": 0.22, "skoleleder": 0.38, "tillitsvalgt": 0.25, "uh": 0.15}
+ROLE_LEVEL = {"skoleeier": 0.35, "skoleleder": 0.1, "tillitsvalgt": -0.35, "uh": 0.25}
+UH = ("NTNU", "Universitetet i Bergen", "Nord universitet", "Universitetet i Agder", "Høgskolen i Innlandet",
+      "Høgskulen på Vestlandet", "OsloMet")
+FIRST = ("Kari", "Ola", "Ingrid", "Lars", "Sigrid", "Nils", "Ane", "Per", "Hilde", "Jon", "Marit", "Ole",
+         "Silje", "Eirik", "Tone", "Knut", "Liv", "Arne", "Randi", "Tor", "Camilla", "Amir", "Fatima", "Sander")
+LAST = ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Jensen",
+        "Karlsen", "Johnsen", "Berg", "Haugen", "Hagen", "Bakken", "Solberg", "Moen", "Lie", "Strand", "Dahl")
+WAVES = ((2021, "closed"), (2023, "closed"), (2025, "open"))
+#: scale -> wave -> shift of the mean (role-specific overrides below)
+TREND = {
+    "samarbeid": {2021: 0.0, 2023: 0.35, 2025: 0.45},
+    "likeverd": {2021: 0.0, 2023: -0.30, 2025: -0.25},
+    "behovstilpasning": {2021: 0.0, 2023: 0.30, 2025: 0.35},
+    "opplevd_effekt": {2021: 0.0, 2023: 0.15, 2025: 0.20},
+    "lokal_involvering": {2021: 0.0, 2023: 0.05, 2025: 0.05},
+}
+ROLE_TREND = {("lokal_involvering", "skoleleder"): {2021: 0.0, 2023: -0.40, 2025: -0.35},
+              ("lokal_involvering", "tillitsvalgt"): {2021: 0.0, 2023: -0.45, 2025: -0.40}}
+
+
+@dataclass
+class DemoResult:
+    """What the demo loader made, for printing."""
+
+    users: dict[str, str] = field(default_factory=dict)
+    password: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    respondent_link_invitation_id: int | None = None
+
+
+def _shift(scale: str | None, role: str, year: int) -> float:
+    if scale is None:
+        return 0.0
+    table = ROLE_TREND.get((scale, role)) or TREND.get(scale) or {}
+    return table.get(year, 0.0)
+
+
+def _organisations(rng: random.Random) -> dict[str, list[Organisation]]:
+    orgs: dict[str, list[Organisation]] = {"network": [], "kommune": [], "skole": [], "uh": []}
+    for i, fylke in enumerate(DEMO_FYLKER):
+        for n in range(2):
+            orgs["network"].append(Organisation(kind="kompetansenettverk", name=f"{fylke} {['nord', 'sør'][n]} kompetansenettverk", fylke=fylke))
+        for k in range(4):
+            kommune = Organisation(kind="kommune", name=f"{fylke} kommune {k + 1}", fylke=fylke,
+                                   org_number=str(964_000_000 + i * 1000 + k * 10))
+            orgs["kommune"].append(kommune)
+            for s in range(3):
+                orgs["skole"].append(Organisation(kind="skole", name=f"{kommune.name}, skole {s + 1}", fylke=fylke,
+                                                  org_number=str(974_000_000 + i * 1000 + k * 10 + s)))
+        orgs["uh"].append(Organisation(kind="uh", name=UH[i], fylke=fylke))
+    for group in orgs.values():
+        db.session.add_all(group)
+    db.session.flush()
+    return orgs
+
+
+def _new_person(rng: random.Random, role: str, orgs: dict, serial: int, used_emails: set[str]) -> Person:
+    fylke_i = rng.randrange(len(DEMO_FYLKER))
+    fylke = DEMO_FYLKER[fylke_i]
+    org_kind = {"skoleeier": "kommune", "skoleleder": "skole", "tillitsvalgt": "skole", "uh": "uh"}[role]
+    candidates = [o for o in orgs[org_kind] if o.fylke == fylke]
+    networks = [o for o in orgs["network"] if o.fylke == fylke]
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    email = f"{first}.{last}.{serial}@example.no".lower()
+    used_emails.add(email)
+    person = Person(role=role, fylke=fylke, organisation=rng.choice(candidates), network=rng.choice(networks),
+                    external_id=f"DEMO-{serial:05d}")
+    person.contact = Contact(name=f"{first} {last}", email=email)
+    return person
+
+
+def _answers(q: Questionnaire, rng: random.Random, traits: dict[str, float], role: str, year: int,
+             item_scale: dict[str, str], fylke_value: int, reverse: set[str], straight: bool) -> dict:
+    """Answer the whole questionnaire as this person would, respecting show_if."""
+    answers: dict = {}
+    for page in q.pages:
+        if not evaluate_condition(page.show_if, answers):
+            continue
+        for item in page.items:
+            if not evaluate_condition(item.show_if, answers):
+                continue
+            rows = item.rows or [item]
+            straight_value = rng.randint(3, 5)
+            for leaf in rows:
+                value = _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value, reverse)
+                if straight and item.type == "matrix" and value != "dont_know":
+                    value = straight_value
+                if value is not None:
+                    answers[leaf.code] = value
+    return answers
+
+
+def _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value, reverse):
+    if leaf.code == "bg_fylke":
+        return fylke_value
+    if leaf.code == "deltatt_tiltak":
+        return 1 if rng.random() < 0.8 else rng.choice([2, 3]) if len(leaf.options) > 2 else 2
+    if not leaf.required and rng.random() < 0.04:
+        return None  # item non-response
+    kind = leaf.type
+    if kind == "likert":
+        if leaf.dont_know and rng.random() < 0.05:
+            return "dont_know"
+        scale = item_scale.get(leaf.code)
+        n_points = q.response_scales[leaf.scale].max
+        mu = 3.1 + ROLE_LEVEL[role] + _shift(scale, role, year) + traits.get(scale or "_", 0.0)
+        if leaf.code in reverse:
+            mu = n_points + 1 - mu
+        return int(min(n_points, max(1, round(rng.gauss(mu, 0.75)))))
+    if kind == "single":
+        return rng.choice(leaf.options).value
+    if kind == "multi":
+        k = rng.randint(1, min(3, len(leaf.options)))
+        return sorted(o.value for o in rng.sample(leaf.options, k))
+    if kind == "number":
+        lo = int(leaf.min if leaf.min is not None else 0)
+        hi = int(leaf.max if leaf.max is not None else lo + 100)
+        return int(min(hi, max(lo, round(rng.lognormvariate(2.5, 0.8)))))
+    if kind == "text":
+        return None if rng.random() < 0.6 else rng.choice(["Nettverk nord", "Regionalt nettverk", "Vet ikke"])
+    if kind == "longtext":
+        if leaf.code == "suksess_tekst":
+            return free_text(rng) if rng.random() < 0.55 else None
+        return None if rng.random() < 0.85 else free_text(rng)
+    return None
+
+
+def _answer_rows(response_id: int, answers: dict) -> list[dict]:
+    rows = []
+    for code, value in answers.items():
+        row = {"response_id": response_id, "item_code": code, "value_num": None, "value_text": None,
+               "value_list": None, "missing_code": None}
+        if value == "dont_know":
+            row["missing_code"] = "dont_know"
+        elif isinstance(value, list):
+            row["value_list"] = value
+        elif isinstance(value, str):
+            row["value_text"] = value
+        else:
+            row["value_num"] = float(value)
+        rows.append(row)
+    return rows
+
+
+def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-2025") -> DemoResult:
+    """Create users, the panel, waves 2021/2023 (closed, answered) and 2025 (open); caller commits."""
+    rng = random.Random(seed)
+    result = DemoResult(password=password)
+    for role, email in (("admin", "admin@dekom.local"), ("evaluator", "evaluator@dekom.local"),
+                        ("researcher", "forsker@dekom.local")):
+        if db.session.scalar(sa.select(User).where(User.email == email)) is None:
+            user = User(email=email, name={"admin": "Admin", "evaluator": "Eva Evaluator", "researcher": "Forsker Fjeld"}[role], role=role)
+            user.set_password(password)
+            db.session.add(user)
+        result.users[role] = email
+    versions = {}
+    for path in sorted(INSTRUMENT_DIR.glob("*.yaml")):
+        if path.name in ("scales.yaml", "codebook.yaml"):
+            continue
+        version, _ = import_file(path)
+        versions[version.role] = version
+    scales = load_scales(INSTRUMENT_DIR / "scales.yaml")
+    item_scale = {i: s.code for s in scales for i in s.items}
+    reverse = {i for s in scales for i in s.reverse}
+    orgs = _organisations(rng)
+
+    used: set[str] = set()
+    people: list[Person] = []
+    traits: dict[int, dict[str, float]] = {}
+    serial = 0
+
+    def recruit(n: int) -> list[Person]:
+        nonlocal serial
+        made = []
+        for _ in range(n):
+            serial += 1
+            role = rng.choices(list(ROLE_SHARE), weights=list(ROLE_SHARE.values()))[0]
+            made.append(_new_person(rng, role, orgs, serial, used))
+        db.session.add_all(made)
+        db.session.flush()
+        for p in made:
+            traits[p.id] = {s.code: rng.gauss(0, 0.55) for s in scales} | {"_": rng.gauss(0, 0.4)}
+        return made
+
+    panel = recruit(size)
+    people.extend(panel)
+    counts = {"persons": 0, "invitations": 0, "responses": 0, "answers": 0}
+    for year, status in WAVES:
+        if year > 2021:
+            leavers = [p for p in panel if rng.random() < 0.25]
+            for p in leavers:
+                p.left_at = datetime(year - 1, 8, 1, tzinfo=UTC)
+            panel = [p for p in panel if p not in leavers] + recruit(int(size * 0.3))
+            people.extend(p for p in panel if p not in people)
+        opens = datetime(year, 2, 1, 8, tzinfo=UTC)
+        wave = Wave(name=f"Dekom {year}", year=year, status=status, opens_at=opens,
+                    closes_at=opens + timedelta(days=42))
+        for role, version in versions.items():
+            wave.questionnaires.append(WaveQuestionnaire(role=role, version=version))
+        db.session.add(wave)
+        db.session.flush()
+        answer_rows: list[dict] = []
+        for p in panel:
+            inv = Invitation(wave_id=wave.id, person_id=p.id)
+            assign_token(inv)
+            db.session.add(inv)
+            counts["invitations"] += 1
+            if status == "open" and rng.random() < 0.35:
+                continue  # not sent yet
+            inv.status = "sent"
+            inv.sent_at = opens + timedelta(hours=rng.uniform(0, 6))
+            behaviour = rng.random()
+            respond = 0.62 if status == "closed" else 0.4
+            if behaviour > respond + 0.12:
+                if rng.random() < 0.4:
+                    inv.reminder_count, inv.last_reminded_at = 1, inv.sent_at + timedelta(days=7)
+                continue
+            inv.opened_at = inv.sent_at + timedelta(hours=rng.expovariate(1 / 40))
+            complete = behaviour <= respond
+            q = versions[p.role].questionnaire
+            fylke_value = DEMO_FYLKER_CODES[p.fylke]
+            answers = _answers(q, rng, traits[p.id], p.role, year, item_scale, fylke_value, reverse,
+                               straight=rng.random() < 0.03)
+            if not complete:
+                keep = rng.randint(3, max(4, len(answers) // 2))
+                answers = dict(list(answers.items())[:keep])
+            duration = timedelta(seconds=rng.choice([rng.uniform(60, 140)] + [rng.uniform(420, 1500)] * 30))
+            resp = Response(
+                invitation_id=0, wave_id=wave.id, person_id=p.id, questionnaire_version_id=versions[p.role].id,
+                status="complete" if complete else ("in_progress" if status == "open" else "partial"),
+                current_page=q.pages[-1].id if complete else q.pages[1].id, language=rng.choice(["nb"] * 8 + ["nn", "en"]),
+                started_at=inv.opened_at, submitted_at=inv.opened_at + duration if complete else None,
+            )
+            resp.updated_at = resp.submitted_at or inv.opened_at + duration / 2
+            if complete:
+                inv.submitted_at = resp.submitted_at
+            db.session.flush()
+            resp.invitation_id = inv.id
+            db.session.add(resp)
+            db.session.flush()
+            answer_rows.extend(_answer_rows(resp.id, answers))
+            counts["responses"] += 1
+        if answer_rows:
+            db.session.execute(sa.insert(Answer), answer_rows)
+        counts["answers"] += len(answer_rows)
+        if status == "open":
+            pending = db.session.scalar(
+                sa.select(Invitation.id).where(Invitation.wave_id == wave.id, Invitation.status == "pending").limit(1))
+            result.respondent_link_invitation_id = pending
+    counts["persons"] = len(people)
+    result.counts = counts
+    return result
+
+
+DEMO_FYLKER_CODES = {
+    name: i + 1 for i, name in enumerate((
+        "Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo",
+        "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold", "Vestland", "Østfold"))
+}
+
+
+def demo_loaded() -> bool:
+    """True when the database already holds waves (the demo or real data)."""
+    return db.session.scalar(sa.select(sa.func.count(Wave.id))) > 0
