@@ -1,0 +1,239 @@
+"""WTForms page forms built from questionnaire data: one field per answerable item on a page.
+
+Field names are item codes. Choice fields keep the raw posted strings; anything no rendered
+form could have sent (an unknown field, an option outside the list, a text far beyond its limit)
+is caught by ``tampering`` before validation, so validation only has to deal with people's
+mistakes (missing answers, numbers out of range, texts that are too long).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField
+from wtforms.validators import StopValidation, ValidationError
+
+from questionnaires import DONT_KNOW, Item, Page, Questionnaire, tr
+
+from ..services.responses import leaf_items, max_length
+
+#: form fields that are not items
+CONTROL_FIELDS = {"csrf_token", "revision", "ref", "action", "lang"}
+ACTIONS = {"next", "back", "submit", "save"}
+#: texts this many times over their limit are not a typing slip but an abusive post
+ABSURD_FACTOR = 4
+
+
+class ItemField(Field):
+    """A field for one item; ``item`` and the question ``parent`` (matrix) are attached."""
+
+    item: Item
+    parent: Item | None
+    multiple = False
+
+    def process_formdata(self, valuelist: list[str]) -> None:  # noqa: D102 - WTForms API
+        if self.multiple:
+            self.data = list(valuelist)
+        else:
+            self.data = valuelist[0] if valuelist else None
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing was given."""
+        if self.multiple:
+            return not self.data
+        return self.data is None or str(self.data).strip() == ""
+
+
+class ShownRequired:
+    """Skip fields hidden by show_if; demand an answer for required ones when the form checks it."""
+
+    def __call__(self, form: PageForm, field: ItemField) -> None:
+        if field.name in form.hidden:
+            field.errors[:] = []
+            raise StopValidation()
+        if field.is_empty:
+            if field.item.required and form.check_required:
+                raise StopValidation(_("Svar på «%(q)s».", q=field.label.text))
+            raise StopValidation()
+
+
+def check_number(form: PageForm, field: ItemField) -> None:
+    """A number in the item's range (comma or point as decimal sign)."""
+    item = field.item
+    value = parse_number(field.data)
+    if value is None:
+        raise ValidationError(_("Skriv et tall, for eksempel 12."))
+    if item.integer and not float(value).is_integer():
+        raise ValidationError(_("Skriv et helt tall, uten desimaler."))
+    low, high = item.min, item.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValidationError(_("Skriv et tall fra %(low)s til %(high)s.", low=_fmt(low), high=_fmt(high)))
+
+
+def check_length(form: PageForm, field: ItemField) -> None:
+    """A text no longer than the item's limit (never truncated)."""
+    limit = max_length(field.item)
+    length = len(field.data.strip())
+    if length > limit:
+        raise ValidationError(_("Teksten er %(n)s tegn for lang. Den kan ha høyst %(limit)s tegn.",
+                                n=length - limit, limit=limit))
+
+
+def check_choices(form: PageForm, field: ItemField) -> None:
+    """A multi-choice answer with the allowed number of choices."""
+    item, n = field.item, len(field.data)
+    if item.min_choices and n < item.min_choices:
+        raise ValidationError(_("Velg minst %(n)s.", n=item.min_choices))
+    if item.max_choices and n > item.max_choices:
+        raise ValidationError(_("Velg høyst %(n)s.", n=item.max_choices))
+
+
+def parse_number(raw: Any) -> float | int | None:
+    """A number written the Norwegian or English way ("1 200", "3,5", "3.5"), or None."""
+    if raw is None:
+        return None
+    text = re.sub(r"[\s\u00a0\u202f]", "", str(raw)).replace(",", ".")
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
+        return None
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+class PageForm(FlaskForm):
+    """Base class of the generated page forms."""
+
+    revision = HiddenField()
+    ref = HiddenField()
+
+    #: item codes hidden by show_if for this request (never validated, never stored)
+    hidden: set[str] = set()
+    #: False for "back" and language switches: save what is there without demanding answers
+    check_required = True
+
+    def item_fields(self) -> list[ItemField]:
+        """The item fields in form order."""
+        return [f for f in self if isinstance(f, ItemField)]
+
+    def answers(self) -> dict[str, Any]:
+        """The typed answers of the shown fields (None clears an answer)."""
+        out: dict[str, Any] = {}
+        for field in self.item_fields():
+            out[field.name] = None if field.name in self.hidden else typed_value(field)
+        return out
+
+    def set_answers(self, answers: dict[str, Any]) -> None:
+        """Fill the fields from stored answers."""
+        for field in self.item_fields():
+            field.data = form_value(field.item, answers.get(field.name))
+
+
+def typed_value(field: ItemField) -> Any:
+    """The field's data as an answer value."""
+    item = field.item
+    if field.is_empty:
+        return None
+    if item.type == "likert":
+        return DONT_KNOW if field.data == DONT_KNOW else int(field.data)
+    if item.type == "single":
+        return int(field.data)
+    if item.type == "multi":
+        return [int(v) for v in field.data]
+    if item.type == "number":
+        return parse_number(field.data)
+    return str(field.data).strip()
+
+
+def form_value(item: Item, value: Any) -> Any:
+    """A stored answer as the form shows it."""
+    if value is None:
+        return [] if item.type == "multi" else None
+    if item.type == "multi":
+        return [str(v) for v in value]
+    if item.type == "number":
+        return _fmt(value)
+    return str(value)
+
+
+def choices(q: Questionnaire, item: Item, lang: str) -> list[tuple[str, str]]:
+    """(value, label) pairs a choice item offers, 'vet ikke' last."""
+    if item.type == "likert":
+        scale = q.response_scales[item.scale]
+        out = [(str(i), tr(t, lang)) for i, t in enumerate(scale.points, start=1)]
+        if item.dont_know:
+            out.append((DONT_KNOW, tr(scale.dont_know, lang) or _("Vet ikke")))
+        return out
+    return [(str(o.value), tr(o.label, lang)) for o in item.options]
+
+
+_CLASSES: dict[tuple[str, str, str], type[PageForm]] = {}
+
+
+def _form_class(key: str, q: Questionnaire, page: Page, lang: str) -> type[PageForm]:
+    cls = _CLASSES.get((key, page.id, lang))
+    if cls is None:
+        cls = _CLASSES[(key, page.id, lang)] = _make_form_class(q, page, lang)
+    return cls
+
+
+def _make_form_class(q: Questionnaire, page: Page, lang: str) -> type[PageForm]:
+    attrs: dict[str, Any] = {}
+    for item, parent in leaf_items(page):
+        validators: list[Any] = [ShownRequired()]
+        if item.type == "number":
+            validators.append(check_number)
+        elif item.type in ("text", "longtext"):
+            validators.append(check_length)
+        elif item.type == "multi":
+            validators.append(check_choices)
+        field_cls = type("MultiField" if item.type == "multi" else "OneField", (ItemField,),
+                         {"item": item, "parent": parent, "multiple": item.type == "multi"})
+        attrs[item.code] = field_cls(tr(item.text, lang), validators=validators,
+                                     id=f"f-{item.code}")
+    return type(f"Form_{page.id}", (PageForm,), attrs)
+
+
+def build_form(key: str, q: Questionnaire, page: Page, lang: str, formdata: Any = None) -> PageForm:
+    """The page's form in ``lang`` (classes cached per version ``key``); bound to ``formdata``."""
+    return _form_class(key, q, page, lang)(formdata=formdata)
+
+
+def tampering(q: Questionnaire, page: Page, rendered: set[str], formdata: Any) -> list[str]:
+    """What in a posted page no rendered form could have sent (empty when it is plausible)."""
+    problems: list[str] = []
+    items = {item.code: item for item, _ in leaf_items(page)}
+    for key in formdata.keys():
+        if key in CONTROL_FIELDS:
+            continue
+        if key not in items or key not in rendered:
+            problems.append(_("ukjent spørsmål «%(code)s»", code=key[:40]))
+            continue
+        item, values = items[key], formdata.getlist(key)
+        if item.type in ("likert", "single", "multi"):
+            allowed = {v for v, _label in choices(q, item, "nb")}
+            if item.type != "multi" and len(values) > 1:
+                problems.append(_("flere svar på «%(code)s»", code=key))
+            elif any(v not in allowed for v in values):
+                problems.append(_("svar utenfor svaralternativene på «%(code)s»", code=key))
+        elif len(values) > 1:
+            problems.append(_("flere svar på «%(code)s»", code=key))
+        elif item.type in ("text", "longtext") and len(values[0]) > ABSURD_FACTOR * max_length(item):
+            problems.append(_("altfor lang tekst i «%(code)s»", code=key))
+        elif item.type == "number" and len(values[0]) > 40:
+            problems.append(_("altfor langt tall i «%(code)s»", code=key))
+    action = formdata.get("action", "next")
+    if action not in ACTIONS:
+        problems.append(_("ukjent handling «%(a)s»", a=action[:20]))
+    return problems

@@ -1,0 +1,264 @@
+"""Respondent routes: the personal link, one page at a time, submit once, friendly dead ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from questionnaires import Page, tr
+
+from ..access import public
+from ..extensions import db
+from ..models import Response
+from ..services import responses as svc
+from . import bp
+from .flow import (
+    Link,
+    blocks,
+    choose_language,
+    form_ref,
+    known_answers,
+    position,
+    rendered_codes,
+    resolve,
+    set_language,
+)
+from .forms import build_form, parse_number, tampering, typed_value
+
+#: no page of any questionnaire needs a bigger post; anything larger is refused unread
+MAX_PAGE_POST = 256 * 1024
+
+NOTICE_STATUS = {"unknown": 404, "not_open": 403, "closed": 410, "too_large": 413,
+                 "csrf": 400, "tampered": 400}
+
+
+def notice(kind: str, *, link: Link | None = None, problems: list[str] | None = None,
+           back: str | None = None, status: int | None = None):
+    """A friendly page for links that lead nowhere and posts that were refused."""
+    if link is not None:
+        choose_language(link.response)
+    return render_template("survey/notice.html", kind=kind, problems=problems or [], back=back,
+                           title=_title(link)), status or NOTICE_STATUS[kind]
+
+
+def _title(link: Link | None) -> str:
+    if link is None or link.invitation is None:
+        return ""
+    from flask import g
+
+    version = link.response.version if link.response else \
+        link.invitation.wave.version_for(link.invitation.person.role)
+    return tr(version.questionnaire.title, g.lang) if version else ""
+
+
+def thanks(link: Link, *, replay: bool = False):
+    """The thank-you page shown once a response is submitted."""
+    lang = choose_language(link.response)
+    q = link.response.version.questionnaire
+    return render_template("survey/thanks.html", title=tr(q.title, lang), replay=replay,
+                           submitted_at=link.response.submitted_at), 200
+
+
+def _open_link(token: str) -> tuple[Link, Any]:
+    """Resolve ``token``; returns the link and a finished answer when it cannot be answered."""
+    link = resolve(token)
+    if link.state == "unknown":
+        return link, notice("unknown")
+    if link.state == "done":
+        return link, thanks(link, replay=request.method == "POST")
+    if link.state in ("not_open", "closed"):
+        return link, notice(link.state, link=link)
+    if link.response is None:
+        try:
+            link.response = svc.start_response(link.invitation)
+            db.session.commit()
+        except IntegrityError:  # opened in two tabs at once: the other one created it
+            db.session.rollback()
+            return _open_link(token)
+    elif link.invitation.opened_at is None:
+        svc.start_response(link.invitation)
+        db.session.commit()
+    return link, None
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error):
+    """A post without a valid CSRF token: nothing stored, a way back to the form."""
+    return notice("csrf", back=request.path)
+
+
+@bp.before_request
+def refuse_huge_posts():
+    """Refuse absurdly large posts before reading them."""
+    if request.method == "POST" and (request.content_length or 0) > MAX_PAGE_POST:
+        return notice("too_large", back=request.path)
+    return None
+
+
+@bp.route("/s/<token>")
+@public
+def start(token: str):
+    """The personal link: the start page, or straight back to where the respondent left."""
+    link, finished = _open_link(token)
+    if finished is not None:
+        return finished
+    response = link.response
+    lang = choose_language(response)
+    if request.args.get("lang") in ("nb", "nn", "en"):
+        set_language(response, lang)
+        db.session.commit()
+    q = response.version.questionnaire
+    answers = svc.load_answers(response)
+    pages = svc.visible_pages(q, answers)
+    resume = response.current_page if response.current_page in {p.id for p in pages} else None
+    if resume and not request.args.get("lang") and request.args.get("intro") is None:
+        return redirect(url_for("survey.page", token=token, page_id=resume))
+    return render_template("survey/start.html", q=q, title=tr(q.title, lang),
+                           intro=tr(q.intro, lang), pages=len(pages), token=token,
+                           first=resume or pages[0].id, resuming=bool(resume or answers))
+
+
+def _page_or_404(q, page_id: str) -> Page:
+    index = q.page_index(page_id)
+    if index is None:
+        abort(404)
+    return q.pages[index]
+
+
+def _render_page(token: str, response: Response, page: Page, answers: dict[str, Any], form=None,
+                 *, alert: str | None = None, status: int = 200, check: bool = False):
+    from flask import g
+
+    lang = g.lang
+    q = response.version.questionnaire
+    rendered = rendered_codes(page, answers)
+    if form is None:
+        form = build_form(response.version.content_hash, q, page, lang)
+        form.set_answers(answers)
+        if check:
+            for missing_page, item in svc.missing_required(q, answers):
+                if missing_page.id == page.id and item.code in rendered:
+                    form[item.code].errors = [_("Svar på «%(q)s».", q=form[item.code].label.text)]
+    form.revision.data = str(response.revision)
+    form.ref.data = form_ref(response)
+    number, total, pages = position(q, page, answers)
+    errors = [f for f in form.item_fields() if f.errors]
+    return render_template(
+        "survey/page.html", q=q, page=page, title=tr(q.title, lang), page_title=tr(page.title, lang),
+        intro=tr(page.intro, lang), form=form, blocks=blocks(q, page, form, lang, rendered),
+        number=number, total=total, is_last=number == total, errors=errors, alert=alert,
+        token=token, known=known_answers(page, answers), lang_form="page-form",
+    ), status
+
+
+@bp.route("/s/<token>/side/<page_id>", methods=["GET", "POST"])
+@public
+def page(token: str, page_id: str):
+    """One page of the questionnaire: show it, or save it and move on."""
+    link, finished = _open_link(token)
+    if finished is not None:
+        return finished
+    response = link.response
+    lang = choose_language(response)
+    q = response.version.questionnaire
+    this = _page_or_404(q, page_id)
+    answers = svc.load_answers(response)
+    visible = svc.visible_pages(q, answers)
+    if this.id not in {p.id for p in visible}:
+        target = response.current_page if response.current_page in {p.id for p in visible} else visible[0].id
+        return redirect(url_for("survey.page", token=token, page_id=target), code=303)
+    if request.method == "GET":
+        if request.args.get("lang"):
+            set_language(response, lang)
+            db.session.commit()
+        return _render_page(token, response, this, answers, check=bool(request.args.get("check")))
+    return _save(token, link, this, answers)
+
+
+def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
+    from flask import g
+
+    response = link.response
+    q = response.version.questionnaire
+    posted = request.form
+    if posted.get("ref") != form_ref(response):
+        return notice("tampered", link=link, back=request.path,
+                      problems=[_("skjemaet hører til en annen lenke")])
+    rendered = rendered_codes(this, answers)
+    problems = tampering(q, this, rendered, posted)
+    revision = posted.get("revision", "")
+    if not revision.isdigit():
+        problems.append(_("skjemaet mangler versjonsnummer"))
+    if problems:
+        return notice("tampered", link=link, back=request.path, problems=problems)
+    if int(revision) != response.revision:
+        return _stale(token, response, this)
+    new_lang = posted.get("lang")
+    action = posted.get("action", "next")
+    form = build_form(response.version.content_hash, q, this, g.lang, formdata=posted)
+    form.check_required = action in ("next", "submit") and not new_lang
+    merged = dict(answers)
+    for f in form.item_fields():
+        try:
+            merged[f.name] = typed_value(f) if f.item.type != "number" else parse_number(f.data)
+        except ValueError:
+            merged[f.name] = None
+    form.hidden = {f.name for f in form.item_fields()
+                   if f.name not in rendered or not svc.item_shown(f.item, merged, f.parent)}
+    if new_lang in ("nb", "nn", "en"):
+        set_language(response, new_lang)
+    if not form.validate():
+        db.session.commit()  # the language choice only
+        return _render_page(token, response, this, answers, form, status=422)
+    try:
+        final = svc.save_page(response, this.id, form.answers(), revision=int(revision))
+    except svc.StaleRevision:
+        db.session.rollback()
+        return _stale(token, response, this)
+    except OperationalError:  # SQLite: another tab holds the write lock right now
+        db.session.rollback()
+        return _stale(token, response, this)
+    except svc.InvalidAnswer as exc:
+        db.session.rollback()
+        return notice("tampered", link=link, back=request.path, problems=[exc.message])
+    pages = svc.visible_pages(q, final)
+    ids = [p.id for p in pages]
+    at = ids.index(this.id)
+    if new_lang:
+        target = this.id
+    elif action == "back":
+        target = ids[at - 1] if at > 0 else None
+    elif action == "save":
+        target = this.id
+    elif at + 1 < len(ids):
+        target = ids[at + 1]
+    else:
+        missing = svc.submit(response, revision=response.revision)
+        if not missing:
+            db.session.commit()
+            return redirect(url_for("survey.start", token=token), code=303)
+        target = missing[0][0].id
+        response.current_page = target
+        db.session.commit()
+        return redirect(url_for("survey.page", token=token, page_id=target, check=1), code=303)
+    response.current_page = target or this.id
+    db.session.commit()
+    if target is None:
+        return redirect(url_for("survey.start", token=token, intro=1), code=303)
+    return redirect(url_for("survey.page", token=token, page_id=target), code=303)
+
+
+def _stale(token: str, response: Response, this: Page):
+    """Another tab or device saved first: show what is stored now, nothing half-written."""
+    db.session.expire_all()
+    response = db.session.get(Response, response.id)
+    if response.status == "complete":
+        return redirect(url_for("survey.start", token=token), code=303)
+    answers = svc.load_answers(response)
+    alert = _("Svarene dine ble lagret fra en annen fane eller enhet mens denne siden var åpen. "
+              "Her er det som er lagret nå. Se over svarene og trykk på knappen igjen.")
+    return _render_page(token, response, this, answers, alert=alert, status=409)
