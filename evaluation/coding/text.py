@@ -133,7 +133,7 @@ def tokenize(text: str | None, normaliser: Normaliser | None = None,
     Examples
     --------
     >>> [(t.lower, t.norm, t.start) for t in tokenize("Ledelsen 👍 i UH-samarbeidet")]
-    [('ledelsen', 'ledelse', 0), ('i', 'i', 11), ('uh', 'uh', 13), ('samarbeidet', 'samarbeid', 16)]
+    [('ledelsen', 'ledelse', 0), ('i', 'i', 11), ('uh', 'uh', 13), ('samarbeidet', 'samarbeide', 16)]
     """
     if not isinstance(text, str) or not text:
         return []
