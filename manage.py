@@ -44,13 +44,15 @@ def ensure_env(extras: str) -> None:
     if not PY.exists():
         say(f"creating virtual environment in {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == digest:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = STAMP.read_text().split() if STAMP.exists() else []
+    # the stamp holds the pyproject digest and the extras installed with it
+    if stamp and stamp[0] == digest and (not extras or extras in stamp[1:]):
         return
     say("installing dekom-eval and its dependencies (first run takes a few minutes)")
     run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
-    STAMP.write_text(digest)
+    STAMP.write_text(" ".join([digest, *([extras] if extras else []), *(stamp[1:] if stamp and stamp[0] == digest else [])]))
 
 
 def flask(*args: str, env: dict | None = None, check: bool = True) -> int:
