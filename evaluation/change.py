@@ -1,0 +1,346 @@
+"""Change across waves: per-wave means, Welch and paired t tests, the mixed ANOVA and the LMM."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+from scipy import stats
+
+from .mixedlm import fit_random_intercept
+
+__all__ = [
+    "CHANGE_COLUMNS", "METHODS", "wave_pairs", "describe_waves", "welch_change", "paired_change",
+    "lmm_change", "panel_anova", "change_table", "adjust_p",
+]
+
+#: What each method is, in one line (also written into the report).
+METHODS = {
+    "lmm": "linear mixed model, random intercept per respondent (REML), all answers; Wald z",
+    "welch": "cross-section: everyone who answered each wave; Welch t test; Hedges g",
+    "paired": "panel: persons who answered both waves; paired t test; Hedges g (paired)",
+}
+CHANGE_COLUMNS = [
+    "scale", "role", "wave_from", "wave_to", "method", "n_from", "n_to", "mean_from", "mean_to",
+    "diff", "se", "ci_low", "ci_high", "statistic", "dof", "p", "p_adj", "correction",
+    "effect_size", "effect_size_type", "note",
+]
+
+
+def wave_pairs(waves: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive wave pairs, plus first→last when there are more than two waves."""
+    w = sorted(set(int(x) for x in waves))
+    pairs = list(zip(w[:-1], w[1:], strict=True))
+    if len(w) > 2:
+        pairs.append((w[0], w[-1]))
+    return pairs
+
+
+def _cells(scores: pd.DataFrame, by: Sequence[str]):
+    data = scores.loc[scores["score"].notna()]
+    keys = ["scale", *by]
+    for key, cell in data.groupby(keys, observed=True, sort=True):
+        yield dict(zip(keys, key, strict=True)), cell
+
+
+def describe_waves(scores: pd.DataFrame, by: Sequence[str] = ("role",),
+                   ci: float = 0.95) -> pd.DataFrame:
+    """Mean, SD, n and t-based confidence interval per scale × group × wave.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`evaluation.score_scales`.
+    by : sequence of str
+        Grouping columns besides ``scale`` and ``wave``.
+    ci : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scale, *by, wave, n, mean, sd, se, ci_low, ci_high``.
+    """
+    data = scores.loc[scores["score"].notna()]
+    g = data.groupby(["scale", *by, "wave"], observed=True, sort=True)["score"]
+    out = g.agg(n="count", mean="mean", sd="std").reset_index()
+    out["se"] = out["sd"] / np.sqrt(out["n"])
+    q = stats.t.isf((1 - ci) / 2, np.maximum(out["n"] - 1, 1))
+    out["ci_low"] = out["mean"] - q * out["se"]
+    out["ci_high"] = out["mean"] + q * out["se"]
+    return out
+
+
+def _row(key: dict, a: int, b: int, method: str, **kw) -> dict:
+    row = dict(key, wave_from=a, wave_to=b, method=method)
+    row.update(kw)
+    return row
+
+
+def welch_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
+                 pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95) -> pd.DataFrame:
+    """Cross-sectional comparison of everyone who answered each wave (Welch t, Hedges g).
+
+    Returns one row per scale × group × wave pair with ``method="welch"``; ``diff`` is
+    ``mean_to − mean_from``. The t statistic, degrees of freedom and p-value come from
+    :func:`pingouin.ttest` (``correction=True``); the interval is computed at full precision.
+    """
+    pairs = pairs or wave_pairs(scores["wave"].unique())
+    rows = []
+    for key, cell in _cells(scores, by):
+        by_wave = {w: v["score"].to_numpy() for w, v in cell.groupby("wave")}
+        for a, b in pairs:
+            x0, x1 = by_wave.get(a, np.empty(0)), by_wave.get(b, np.empty(0))
+            base = dict(n_from=len(x0), n_to=len(x1), mean_from=_mean(x0), mean_to=_mean(x1))
+            if len(x0) < 2 or len(x1) < 2:
+                rows.append(_row(key, a, b, "welch", **base, note="fewer than 2 answers in a wave"))
+                continue
+            v0, v1 = x0.var(ddof=1) / len(x0), x1.var(ddof=1) / len(x1)
+            se = np.sqrt(v0 + v1)
+            diff = x1.mean() - x0.mean()
+            if se == 0:
+                rows.append(_row(key, a, b, "welch", **base, diff=diff, se=0.0,
+                                 note="no variation"))
+                continue
+            res = pg.ttest(x1, x0, correction=True, confidence=ci).iloc[0]
+            q = stats.t.isf((1 - ci) / 2, res["dof"])
+            rows.append(_row(key, a, b, "welch", **base, diff=diff, se=se,
+                             ci_low=diff - q * se, ci_high=diff + q * se, statistic=res["T"],
+                             dof=res["dof"], p=res["p_val"],
+                             effect_size=pg.compute_effsize(x1, x0, eftype="hedges"),
+                             effect_size_type="hedges_g"))
+    return _frame(rows, by)
+
+
+def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
+                  pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95) -> pd.DataFrame:
+    """Panel comparison of the persons who answered both waves (paired t, Hedges g).
+
+    Returns one row per scale × group × wave pair with ``method="paired"``; ``n_from`` and
+    ``n_to`` are both the number of pairs.
+    """
+    pairs = pairs or wave_pairs(scores["wave"].unique())
+    rows = []
+    for key, cell in _cells(scores, by):
+        who = _subject_codes(cell["respondent_id"])
+        w = cell["wave"].to_numpy()
+        y = cell["score"].to_numpy(dtype=float)
+        for a, b in pairs:
+            _, i0, i1 = np.intersect1d(who[w == a], who[w == b], return_indices=True)
+            y0, y1 = y[w == a][i0], y[w == b][i1]
+            x0, x1 = y0, y1
+            base = dict(n_from=len(x0), n_to=len(x1), mean_from=_mean(x0), mean_to=_mean(x1))
+            if len(x0) < 2:
+                rows.append(_row(key, a, b, "paired", **base,
+                                 note="fewer than 2 persons answered both waves"))
+                continue
+            d = x1 - x0
+            se = d.std(ddof=1) / np.sqrt(len(d))
+            if se == 0:
+                rows.append(_row(key, a, b, "paired", **base, diff=d.mean(), se=0.0,
+                                 note="no variation"))
+                continue
+            res = pg.ttest(x1, x0, paired=True, confidence=ci).iloc[0]
+            q = stats.t.isf((1 - ci) / 2, len(d) - 1)
+            rows.append(_row(key, a, b, "paired", **base, diff=d.mean(), se=se,
+                             ci_low=d.mean() - q * se, ci_high=d.mean() + q * se,
+                             statistic=res["T"], dof=res["dof"], p=res["p_val"],
+                             effect_size=pg.compute_effsize(x1, x0, paired=True, eftype="hedges"),
+                             effect_size_type="hedges_g_paired"))
+    return _frame(rows, by)
+
+
+def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
+               pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95) -> pd.DataFrame:
+    """Wave contrasts from a linear mixed model with a random intercept per respondent.
+
+    One model ``score ~ wave + (1 | respondent_id)`` per scale × group, fitted by REML on
+    every answer (panel members, drop-outs and newcomers alike) with
+    :func:`evaluation.mixedlm.fit_random_intercept`. Each wave pair gives a Wald contrast;
+    the effect size is the difference over the total SD ``sqrt(τ² + σ²)``.
+    """
+    pairs = pairs or wave_pairs(scores["wave"].unique())
+    z = stats.norm.isf((1 - ci) / 2)
+    rows = []
+    for key, cell in _cells(scores, by):
+        waves = sorted(cell["wave"].unique())
+        w = cell["wave"].to_numpy()
+        y = cell["score"].to_numpy(dtype=float)
+        X = np.column_stack([np.ones(len(w))] + [(w == v).astype(float) for v in waves[1:]])
+        counts = {v: int((w == v).sum()) for v in waves}
+        means = {v: float(y[w == v].mean()) for v in waves}
+        fit = None
+        if len(y) > len(waves):
+            try:
+                fit = fit_random_intercept(y, X, _subject_codes(cell["respondent_id"]),
+                                           ["Intercept"] + [f"wave[{v}]" for v in waves[1:]])
+            except (ValueError, np.linalg.LinAlgError) as err:
+                note = f"model not estimable: {err}"
+        else:
+            note = "too few answers for the model"
+        for a, b in pairs:
+            base = dict(n_from=counts.get(a, 0), n_to=counts.get(b, 0),
+                        mean_from=means.get(a, np.nan), mean_to=means.get(b, np.nan))
+            if fit is None or a not in counts or b not in counts:
+                rows.append(_row(key, a, b, "lmm", **base,
+                                 note=note if fit is None else "no answers in a wave"))
+                continue
+            c = np.zeros(len(waves))
+            if a != waves[0]:
+                c[waves.index(a)] -= 1
+            if b != waves[0]:
+                c[waves.index(b)] += 1
+            est, se = fit.contrast(c)
+            zval = est / se if se > 0 else np.nan
+            sd = np.sqrt(fit.tau2 + fit.sigma2)
+            rows.append(_row(key, a, b, "lmm", **base, diff=est, se=se, ci_low=est - z * se,
+                             ci_high=est + z * se, statistic=zval,
+                             p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
+                             effect_size=est / sd if sd > 0 else np.nan,
+                             effect_size_type="d_total_sd",
+                             note=f"tau2={fit.tau2:.4g}, sigma2={fit.sigma2:.4g}, "
+                                  f"{fit.n_groups} respondents"))
+    return _frame(rows, by)
+
+
+def panel_anova(scores: pd.DataFrame, pairs: Sequence[tuple[int, int]] | None = None,
+                between: str = "role") -> pd.DataFrame:
+    """Mixed ANOVA ``between × wave`` (:func:`pingouin.mixed_anova`) per scale and wave pair.
+
+    Only persons with a score in both waves enter (complete cases). Returns ``scale,
+    wave_from, wave_to, source, ddof1, ddof2, F, p, np2, n_subjects, method``.
+    """
+    pairs = pairs or wave_pairs(scores["wave"].unique())
+    data = scores.loc[scores["score"].notna()]
+    rows = []
+    for scale, cell in data.groupby("scale", observed=True, sort=True):
+        who = _subject_codes(cell["respondent_id"])
+        w = cell["wave"].to_numpy()
+        y = cell["score"].to_numpy(dtype=float)
+        group = cell[between].astype(str).to_numpy(dtype=object)
+        for a, b in pairs:
+            # Complete cases: persons with a score in both waves, in plain numpy columns
+            # (pingouin's pivots are slow on categoricals with many unused categories).
+            _, i0, i1 = np.intersect1d(who[w == a], who[w == b], return_indices=True)
+            m0, m1 = np.flatnonzero(w == a)[i0], np.flatnonzero(w == b)[i1]
+            rows_ = np.concatenate([m0, m1])
+            sub = pd.DataFrame({"respondent_id": who[rows_], between: group[m0].tolist() * 2,
+                                "wave": w[rows_], "score": y[rows_]})
+            n_groups = sub[between].nunique()
+            if n_groups < 2 or sub.groupby(between)["respondent_id"].nunique().min() < 2:
+                rows.append(dict(scale=scale, wave_from=a, wave_to=b, source="(none)",
+                                 n_subjects=sub["respondent_id"].nunique(), method="mixed_anova",
+                                 note=f"needs persons from at least two {between} groups"))
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                aov = pg.mixed_anova(data=sub, dv="score", within="wave",
+                                     subject="respondent_id", between=between)
+            for _, r in aov.iterrows():
+                rows.append(dict(scale=scale, wave_from=a, wave_to=b, source=r["Source"],
+                                 ddof1=r["DF1"], ddof2=r["DF2"], F=r["F"], p=r["p_unc"],
+                                 np2=r["np2"], n_subjects=sub["respondent_id"].nunique(),
+                                 method="mixed_anova", note=""))
+    cols = ["scale", "wave_from", "wave_to", "source", "ddof1", "ddof2", "F", "p", "np2",
+            "n_subjects", "method", "note"]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def adjust_p(table: pd.DataFrame, correction: str = "holm", family: Sequence[str] = ("method",),
+             ) -> pd.DataFrame:
+    """Add ``p_adj`` and ``correction``: Holm or Benjamini–Hochberg FDR within each family.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With a ``p`` column.
+    correction : {"holm", "fdr_bh", "none"}
+    family : sequence of str
+        Columns whose combinations form a family (by default one family per method).
+    """
+    if correction not in ("holm", "fdr_bh", "none"):
+        raise ValueError(f"correction must be holm, fdr_bh or none, not {correction!r}")
+    out = table.copy()
+    out["p_adj"] = np.nan
+    out["correction"] = ""
+    for _, idx in out.groupby(list(family), sort=False).groups.items():
+        p = out.loc[idx, "p"].to_numpy(dtype=float)
+        m = int(np.isfinite(p).sum())
+        if correction == "none":
+            adj = p
+        elif m:
+            _, adj = pg.multicomp(p, method=correction)
+        else:
+            adj = p
+        out.loc[idx, "p_adj"] = adj
+        out.loc[idx, "correction"] = f"{correction} across {m} tests" if correction != "none" \
+            else "none"
+    return out
+
+
+def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
+                 methods: Sequence[str] = ("lmm", "welch", "paired"),
+                 correction: str = "holm", ci: float = 0.95) -> pd.DataFrame:
+    """All wave comparisons for every scale × group, with p-values corrected per method.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`evaluation.score_scales`.
+    by : sequence of str
+        Groups, e.g. ``("role",)`` or ``("role", "fylke")``.
+    methods : sequence of {"lmm", "welch", "paired"}
+        Which comparisons; ``lmm`` is the headline estimate.
+    correction : {"holm", "fdr_bh", "none"}
+        Multiplicity correction, applied within each method across scales, groups and pairs.
+    ci : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CHANGE_COLUMNS` (plus ``fylke`` when grouped by it), sorted by scale, group,
+        wave pair and method.
+
+    Examples
+    --------
+    >>> from evaluation import change_table
+    >>> change = change_table(scores, correction="fdr_bh")  # doctest: +SKIP
+    """
+    funcs = {"lmm": lmm_change, "welch": welch_change, "paired": paired_change}
+    unknown = [m for m in methods if m not in funcs]
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}; choose from {sorted(funcs)}")
+    pairs = wave_pairs(scores["wave"].unique())
+    if not pairs:
+        raise ValueError("change needs answers from at least two waves; found "
+                         f"{sorted(scores['wave'].unique().tolist())}")
+    parts = [funcs[m](scores, by, pairs, ci) for m in methods]
+    table = adjust_p(pd.concat([p for p in parts if len(p)], ignore_index=True), correction)
+    order = {m: i for i, m in enumerate(methods)}
+    pair_order = {p: i for i, p in enumerate(pairs)}
+    table["_m"] = table["method"].map(order)
+    table["_p"] = [pair_order[(a, b)] for a, b in zip(table["wave_from"], table["wave_to"],
+                                                      strict=True)]
+    table = table.sort_values(["scale", *by, "_p", "_m"], kind="stable")
+    cols = CHANGE_COLUMNS[:2] + [c for c in by if c != "role"] + CHANGE_COLUMNS[2:]
+    return table.drop(columns=["_m", "_p"]).reindex(columns=cols).reset_index(drop=True)
+
+
+def _subject_codes(col: pd.Series) -> np.ndarray:
+    """Integer codes for respondent ids (categorical codes when available)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(col)[0].astype(np.int64)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if len(x) else np.nan
+
+
+def _frame(rows: list[dict], by: Sequence[str]) -> pd.DataFrame:
+    cols = ["scale", *by] + CHANGE_COLUMNS[2:]
+    return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))

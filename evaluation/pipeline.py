@@ -1,0 +1,259 @@
+"""The whole analysis in one call: clean, score, reliability, change, figures, report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import plots
+from .change import change_table, describe_waves, panel_anova
+from .cleaning import CleaningRules, clean
+from .load import AnswerTableError, read_answers, validate_answers
+from .reliability import scale_reliability
+from .responses import index_responses
+from .scoring import check_scales, load_scales, score_scales
+
+__all__ = ["RunResult", "run"]
+
+STEPS = ["read", "clean", "score", "reliability", "change", "panel ANOVA", "figures", "report"]
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced: the tables, the files written and the settings used."""
+
+    out_dir: Path
+    tables: dict[str, pd.DataFrame]
+    files: list[Path]
+    settings: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def report_path(self) -> Path:
+        """The self-contained HTML report."""
+        return self.out_dir / "report.html"
+
+
+def _figure_job(kind: str, data: dict[str, Any], stem: str) -> list[str]:
+    """Build and save one figure (runs in a worker process)."""
+    warnings.simplefilter("ignore")
+    scales = data.get("scales")
+    if kind == "trend":
+        plot = plots.trend_plot(data["summary"], scales)
+    elif kind == "likert":
+        plot = plots.likert_plot(data["shares"], scales)
+    elif kind == "responses":
+        plot = plots.response_plot(data["responses"], data.get("population"))
+    else:
+        plot = plots.reliability_plot(data["reliability"], scales)
+    return [str(p) for p in plots.save_figure(plot, stem)]
+
+
+def _draw_figures(jobs: list[tuple[str, dict, str]], workers: int) -> tuple[list[Path], list[str]]:
+    files, problems = [], []
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        import plotnine  # noqa: F401  (imported once here, inherited by the forked workers)
+
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [(kind, pool.submit(_figure_job, kind, data, stem))
+                       for kind, data, stem in jobs]
+            for kind, fut in futures:
+                try:
+                    files += [Path(p) for p in fut.result()]
+                except Exception as err:  # a failed figure must not lose the tables
+                    problems.append(f"figure '{kind}' failed: {err}")
+        return files, problems
+    for kind, data, stem in jobs:
+        try:
+            files += [Path(p) for p in _figure_job(kind, data, stem)]
+        except Exception as err:
+            problems.append(f"figure '{kind}' failed: {err}")
+    return files, problems
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
+        out_dir: str | Path, *, rules: CleaningRules | None = None, correction: str = "holm",
+        by: Sequence[str] = ("role",), methods: Sequence[str] = ("lmm", "welch", "paired"),
+        figures: bool = True, progress: bool = True, population: pd.DataFrame | None = None,
+        title: str = "Evaluering av dekom: spørreundersøkelsen", workers: int = 2,
+        source: str | None = None) -> RunResult:
+    """Run the whole analysis and write tables, figures and ``report.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame or path
+        The tidy long answers table, or a CSV/Parquet file with it.
+    scales : sequence of Scale or path
+        The scales, or the ``scales.yaml`` file.
+    out_dir : path
+        Created when missing; files in it with the same names are replaced.
+    rules : CleaningRules, optional
+        Cleaning settings (defaults documented on :class:`evaluation.CleaningRules`).
+    correction : {"holm", "fdr_bh", "none"}
+        Multiplicity correction within each method.
+    by : sequence of str
+        Groups for change: ``("role",)`` or ``("role", "fylke")``.
+    methods : sequence of str
+        Change methods (``lmm`` is the headline).
+    figures : bool
+        Draw the figures (PNG and SVG).
+    progress : bool
+        Show a progress bar on stderr.
+    population : pandas.DataFrame, optional
+        ``wave, role, fylke, invited`` to plot response rates instead of counts.
+    title : str
+        Report title.
+    workers : int
+        Processes for drawing figures.
+    source : str, optional
+        Where the answers came from, for the report (the file name by default).
+
+    Returns
+    -------
+    RunResult
+        Tables ``change, reliability, items, cleaning_log, waves, panel_anova, scores`` and
+        the files written: ``change.csv, reliability.csv, reliability_items.csv,
+        cleaning_log.csv, waves.csv, panel_anova.csv, run.json, report.html`` and
+        ``figures/*.png|svg``.
+
+    Examples
+    --------
+    >>> import evaluation
+    >>> result = evaluation.run("answers.parquet", "questionnaires/scales.yaml", "out")  # doctest: +SKIP
+    >>> result.tables["change"].query("method == 'lmm'")  # doctest: +SKIP
+    """
+    from tqdm.auto import tqdm
+
+    t_start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=len(STEPS), desc="evaluation", unit="step", file=sys.stderr,
+               disable=not progress, leave=False)
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+        bar.set_postfix_str(name)
+        bar.update(1)
+
+    input_hash = None
+    if isinstance(answers, (str, Path)):
+        source = source or str(answers)
+        input_hash = _sha256(Path(answers))
+        answers = read_answers(answers)
+    else:
+        answers = validate_answers(answers, source=source or "answers")
+    if isinstance(scales, (str, Path)):
+        scales = load_scales(scales)
+    scales = list(scales)
+    if not scales:
+        raise AnswerTableError("the scales file defines no scales")
+    problems = check_scales(answers, scales)
+    step("read")
+    rules = rules or CleaningRules()
+    cleaned, log = clean(answers, scales, rules)
+    del answers
+    if cleaned.empty:
+        raise AnswerTableError("no answers are left after cleaning; see the cleaning log:\n"
+                               + log.to_string(index=False))
+    step("clean")
+    index = index_responses(cleaned)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = score_scales(cleaned, scales, index=index)
+    step("score")
+    rel, items = scale_reliability(cleaned, scales, index=index)
+    step("reliability")
+    waves = describe_waves(scores, by)
+    n_waves = scores["wave"].nunique()
+    if n_waves >= 2:
+        change = change_table(scores, by=by, methods=methods, correction=correction)
+    else:
+        problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
+                        "estimate")
+        change = pd.DataFrame()
+    step("change")
+    anova = panel_anova(scores) if n_waves >= 2 and "role" in scores.columns else pd.DataFrame()
+    step("panel ANOVA")
+    files: list[Path] = []
+    if figures:
+        fig_dir = out / "figures"
+        fig_dir.mkdir(exist_ok=True)
+        summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
+        jobs = [("trend", {"summary": summary_role, "scales": scales}, str(fig_dir / "trend")),
+                ("likert", {"shares": plots.likert_shares(cleaned, scales), "scales": scales},
+                 str(fig_dir / "likert")),
+                ("reliability", {"reliability": rel, "scales": scales},
+                 str(fig_dir / "reliability")),
+                ("responses", {"responses": index.responses[
+                    [c for c in ("wave", "role", "fylke") if c in index.responses]],
+                    "population": population}, str(fig_dir / "responses"))]
+        fig_files, fig_problems = _draw_figures(jobs, workers)
+        files += fig_files
+        problems += fig_problems
+    step("figures")
+    tables = {"change": change, "reliability": rel, "items": items, "cleaning_log": log,
+              "waves": waves, "panel_anova": anova, "scores": scores}
+    names = {"change": "change.csv", "reliability": "reliability.csv",
+             "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
+             "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
+    for key, name in names.items():
+        tables[key].to_csv(out / name, index=False, float_format="%.10g")
+        files.append(out / name)
+    settings = {
+        "source": source, "input_sha256": input_hash, "correction": correction,
+        "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
+        "scales": [s.code for s in scales], "versions": _versions(),
+    }
+    result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
+                       problems=problems, timings=timings)
+    from .report import write_report
+
+    files.append(write_report(result, title=title))
+    step("report")
+    timings["total"] = round(time.perf_counter() - t_start, 3)
+    (out / "run.json").write_text(json.dumps(
+        {"settings": settings, "problems": problems, "timings": timings,
+         "files": [str(f.relative_to(out)) for f in files]}, indent=2, ensure_ascii=False,
+        default=str), encoding="utf-8")
+    files.append(out / "run.json")
+    bar.close()
+    return result
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import pingouin
+    import plotnine
+    import scipy
+    import statsmodels
+
+    return {"python": platform.python_version(), "pandas": pd.__version__,
+            "numpy": numpy.__version__, "scipy": scipy.__version__,
+            "pingouin": pingouin.__version__, "statsmodels": statsmodels.__version__,
+            "plotnine": plotnine.__version__}

@@ -1,0 +1,194 @@
+"""Figures (plotnine): trends with CI, diverging Likert bars, response counts, reliability."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["trend_plot", "likert_plot", "likert_shares", "response_plot", "reliability_plot",
+           "save_figure"]
+
+_ROLE_COLOURS = ["#1b6ca8", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#7f8c8d"]
+
+
+def _p9():
+    import plotnine as p9
+
+    return p9
+
+
+def _labels(scales: Sequence[Any] | None, lang: str = "nb") -> dict[str, str]:
+    return {s.code: (s.label.get(lang) or s.label.get("nb") or s.code) for s in scales or []}
+
+
+def trend_plot(summary: pd.DataFrame, scales: Sequence[Any] | None = None, lang: str = "nb"):
+    """Mean per wave with 95 % CI, one line per role, one panel per scale.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`evaluation.describe_waves` (``scale, role, wave, mean, ci_low,
+        ci_high``).
+    scales : sequence of Scale, optional
+        For panel titles (labels in ``lang``).
+    """
+    p9 = _p9()
+    d = summary.copy()
+    names = _labels(scales, lang)
+    d["scale"] = pd.Categorical(d["scale"].astype(str).map(lambda c: names.get(c, c)),
+                                categories=list(dict.fromkeys(
+                                    names.get(str(c), str(c)) for c in d["scale"])))
+    d["role"] = d["role"].astype(str)
+    dodge = p9.position_dodge(width=0.3)
+    waves = sorted(d["wave"].unique())
+    return (p9.ggplot(d, p9.aes("wave", "mean", colour="role", group="role"))
+            + p9.geom_line(position=dodge) + p9.geom_point(position=dodge)
+            + p9.geom_errorbar(p9.aes(ymin="ci_low", ymax="ci_high"), width=0.25,
+                               position=dodge)
+            + p9.facet_wrap("~scale")
+            + p9.scale_x_continuous(breaks=waves)
+            + p9.scale_colour_manual(values=_ROLE_COLOURS)
+            + p9.labs(x="Bølge", y="Gjennomsnitt (95 % KI)", colour="Rolle")
+            + p9.theme_bw() + p9.theme(figure_size=(10, 6)))
+
+
+def likert_shares(answers: pd.DataFrame, scales: Sequence[Any]) -> pd.DataFrame:
+    """Share of each answer per scale item and wave, as stored (not reverse-keyed).
+
+    Returns ``scale, item, wave, value, n, share`` for the answered values in each scale's
+    range.
+    """
+    rows = []
+    item_scale = {i: s for s in scales for i in s.items}
+    data = answers.loc[answers["value"].notna(), ["item", "wave", "value"]]
+    counts = data.groupby(["item", "wave", "value"], observed=True).size().reset_index(name="n")
+    for _, r in counts.iterrows():
+        s = item_scale.get(str(r["item"]))
+        if s is None:
+            continue
+        if s.range[0] <= r["value"] <= s.range[1]:
+            rows.append(dict(scale=s.code, item=str(r["item"]), wave=int(r["wave"]),
+                             value=int(r["value"]), n=int(r["n"])))
+    out = pd.DataFrame(rows, columns=["scale", "item", "wave", "value", "n"])
+    out["share"] = out["n"] / out.groupby(["item", "wave"])["n"].transform("sum")
+    return out
+
+
+def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb"):
+    """Diverging stacked bars of every scale item per wave (disagreement left, agreement right).
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Output of :func:`likert_shares`.
+    scales : sequence of Scale
+        Item order and ranges. The middle answer of an odd scale is split across zero.
+    """
+    p9 = _p9()
+    order = [i for s in scales for i in s.items]
+    rects = []
+    for (item, wave), g in shares.groupby(["item", "wave"], sort=False):
+        s = next(sc for sc in scales if item in sc.items)
+        low, high = s.range
+        mid = (low + high) / 2
+        g = g.set_index("value")["share"].reindex(range(low, high + 1), fill_value=0.0)
+        left = -(g[g.index < mid].sum() + g.get(mid, 0.0) / 2)
+        for v, share in g.items():
+            rects.append(dict(scale=s.code, item=item, wave=wave, value=str(v),
+                              xmin=left, xmax=left + share))
+            left += share
+    r = pd.DataFrame(rects)
+    if r.empty:
+        raise ValueError("likert_plot: no answers to the scale items")
+    pos = {item: i for i, item in enumerate(order)}
+    r["y"] = r["item"].map(pos).astype(float)
+    names = _labels(scales, lang)
+    r["scale"] = pd.Categorical(r["scale"].map(lambda c: names.get(c, c)),
+                                categories=list(dict.fromkeys(names.get(s.code, s.code)
+                                                              for s in scales)))
+    r["wave"] = r["wave"].astype(str)
+    present = [i for i in order if i in set(r["item"])]
+    n_vals = r["value"].nunique()
+    return (p9.ggplot(r, p9.aes(xmin="xmin", xmax="xmax", ymin="y - 0.4", ymax="y + 0.4",
+                                fill="value"))
+            + p9.geom_rect()
+            + p9.geom_vline(xintercept=0, colour="#333333", size=0.3)
+            + p9.facet_grid("scale ~ wave", scales="free_y", space="free_y")
+            + p9.scale_y_reverse(breaks=[pos[i] for i in present], labels=present)
+            + p9.scale_fill_brewer(type="div", palette="RdBu", direction=1)
+            + p9.labs(x="Andel (venstre: lav, høyre: høy)", y="", fill="Svar",
+                      title=f"Fordeling per ledd og bølge ({n_vals} svarkategorier)")
+            + p9.theme_bw()
+            + p9.theme(figure_size=(11, max(4, 0.18 * len(present) + 2)),
+                       strip_text_y=p9.element_text(angle=0), axis_text_y=p9.element_text(size=6)))
+
+
+def response_plot(responses: pd.DataFrame, population: pd.DataFrame | None = None):
+    """Responses (or response rates, given invited counts) per fylke, role and wave.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per response (``wave, role, fylke``).
+    population : pandas.DataFrame, optional
+        ``wave, role, fylke, invited``: the bars then show the response rate.
+    """
+    p9 = _p9()
+    n = responses.groupby(["wave", "role", "fylke"], observed=True).size().reset_index(name="n")
+    y, ylab = "n", "Antall svar"
+    if population is not None:
+        n = n.merge(population, on=["wave", "role", "fylke"], how="right").fillna({"n": 0})
+        n["rate"] = n["n"] / n["invited"]
+        y, ylab = "rate", "Svarprosent"
+    n["wave"] = n["wave"].astype(str)
+    n["role"] = n["role"].astype(str)
+    n["fylke"] = n["fylke"].astype(str)
+    plot = (p9.ggplot(n, p9.aes("fylke", y, fill="wave"))
+            + p9.geom_col(position="dodge") + p9.facet_wrap("~role", nrow=1)
+            + p9.coord_flip() + p9.labs(x="", y=ylab, fill="Bølge")
+            + p9.theme_bw() + p9.theme(figure_size=(11, 5)))
+    if y == "rate":
+        plot += p9.scale_y_continuous(labels=lambda v: [f"{x:.0%}" for x in v])
+    return plot
+
+
+def reliability_plot(rel: pd.DataFrame, scales: Sequence[Any] | None = None, lang: str = "nb"):
+    """Cronbach's alpha with 95 % CI per scale, role and wave; a reference line at 0.70."""
+    p9 = _p9()
+    d = rel.loc[rel["alpha"].notna()].copy()
+    names = _labels(scales, lang)
+    d["scale"] = d["scale"].astype(str).map(lambda c: names.get(c, c))
+    d["role"] = d["role"].astype(str)
+    d["wave"] = d["wave"].astype(str)
+    dodge = p9.position_dodge(width=0.6)
+    return (p9.ggplot(d, p9.aes("scale", "alpha", colour="role"))
+            + p9.geom_hline(yintercept=0.7, linetype="dashed", colour="#777777")
+            + p9.geom_point(position=dodge)
+            + p9.geom_errorbar(p9.aes(ymin="ci_low", ymax="ci_high"), width=0.3,
+                               position=dodge)
+            + p9.facet_wrap("~wave", nrow=1) + p9.coord_flip()
+            + p9.scale_colour_manual(values=_ROLE_COLOURS)
+            + p9.labs(x="", y="Cronbachs alfa (95 % KI)", colour="Rolle")
+            + p9.theme_bw() + p9.theme(figure_size=(11, 4.5)))
+
+
+def save_figure(plot: Any, path_stem: str | Path, formats: Sequence[str] = ("png", "svg"),
+                dpi: int = 100) -> list[Path]:
+    """Save a plotnine figure as PNG and SVG (``path_stem`` without suffix)."""
+    stem = Path(path_stem)
+    out = []
+    fig = plot.draw()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fmt in formats:
+            path = stem.with_suffix(f".{fmt}")
+            fig.savefig(path, dpi=dpi, format=fmt)
+            out.append(path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return out

@@ -1,0 +1,198 @@
+"""A self-contained HTML report (tables, embedded figures, plain-language summary, methods)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .change import METHODS
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
+
+__all__ = ["render_report", "write_report", "summarise_change", "run"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:2rem auto;
+padding:0 1rem;color:#1e1e1e;line-height:1.5}
+h1,h2,h3{line-height:1.2}h2{margin-top:2.5rem;border-bottom:2px solid #1e1e1e;padding-bottom:.2rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem}
+th,td{border:1px solid #c8c8c8;padding:.2rem .45rem;text-align:right}
+th{background:#f1f1f1}td.t,th.t{text-align:left}
+img{max-width:100%;height:auto;border:1px solid #e0e0e0}
+.up{color:#0b6b2f}.down{color:#a4161a}.flat{color:#555}
+details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .75rem}
+"""
+
+_ROLE_NB = {"skoleeier": "skoleeiere", "skoleleder": "skoleledere",
+            "tillitsvalgt": "tillitsvalgte", "uh": "UH"}
+
+
+def _num(x: Any, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "–"
+    return f"{x:.{digits}f}".replace(".", ",").replace("-", "−")
+
+
+def _p(x: float) -> str:
+    if not np.isfinite(x):
+        return "–"
+    return "< 0,001" if x < 0.001 else _num(x, 3)
+
+
+def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
+                     alpha: float = 0.05, method: str = "lmm") -> dict[str, list[str]]:
+    """Plain-language sentences per scale from the headline method's rows.
+
+    Returns ``{scale code: [sentence per group and wave pair]}`` in Norwegian bokmål.
+    """
+    out: dict[str, list[str]] = {}
+    if change.empty:
+        return out
+    rows = change.loc[change["method"] == method]
+    group_cols = [c for c in ("role", "fylke") if c in rows.columns]
+    for scale, g in rows.groupby("scale", sort=False, observed=True):
+        lines = []
+        for _, r in g.iterrows():
+            who = " i ".join(_ROLE_NB.get(str(r[c]), str(r[c])) for c in group_cols)
+            span = f"{r['wave_from']}–{r['wave_to']}"
+            if not np.isfinite(r["diff"]):
+                lines.append(f"{who.capitalize()}, {span}: kan ikke anslås ({r['note']}).")
+                continue
+            sure = np.isfinite(r["p_adj"]) and r["p_adj"] < alpha
+            if sure:
+                word = "økte" if r["diff"] > 0 else "sank"
+                cls = "up" if r["diff"] > 0 else "down"
+            else:
+                word, cls = "ingen sikker endring", "flat"
+            lines.append(
+                f'<span class="{cls}">{html.escape(who.capitalize())}, {span}: {word}</span> '
+                f"fra {_num(r['mean_from'])} til {_num(r['mean_to'])} "
+                f"(endring {_num(r['diff'])}, 95 % KI {_num(r['ci_low'])} til "
+                f"{_num(r['ci_high'])}, justert p {_p(r['p_adj'])}).")
+        out[str(scale)] = lines
+    return out
+
+
+def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400) -> str:
+    if df is None or df.empty:
+        return "<p>Ingen rader.</p>"
+    shown = df.head(max_rows)
+    head = "".join(f'<th class="t">{html.escape(str(c))}</th>' if shown[c].dtype == object
+                   or isinstance(shown[c].dtype, (pd.CategoricalDtype, pd.StringDtype))
+                   else f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = []
+    for _, r in shown.iterrows():
+        cells = []
+        for c in shown.columns:
+            v = r[c]
+            if isinstance(v, (float, np.floating)):
+                cells.append(f"<td>{'' if not np.isfinite(v) else f'{v:.{digits}f}'}</td>")
+            elif isinstance(v, (int, np.integer)):
+                cells.append(f"<td>{v}</td>")
+            else:
+                cells.append(f'<td class="t">{html.escape("" if v is None else str(v))}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = f"<p>Viser {max_rows} av {len(df)} rader; alle står i CSV-filen.</p>" \
+        if len(df) > max_rows else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def _figure(out_dir: Path, name: str, caption: str) -> str:
+    png = out_dir / "figures" / f"{name}.png"
+    if not png.exists():
+        return ""
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)} (SVG: figures/{name}.svg)</figcaption></figure>")
+
+
+def _method_notes(settings: dict[str, Any]) -> str:
+    clean = settings.get("cleaning", {})
+    items = "".join(f"<li><b>{m}</b>: {html.escape(t)}</li>" for m, t in METHODS.items())
+    rules = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in clean.items())
+    versions = ", ".join(f"{k} {v}" for k, v in settings.get("versions", {}).items())
+    return f"""
+<p>Skåren på en skala er gjennomsnittet av besvarte ledd etter snuing av negativt formulerte
+ledd, når minst skalaens minste antall ledd er besvart. «Vet ikke» er manglende, ikke et tall.</p>
+<ul>{items}</ul>
+<p>Hovedestimatet er den lineære blandede modellen (lmm): den bruker alle svar, også fra dem
+som bare svarte i én bølge (frafall og nye deltakere), og tar hensyn til at svar fra samme person
+henger sammen. Tverrsnittssammenligningen (welch) behandler bølgene som uavhengige utvalg selv om
+mange har svart flere ganger; den er derfor konservativ. Panelsammenligningen (paired) bruker bare
+personer som svarte i begge bølgene. Mixed ANOVA (rolle × bølge, pingouin) står i
+panel_anova.csv. Korreksjon for mange tester: {html.escape(settings.get("correction", ""))},
+innen hver metode over skalaer, grupper og bølgepar. Reliabilitet: Cronbachs alfa med 95 %
+konfidensintervall (Feldt), parvise kovarianser, på svar med skåre.</p>
+<p>Rensing:</p><ul>{rules}</ul>
+<p>Programvare: {html.escape(versions)}.</p>"""
+
+
+def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
+    """Render the report of a run as one self-contained HTML page (figures embedded)."""
+    t = result.tables
+    settings = result.settings
+    scales_order = settings.get("scales", [])
+    summary = summarise_change(t["change"])
+    parts = [f"<h1>{html.escape(title)}</h1>",
+             f"<p>Laget {datetime.now(UTC):%Y-%m-%d %H:%M} UTC fra "
+             f"{html.escape(str(settings.get('source') or 'svartabell'))}.</p>"]
+    log = t["cleaning_log"]
+    kept = log.loc[log["rule"] == "kept"]
+    if len(kept):
+        k = kept.iloc[0]
+        parts.append(f"<p>Etter rensing: {k['answers']} svar fra {k['responses']} besvarelser "
+                     f"og {k['respondents']} personer.</p>")
+    if result.problems:
+        parts.append('<div class="note"><b>Merknader</b><ul>' + "".join(
+            f"<li>{html.escape(p)}</li>" for p in result.problems) + "</ul></div>")
+    parts.append("<h2>Sammendrag per skala</h2>")
+    for code in scales_order:
+        if code in summary:
+            parts.append(f"<h3>{html.escape(code)}</h3><ul>"
+                         + "".join(f"<li>{s}</li>" for s in summary[code]) + "</ul>")
+    parts.append("<h2>Figurer</h2>")
+    for name, caption in [("trend", "Gjennomsnitt per bølge med 95 % KI, én linje per rolle"),
+                          ("likert", "Svarfordeling per ledd og bølge"),
+                          ("reliability", "Cronbachs alfa med 95 % KI"),
+                          ("responses", "Svar per fylke, rolle og bølge")]:
+        parts.append(_figure(result.out_dir, name, caption))
+    change = t["change"]
+    if not change.empty:
+        head = change.loc[change["method"] == "lmm"]
+        parts.append("<h2>Endring (hovedestimat: blandet modell)</h2>" + _table(head))
+        parts.append("<details><summary>Alle metoder (change.csv)</summary>"
+                     + _table(change) + "</details>")
+    parts.append("<h2>Panel: mixed ANOVA rolle × bølge</h2>" + _table(t["panel_anova"]))
+    parts.append("<h2>Gjennomsnitt per bølge</h2>" + _table(t["waves"]))
+    parts.append("<h2>Reliabilitet</h2>" + _table(t["reliability"]))
+    parts.append("<details><summary>Ledd: item-rest-korrelasjoner</summary>"
+                 + _table(t["items"], max_rows=2000) + "</details>")
+    parts.append("<h2>Rensing</h2>" + _table(log, digits=0))
+    parts.append("<h2>Metode</h2>" + _method_notes(settings))
+    body = "\n".join(p for p in parts if p)
+    return (f'<!doctype html><html lang="nb"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+            f"<body><main>{body}</main></body></html>")
+
+
+def write_report(result: RunResult, title: str = "Evaluering av dekom") -> Path:
+    """Write ``report.html`` into the run's folder and return its path."""
+    path = result.out_dir / "report.html"
+    path.write_text(render_report(result, title), encoding="utf-8")
+    return path
+
+
+def run(*args: Any, **kwargs: Any) -> RunResult:
+    """Run the whole analysis; see :func:`evaluation.pipeline.run`."""
+    from .pipeline import run as _run
+
+    return _run(*args, **kwargs)
