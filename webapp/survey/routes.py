@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -48,8 +48,6 @@ def notice(kind: str, *, link: Link | None = None, problems: list[str] | None = 
 def _title(link: Link | None) -> str:
     if link is None or link.invitation is None:
         return ""
-    from flask import g
-
     version = link.response.version if link.response else \
         link.invitation.wave.version_for(link.invitation.person.role)
     return tr(version.questionnaire.title, g.lang) if version else ""
@@ -68,6 +66,7 @@ def _open_link(token: str) -> tuple[Link, Any]:
     link = resolve(token)
     if link.state == "unknown":
         return link, notice("unknown")
+    g.survey_home = url_for("survey.start", token=token)
     if link.state == "done":
         return link, thanks(link, replay=request.method == "POST")
     if link.state in ("not_open", "closed"):
@@ -131,8 +130,6 @@ def _page_or_404(q, page_id: str) -> Page:
 
 def _render_page(token: str, response: Response, page: Page, answers: dict[str, Any], form=None,
                  *, alert: str | None = None, status: int = 200, check: bool = False):
-    from flask import g
-
     lang = g.lang
     q = response.version.questionnaire
     rendered = rendered_codes(page, answers)
@@ -180,8 +177,6 @@ def page(token: str, page_id: str):
 
 
 def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
-    from flask import g
-
     response = link.response
     q = response.version.questionnaire
     posted = request.form
