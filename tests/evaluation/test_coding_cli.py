@@ -116,3 +116,16 @@ def test_module_runs_as_a_program(tmp_path):
                           "--text-column", "svar", "--out", str(tmp_path / "o.csv")],
                          cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "no such file" in bad.stderr
+
+
+def test_evaluation_cli_has_the_code_subcommand(tmp_path):
+    src = write_csv(tmp_path / "s.csv", "id,svar\n1,Alle lærerne var med\n")
+    out = tmp_path / "o.csv"
+    done = subprocess.run([sys.executable, "-m", "evaluation", "code", "--input", str(src),
+                           "--text-column", "svar", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(out).loc[0, "alle_med"] == 1
+    bad = subprocess.run([sys.executable, "-m", "evaluation", "code", "--input", str(src),
+                          "--text-column", "tekst", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and "no column 'tekst'" in bad.stderr
