@@ -1,0 +1,264 @@
+"""Build an export: tables in every layout and format, codebook, DDI, manifest, one zip."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .catalogue import VersionUse, build_catalogue
+from .codebook import codebook_entries, write_codebook_csv, write_codebook_html, write_codebook_json
+from .ddi import write_ddi
+from .derived import add_scale_scores, add_themes, apply_cleaning
+from .layouts import ExportTable, long_table, per_wave_tables, wide_table
+from .matrix import build_wave_data
+from .options import EXTENSIONS, ExportOptions
+from .pseudonym import pseudonymise
+from .source import ExportSource, SourceError
+from .suppression import frequency_table
+from .writers import WRITERS
+from .writers.xlsx import TooBigForExcel
+
+__all__ = ["ExportResult", "build_export", "software_version", "sha256_file"]
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class ExportResult:
+    """Where the files are and what the manifest says."""
+
+    directory: Path
+    files: list[Path]
+    manifest: dict[str, Any]
+    zip_path: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def software_version() -> str:
+    """The installed dekom-eval version (package metadata), or 'unknown'."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("dekom-eval")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _prepare_responses(source: ExportSource, key: str | bytes,
+                       options: ExportOptions) -> pd.DataFrame:
+    r = source.responses
+    if options.waves:
+        r = r[r["wave"].isin(options.waves)]
+    if options.roles:
+        r = r[r["role"].isin(options.roles)]
+    if options.statuses:
+        r = r[r["status"].isin(options.statuses)]
+    if r.empty:
+        raise SourceError(f"no responses match waves={list(options.waves) or 'all'}, roles="
+                          f"{list(options.roles) or 'all'}, statuses={list(options.statuses)}")
+    r = r.copy()
+    r["panel_id"] = pseudonymise(r["person_key"], key).to_numpy()
+    r["questionnaire_version"] = r["version_id"].map({k: v[0] for k, v in source.versions.items()})
+    r = r.drop(columns=["person_key"])
+    return r.sort_values(["wave", "panel_id", "response_id"], kind="stable").reset_index(drop=True)
+
+
+def _default_scales() -> list[Any]:
+    from questionnaires import INSTRUMENT_DIR, load_scales
+
+    return list(load_scales(INSTRUMENT_DIR / "scales.yaml"))
+
+
+def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Path, *,
+                 pseudonym_key: str | bytes, scales: Sequence[Any] | None = None,
+                 codebook: Any = None, progress: Progress | None = None,
+                 zip_name: str | None = "export.zip") -> ExportResult:
+    """Build every requested layout and format, the codebooks, DDI XML and manifest.
+
+    Parameters
+    ----------
+    source : ExportSource
+        Responses, answers and questionnaire versions (:func:`read_source` or built directly).
+    options : ExportOptions
+        What to export.
+    out_dir : str or Path
+        Folder for the files (created).
+    pseudonym_key : str or bytes
+        Secret for the keyed hash that gives each person a stable pseudonymous id.
+    scales : sequence of Scale, optional
+        Defaults to ``questionnaires/scales.yaml``.
+    codebook : Codebook or path, optional
+        The theme codebook; defaults to ``questionnaires/codebook.yaml``.
+    progress : callable, optional
+        ``progress(done, total)`` after each step.
+    zip_name : str or None
+        Bundle everything into this zip inside ``out_dir`` (None: no zip).
+
+    Returns
+    -------
+    ExportResult
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    scales = list(scales) if scales is not None else _default_scales()
+    n_tables = len(options.layouts) + 1
+    total = 4 + n_tables * len(options.formats) + 4
+    step = [0]
+
+    def tick(name: str) -> None:
+        step[0] += 1
+        timings[name] = round(time.perf_counter() - t0, 3)
+        if progress is not None:
+            progress(min(step[0], total), total)
+
+    source.validate()
+    responses = _prepare_responses(source, pseudonym_key, options)
+    uses = {VersionUse(int(w), str(role), source.versions[int(v)][0], source.versions[int(v)][1])
+            for w, role, v in responses[["wave", "role", "version_id"]].drop_duplicates()
+            .itertuples(index=False)}
+    catalogue = build_catalogue(uses, scales)
+    waves = build_wave_data(source, catalogue, responses)
+    tick("matrices")
+    cleaning_log = None
+    if options.cleaned:
+        from evaluation.cleaning import CleaningRules
+
+        rules = CleaningRules.from_mapping(options.cleaning_rules or {})
+        cleaning_log = apply_cleaning(waves, scales, rules)
+    tick("cleaning")
+    labels: dict[str, dict[str, str]] = {}
+    if options.scale_scores and scales:
+        add_scale_scores(waves, scales)
+        for s in scales:
+            labels[f"score_{s.code}"] = {"nb": f"Skåre: {s.label.get('nb', s.code)}",
+                                         "en": f"Score: {s.label.get('en', s.code)}"}
+    themes_info = None
+    if options.themes:
+        themes_info = _themes(waves, codebook, source, labels)
+    tick("derived")
+    per_wave = per_wave_tables(waves, options.free_text, labels)
+    tables: list[tuple[str, ExportTable]] = []
+    wide = wide_table(per_wave) if "wide" in options.layouts or True else None
+    if "wide" in options.layouts:
+        tables.append(("wide", wide))
+    if "waves" in options.layouts:
+        tables.extend((t.name, t) for t in per_wave)
+    if "long" in options.layouts:
+        tables.append(("long", long_table(per_wave, catalogue)))
+    tick("layouts")
+    files: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
+    stata_renames: dict[str, str] = {}
+    for name, table in tables:
+        for fmt in options.formats:
+            path = out / f"dekom_{name}.{EXTENSIONS[fmt]}"
+            try:
+                info = WRITERS[fmt](table, path, lang=options.lang, bom=options.csv_bom)
+            except TooBigForExcel as exc:
+                skipped.append({"file": path.name, "reason": str(exc)})
+                continue
+            if fmt == "dta" and info.get("renamed") and name.startswith("wave_"):
+                stata_renames.update(info["renamed"])
+            files.append({"file": path.name, "layout": "waves" if name.startswith("wave_") else name,
+                          "format": fmt, "rows": info["rows"], "columns": info["columns"]})
+            tick(f"{name}.{fmt}")
+    about = {"title": options.title, "software": f"dekom-eval {software_version()}",
+             "waves": [wd.wave for wd in waves], "cleaned": options.cleaned, "lang": options.lang}
+    entries = codebook_entries(per_wave, wide, stata_renames)
+    write_codebook_json(entries, out / "codebook.json", about)
+    write_codebook_csv(entries, out / "codebook.csv")
+    write_codebook_html(entries, out / "codebook.html", about, options.lang)
+    write_ddi(entries, files, out / "ddi-codebook.xml", about)
+    freq = frequency_table(per_wave, options.k)
+    freq.to_csv(out / "frequencies.csv", index=False, lineterminator="\n")
+    docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml",
+            "frequencies.csv"]
+    if cleaning_log is not None:
+        cleaning_log.to_csv(out / "cleaning_log.csv", index=False, lineterminator="\n")
+        docs.append("cleaning_log.csv")
+    tick("codebook")
+    notes = [n for wd in waves for n in wd.notes] + list(source.notes)
+    for entry in files:
+        entry["sha256"] = sha256_file(out / entry["file"])
+        entry["bytes"] = (out / entry["file"]).stat().st_size
+    doc_entries = [{"file": d, "sha256": sha256_file(out / d), "bytes": (out / d).stat().st_size}
+                   for d in docs]
+    manifest = {
+        "title": options.title,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "software": {"name": "dekom-eval", "version": software_version()},
+        "options": options.describe(),
+        "filters": {"waves": list(options.waves) or "all", "roles": list(options.roles) or "all",
+                    "statuses": list(options.statuses)},
+        "cleaning": {"applied": options.cleaned,
+                     "rules": _rules(options) if options.cleaned else None,
+                     "log": cleaning_log.to_dict("records") if cleaning_log is not None else None},
+        "suppression": {"k": options.k, "applies_to": ["frequencies.csv"]},
+        "pseudonymisation": "panel_id = first 16 hex characters of HMAC-SHA256(PSEUDONYM_KEY, panel id)",
+        "counts": {"persons": int(responses["panel_id"].nunique()),
+                   "responses": {str(wd.wave): len(wd.responses) for wd in waves}},
+        "questionnaire_versions": sorted({u.label for u in uses}),
+        "themes": themes_info,
+        "files": files,
+        "documentation": doc_entries,
+        "skipped": skipped,
+        "notes": notes,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
+                                                  default=str), encoding="utf-8")
+    tick("manifest")
+    paths = [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json"]
+    zip_path = None
+    if zip_name:
+        zip_path = out / zip_name
+        with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED,
+                             compresslevel=1) as zf:
+            for p in paths:
+                zf.write(p, arcname=p.name)
+    tick("zip")
+    if progress is not None:
+        progress(total, total)
+    return ExportResult(out, paths, manifest, zip_path, timings)
+
+
+def _rules(options: ExportOptions) -> dict[str, Any]:
+    from evaluation.cleaning import CleaningRules
+
+    return CleaningRules.from_mapping(options.cleaning_rules or {}).describe()
+
+
+def _themes(waves, codebook, source: ExportSource, labels: dict) -> dict[str, Any] | None:
+    from evaluation.coding import resolve_codebook
+
+    book = resolve_codebook(codebook)
+    if not any(item in wd.texts for wd in waves for item in getattr(book, "items", [])):
+        return None
+    info = add_themes(waves, book, source.coded_themes)
+    for t in book.themes:
+        for item in info["items"]:
+            from .derived import theme_column
+
+            name = theme_column(item, t.code, len(info["items"]))
+            labels[name] = {"nb": f"Tema: {t.label.get('nb', t.code)}",
+                            "en": f"Theme: {t.label.get('en', t.code)}"}
+    return info

@@ -1,0 +1,259 @@
+"""Per-wave response × variable matrices: values, missing status and free text.
+
+Answers are placed by item code into the column of their variable, so a questionnaire that
+changes between waves never shifts a column. Cells start as "not answered" (or "not in this
+questionnaire version"); answers fill them; cells whose item was hidden by routing (``show_if``)
+become "not asked".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import Catalogue, Variable
+from .missing import DONT_KNOW, NOT_ANSWERED, NOT_ASKED, NOT_IN_QUESTIONNAIRE, VALID
+from .source import ExportSource
+
+__all__ = ["WaveData", "build_wave_data"]
+
+
+@dataclass
+class WaveData:
+    """One wave: responses (sorted by panel id), variables present and their cell matrices."""
+
+    wave: int
+    responses: pd.DataFrame
+    variables: list[Variable]
+    values: np.ndarray  # float64, NaN unless status is VALID
+    status: np.ndarray  # int8 status codes (see missing.py)
+    texts: dict[str, np.ndarray] = field(default_factory=dict)  # text variable -> object array
+    extra: dict[str, pd.Series] = field(default_factory=dict)  # derived columns (scores, themes)
+    notes: list[str] = field(default_factory=list)
+
+    def col(self, name: str) -> int:
+        """Column position of variable ``name``."""
+        return self._cols[name]
+
+    def __post_init__(self) -> None:
+        self._cols = {v.name: j for j, v in enumerate(self.variables)}
+
+    def has(self, name: str) -> bool:
+        """True when variable ``name`` is in this wave."""
+        return name in self._cols
+
+    def keep_rows(self, mask: np.ndarray) -> None:
+        """Keep only the responses where ``mask`` is True (after cleaning)."""
+        self.responses = self.responses.loc[mask].reset_index(drop=True)
+        self.values = self.values[mask]
+        self.status = self.status[mask]
+        self.texts = {k: v[mask] for k, v in self.texts.items()}
+        self.extra = {k: v.loc[mask].reset_index(drop=True) for k, v in self.extra.items()}
+
+
+def _init_status(wd: WaveData, catalogue: Catalogue) -> None:
+    labels = wd.responses["questionnaire_version"].to_numpy()
+    wd.status[:] = NOT_IN_QUESTIONNAIRE
+    for label in pd.unique(labels):
+        rows = np.flatnonzero(labels == label)
+        cols = [j for j, v in enumerate(wd.variables) if label in v.versions]
+        wd.status[np.ix_(rows, cols)] = NOT_ANSWERED
+
+
+def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None:
+    """Place the answers (already restricted to this wave; ``rows`` their row positions)."""
+    item = answers["item"].astype(str).to_numpy()
+    missing = answers["missing_code"].astype(object).to_numpy()
+    is_dk = missing == "dont_know"
+    other_missing = pd.notna(missing) & ~is_dk
+    if other_missing.any():
+        codes = sorted(set(missing[other_missing]))
+        wd.notes.append(f"wave {wd.wave}: {int(other_missing.sum())} answer(s) with unknown "
+                        f"missing code(s) {', '.join(map(str, codes))} exported as not answered")
+    col_of = {v.name: j for j, v in enumerate(wd.variables) if v.item_type != "multi_option"}
+    cols = pd.Series(item).map(col_of).to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(cols)
+    unknown = pd.unique(item[~known & ~_is_multi(item, wd)])
+    if len(unknown):
+        wd.notes.append(f"wave {wd.wave}: answers to item(s) not in any questionnaire version "
+                        f"left out: {', '.join(sorted(map(str, unknown))[:10])}")
+    r, c = rows[known], cols[known].astype(np.int64)
+    value = answers["value_num"].to_numpy(dtype="float64")[known]
+    dk = is_dk[known]
+    text = answers["value_text"].to_numpy(dtype=object)[known]
+    numeric = ~np.isnan(value) & ~dk
+    wd.values[r[numeric], c[numeric]] = value[numeric]
+    wd.status[r[numeric], c[numeric]] = VALID
+    wd.status[r[dk], c[dk]] = DONT_KNOW
+    text_cols = {wd.col(v.name): v.name for v in wd.variables if v.is_text}
+    if text_cols:
+        is_text = np.isin(c, list(text_cols)) & ~dk
+        for j, name in text_cols.items():
+            sel = is_text & (c == j)
+            vals = text[sel]
+            answered = np.array([isinstance(t, str) and t.strip() != "" for t in vals], dtype=bool)
+            wd.texts[name][r[sel][answered]] = vals[answered]
+            wd.status[r[sel][answered], j] = VALID
+    _fill_multi(wd, answers, rows, is_dk)
+
+
+def _is_multi(item: np.ndarray, wd: WaveData) -> np.ndarray:
+    codes = {v.item_code for v in wd.variables if v.item_type == "multi_option"}
+    return np.isin(item, list(codes)) if codes else np.zeros(len(item), dtype=bool)
+
+
+def _fill_multi(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray, is_dk: np.ndarray) -> None:
+    """One 0/1 column per option; "vet ikke" marks every option column of the item."""
+    options: dict[str, dict[int, int]] = {}
+    for j, v in enumerate(wd.variables):
+        if v.item_type == "multi_option":
+            options.setdefault(v.item_code, {})[int(v.option)] = j
+    if not options:
+        return
+    item = answers["item"].astype(str).to_numpy()
+    lists = answers["value_list"].to_numpy(dtype=object)
+    unknown: set = set()
+    for code, opt_cols in options.items():
+        sel = np.flatnonzero(item == code)
+        if not len(sel):
+            continue
+        cols = np.fromiter(opt_cols.values(), dtype=np.int64)
+        dk_rows = rows[sel[is_dk[sel]]]
+        wd.status[np.ix_(dk_rows, cols)] = DONT_KNOW
+        chosen = [(rows[i], lists[i]) for i in sel[~is_dk[sel]]
+                  if isinstance(lists[i], (list, tuple)) and len(lists[i])]
+        if not chosen:
+            continue
+        answered = np.fromiter((r for r, _ in chosen), dtype=np.int64)
+        wd.values[np.ix_(answered, cols)] = 0.0
+        wd.status[np.ix_(answered, cols)] = VALID
+        pairs_r, pairs_c = [], []
+        for r, values in chosen:
+            for value in values:
+                j = opt_cols.get(int(value)) if _is_int(value) else None
+                if j is None:
+                    unknown.add(f"{code}={value}")
+                    continue
+                pairs_r.append(r)
+                pairs_c.append(j)
+        wd.values[np.asarray(pairs_r, dtype=np.int64), np.asarray(pairs_c, dtype=np.int64)] = 1.0
+    if unknown:
+        wd.notes.append(f"wave {wd.wave}: chosen option(s) not in the questionnaire left out: "
+                        f"{', '.join(sorted(unknown)[:10])}")
+
+
+def _is_int(value: object) -> bool:
+    try:
+        return float(value) == int(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+class _Cells:
+    """Read access for condition evaluation: answered/value masks by item code."""
+
+    def __init__(self, wd: WaveData, rows: np.ndarray) -> None:
+        self.wd, self.rows = wd, rows
+
+    def _cols(self, code: str) -> list[int]:
+        return [j for j, v in enumerate(self.wd.variables) if v.item_code == code]
+
+    def answered(self, code: str) -> np.ndarray:
+        cols = self._cols(code)
+        if not cols:
+            return np.zeros(len(self.rows), dtype=bool)
+        s = self.wd.status[np.ix_(self.rows, cols)]
+        return np.any((s == VALID) | (s == DONT_KNOW), axis=1)
+
+    def value(self, code: str) -> tuple[np.ndarray, np.ndarray]:
+        """(numeric value, usable) where usable = answered with a number (not "vet ikke")."""
+        if not self.wd.has(code):
+            n = len(self.rows)
+            return np.full(n, np.nan), np.zeros(n, dtype=bool)
+        j = self.wd.col(code)
+        return self.wd.values[self.rows, j], self.wd.status[self.rows, j] == VALID
+
+    def contains(self, code: str, option: object) -> np.ndarray:
+        name = f"{code}_{option}"
+        if not self.wd.has(name):
+            return np.zeros(len(self.rows), dtype=bool)
+        j = self.wd.col(name)
+        return (self.wd.status[self.rows, j] == VALID) & (self.wd.values[self.rows, j] == 1)
+
+
+def _holds(cond: dict, cells: _Cells) -> np.ndarray:
+    """Vectorised questionnaires.evaluate_condition over the rows of ``cells``."""
+    if "all" in cond:
+        return np.logical_and.reduce([_holds(c, cells) for c in cond["all"]])
+    if "any" in cond:
+        return np.logical_or.reduce([_holds(c, cells) for c in cond["any"]])
+    if "not" in cond:
+        return ~_holds(cond["not"], cells)
+    code = cond["item"]
+    answered = cells.answered(code)
+    if "answered" in cond:
+        return answered == bool(cond["answered"])
+    if "contains" in cond:
+        return cells.contains(code, cond["contains"])
+    value, usable = cells.value(code)
+    with np.errstate(invalid="ignore"):
+        if "equals" in cond:
+            return usable & (value == cond["equals"])
+        if "in" in cond:
+            return usable & np.isin(value, cond["in"])
+        if "not_in" in cond:
+            return answered & ~(usable & np.isin(value, cond["not_in"]))
+        for op, fn in (("gt", np.greater), ("gte", np.greater_equal), ("lt", np.less),
+                       ("lte", np.less_equal)):
+            if op in cond:
+                return usable & fn(value, cond[op])
+    return np.zeros(len(cells.rows), dtype=bool)
+
+
+def _apply_routing(wd: WaveData) -> None:
+    """Unanswered cells whose item the respondent never saw (show_if false) become not asked."""
+    labels = wd.responses["questionnaire_version"].to_numpy()
+    for label in pd.unique(labels):
+        rows = np.flatnonzero(labels == label)
+        cells = _Cells(wd, rows)
+        for j, v in enumerate(wd.variables):
+            cond = v.show_if.get(label)
+            if not cond:
+                continue
+            hidden = ~_holds(cond, cells)
+            target = rows[hidden]
+            unanswered = wd.status[target, j] == NOT_ANSWERED
+            wd.status[target[unanswered], j] = NOT_ASKED
+
+
+def build_wave_data(source: ExportSource, catalogue: Catalogue,
+                    responses: pd.DataFrame) -> list[WaveData]:
+    """Build one WaveData per wave from pseudonymised, sorted ``responses`` and the answers.
+
+    ``responses`` must have ``panel_id`` and ``questionnaire_version`` and be sorted by wave
+    and panel id; the source's answers are matched to it by ``response_id``.
+    """
+    out = []
+    answers = source.answers
+    index = pd.Index(responses["response_id"].to_numpy())
+    pos = index.get_indexer(answers["response_id"].to_numpy())
+    keep = pos >= 0
+    answers = answers.loc[keep]
+    pos = pos[keep]
+    wave_of_row = responses["wave"].to_numpy()
+    for wave in sorted(pd.unique(wave_of_row)):
+        rows = np.flatnonzero(wave_of_row == wave)
+        resp = responses.iloc[rows].reset_index(drop=True)
+        variables = [v for v in catalogue.variables if int(wave) in v.waves]
+        n, k = len(resp), len(variables)
+        wd = WaveData(int(wave), resp, variables, np.full((n, k), np.nan),
+                      np.zeros((n, k), dtype=np.int8))
+        wd.texts = {v.name: np.full(n, None, dtype=object) for v in variables if v.is_text}
+        _init_status(wd, catalogue)
+        in_wave = (pos >= rows[0]) & (pos <= rows[-1]) if n else np.zeros(len(pos), bool)
+        _fill_answers(wd, answers.loc[in_wave], pos[in_wave] - rows[0])
+        _apply_routing(wd)
+        out.append(wd)
+    return out

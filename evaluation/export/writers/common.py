@@ -1,0 +1,91 @@
+"""Shared by the writers: missing codes applied to the values, formula neutralising, labels."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..layouts import Column, ExportTable
+from ..missing import MISSING_KINDS, missing_codes, stata_letters
+
+__all__ = ["coded_values", "neutralise", "neutralise_series", "value_labels", "FORMULA_START",
+           "truncate_bytes", "label_text"]
+
+#: a cell starting with one of these is read as a formula by spreadsheet programs
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE = re.compile(r"^[=+\-@\t\r]")
+
+
+def coded_values(table: ExportTable, col: Column) -> np.ndarray:
+    """The column's float values with each missing status replaced by its numeric code."""
+    values = table.frame[col.name].to_numpy(dtype=float)
+    status = table.status.get(col.name)
+    if status is None or col.base is None:
+        return values
+    codes = missing_codes(col.base)
+    lookup = np.array([np.nan] + [codes[k.status] for k in MISSING_KINDS], dtype=float)
+    return np.where(status > 0, lookup[status], values)
+
+
+def stata_values(table: ExportTable, col: Column) -> np.ndarray | None:
+    """Object array of floats with Stata extended-missing letters, or None if nothing is missing."""
+    status = table.status.get(col.name)
+    values = table.frame[col.name].to_numpy(dtype=float)
+    if status is None or not (status > 0).any():
+        return None
+    letters = stata_letters()
+    out = values.astype(object)
+    for s, letter in letters.items():
+        out[status == s] = letter
+    return out
+
+
+def neutralise(text: str | None) -> str | None:
+    """Prefix ``'`` to a text that a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
+    if text is None:
+        return None
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def neutralise_series(values: pd.Series) -> pd.Series:
+    """:func:`neutralise` on a string or categorical column (categories only, so it is cheap)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories.astype(str)
+        fixed = [neutralise(c) for c in cats]
+        if list(fixed) == list(cats):
+            return values
+        return values.cat.rename_categories(fixed)
+    obj = values.astype(object)
+    mask = obj.map(lambda v: isinstance(v, str) and bool(_FORMULA_RE.match(v))).to_numpy(bool)
+    if mask.any():
+        obj = obj.copy()
+        obj[mask] = "'" + obj[mask].astype(str)
+    return obj
+
+
+def label_text(col: Column, lang: str) -> str:
+    """The column label in ``lang`` with the wave appended for wide/per-wave item columns."""
+    text = col.label.get(lang) or col.label.get("nb") or col.name
+    return text
+
+
+def value_labels(col: Column, lang: str, codes: bool = True) -> dict[float, str]:
+    """Value labels of a numeric column, plus its missing-code labels when ``codes``."""
+    out: dict[float, str] = {}
+    for value, labels in (col.value_labels or {}).items():
+        out[value] = labels.get(lang) or labels.get("nb") or str(value)
+    if codes and col.base is not None:
+        for status, code in missing_codes(col.base).items():
+            kind = next(k for k in MISSING_KINDS if k.status == status)
+            out[code] = kind.label(lang)
+    return out
+
+
+def truncate_bytes(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` UTF-8 bytes without splitting a character."""
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    return raw[: limit - 3].decode("utf-8", errors="ignore") + "…"
