@@ -206,14 +206,30 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     return _frame(rows, by)
 
 
-def panel_anova(scores: pd.DataFrame, pairs: Sequence[tuple[int, int]] | None = None,
+def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = None,
                 between: str = "role") -> pd.DataFrame:
-    """Mixed ANOVA ``between × wave`` (:func:`pingouin.mixed_anova`) per scale and wave pair.
+    """Mixed ANOVA ``between × wave`` (:func:`pingouin.mixed_anova`) per scale and wave set.
 
-    Only persons with a score in both waves enter (complete cases). Returns ``scale,
-    wave_from, wave_to, source, ddof1, ddof2, F, p, np2, n_subjects, method``.
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`evaluation.score_scales`.
+    waves : sequence of sequences of int, optional
+        The wave sets to compare; by default every pair from :func:`wave_pairs` and, with
+        more than two waves, all waves together.
+    between : str
+        The between-subject factor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scale, waves, wave_from, wave_to, source, ddof1, ddof2, F, p, np2, n_subjects,
+        method, note``. Only persons with a score in every wave of the set enter (complete
+        cases); a person's group is the one of the first wave.
     """
-    pairs = pairs or wave_pairs(scores["wave"].unique())
+    if waves is None:
+        all_waves = sorted(scores["wave"].unique())
+        waves = wave_pairs(all_waves) + ([tuple(all_waves)] if len(all_waves) > 2 else [])
     data = scores.loc[scores["score"].notna()]
     rows = []
     for scale, cell in data.groupby("scale", observed=True, sort=True):
@@ -221,18 +237,28 @@ def panel_anova(scores: pd.DataFrame, pairs: Sequence[tuple[int, int]] | None = 
         w = cell["wave"].to_numpy()
         y = cell["score"].to_numpy(dtype=float)
         group = cell[between].astype(str).to_numpy(dtype=object)
-        for a, b in pairs:
-            # Complete cases: persons with a score in both waves, in plain numpy columns
-            # (pingouin's pivots are slow on categoricals with many unused categories).
-            _, i0, i1 = np.intersect1d(who[w == a], who[w == b], return_indices=True)
-            m0, m1 = np.flatnonzero(w == a)[i0], np.flatnonzero(w == b)[i1]
-            rows_ = np.concatenate([m0, m1])
-            sub = pd.DataFrame({"respondent_id": who[rows_], between: group[m0].tolist() * 2,
-                                "wave": w[rows_], "score": y[rows_]})
-            n_groups = sub[between].nunique()
-            if n_groups < 2 or sub.groupby(between)["respondent_id"].nunique().min() < 2:
-                rows.append(dict(scale=scale, wave_from=a, wave_to=b, source="(none)",
-                                 n_subjects=sub["respondent_id"].nunique(), method="mixed_anova",
+        for ws in waves:
+            ws = tuple(ws)
+            # Complete cases in plain numpy columns (pingouin's pivots are slow on
+            # categoricals with many unused categories).
+            common = who[w == ws[0]]
+            for v in ws[1:]:
+                common = np.intersect1d(common, who[w == v])
+            idx = []
+            for v in ws:
+                at = np.flatnonzero(w == v)
+                _, i, _ = np.intersect1d(who[at], common, return_indices=True)
+                idx.append(at[i])
+            first = idx[0]
+            sub = pd.DataFrame({"respondent_id": np.concatenate([who[i] for i in idx]),
+                                between: group[first].tolist() * len(ws),
+                                "wave": np.concatenate([w[i] for i in idx]),
+                                "score": np.concatenate([y[i] for i in idx])})
+            label = dict(scale=scale, waves=",".join(str(v) for v in ws), wave_from=ws[0],
+                         wave_to=ws[-1], n_subjects=len(common), method="mixed_anova")
+            sizes = sub.groupby(between)["respondent_id"].nunique()
+            if len(sizes) < 2 or sizes.min() < 2:
+                rows.append(dict(label, source="(none)",
                                  note=f"needs persons from at least two {between} groups"))
                 continue
             with warnings.catch_warnings():
@@ -240,12 +266,11 @@ def panel_anova(scores: pd.DataFrame, pairs: Sequence[tuple[int, int]] | None = 
                 aov = pg.mixed_anova(data=sub, dv="score", within="wave",
                                      subject="respondent_id", between=between)
             for _, r in aov.iterrows():
-                rows.append(dict(scale=scale, wave_from=a, wave_to=b, source=r["Source"],
-                                 ddof1=r["DF1"], ddof2=r["DF2"], F=r["F"], p=r["p_unc"],
-                                 np2=r["np2"], n_subjects=sub["respondent_id"].nunique(),
-                                 method="mixed_anova", note=""))
-    cols = ["scale", "wave_from", "wave_to", "source", "ddof1", "ddof2", "F", "p", "np2",
-            "n_subjects", "method", "note"]
+                rows.append(dict(label, source=r["Source"], SS=r["SS"], ddof1=r["DF1"],
+                                 ddof2=r["DF2"], F=r["F"], p=r["p_unc"], np2=r["np2"],
+                                 eps=r.get("eps", np.nan), note=""))
+    cols = ["scale", "waves", "wave_from", "wave_to", "source", "SS", "ddof1", "ddof2", "F", "p",
+            "np2", "eps", "n_subjects", "method", "note"]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 

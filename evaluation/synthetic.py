@@ -161,7 +161,8 @@ def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataF
         status, duration_s, response_id``.
     truth : dict of pandas.DataFrame
         ``means`` (``scale, role, wave, true_mean``) and ``change`` (``scale, role,
-        wave_from, wave_to, true_diff``) of the clean population.
+        wave_from, wave_to, true_diff``) of the clean population, and ``responses``
+        (``response_id, respondent_id, wave, duplicate, partial, speeder``): what was planted.
 
     Examples
     --------
@@ -241,7 +242,17 @@ def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataF
         "duration_s": duration[rows_r],
         "response_id": (rows_r + 1).astype(np.int32),
     })
-    return answers, truth(spec)
+    planted = pd.DataFrame({
+        "response_id": np.arange(1, len(resp_person) + 1, dtype=np.int32),
+        "respondent_id": [f"P{i:06d}" for i in resp_person],
+        "wave": np.asarray(spec.waves, dtype=np.int32)[resp_t],
+        "duplicate": np.arange(len(resp_person)) < len(dup),
+        "partial": np.concatenate([np.zeros(len(dup), dtype=bool), partial]),
+        "speeder": np.concatenate([np.zeros(len(dup), dtype=bool), speeder]),
+    })
+    result = truth(spec)
+    result["responses"] = planted
+    return answers, result
 
 
 def write_scales_yaml(scales: Sequence[Scale], path: str | Path) -> Path:
