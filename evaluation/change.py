@@ -291,7 +291,8 @@ def adjust_p(table: pd.DataFrame, correction: str = "holm", family: Sequence[str
     out = table.copy()
     out["p_adj"] = np.nan
     out["correction"] = ""
-    for _, idx in out.groupby(list(family), sort=False).groups.items():
+    for _, idx in out.groupby(list(family) if len(family) > 1 else family[0],
+                              sort=False).groups.items():
         p = out.loc[idx, "p"].to_numpy(dtype=float)
         m = int(np.isfinite(p).sum())
         if correction == "none":
