@@ -1,0 +1,167 @@
+"""Response rates per wave x role x fylke x kompetansenettverk, progress over time, non-responders.
+
+The counts come from one GROUP BY query over invitations (no Python loop over invitations), so a
+wave of 20 000 invitations is summarised in milliseconds; coarser groupings are sums of the
+fine-grained groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from ..extensions import db
+from ..models import Contact, Invitation, Organisation, Person, Response, Wave, utcnow
+
+DIMENSIONS = ("role", "fylke", "network")
+GROUPINGS = {
+    "role": ("role",), "fylke": ("fylke",), "network": ("network",),
+    "role_fylke": ("role", "fylke"), "all": ("role", "fylke", "network"),
+}
+
+
+@dataclass
+class RateRow:
+    """Counts for one group: invited (sent), opened, partial (started), complete, and the rate."""
+
+    key: tuple
+    invited: int = 0
+    opened: int = 0
+    partial: int = 0
+    complete: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Share of invited who submitted."""
+        return self.complete / self.invited if self.invited else 0.0
+
+    def add(self, other: RateRow) -> None:
+        """Add another group's counts to this one."""
+        self.invited += other.invited
+        self.opened += other.opened
+        self.partial += other.partial
+        self.complete += other.complete
+
+
+def grouped_counts(wave_id: int) -> list[RateRow]:
+    """One row per (role, fylke, network) with its counts: one aggregate query."""
+    network = sa.orm.aliased(Organisation)
+    sent = Invitation.status == "sent"
+    started = Response.status.in_(("in_progress", "partial"))
+    query = (
+        sa.select(
+            Person.role, Person.fylke, network.name,
+            sa.func.sum(sa.case((sent, 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(sent, Invitation.opened_at.is_not(None)), 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(sent, started), 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(sent, Response.status == "complete"), 1), else_=0)),
+        )
+        .select_from(Invitation)
+        .join(Person, Person.id == Invitation.person_id)
+        .outerjoin(network, network.id == Person.network_id)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.wave_id == wave_id)
+        .group_by(Person.role, Person.fylke, network.name)
+    )
+    return [RateRow((role, fylke or "–", net or "–"), int(i or 0), int(o or 0), int(p or 0), int(c or 0))
+            for role, fylke, net, i, o, p, c in db.session.execute(query)]
+
+
+def rate_table(rows: list[RateRow], grouping: str = "role") -> tuple[list[RateRow], RateRow]:
+    """Sum the fine groups into ``grouping`` (see GROUPINGS); returns rows sorted and the total."""
+    dims = GROUPINGS.get(grouping, GROUPINGS["role"])
+    positions = [DIMENSIONS.index(d) for d in dims]
+    out: dict[tuple, RateRow] = {}
+    total = RateRow(("total",))
+    for row in rows:
+        key = tuple(row.key[i] for i in positions)
+        out.setdefault(key, RateRow(key)).add(row)
+        total.add(row)
+    return sorted(out.values(), key=lambda r: r.key), total
+
+
+def timeline(wave: Wave) -> list[tuple[date, int, int]]:
+    """(day, opened so far, complete so far) for each day from launch to today (or closing)."""
+    def per_day(column) -> dict[str, int]:
+        day = sa.func.date(column)
+        return {str(d): n for d, n in db.session.execute(
+            sa.select(day, sa.func.count()).select_from(Invitation)
+            .where(Invitation.wave_id == wave.id, column.is_not(None)).group_by(day))}
+
+    opened, complete = per_day(Invitation.opened_at), per_day(Invitation.submitted_at)
+    days = sorted(set(opened) | set(complete))
+    start = (wave.opens_at.date() if wave.opens_at else (date.fromisoformat(days[0]) if days else None))
+    if start is None:
+        return []
+    end = utcnow().date()
+    if wave.status == "closed" and wave.closes_at is not None:
+        end = min(end, wave.closes_at.date())
+    if days:
+        end = max(end, date.fromisoformat(days[-1]))
+        start = min(start, date.fromisoformat(days[0]))
+    series, o_sum, c_sum = [], 0, 0
+    day = start
+    while day <= end:
+        key = day.isoformat()
+        o_sum += opened.get(key, 0)
+        c_sum += complete.get(key, 0)
+        series.append((day, o_sum, c_sum))
+        day += timedelta(days=1)
+    return series
+
+
+def timeline_svg(series: list[tuple[date, int, int]], invited: int, labels: dict[str, str]) -> Markup:
+    """An inline SVG line chart of the cumulative opened and complete counts (no script)."""
+    width, height, left, bottom, top, right = 720, 260, 48, 32, 16, 16
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ymax = max([invited] + [max(o, c) for _, o, c in series] + [1])
+    n = max(len(series) - 1, 1)
+
+    def xy(i: int, v: int) -> str:
+        return f"{left + plot_w * i / n:.1f},{top + plot_h * (1 - v / ymax):.1f}"
+
+    parts = [f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-labelledby="timeline-title" xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="timeline-title">{escape(labels["title"])}</title>']
+    for frac in (0, 0.25, 0.5, 0.75, 1):
+        y = top + plot_h * (1 - frac)
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde3ea"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+                     f'fill="#55606e">{round(ymax * frac)}</text>')
+    if series:
+        step = max(1, len(series) // 6)
+        for i in range(0, len(series), step):
+            x = left + plot_w * i / n
+            parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+                         f'fill="#55606e">{series[i][0]:%d.%m}</text>')
+        for idx, colour in ((1, "#8aa4c2"), (2, "#0062ba")):
+            points = " ".join(xy(i, row[idx]) for i, row in enumerate(series))
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+    parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#68707c"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def non_responders(wave_id: int, limit: int = 500, offset: int = 0) -> list[tuple]:
+    """Sent invitations without a complete response: person, contact, response status, reminders."""
+    return list(db.session.execute(
+        sa.select(Invitation, Person, Contact, Organisation, Response.status)
+        .join(Person, Person.id == Invitation.person_id)
+        .outerjoin(Contact, Contact.person_id == Person.id)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.wave_id == wave_id, Invitation.status == "sent",
+               sa.or_(Response.id.is_(None), Response.status != "complete"))
+        .order_by(Person.role, Person.fylke, Contact.name).limit(limit).offset(offset)).all())
+
+
+def non_responder_count(wave_id: int) -> int:
+    """How many sent invitations have no complete response."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Invitation)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.wave_id == wave_id, Invitation.status == "sent",
+               sa.or_(Response.id.is_(None), Response.status != "complete"))) or 0

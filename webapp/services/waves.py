@@ -1,0 +1,166 @@
+"""Waves: create from questionnaire versions per role, schedule, open, close, clone, invite the panel.
+
+Every function records an audit event with the state before and after; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Invitation, Person, QuestionnaireVersion, Wave, WaveQuestionnaire, utcnow
+from .audit import record
+from .panel_import import PANEL_ROLES
+from .tokens import assign_token
+
+
+class WaveError(ValueError):
+    """A wave action that is not allowed in the wave's current state."""
+
+
+def wave_state(wave: Wave) -> dict:
+    """The audited fields of a wave."""
+    return {
+        "name": wave.name, "year": wave.year, "status": wave.status,
+        "opens_at": wave.opens_at.isoformat() if wave.opens_at else None,
+        "closes_at": wave.closes_at.isoformat() if wave.closes_at else None,
+        "versions": {wq.role: wq.questionnaire_version_id for wq in wave.questionnaires},
+    }
+
+
+def versions_by_role() -> dict[str, list[QuestionnaireVersion]]:
+    """Stored questionnaire versions per role, newest first (for the wave form)."""
+    out: dict[str, list[QuestionnaireVersion]] = {role: [] for role in PANEL_ROLES}
+    query = sa.select(QuestionnaireVersion).order_by(
+        QuestionnaireVersion.created_at.desc(), QuestionnaireVersion.id.desc())
+    for version in db.session.scalars(query):
+        out.setdefault(version.role, []).append(version)
+    return out
+
+
+def _check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise WaveError("closes_at must be after opens_at")
+
+
+def _set_versions(wave: Wave, versions: dict[str, int]) -> None:
+    for role, version_id in versions.items():
+        version = db.session.get(QuestionnaireVersion, version_id)
+        if version is None or version.role != role:
+            raise WaveError(f"questionnaire version {version_id} is not a {role} questionnaire")
+        current = next((wq for wq in wave.questionnaires if wq.role == role), None)
+        if current is None:
+            wave.questionnaires.append(WaveQuestionnaire(role=role, version=version))
+        else:
+            current.version = version
+
+
+def create_wave(name: str, year: int, versions: dict[str, int],
+                opens_at: datetime | None = None, closes_at: datetime | None = None) -> Wave:
+    """A new draft wave answering ``versions`` (role -> QuestionnaireVersion id)."""
+    _check_schedule(opens_at, closes_at)
+    if db.session.scalar(sa.select(Wave.id).where(Wave.name == name)):
+        raise WaveError(f"a wave named {name!r} exists already")
+    wave = Wave(name=name, year=year, status="draft", opens_at=opens_at, closes_at=closes_at)
+    _set_versions(wave, versions)
+    db.session.add(wave)
+    db.session.flush()
+    record("wave.create", target=wave, after=wave_state(wave))
+    return wave
+
+
+def update_wave(wave: Wave, *, name: str, year: int, versions: dict[str, int],
+                opens_at: datetime | None, closes_at: datetime | None) -> Wave:
+    """Change name, schedule or questionnaires (questionnaires only while the wave is a draft)."""
+    before = wave_state(wave)
+    _check_schedule(opens_at, closes_at)
+    if wave.status != "draft" and versions != before["versions"]:
+        raise WaveError("questionnaires can only be changed while the wave is a draft")
+    wave.name, wave.year, wave.opens_at, wave.closes_at = name, year, opens_at, closes_at
+    _set_versions(wave, versions)
+    db.session.flush()
+    record("wave.update", target=wave, before=before, after=wave_state(wave))
+    return wave
+
+
+def open_wave(wave: Wave) -> Wave:
+    """Open the wave for answers (from draft, or re-open a closed one)."""
+    if wave.status == "open":
+        raise WaveError("the wave is open already")
+    if not wave.questionnaires:
+        raise WaveError("the wave has no questionnaires")
+    before = wave_state(wave)
+    wave.status = "open"
+    if wave.opens_at is None or wave.opens_at > utcnow():
+        wave.opens_at = utcnow()
+    if wave.closes_at is not None and wave.closes_at <= wave.opens_at:
+        wave.closes_at = None
+    db.session.flush()
+    record("wave.open", target=wave, before=before, after=wave_state(wave))
+    return wave
+
+
+def close_wave(wave: Wave) -> int:
+    """Close the wave; unfinished responses become 'partial' (kept). Returns how many."""
+    if wave.status != "open":
+        raise WaveError("only an open wave can be closed")
+    before = wave_state(wave)
+    wave.status = "closed"
+    now = utcnow()
+    if wave.closes_at is None or wave.closes_at > now:
+        wave.closes_at = now if wave.opens_at is None or now > wave.opens_at else None
+    from .responses import mark_partial_for_wave
+
+    partial = mark_partial_for_wave(wave)
+    db.session.flush()
+    record("wave.close", target=wave, before=before, after={**wave_state(wave), "partial": partial})
+    return partial
+
+
+def invite_panel(wave: Wave) -> dict[str, int]:
+    """Create invitations for active persons not yet invited; revoke unsent ones of leavers."""
+    if wave.status == "closed":
+        raise WaveError("the wave is closed")
+    roles = [wq.role for wq in wave.questionnaires]
+    invited = sa.select(Invitation.person_id).where(Invitation.wave_id == wave.id)
+    persons = list(db.session.scalars(
+        sa.select(Person).where(Person.left_at.is_(None), Person.role.in_(roles),
+                                Person.id.not_in(invited)).order_by(Person.id)))
+    for person in persons:
+        invitation = Invitation(wave_id=wave.id, person_id=person.id, status="pending",
+                                reminder_count=0)
+        assign_token(invitation)
+        db.session.add(invitation)
+    leavers = sa.select(Person.id).where(Person.left_at.is_not(None))
+    revoked = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.wave_id == wave.id, Invitation.status == "pending",
+               Invitation.claimed_at.is_(None), Invitation.person_id.in_(leavers))
+        .values(status="revoked"),
+        execution_options={"synchronize_session": False},
+    ).rowcount or 0
+    db.session.flush()
+    counts = {"invited": len(persons), "revoked": revoked}
+    record("wave.invite_panel", target=wave, after=counts)
+    return counts
+
+
+def clone_wave(source: Wave, name: str, year: int, versions: dict[str, int] | None = None) -> Wave:
+    """A new draft wave with the same questionnaires (or ``versions``) and the current panel.
+
+    Everyone still in the panel is invited again, persons added since are invited too, and
+    leavers are not invited (they stay in the panel, marked as left).
+    """
+    chosen = versions or {wq.role: wq.questionnaire_version_id for wq in source.questionnaires}
+    wave = create_wave(name, year, chosen)
+    wave.cloned_from_id = source.id
+    counts = invite_panel(wave)
+    previous = set(db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == source.id)))
+    now_invited = set(db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == wave.id)))
+    result = {"reinvited": len(previous & now_invited), "new": len(now_invited - previous),
+              "not_reinvited": len(previous - now_invited), **counts}
+    record("wave.clone", target=wave, before={"source": source.id, "source_name": source.name},
+           after=result)
+    return wave
