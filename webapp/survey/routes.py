@@ -149,6 +149,7 @@ def _render_page(token: str, response: Response, page: Page, answers: dict[str, 
         intro=tr(page.intro, lang), form=form, blocks=blocks(q, page, form, lang, rendered),
         number=number, total=total, is_last=number == total, errors=errors, alert=alert,
         token=token, known=known_answers(page, answers), lang_form="page-form",
+        default_action="submit" if number == total else "next",
     ), status
 
 
