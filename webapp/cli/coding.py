@@ -1,0 +1,117 @@
+"""``flask coding ...``: precompute suggestions, import a codebook, export .qdc/.qdpx and final codes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..models import Wave
+
+
+@click.group("coding")
+def cli() -> None:
+    """Theme coding of free-text answers."""
+
+
+def _wave_ids(years: tuple[int, ...]) -> list[int] | None:
+    if not years:
+        return None
+    ids = []
+    for year in years:
+        found = list(db.session.scalars(sa.select(Wave.id).where(Wave.year == year)))
+        if not found:
+            known = sorted(set(db.session.scalars(sa.select(Wave.year))))
+            raise click.BadParameter(f"no wave in {year}; waves exist for {', '.join(map(str, known)) or 'no year'}",
+                                     param_hint="--wave")
+        ids.extend(found)
+    return ids
+
+
+@cli.command("suggest")
+@click.option("--wave", "years", type=int, multiple=True, help="Wave year (repeat for several); default all.")
+@with_appcontext
+def suggest(years: tuple[int, ...]) -> None:
+    """Run the auto-coder on answers that have no suggestion yet under the current codebook."""
+    from ..services.coding import current_version, ensure_suggestions
+
+    wave_ids = _wave_ids(years)
+    version = current_version()
+    started = time.perf_counter()
+    n = ensure_suggestions(version, wave_ids)
+    db.session.commit()
+    click.echo(f"Codebook v{version.version_no}: {n} answers coded by the auto-coder in "
+               f"{time.perf_counter() - started:.1f} s.")
+
+
+@cli.command("import-codebook")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--note", default=None, help="What changed, for the version history.")
+@with_appcontext
+def import_codebook(path: Path, note: str | None) -> None:
+    """Import a REFI-QDA .qdc or a codebook .yaml as a new codebook version."""
+    from ..coding.files import CodebookFileError, codebook_from_upload
+    from ..services.coding import current_version, store_codebook
+
+    items = current_version().definition.get("items", [])
+    try:
+        definition = codebook_from_upload(path.name, path.read_bytes(), items)
+    except CodebookFileError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc).replace(path.name, str(path), 1)) from exc
+    version, created = store_codebook(definition, source=f"import {path.name}", note=note)
+    db.session.commit()
+    if created:
+        click.echo(f"Imported {path} as codebook v{version.version_no} ({len(version.theme_codes)} themes).")
+    else:
+        click.echo(f"{path} is identical to codebook v{version.version_no}; no new version.")
+
+
+@cli.command("export-qdc")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_qdc(out: Path) -> None:
+    """Write the current codebook as a REFI-QDA .qdc file."""
+    from ..coding.files import qdc_bytes
+    from ..services.coding import current_version
+
+    version = current_version()
+    out.write_bytes(qdc_bytes(version))
+    db.session.commit()
+    click.echo(f"Wrote codebook v{version.version_no} to {out}.")
+
+
+@cli.command("export-qdpx")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_qdpx(out: Path) -> None:
+    """Write the coded answers (final codes) as a REFI-QDA .qdpx project."""
+    import tempfile
+
+    from ..coding.files import qdpx_bytes
+    from ..services.coding import current_version
+
+    version = current_version()
+    with tempfile.TemporaryDirectory() as tmp:
+        out.write_bytes(qdpx_bytes(version, Path(tmp)))
+    db.session.commit()
+    click.echo(f"Wrote the coded answers (codebook v{version.version_no}) to {out}.")
+
+
+@cli.command("final-codes")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV file.")
+@click.option("--wave", "years", type=int, multiple=True, help="Wave year (repeat for several); default all.")
+@with_appcontext
+def final_codes_csv(out: Path, years: tuple[int, ...]) -> None:
+    """Write one row per answer with a 0/1 column per theme (human codes, else the auto-coder)."""
+    from ..services.coding import final_codes
+
+    frame = final_codes(_wave_ids(years))
+    db.session.commit()
+    frame.to_csv(out, index=False)
+    human = int((frame["coded_by"] == "human").sum())
+    click.echo(f"Wrote {len(frame)} answers ({human} coded by researchers) to {out}.")
