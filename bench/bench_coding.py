@@ -72,7 +72,7 @@ def scores(coder: DictionaryCoder, frame: pd.DataFrame) -> pd.DataFrame:
 def bench_quality(human: pd.DataFrame) -> None:
     coder = DictionaryCoder()
     print(f"## Quality against human codes (codebook v{coder.codebook.version})")
-    for split in ("dev", "heldout", "all"):
+    for split in ("dev", "heldout", "heldout2", "all"):
         frame = human if split == "all" else human[human["split"] == split]
         table = scores(coder, frame)
         print(f"\n### {split} ({len(frame)} answers): macro-F1 {macro_f1(table):.3f}, "
@@ -83,7 +83,7 @@ def bench_quality(human: pd.DataFrame) -> None:
     for norm in ("lemma", "stem", "none"):
         c = DictionaryCoder(normaliser=norm)
         parts = []
-        for split in ("dev", "heldout"):
+        for split in ("dev", "heldout", "heldout2"):
             t = scores(c, human[human["split"] == split])
             parts.append(f"{split} {macro_f1(t):.3f} / {t['kappa'].mean():.3f}")
         print(f"{norm:6s} " + "   ".join(parts))

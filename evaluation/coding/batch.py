@@ -111,8 +111,9 @@ def code_answers(df: pd.DataFrame, text_column: str, codebook: Any = None, prefi
         raise ValueError(f"the data already has columns {', '.join(clash)}; pass a prefix, e.g. 'auto_'")
     coded = [coder.code(t) for t in df[text_column].tolist()]
     out = df.copy()
+    assigned = [set(a.themes) for a in coded]
     for theme in coder.themes:
-        out[prefix + theme] = [int(theme in a.themes) for a in coded]
+        out[prefix + theme] = [int(theme in a) for a in assigned]
     out[prefix + "evidence"] = [format_evidence(a) for a in coded]
     out[prefix + "confidence"] = [a.confidence for a in coded]
     out[prefix + "needs_review"] = [a.needs_review for a in coded]

@@ -179,7 +179,11 @@ class DictionaryCoder:
 
     # -- matching ----------------------------------------------------------------------------
     def _matches(self, tokens: list[Token]) -> list[tuple[_Signal, int, int]]:
-        per_token = [self._terms_of(t) for t in tokens]
+        cache = self._word_terms
+        per_token = []
+        for t in tokens:
+            ids = cache.get(t.lower)
+            per_token.append(self._terms_of(t) if ids is None else ids)
         n = len(tokens)
         found = []
         for i, ids in enumerate(per_token):

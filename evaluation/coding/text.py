@@ -8,9 +8,9 @@ for comparison, by nltk's Snowball Norwegian stemmer. Stop words come from a lis
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = [
     "NORMALISERS",
@@ -30,8 +30,7 @@ NORMALISERS = ("lemma", "stem", "none")
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word of an answer: its text, lower-cased and normalised forms, and character span."""
 
     text: str
@@ -139,11 +138,17 @@ def tokenize(text: str | None, normaliser: Normaliser | None = None,
         return []
     norm = normaliser or _default_normaliser()
     stops = load_stopwords() if stopwords is None else stopwords
+    cache = norm._cache
+    new = tuple.__new__  # skips NamedTuple's argument handling: this loop runs once per word
     out = []
     for m in _WORD_RE.finditer(text):
         word = m.group()
         lower = word.lower()
-        out.append(Token(word, lower, norm(lower), m.start(), m.end(), lower in stops))
+        n = cache.get(lower)
+        if n is None:
+            n = norm(lower)
+        start, end = m.span()
+        out.append(new(Token, (word, lower, n, start, end, lower in stops)))
     return out
 
 

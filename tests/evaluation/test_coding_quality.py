@@ -1,9 +1,10 @@
 """The auto-coder against human codes: dev set (used to tune signals) and held-out set (never tuned on).
 
-``data/coded_answers.csv`` holds 95 answers written for this purpose in the vocabulary of ch. 4.2
-of the evaluation note and coded by hand per the codebook definitions before the coder was
-written: 70 ``dev`` answers, 25 ``heldout`` answers. Answers that talk about a criterion
-(also its absence: "for lite tid") are coded with it.
+``data/coded_answers.csv`` holds 125 answers written for this purpose in the vocabulary of ch. 4.2
+of the evaluation note and coded by hand per the codebook definitions: 70 ``dev`` and 25
+``heldout`` answers coded before the coder was written, and 30 ``heldout2`` answers written and
+coded after codebook version 2 was tuned on dev, before the coder ever saw them. Answers that
+talk about a criterion (also its absence: "for lite tid") are coded with it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _scores(coder, frame):
 
 
 def test_the_coded_set_is_big_and_varied_enough(human, coder):
-    assert len(human) >= 80 and (human["split"] == "heldout").sum() >= 25
+    assert len(human) >= 80 and human["split"].str.startswith("heldout").sum() >= 55
     assert set(human["role"]) == {"skoleeier", "skoleleder", "tillitsvalgt", "uh"}
     assert set(human["wave"]) == {2021, 2023, 2025}
     assert human[coder.themes].isin([0, 1]).all().all()
@@ -45,7 +46,7 @@ def test_the_coded_set_is_big_and_varied_enough(human, coder):
     assert (human["text"].str.len() > 400).sum() >= 3  # some long answers
 
 
-@pytest.mark.parametrize("split", ["dev", "heldout", "all"])
+@pytest.mark.parametrize("split", ["dev", "heldout", "heldout2", "all"])
 def test_auto_coder_reaches_macro_f1_080_and_kappa_075(coder, human, split):
     frame = human if split == "all" else human[human["split"] == split]
     table, f1, kappa = _scores(coder, frame)
