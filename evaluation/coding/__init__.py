@@ -16,7 +16,7 @@ from .agreement import (
     krippendorff_alpha,
     macro_f1,
 )
-from .batch import code_answers, format_evidence, get_coder, suggest
+from .batch import code_answers, format_evidence, get_coder, review_queue, suggest
 from .codebook import DEFAULT_CODEBOOK, resolve_codebook, theme_codes, theme_label
 from .dictionary import CodedAnswer, DictionaryCoder, Evidence, Suggestion
 from .tables import cooccurrence, theme_frequencies, theme_frequencies_wide
@@ -38,6 +38,7 @@ __all__ = [
     "krippendorff_alpha",
     "macro_f1",
     "resolve_codebook",
+    "review_queue",
     "suggest",
     "theme_codes",
     "theme_frequencies",

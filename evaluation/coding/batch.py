@@ -9,7 +9,7 @@ import pandas as pd
 
 from .dictionary import CodedAnswer, DictionaryCoder, Suggestion
 
-__all__ = ["EXTRA_COLUMNS", "code_answers", "format_evidence", "get_coder", "suggest"]
+__all__ = ["EXTRA_COLUMNS", "code_answers", "format_evidence", "get_coder", "review_queue", "suggest"]
 
 EXTRA_COLUMNS = ("evidence", "confidence", "needs_review")
 
@@ -118,3 +118,31 @@ def code_answers(df: pd.DataFrame, text_column: str, codebook: Any = None, prefi
     out[prefix + "confidence"] = [a.confidence for a in coded]
     out[prefix + "needs_review"] = [a.needs_review for a in coded]
     return out
+
+
+def review_queue(coded: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """The answers human coders should look at first: those flagged, least confident first.
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Output of :func:`code_answers`.
+    prefix : str
+        The prefix given to :func:`code_answers`.
+
+    Returns
+    -------
+    DataFrame
+        The flagged rows of ``coded`` (original index kept), sorted by ``confidence`` ascending.
+
+    Examples
+    --------
+    >>> coded = code_answers(pd.DataFrame({"svar": ["Rektor", "Gode samlinger", ""]}), "svar")
+    >>> review_queue(coded)["svar"].tolist()
+    ['Gode samlinger']
+    """
+    flag, conf = prefix + "needs_review", prefix + "confidence"
+    missing = [c for c in (flag, conf) if c not in coded.columns]
+    if missing:
+        raise KeyError(f"no columns {', '.join(missing)}: pass the output of code_answers (and its prefix)")
+    return coded[coded[flag].astype(bool)].sort_values(conf, kind="stable")

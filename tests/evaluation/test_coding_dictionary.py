@@ -7,7 +7,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from evaluation.coding import DictionaryCoder, code_answers, suggest
+from evaluation.coding import DictionaryCoder, code_answers, review_queue, suggest
 from questionnaires import load_codebook
 
 
@@ -145,3 +145,15 @@ def test_researchers_can_add_a_theme_to_the_codebook(tmp_path):
     assert coder.code("Vi tok elevene med på tur").themes == []
     out = code_answers(pd.DataFrame({"t": ["Elevmedvirkning var viktig"]}), "t", book)
     assert out["elevmedvirkning"].tolist() == [1] and "tid" not in out.columns
+
+
+def test_review_queue_puts_the_least_certain_answers_first():
+    answers = ["Rektor satte av tid", "Gode samlinger og nye rutiner", "Vet ikke",
+               "Motiverte elever, engasjerte foreldre og et godt læringsmiljø preget året",
+               "Gode samlinger, og vi delte mye"]
+    coded = code_answers(pd.DataFrame({"svar": answers}), "svar")
+    queue = review_queue(coded)
+    assert set(queue.index) == {1, 3, 4}
+    assert queue["confidence"].is_monotonic_increasing
+    with pytest.raises(KeyError, match="pass the output of code_answers"):
+        review_queue(pd.DataFrame({"svar": answers}))
