@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .codebook import DEFAULT_CODEBOOK
 from .dictionary import CodedAnswer, DictionaryCoder, Suggestion
 
 __all__ = ["EXTRA_COLUMNS", "code_answers", "format_evidence", "get_coder", "review_queue", "suggest"]
@@ -15,16 +17,24 @@ EXTRA_COLUMNS = ("evidence", "confidence", "needs_review")
 
 
 @lru_cache(maxsize=8)
-def _cached_coder(codebook_key: Any, normaliser: str) -> DictionaryCoder:
+def _cached_coder(codebook_key: Any, normaliser: str, _stamp: float = 0.0) -> DictionaryCoder:
     return DictionaryCoder(codebook_key, normaliser=normaliser)
 
 
 def get_coder(codebook: Any = None, normaliser: str = "lemma") -> DictionaryCoder:
-    """A dictionary coder for ``codebook`` (object, path or None), reused across calls."""
+    """A dictionary coder for ``codebook`` (object, path or None), reused across calls.
+
+    A codebook file is read again when it has changed on disk since the last call.
+    """
     if isinstance(codebook, DictionaryCoder):
         return codebook
-    if codebook is None or isinstance(codebook, str):
-        return _cached_coder(codebook, normaliser)
+    if codebook is None or isinstance(codebook, (str, Path)):
+        path = Path(codebook) if codebook is not None else DEFAULT_CODEBOOK
+        try:
+            stamp = path.stat().st_mtime
+        except OSError:
+            stamp = 0.0  # let the loader report the missing file
+        return _cached_coder(str(path), normaliser, stamp)
     try:
         return _cached_coder(codebook, normaliser)
     except TypeError:  # an unhashable codebook object

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import pandas as pd
@@ -157,3 +158,13 @@ def test_review_queue_puts_the_least_certain_answers_first():
     assert queue["confidence"].is_monotonic_increasing
     with pytest.raises(KeyError, match="pass the output of code_answers"):
         review_queue(pd.DataFrame({"svar": answers}))
+
+
+def test_an_edited_codebook_file_is_read_again(tmp_path):
+    path = tmp_path / "codebook.yaml"
+    head = "format: 1\nversion: {v}\nitems: [suksess_tekst]\nthemes:\n  - code: tid\n    label: {{nb: Tid}}\n"
+    path.write_text(head.format(v=1) + "    signals: [tid]\n", encoding="utf-8")
+    assert code_answers(pd.DataFrame({"t": ["fellestid"]}), "t", path)["tid"].tolist() == [0]
+    path.write_text(head.format(v=2) + "    signals: [tid, fellestid]\n", encoding="utf-8")
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    assert code_answers(pd.DataFrame({"t": ["fellestid"]}), "t", str(path))["tid"].tolist() == [1]
