@@ -85,10 +85,12 @@ def welch_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     """Cross-sectional comparison of everyone who answered each wave (Welch t, Hedges g).
 
     Returns one row per scale × group × wave pair with ``method="welch"``; ``diff`` is
-    ``mean_to − mean_from``. The t statistic, degrees of freedom and p-value come from
-    :func:`pingouin.ttest` (``correction=True``); the interval is computed at full precision.
+    ``mean_to − mean_from``; t, Welch–Satterthwaite df and p from
+    :func:`scipy.stats.ttest_ind` (``equal_var=False``, as R's ``t.test``), Hedges g from
+    :func:`pingouin.compute_effsize`. (``pingouin.ttest`` gives the same t but rounds its CI to
+    two decimals and computes a Bayes factor per call, too slow for hundreds of cells.)
     """
-    pairs = pairs or wave_pairs(scores["wave"].unique())
+    pairs = pairs or wave_pairs(_scored_waves(scores))
     rows = []
     for key, cell in _cells(scores, by):
         by_wave = {w: v["score"].to_numpy() for w, v in cell.groupby("wave")}
@@ -105,11 +107,13 @@ def welch_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                 rows.append(_row(key, a, b, "welch", **base, diff=diff, se=0.0,
                                  note="no variation"))
                 continue
-            res = pg.ttest(x1, x0, correction=True, confidence=ci).iloc[0]
-            q = stats.t.isf((1 - ci) / 2, res["dof"])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # scipy's precision notes on tiny groups
+                res = stats.ttest_ind(x1, x0, equal_var=False)
+            q = stats.t.isf((1 - ci) / 2, res.df)
             rows.append(_row(key, a, b, "welch", **base, diff=diff, se=se,
-                             ci_low=diff - q * se, ci_high=diff + q * se, statistic=res["T"],
-                             dof=res["dof"], p=res["p_val"],
+                             ci_low=diff - q * se, ci_high=diff + q * se, statistic=res.statistic,
+                             dof=float(res.df), p=res.pvalue,
                              effect_size=pg.compute_effsize(x1, x0, eftype="hedges"),
                              effect_size_type="hedges_g"))
     return _frame(rows, by)
@@ -120,9 +124,9 @@ def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     """Panel comparison of the persons who answered both waves (paired t, Hedges g).
 
     Returns one row per scale × group × wave pair with ``method="paired"``; ``n_from`` and
-    ``n_to`` are both the number of pairs.
+    ``n_to`` are both the number of pairs. t and p from :func:`scipy.stats.ttest_rel`.
     """
-    pairs = pairs or wave_pairs(scores["wave"].unique())
+    pairs = pairs or wave_pairs(_scored_waves(scores))
     rows = []
     for key, cell in _cells(scores, by):
         who = _subject_codes(cell["respondent_id"])
@@ -143,11 +147,13 @@ def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                 rows.append(_row(key, a, b, "paired", **base, diff=d.mean(), se=0.0,
                                  note="no variation"))
                 continue
-            res = pg.ttest(x1, x0, paired=True, confidence=ci).iloc[0]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = stats.ttest_rel(x1, x0)
             q = stats.t.isf((1 - ci) / 2, len(d) - 1)
             rows.append(_row(key, a, b, "paired", **base, diff=d.mean(), se=se,
                              ci_low=d.mean() - q * se, ci_high=d.mean() + q * se,
-                             statistic=res["T"], dof=res["dof"], p=res["p_val"],
+                             statistic=res.statistic, dof=float(res.df), p=res.pvalue,
                              effect_size=pg.compute_effsize(x1, x0, paired=True, eftype="hedges"),
                              effect_size_type="hedges_g_paired"))
     return _frame(rows, by)
@@ -162,7 +168,7 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     :func:`evaluation.mixedlm.fit_random_intercept`. Each wave pair gives a Wald contrast;
     the effect size is the difference over the total SD ``sqrt(τ² + σ²)``.
     """
-    pairs = pairs or wave_pairs(scores["wave"].unique())
+    pairs = pairs or wave_pairs(_scored_waves(scores))
     z = stats.norm.isf((1 - ci) / 2)
     rows = []
     for key, cell in _cells(scores, by):
@@ -228,7 +234,7 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
         cases); a person's group is the one of the first wave.
     """
     if waves is None:
-        all_waves = sorted(scores["wave"].unique())
+        all_waves = _scored_waves(scores)
         waves = wave_pairs(all_waves) + ([tuple(all_waves)] if len(all_waves) > 2 else [])
     data = scores.loc[scores["score"].notna()]
     rows = []
@@ -340,10 +346,10 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     unknown = [m for m in methods if m not in funcs]
     if unknown:
         raise ValueError(f"unknown method(s) {unknown}; choose from {sorted(funcs)}")
-    pairs = wave_pairs(scores["wave"].unique())
+    pairs = wave_pairs(_scored_waves(scores))
     if not pairs:
-        raise ValueError("change needs answers from at least two waves; found "
-                         f"{sorted(scores['wave'].unique().tolist())}")
+        raise ValueError("change needs scores from at least two waves; found "
+                         f"{_scored_waves(scores)}")
     parts = [funcs[m](scores, by, pairs, ci) for m in methods]
     table = adjust_p(pd.concat([p for p in parts if len(p)], ignore_index=True), correction)
     order = {m: i for i, m in enumerate(methods)}
@@ -354,6 +360,11 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     table = table.sort_values(["scale", *by, "_p", "_m"], kind="stable")
     cols = CHANGE_COLUMNS[:2] + [c for c in by if c != "role"] + CHANGE_COLUMNS[2:]
     return table.drop(columns=["_m", "_p"]).reindex(columns=cols).reset_index(drop=True)
+
+
+def _scored_waves(scores: pd.DataFrame) -> list[int]:
+    """The waves with at least one scale score."""
+    return sorted(int(w) for w in scores.loc[scores["score"].notna(), "wave"].unique())
 
 
 def _subject_codes(col: pd.Series) -> np.ndarray:

@@ -167,7 +167,7 @@ JOIN response r ON r.id = a.response_id
 JOIN person p ON p.id = r.person_id
 JOIN wave w ON w.id = r.wave_id
 LEFT JOIN organisation o ON o.id = p.network_id
-WHERE a.value_text IS NULL AND a.value_list IS NULL {where}
+WHERE (a.value_num IS NOT NULL OR a.missing_code IS NOT NULL) {where}
 ORDER BY r.id, a.item_code
 """
 

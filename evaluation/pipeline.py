@@ -186,11 +186,18 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = score_scales(cleaned, scales, index=index)
+    if scores.empty or scores["score"].notna().sum() == 0:
+        raise AnswerTableError(
+            "no scale scores: every answer to the scale items is missing or was removed by "
+            "cleaning (check the item codes in the scales file and the cleaning log)")
+    for wave in sorted(set(index.responses["wave"]) - set(scores.loc[scores["score"].notna(),
+                                                                     "wave"])):
+        problems.append(f"wave {wave} has responses but no scale scores; it is left out")
     step("score")
     rel, items = scale_reliability(cleaned, scales, index=index)
     step("reliability")
     waves = describe_waves(scores, by)
-    n_waves = scores["wave"].nunique()
+    n_waves = scores.loc[scores["score"].notna(), "wave"].nunique()
     if n_waves >= 2:
         change = change_table(scores, by=by, methods=methods, correction=correction)
     else:
