@@ -63,7 +63,7 @@ def shoot(browser, base: str, link, closed) -> None:
     ctx = browser.new_context(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
     page = ctx.new_page()
     page.goto(base + link.url)
-    page.screenshot(path=str(OUT / "respondent-start.png"), full_page=True)
+    page.screenshot(path=str(OUT / "respondent-start.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 700})
     page.get_by_role("link", name="Start undersøkelsen").click()
     page.get_by_label("Vestland").check()
     page.get_by_role("group", name="I hvilken grad kjenner du").get_by_label("I stor grad", exact=True).check()
@@ -85,6 +85,8 @@ def shoot(browser, base: str, link, closed) -> None:
     m = mobile.new_page()
     m.goto(base + link.url)
     m.wait_for_selector(".matrix-row")
+    m.get_by_role("group", name="Kartlegging av kompetansebehov").get_by_label("I stor grad", exact=True).check()
+    m.evaluate("window.scrollTo(0, document.querySelector('.q-matrix').offsetTop - 12)")
     m.screenshot(path=str(OUT / "respondent-mobile.png"), full_page=False)
     mobile.close()
     # finish: answer every required question on the remaining pages, then submit
@@ -95,11 +97,11 @@ def shoot(browser, base: str, link, closed) -> None:
             radios = group.locator("input[type=radio]")
             if radios.count() and not group.locator("input:checked").count():
                 radios.nth(2).check()
-        page.locator("button[name=action][value=next], button[name=action][value=submit]").click()
+        page.locator(".nav-buttons .button.primary").click()
     page.wait_for_selector(".done-panel")
-    page.screenshot(path=str(OUT / "respondent-thanks.png"), full_page=True)
+    page.screenshot(path=str(OUT / "respondent-thanks.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 480})
     page.goto(base + closed.url)
-    page.screenshot(path=str(OUT / "respondent-closed.png"), full_page=True)
+    page.screenshot(path=str(OUT / "respondent-closed.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 400})
     ctx.close()
 
 

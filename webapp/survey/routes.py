@@ -41,8 +41,9 @@ def notice(kind: str, *, link: Link | None = None, problems: list[str] | None = 
     """A friendly page for links that lead nowhere and posts that were refused."""
     if link is not None:
         choose_language(link.response)
+    kept = link is not None and link.response is not None
     return render_template("survey/notice.html", kind=kind, problems=problems or [], back=back,
-                           title=_title(link)), status or NOTICE_STATUS[kind]
+                           title=_title(link), kept=kept), status or NOTICE_STATUS[kind]
 
 
 def _title(link: Link | None) -> str:
