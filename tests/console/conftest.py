@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 
 import pytest
@@ -75,7 +75,7 @@ class Collector:
             if reply:
                 return reply
         with self.lock:
-            self.messages.append(message_from_bytes(envelope.content))
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted"
 
     def to(self) -> list[str]:

@@ -17,6 +17,15 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from ..models import USER_ROLES
 
+try:  # wtforms >= 3.3 deprecates (value, label) tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover - older wtforms
+    def SelectChoice(value, label):  # noqa: N802 - stands in for the class
+        """(value, label) for wtforms before 3.3."""
+        return (value, label)
+
+MAIL_LANGUAGE_CHOICES = [SelectChoice("nb", "Bokmål"), SelectChoice("nn", "Nynorsk"), SelectChoice("en", "English")]
+
 
 class ActionForm(FlaskForm):
     """A bare form for POST buttons (carries the CSRF token)."""
@@ -60,13 +69,13 @@ class CloneForm(FlaskForm):
 class SendForm(FlaskForm):
     """Send invitations in a language."""
 
-    language = SelectField(_l("Språk i e-posten"), choices=[("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")])
+    language = SelectField(_l("Språk i e-posten"), choices=MAIL_LANGUAGE_CHOICES)
 
 
 class ReminderForm(FlaskForm):
     """Remind non-responders: at most N reminders, at least D days apart."""
 
-    language = SelectField(_l("Språk i e-posten"), choices=[("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")])
+    language = SelectField(_l("Språk i e-posten"), choices=MAIL_LANGUAGE_CHOICES)
     max_reminders = IntegerField(_l("Høyst antall påminnelser per person"), default=3,
                                  validators=[DataRequired(), NumberRange(1, 10)])
     min_days = IntegerField(_l("Minst antall dager mellom utsendelser"), default=7,
@@ -78,11 +87,11 @@ class UserCreateForm(FlaskForm):
 
     email = StringField(_l("E-post"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Navn"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Rolle"), choices=[(r, r) for r in USER_ROLES])
+    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, r) for r in USER_ROLES])
     password = PasswordField(_l("Passord (minst 10 tegn)"), validators=[DataRequired(), Length(min=10, max=256)])
 
 
 class UserRoleForm(FlaskForm):
     """Change a user's role."""
 
-    role = SelectField(_l("Rolle"), choices=[(r, r) for r in USER_ROLES])
+    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, r) for r in USER_ROLES])

@@ -16,7 +16,7 @@ from ..services import invitations as invitation_service
 from ..services import waves as wave_service
 from ..services.panel_import import PANEL_ROLES
 from . import bp
-from .forms import ActionForm, CloneForm, ReminderForm, SendForm, WaveForm
+from .forms import ActionForm, CloneForm, ReminderForm, SelectChoice, SendForm, WaveForm
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -41,7 +41,7 @@ def _fill_choices(form: WaveForm) -> bool:
     """Version choices per role; False when some role has no stored questionnaire."""
     versions = wave_service.versions_by_role()
     for role in PANEL_ROLES:
-        getattr(form, f"version_{role}").choices = [(v.id, v.label) for v in versions.get(role, [])]
+        getattr(form, f"version_{role}").choices = [SelectChoice(v.id, v.label) for v in versions.get(role, [])]
     return all(versions.get(role) for role in PANEL_ROLES)
 
 

@@ -95,6 +95,17 @@ def _deliver(ids: list[int], claim: Callable[[int], Any], kind_of: Callable[[Inv
              on_sent: Callable[[int], dict], on_failed: Callable[[int, str], dict],
              language: str, progress: Progress | None) -> dict[str, int]:
     """Claim, send and mark each invitation in ``ids``; returns counts."""
+    session = db.session()
+    keep = session.expire_on_commit
+    # One commit per message: keep the loaded rows instead of reloading them after every commit.
+    session.expire_on_commit = False
+    try:
+        return _deliver_loop(ids, claim, kind_of, on_sent, on_failed, language, progress)
+    finally:
+        session.expire_on_commit = keep
+
+
+def _deliver_loop(ids, claim, kind_of, on_sent, on_failed, language, progress) -> dict[str, int]:
     counts = {"sent": 0, "failed": 0, "skipped": 0}
     total = len(ids)
     done = 0
