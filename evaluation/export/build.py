@@ -22,6 +22,7 @@ from .layouts import ExportTable, long_table, per_wave_tables, wide_table
 from .matrix import build_wave_data
 from .options import EXTENSIONS, ExportOptions
 from .pseudonym import pseudonymise
+from .redact import Redactor
 from .source import ExportSource, SourceError
 from .suppression import frequency_table
 from .writers import WRITERS
@@ -90,7 +91,8 @@ def _default_scales() -> list[Any]:
 def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Path, *,
                  pseudonym_key: str | bytes, scales: Sequence[Any] | None = None,
                  codebook: Any = None, progress: Progress | None = None,
-                 zip_name: str | None = "export.zip") -> ExportResult:
+                 zip_name: str | None = "export.zip",
+                 redact_terms: Sequence[str] | None = None) -> ExportResult:
     """Build every requested layout and format, the codebooks, DDI XML and manifest.
 
     Parameters
@@ -111,6 +113,9 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
         ``progress(done, total)`` after each step.
     zip_name : str or None
         Bundle everything into this zip inside ``out_dir`` (None: no zip).
+    redact_terms : sequence of str, optional
+        Names and e-mail addresses to remove from exported free text (e-mail addresses and
+        phone numbers are always removed).
 
     Returns
     -------
@@ -155,6 +160,13 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     themes_info = None
     if options.themes:
         themes_info = _themes(waves, codebook, source, labels)
+    redacted = 0
+    if options.free_text:
+        redactor = Redactor(redact_terms)
+        for wd in waves:
+            for name in wd.texts:
+                wd.texts[name], n = redactor.array(wd.texts[name])
+                redacted += n
     tick("derived")
     per_wave = per_wave_tables(waves, options.free_text, labels)
     tables: list[tuple[str, ExportTable]] = []
@@ -214,6 +226,7 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
                      "rules": _rules(options) if options.cleaned else None,
                      "log": cleaning_log.to_dict("records") if cleaning_log is not None else None},
         "suppression": {"k": options.k, "applies_to": ["frequencies.csv"]},
+        "free_text": {"included": options.free_text, "texts_redacted": redacted},
         "pseudonymisation": "panel_id = first 16 hex characters of HMAC-SHA256(PSEUDONYM_KEY, panel id)",
         "counts": {"persons": int(responses["panel_id"].nunique()),
                    "responses": {str(wd.wave): len(wd.responses) for wd in waves}},

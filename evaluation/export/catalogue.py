@@ -55,6 +55,7 @@ class Variable:
     versions: list[str] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     show_if: dict[str, dict | None] = field(default_factory=dict)  # version label -> condition
+    wave_labels: dict[int, dict[str, str]] = field(default_factory=dict)  # wording per wave
 
     @property
     def is_text(self) -> bool:
@@ -77,6 +78,10 @@ class Variable:
     def text(self, lang: str = "nb") -> str:
         """The variable label in ``lang`` (falls back to bokmål)."""
         return self.label.get(lang) or self.label.get("nb") or self.name
+
+    def label_in(self, wave: int | None) -> dict[str, str]:
+        """The wording used in ``wave`` (the latest wording when None or unknown)."""
+        return self.wave_labels.get(wave, self.label) if wave is not None else self.label
 
     def value_label(self, value: int, lang: str = "nb") -> str:
         """The label of one valid value in ``lang``."""
@@ -160,15 +165,16 @@ def _langs(*texts: dict[str, str]) -> list[str]:
     return sorted({lang for t in texts for lang in (t or {})}) or ["nb"]
 
 
-def _record_change(var: Variable, new: Variable, version: str) -> None:
-    if new.label != var.label:
+def _record_change(var: Variable, new: Variable, previous: Variable | None, version: str) -> None:
+    """Note label changes against the same role's previous version; merge value labels."""
+    if previous is not None and new.label != previous.label:
         var.changes.append({"version": version, "field": "label",
-                            "before": var.label.get("nb"), "after": new.label.get("nb")})
-        var.label = new.label
-    if new.value_labels != var.value_labels:
+                            "before": previous.label.get("nb"), "after": new.label.get("nb")})
+    if previous is not None and new.value_labels != previous.value_labels:
         var.changes.append({"version": version, "field": "value_labels",
-                            "before": {k: v.get("nb") for k, v in var.value_labels.items()},
+                            "before": {k: v.get("nb") for k, v in previous.value_labels.items()},
                             "after": {k: v.get("nb") for k, v in new.value_labels.items()}})
+    if new.value_labels != var.value_labels:
         merged = dict(var.value_labels)
         merged.update(new.value_labels)
         var.value_labels = dict(sorted(merged.items()))
@@ -177,6 +183,15 @@ def _record_change(var: Variable, new: Variable, version: str) -> None:
         if cur is not None and old != cur:
             pick = min if attr == "valid_min" else max
             setattr(var, attr, cur if old is None else pick(old, cur))
+
+
+def _final_label(history: list[tuple[int, dict[str, str]]]) -> dict[str, str]:
+    """The wording of the latest wave; a wording new in that wave wins over an older one."""
+    last = max(w for w, _ in history)
+    earlier = [lab for w, lab in history if w < last]
+    latest = [lab for w, lab in history if w == last]
+    fresh = [lab for lab in latest if lab not in earlier]
+    return (fresh or latest)[0]
 
 
 def build_catalogue(uses: Iterable[VersionUse], scales: Sequence[Any] = ()) -> Catalogue:
@@ -198,6 +213,8 @@ def build_catalogue(uses: Iterable[VersionUse], scales: Sequence[Any] = ()) -> C
     uses = sorted(set(uses), key=lambda u: (u.wave, u.role, u.label))
     order: list[str] = []
     found: dict[str, Variable] = {}
+    by_role: dict[tuple[str, str], Variable] = {}
+    history: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for use in uses:
         q = use.questionnaire
         names = []
@@ -211,7 +228,9 @@ def build_catalogue(uses: Iterable[VersionUse], scales: Sequence[Any] = ()) -> C
                 if var is None:
                     var = found[new.name] = new
                 else:
-                    _record_change(var, new, use.label)
+                    _record_change(var, new, by_role.get((new.name, use.role)), use.label)
+                by_role[(new.name, use.role)] = new
+                history.setdefault(new.name, []).append((use.wave, new.label))
                 if use.wave not in var.waves:
                     var.waves.append(use.wave)
                 if use.role not in var.roles:
@@ -220,6 +239,10 @@ def build_catalogue(uses: Iterable[VersionUse], scales: Sequence[Any] = ()) -> C
                     var.versions.append(use.label)
                 var.show_if[use.label] = page_cond[item.code]
         _merge_order(order, names)
+    for name, var in found.items():
+        var.label = _final_label(history[name])
+        for wave in var.waves:
+            var.wave_labels[wave] = _final_label([h for h in history[name] if h[0] <= wave])
     for s in scales:
         for code in s.items:
             if code in found:

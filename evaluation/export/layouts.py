@@ -89,8 +89,8 @@ def _item_column(v: Variable, name: str, wave: int | None, free_text: bool) -> C
     if v.is_text and not free_text:
         return None
     if v.is_text:
-        return Column(name, "string", dict(v.label), variable=v, wave=wave, source="item")
-    return Column(name, "numeric", dict(v.label), value_labels=v.value_labels or None,
+        return Column(name, "string", dict(v.label_in(wave)), variable=v, wave=wave, source="item")
+    return Column(name, "numeric", dict(v.label_in(wave)), value_labels=v.value_labels or None,
                   base=v.base, measure=v.measure, variable=v, wave=wave, source="item")
 
 

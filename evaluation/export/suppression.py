@@ -24,30 +24,41 @@ def suppress(counts: pd.Series, k: int) -> pd.Series:
     return shown
 
 
+def _counts(t: ExportTable) -> list[dict]:
+    """Counts of (variable, role, value or missing status) in one per-wave table, vectorised."""
+    names = status_names()
+    cols = [c for c in t.columns if c.kind == "numeric" and c.source in ("item", "theme")]
+    if not cols or not len(t.frame):
+        return []
+    n = len(t.frame)
+    wave = int(t.frame["wave"].iloc[0])
+    role_codes, roles = pd.factorize(t.frame["role"].astype(str))
+    values = np.column_stack([t.frame[c.name].to_numpy(dtype=float) for c in cols])
+    status = np.column_stack([t.status.get(c.name, np.where(np.isnan(t.frame[c.name].to_numpy(
+        dtype=float)), 3, VALID)).astype(np.int8) for c in cols])
+    key = np.where(status == VALID, values, -status.astype(float))
+    frame = pd.DataFrame({"col": np.tile(np.arange(len(cols)), n),
+                          "role": np.repeat(role_codes, len(cols)), "key": key.ravel()})
+    frame = frame[status.ravel() != 4]  # not in the respondent's questionnaire: no count
+    grouped = frame.groupby(["col", "role", "key"], sort=True).size()
+    rows = []
+    for (ci, ri, kv), count in grouped.items():
+        col = cols[int(ci)]
+        if kv >= 0:
+            whole = float(kv).is_integer()
+            labels = col.value_labels or {}
+            value = int(kv) if whole else kv
+            label = (labels.get(int(kv)) or {}).get("nb", "") if whole else ""
+        else:
+            value, label = "", names[int(-kv)]
+        rows.append({"variable": col.name, "wave": wave, "role": roles[int(ri)], "value": value,
+                     "label": label, "n": int(count)})
+    return rows
+
+
 def frequency_table(per_wave: list[ExportTable], k: int = 5) -> pd.DataFrame:
     """Counts of each value (and named missing) per variable, wave and role, suppressed below k."""
-    names = status_names()
-    rows = []
-    for t in per_wave:
-        roles = t.frame["role"].astype(str).to_numpy()
-        wave = int(t.frame["wave"].iloc[0]) if len(t.frame) else None
-        for col in t.columns:
-            if col.kind != "numeric" or col.source not in ("item", "theme") or col.name not in t.frame:
-                continue
-            values = t.frame[col.name].to_numpy(dtype=float)
-            status = t.status.get(col.name, np.where(np.isnan(values), 3, VALID).astype(np.int8))
-            labels = {kk: v.get("nb", "") for kk, v in (col.value_labels or {}).items()}
-            key = np.where(status == VALID, values, -status.astype(float))
-            frame = pd.DataFrame({"role": roles, "key": key})
-            frame = frame[status != 4]  # not in the respondent's questionnaire: not a count
-            grouped = frame.groupby(["role", "key"]).size()
-            for (role, kv), n in grouped.items():
-                if kv >= 0:
-                    value, label = kv, labels.get(int(kv), "") if float(kv).is_integer() else ""
-                else:
-                    value, label = "", names[int(-kv)]
-                rows.append({"variable": col.name, "wave": wave, "role": role,
-                             "value": value, "label": label, "n": int(n)})
+    rows = [r for t in per_wave for r in _counts(t)]
     df = pd.DataFrame(rows, columns=["variable", "wave", "role", "value", "label", "n"])
     if df.empty:
         df["shown"] = []
@@ -60,5 +71,4 @@ def frequency_table(per_wave: list[ExportTable], k: int = 5) -> pd.DataFrame:
     if len(candidates):
         nxt = candidates.sort_values("n", kind="stable").groupby(group).head(1).index
         df.loc[nxt, "shown"] = "x"  # complementary suppression
-    df["value"] = df["value"].map(lambda v: "" if v == "" else (int(v) if float(v).is_integer() else v))
     return df.drop(columns="n").rename(columns={"shown": "n"})
