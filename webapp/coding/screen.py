@@ -47,7 +47,7 @@ def theme_views(version, lang: str) -> list[dict]:
 
 def _bulk_candidates(version, filters, min_confidence: float) -> int:
     order = set(queue_ids(version, filters))
-    touched = set(db.session.scalars(sa.select(sa.distinct(CodingDecision.answer_id)).where(
+    touched = set(db.session.scalars(sa.select(CodingDecision.answer_id).distinct().where(
         CodingDecision.codebook_version_id == version.id)))
     rows = db.session.execute(sa.select(CodingSuggestion.answer_id).where(
         CodingSuggestion.codebook_version_id == version.id, CodingSuggestion.needs_review.is_(False),
