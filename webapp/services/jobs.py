@@ -57,7 +57,7 @@ def _import_job_modules() -> None:
     import importlib.util
 
     for name in ("webapp.services.invitations", "webapp.services.exports",
-                 "webapp.exports.jobs", "webapp.services.export_jobs"):
+                 "webapp.exports.jobs", "webapp.services.export_jobs", "webapp.services.analysis"):
         try:
             if importlib.util.find_spec(name) is not None:
                 importlib.import_module(name)

@@ -1,0 +1,68 @@
+"""Researchers run the analysis on the app's database from the CLI and the web, and read the report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from webapp.extensions import db
+from webapp.models import Job
+from webapp.services import jobs
+
+
+@pytest.fixture
+def demo(app, runner):
+    result = runner.invoke(args=["demo", "load", "--size", "120", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def test_cli_writes_change_reliability_and_report_from_the_database(demo, runner, tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(args=["analysis", "run", "--out", str(out), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    change = pd.read_csv(out / "change.csv")
+    for col in ("scale", "role", "wave_from", "wave_to", "method", "n_from", "n_to", "mean_from",
+                "mean_to", "diff", "ci_low", "ci_high", "p", "p_adj", "effect_size"):
+        assert col in change.columns
+    assert {2021, 2023} <= set(change["wave_from"]) | set(change["wave_to"])
+    assert set(change["role"]) >= {"skoleleder", "tillitsvalgt"}
+    reliability = pd.read_csv(out / "reliability.csv")
+    assert {"scale", "wave", "role", "n", "alpha", "ci_low", "ci_high"} <= set(reliability.columns)
+    assert (out / "cleaning_log.csv").exists()
+    assert "<html" in (out / "report.html").read_text(encoding="utf-8").lower()
+
+
+def test_cli_on_empty_database_says_so(runner, tmp_path):
+    result = runner.invoke(args=["analysis", "run", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "no numeric answers" in result.output
+
+
+def test_researcher_starts_a_run_the_job_runs_outside_the_request_and_the_report_opens(demo, client, auth, users):
+    auth.login(users["researcher"])
+    page = client.get("/analysis/")
+    assert page.status_code == 200 and "Start analyse" in page.get_data(as_text=True)
+    res = client.post("/analysis/start", data={"figures": ""}, follow_redirects=True)
+    assert res.status_code == 200
+    with demo.app_context():
+        job = db.session.scalar(sa.select(Job).where(Job.kind == "analysis.run"))
+        assert job.status == "queued", "the web request only queues the job"
+        jobs.run_job(job.id)
+        job = db.session.get(Job, job.id)
+        assert job.status == "done", job.error
+        job_id, files = job.id, job.result["files"]
+    assert "change.csv" in files
+    report = client.get(f"/analysis/{job_id}/report")
+    assert report.status_code == 200 and report.mimetype == "text/html"
+    csv = client.get(f"/analysis/{job_id}/files/change.csv")
+    assert csv.status_code == 200 and b"scale" in csv.data
+    assert client.get(f"/analysis/{job_id}/files/../../dekom.sqlite").status_code == 404
+    assert client.get(f"/analysis/{job_id}/files/run.json.bak").status_code == 404
+
+
+def test_evaluators_and_anonymous_cannot_open_analysis(client, auth, users):
+    assert client.get("/analysis/").status_code == 302
+    auth.login(users["evaluator"])
+    assert client.get("/analysis/").status_code == 403

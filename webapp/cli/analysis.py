@@ -1,0 +1,36 @@
+"""``flask analysis run``: the evaluation pipeline on the app's database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..services.analysis import run_on_database
+
+
+@click.group("analysis")
+def cli() -> None:
+    """Analysis of change across waves."""
+
+
+@cli.command("run")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for tables, figures and report.html.")
+@click.option("--by-fylke", is_flag=True, help="Also estimate change per fylke.")
+@click.option("--no-figures", is_flag=True, help="Skip the figures (faster).")
+@click.option("--scales", type=click.Path(path_type=Path, exists=True), default=None, help="Another scales.yaml.")
+@with_appcontext
+def run(out_dir: Path, by_fylke: bool, no_figures: bool, scales: Path | None) -> None:
+    """Clean, score and compare every wave in the database; write change.csv, report.html, ..."""
+    from evaluation.load import AnswerTableError
+
+    try:
+        result = run_on_database(out_dir, by_fylke=by_fylke, figures=not no_figures, progress=True, scales_path=scales)
+    except AnswerTableError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    for problem in result.problems:
+        click.echo(f"note: {problem}", err=True)
+    click.echo(f"wrote {len(result.files)} files to {out_dir}; open {result.report_path}")

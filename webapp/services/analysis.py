@@ -1,0 +1,74 @@
+"""Run the evaluation pipeline on the app's own database, as a job or from the CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from flask import current_app
+
+from questionnaires import INSTRUMENT_DIR
+
+from ..extensions import db
+from ..models import Invitation, Job, Person, Wave
+from . import jobs
+
+KIND = "analysis.run"
+REPORT_FILES = ("report.html", "change.csv", "reliability.csv", "cleaning_log.csv")
+
+
+def analysis_root() -> Path:
+    """Folder holding one sub-folder of results per analysis run."""
+    return Path(current_app.instance_path) / "analysis"
+
+
+def run_dir(job_id: int) -> Path:
+    """Where the files of analysis job ``job_id`` are written."""
+    return analysis_root() / f"run-{int(job_id)}"
+
+
+def invited_population() -> pd.DataFrame:
+    """Invited persons per wave (year), role and fylke, for response-rate figures."""
+    stmt = (
+        sa.select(Wave.year.label("wave"), Person.role, Person.fylke, sa.func.count(Invitation.id).label("invited"))
+        .join(Invitation, Invitation.wave_id == Wave.id)
+        .join(Person, Person.id == Invitation.person_id)
+        .where(Invitation.status != "revoked")
+        .group_by(Wave.year, Person.role, Person.fylke)
+    )
+    return pd.DataFrame(db.session.execute(stmt).all(), columns=["wave", "role", "fylke", "invited"])
+
+
+def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = True,
+                    progress: bool = False, scales_path: Path | None = None) -> Any:
+    """Read every wave's answers from the database and run the whole analysis into ``out_dir``."""
+    from evaluation.load import read_database
+    from evaluation.pipeline import run
+
+    answers = read_database(db.engine)
+    return run(
+        answers, scales_path or INSTRUMENT_DIR / "scales.yaml", out_dir,
+        by=("role", "fylke") if by_fylke else ("role",), figures=figures, progress=progress,
+        population=invited_population(), source="the dekom-eval database", workers=2,
+    )
+
+
+@jobs.register(KIND)
+def analysis_job(job: Job, progress) -> dict:
+    """Job: run the analysis for the web page; result lists the files written."""
+    params = job.params or {}
+    out = run_dir(job.id)
+    if out.exists():
+        shutil.rmtree(out)
+    progress(0, 1)
+    result = run_on_database(out, by_fylke=bool(params.get("by_fylke")), figures=params.get("figures", True))
+    progress(1, 1)
+    return {
+        "out_dir": str(out),
+        "files": sorted(p.relative_to(out).as_posix() for p in result.files if p.exists()),
+        "problems": list(result.problems),
+        "seconds": round(result.timings.get("total", 0.0), 1),
+    }
