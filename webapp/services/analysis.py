@@ -52,7 +52,7 @@ def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = Tr
     return run(
         answers, scales_path or INSTRUMENT_DIR / "scales.yaml", out_dir,
         by=("role", "fylke") if by_fylke else ("role",), figures=figures, progress=progress,
-        population=invited_population(), source="the dekom-eval database", workers=2,
+        population=invited_population(), source="dekom-eval-databasen", workers=2,
     )
 
 
