@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET  # files come from users: no entity expansion
+
 import pandas as pd
 
 from .codebook import theme_label
@@ -192,9 +195,11 @@ def read_qdc(path: str | Path) -> list[ImportedTheme]:
     """
     path = Path(path)
     try:
-        root = ET.parse(path).getroot()
+        root = SafeET.parse(path).getroot()
     except ET.ParseError as exc:
         raise ValueError(f"{path}: not well-formed XML ({exc})") from exc
+    except DefusedXmlException as exc:
+        raise ValueError(f"{path}: XML with entity or DTD declarations is refused ({exc})") from exc
     if root.tag != f"{{{CODEBOOK_NS}}}CodeBook":
         raise ValueError(f"{path}: root element is {root.tag}, expected CodeBook in {CODEBOOK_NS}")
     try:
@@ -312,7 +317,7 @@ def read_qdpx_codes(path: str | Path) -> tuple[list[ImportedTheme], pd.DataFrame
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            root = ET.fromstring(zf.read("project.qde"))
+            root = SafeET.fromstring(zf.read("project.qde"))
             names = set(zf.namelist())
             q = f"{{{PROJECT_NS}}}"
             book = root.find(f"{q}CodeBook")
@@ -338,4 +343,6 @@ def read_qdpx_codes(path: str | Path) -> tuple[list[ImportedTheme], pd.DataFrame
         raise ValueError(f"{path}: not a REFI-QDA project ({exc})") from exc
     except ET.ParseError as exc:
         raise ValueError(f"{path}: project.qde is not well-formed XML ({exc})") from exc
+    except DefusedXmlException as exc:
+        raise ValueError(f"{path}: project.qde has entity or DTD declarations, refused ({exc})") from exc
     return themes, pd.DataFrame(rows, columns=["source", "text", *[t.code for t in themes]])

@@ -198,3 +198,18 @@ def test_qdpx_import_refuses_a_file_that_is_not_a_project(tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a REFI-QDA project"):
         read_qdpx_codes(path)
+
+
+def test_qdc_with_entity_expansion_is_refused(tmp_path):
+    """A 'billion laughs' codebook upload is refused with a clear message, not expanded."""
+    from evaluation.coding.refi import read_qdc
+
+    bomb = tmp_path / "bomb.qdc"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+        '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="&lol2;" isCodable="true"/></Codes></CodeBook>',
+        encoding="utf-8")
+    import pytest
+
+    with pytest.raises(ValueError, match="refused"):
+        read_qdc(bomb)
