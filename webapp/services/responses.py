@@ -14,11 +14,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from questionnaires import DONT_KNOW, Item, Page, Questionnaire, evaluate_condition
 
 from ..extensions import db
-from ..models import Answer, Invitation, Response, Wave, utcnow
+from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
 
 TEXT_DEFAULT_MAX = {"text": 200, "longtext": 4000}
 
@@ -38,6 +40,27 @@ class InvalidAnswer(ValueError):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+_QUESTIONNAIRES: dict[str, Questionnaire] = {}
+
+
+def questionnaire_of(response: Response) -> Questionnaire:
+    """The questionnaire a response answers, parsed once per content hash (versions never change)."""
+    version = response.version
+    q = _QUESTIONNAIRES.get(version.content_hash)
+    if q is None:
+        q = _QUESTIONNAIRES[version.content_hash] = version.questionnaire
+    return q
+
+
+def find_response(invitation_id: int) -> Response | None:
+    """The response of an invitation, with its version (but not the bulky definition) loaded."""
+    return db.session.scalar(
+        sa.select(Response)
+        .options(joinedload(Response.version).defer(QuestionnaireVersion.definition))
+        .where(Response.invitation_id == invitation_id)
+    )
 
 
 # -- visibility ---------------------------------------------------------------------------------
@@ -160,8 +183,24 @@ def _store(answer: Answer, value: Any) -> None:
 
 def load_answers(response: Response) -> dict[str, Any]:
     """The stored answers of ``response`` as item code -> value."""
-    rows = db.session.scalars(sa.select(Answer).where(Answer.response_id == response.id))
-    return {a.item_code: a.value for a in rows}
+    rows = db.session.execute(
+        sa.select(Answer.item_code, Answer.value_num, Answer.value_text, Answer.value_list,
+                  Answer.missing_code).where(Answer.response_id == response.id)
+    )
+    return {code: _value(num, text, lst, missing) for code, num, text, lst, missing in rows}
+
+
+def _value(num: float | None, text: str | None, lst: list | None, missing: str | None) -> Any:
+    """The answer value from its columns (as Answer.value does)."""
+    if missing:
+        return missing
+    if lst is not None:
+        return lst
+    if text is not None:
+        return text
+    if num is not None and float(num).is_integer():
+        return int(num)
+    return num
 
 
 def missing_required(q: Questionnaire, answers: Mapping[str, Any]) -> list[tuple[Page, Item]]:
@@ -181,7 +220,7 @@ def start_response(invitation: Invitation) -> Response:
     now = utcnow()
     if invitation.opened_at is None:
         invitation.opened_at = now
-    response = db.session.scalar(sa.select(Response).where(Response.invitation_id == invitation.id))
+    response = find_response(invitation.id)
     if response is not None:
         return response
     version = invitation.wave.version_for(invitation.person.role)
@@ -209,7 +248,10 @@ def _bump_revision(response: Response, revision: int | None) -> None:
     )
     if result.rowcount != 1:
         raise StaleRevision()
-    db.session.refresh(response)
+    if revision is None:
+        db.session.refresh(response, ["revision"])
+    else:
+        set_committed_value(response, "revision", revision + 1)
 
 
 def _write(response: Response, q: Questionnaire, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -243,7 +285,7 @@ def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,
     StaleRevision (the caller rolls back), so a second tab never overwrites the first. Returns the
     answers after the save.
     """
-    q = response.version.questionnaire
+    q = questionnaire_of(response)
     index = q.page_index(page_id)
     if index is None:
         raise InvalidAnswer(page_id, "no such page")
@@ -259,7 +301,7 @@ def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,
 
 def save_answers(response: Response, values: Mapping[str, Any]) -> dict[str, Any]:
     """Store answers to any items of the response's questionnaire (e.g. demo data loaders)."""
-    q = response.version.questionnaire
+    q = questionnaire_of(response)
     clean: dict[str, Any] = {}
     for code, value in values.items():
         item = q.find_item(code)
@@ -278,7 +320,7 @@ def submit(response: Response, *, revision: int | None) -> list[tuple[Page, Item
     """
     if response.status == "complete":
         raise AlreadySubmitted()
-    q = response.version.questionnaire
+    q = questionnaire_of(response)
     answers = load_answers(response)
     missing = missing_required(q, answers)
     if missing:

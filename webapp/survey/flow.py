@@ -15,7 +15,7 @@ from questionnaires.conditions import condition_items
 
 from ..i18n import LANGUAGES
 from ..models import Invitation, Response
-from ..services.responses import item_shown, leaf_items, max_length, visible_pages
+from ..services.responses import find_response, item_shown, leaf_items, max_length, visible_pages
 from ..services.tokens import find_invitation
 from .forms import PageForm, choices
 
@@ -31,14 +31,10 @@ class Link:
 
 def resolve(token: str) -> Link:
     """Look the token up and say what the respondent may do (no other respondent is revealed)."""
-    from ..extensions import db
-
     invitation = find_invitation(token)
     if invitation is None or invitation.status == "revoked":
         return Link("unknown")
-    import sqlalchemy as sa
-
-    response = db.session.scalar(sa.select(Response).where(Response.invitation_id == invitation.id))
+    response = find_response(invitation.id)
     if response is not None and response.status == "complete":
         return Link("done", invitation, response)
     wave = invitation.wave

@@ -115,8 +115,8 @@ def _fmt(value: float | None) -> str:
 class PageForm(FlaskForm):
     """Base class of the generated page forms."""
 
-    revision = HiddenField()
-    ref = HiddenField()
+    revision = HiddenField("revision")
+    ref = HiddenField("ref")
 
     #: item codes hidden by show_if for this request (never validated, never stored)
     hidden: set[str] = set()

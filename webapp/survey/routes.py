@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+import flask_babel
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -49,15 +50,16 @@ def notice(kind: str, *, link: Link | None = None, problems: list[str] | None = 
 def _title(link: Link | None) -> str:
     if link is None or link.invitation is None:
         return ""
-    version = link.response.version if link.response else \
-        link.invitation.wave.version_for(link.invitation.person.role)
+    if link.response is not None:
+        return tr(svc.questionnaire_of(link.response).title, g.lang)
+    version = link.invitation.wave.version_for(link.invitation.person.role)
     return tr(version.questionnaire.title, g.lang) if version else ""
 
 
 def thanks(link: Link, *, replay: bool = False):
     """The thank-you page shown once a response is submitted."""
     lang = choose_language(link.response)
-    q = link.response.version.questionnaire
+    q = svc.questionnaire_of(link.response)
     return render_template("survey/thanks.html", title=tr(q.title, lang), replay=replay,
                            submitted_at=link.response.submitted_at), 200
 
@@ -92,6 +94,20 @@ def csrf_failed(error):
 
 
 @bp.before_request
+def reuse_translations():
+    """Keep one Flask-Babel domain per app, so catalogues are parsed once, not on every request.
+
+    (Flask-Babel 4 builds a fresh Domain, with an empty cache, for each request.)
+    """
+    ctx = flask_babel._get_current_context()
+    if ctx is not None and not hasattr(ctx, "babel_domain"):
+        ext = current_app.extensions
+        if "survey_babel_domain" not in ext:
+            ext["survey_babel_domain"] = flask_babel.get_babel().instance.domain_instance
+        ctx.babel_domain = ext["survey_babel_domain"]
+
+
+@bp.before_request
 def refuse_huge_posts():
     """Refuse absurdly large posts before reading them."""
     if request.method == "POST" and (request.content_length or 0) > MAX_PAGE_POST:
@@ -111,7 +127,7 @@ def start(token: str):
     if request.args.get("lang") in ("nb", "nn", "en"):
         set_language(response, lang)
         db.session.commit()
-    q = response.version.questionnaire
+    q = svc.questionnaire_of(response)
     answers = svc.load_answers(response)
     pages = svc.visible_pages(q, answers)
     resume = response.current_page if response.current_page in {p.id for p in pages} else None
@@ -132,7 +148,7 @@ def _page_or_404(q, page_id: str) -> Page:
 def _render_page(token: str, response: Response, page: Page, answers: dict[str, Any], form=None,
                  *, alert: str | None = None, status: int = 200, check: bool = False):
     lang = g.lang
-    q = response.version.questionnaire
+    q = svc.questionnaire_of(response)
     rendered = rendered_codes(page, answers)
     if form is None:
         form = build_form(response.version.content_hash, q, page, lang)
@@ -163,7 +179,7 @@ def page(token: str, page_id: str):
         return finished
     response = link.response
     lang = choose_language(response)
-    q = response.version.questionnaire
+    q = svc.questionnaire_of(response)
     this = _page_or_404(q, page_id)
     answers = svc.load_answers(response)
     visible = svc.visible_pages(q, answers)
@@ -180,7 +196,7 @@ def page(token: str, page_id: str):
 
 def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
     response = link.response
-    q = response.version.questionnaire
+    q = svc.questionnaire_of(response)
     posted = request.form
     if posted.get("ref") != form_ref(response):
         return notice("tampered", link=link, back=request.path,
