@@ -148,7 +148,15 @@ def response_plot(responses: pd.DataFrame, population: pd.DataFrame | None = Non
     n = responses.groupby(["wave", "role", "fylke"], observed=True).size().reset_index(name="n")
     y, ylab = "n", "Antall svar"
     if population is not None:
-        n = n.merge(population, on=["wave", "role", "fylke"], how="right").fillna({"n": 0})
+        pop = population.copy()
+        # Same keys as the answers: year as int, text, and no fylke as "(ukjent)".
+        pop["wave"] = pop["wave"].astype(int)
+        pop["role"] = pop["role"].astype(str)
+        pop["fylke"] = pop["fylke"].fillna("(ukjent)").astype(str)
+        for col in ("role", "fylke"):
+            n[col] = n[col].astype(str)
+        n["wave"] = n["wave"].astype(int)
+        n = n.merge(pop, on=["wave", "role", "fylke"], how="right").fillna({"n": 0})
         n["rate"] = n["n"] / n["invited"]
         y, ylab = "rate", "Svarprosent"
     n["wave"] = n["wave"].astype(str)
