@@ -72,3 +72,9 @@ def test_learning_comparison_needs_enough_human_codes_then_reports(app, client, 
     assert 0 <= f1["dictionary"] <= 1 and pd.notna(f1["hybrid"])
     agreement = client.get("/coding/agreement").get_data(as_text=True)
     assert 'id="auto-table"' in agreement and "24 svar med bekreftede" in agreement
+
+
+def test_figure_without_answers_is_404_not_an_error(client, auth, users):
+    auth.login(users["researcher"])
+    assert client.get("/coding/tables/figure.png").status_code == 404
+    assert "Ingen fritekstsvar ennå" in client.get("/coding/tables").get_data(as_text=True)

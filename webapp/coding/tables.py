@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from flask import Response, render_template
+from flask import Response, abort, render_template
 
 from evaluation.coding import cooccurrence, theme_frequencies
 from evaluation.coding.plots import plot_theme_shares
@@ -54,6 +54,8 @@ def figure():
     filters = current_filters()
     frame = service.coded_answers(version, filters.wave_ids)
     db.session.commit()
+    if frame.empty:
+        abort(404, description="no free-text answers to show yet")
     freq = _frequencies(version, frame)
     lang = select_locale()
     key = hashlib.sha256((version.content_hash + lang + freq.to_csv()).encode()).hexdigest()
