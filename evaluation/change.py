@@ -221,8 +221,8 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
     scores : pandas.DataFrame
         Output of :func:`evaluation.score_scales`.
     waves : sequence of sequences of int, optional
-        The wave sets to compare; by default every pair from :func:`wave_pairs` and, with
-        more than two waves, all waves together.
+        The wave sets to compare; by default every pair from :func:`wave_pairs`. A set of
+        more than two waves (e.g. all of them) is allowed.
     between : str
         The between-subject factor.
 
@@ -234,8 +234,7 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
         cases); a person's group is the one of the first wave.
     """
     if waves is None:
-        all_waves = _scored_waves(scores)
-        waves = wave_pairs(all_waves) + ([tuple(all_waves)] if len(all_waves) > 2 else [])
+        waves = wave_pairs(_scored_waves(scores))
     data = scores.loc[scores["score"].notna()]
     rows = []
     for scale, cell in data.groupby("scale", observed=True, sort=True):

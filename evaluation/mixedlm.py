@@ -63,12 +63,25 @@ class MixedFit:
         })
 
 
-def _group_stats(y: np.ndarray, X: np.ndarray, g: np.ndarray, n_groups: int):
-    n_i = np.bincount(g, minlength=n_groups).astype(float)
-    S = np.column_stack([np.bincount(g, weights=X[:, j], minlength=n_groups)
-                         for j in range(X.shape[1])])
+def _size_class_stats(y: np.ndarray, X: np.ndarray, g: np.ndarray, n_groups: int):
+    """Per-group sufficient statistics, summed over groups of the same size.
+
+    ``w = λ/(1 + nλ)`` depends on a group only through its size ``n``, so the sums over groups
+    of ``w s s'``, ``w s t`` and ``w t²`` only need these sums per distinct size (a handful in
+    a panel of a few waves): each REML evaluation then costs O(sizes × p²).
+    """
+    p = X.shape[1]
+    n_i = np.bincount(g, minlength=n_groups)
+    S = np.column_stack([np.bincount(g, weights=X[:, j], minlength=n_groups) for j in range(p)])
     t = np.bincount(g, weights=y, minlength=n_groups)
-    return n_i, S, t
+    sizes, k = np.unique(n_i, return_inverse=True)
+    K = len(sizes)
+    count = np.bincount(k, minlength=K).astype(float)
+    outer = np.stack([np.bincount(k, weights=S[:, a] * S[:, b], minlength=K)
+                      for a in range(p) for b in range(p)], axis=1).reshape(K, p, p)
+    st = np.column_stack([np.bincount(k, weights=S[:, a] * t, minlength=K) for a in range(p)])
+    tt = np.bincount(k, weights=t * t, minlength=K)
+    return sizes.astype(float), count, outer, st, tt
 
 
 def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = None,
@@ -118,23 +131,23 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
         raise ValueError("mixed model: the fixed-effects design is rank deficient "
                          "(a wave or group with no observations?)")
     XtX, Xty, yty = X.T @ X, X.T @ y, y @ y
-    n_i, S, t = _group_stats(y, X, g, G)
+    sizes, count, outer, st, tt = _size_class_stats(y, X, g, G)
 
     def solve(lam: float):
-        w = lam / (1.0 + n_i * lam)
-        A = XtX - (S * w[:, None]).T @ S
-        b = Xty - S.T @ (w * t)
+        w = lam / (1.0 + sizes * lam)
+        A = XtX - np.tensordot(w, outer, axes=1)
+        b = Xty - w @ st
         beta = np.linalg.solve(A, b)
-        rss = yty - w @ (t * t) - b @ beta
-        return A, beta, rss, w
+        rss = yty - w @ tt - b @ beta
+        return A, beta, rss
 
     def criterion(lam: float) -> float:
-        A, _, rss, _ = solve(lam)
+        A, _, rss = solve(lam)
         if rss <= 0:
             return np.inf
         _, logdet = np.linalg.slogdet(A)
         return ((N - p) * (1 + np.log(2 * np.pi * rss / (N - p)))
-                + np.log1p(n_i * lam).sum() + logdet)
+                + count @ np.log1p(sizes * lam) + logdet)
 
     # One-dimensional search on log λ, then compare with the boundary λ = 0.
     res = optimize.minimize_scalar(lambda s: criterion(np.exp(s)), bounds=(-30.0, 15.0),
@@ -143,7 +156,7 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
     crit = float(res.fun)
     if criterion(0.0) <= crit:
         lam, crit = 0.0, criterion(0.0)
-    A, beta, rss, _ = solve(lam)
+    A, beta, rss = solve(lam)
     sigma2 = rss / (N - p)
     cov = sigma2 * np.linalg.inv(A)
     return MixedFit(

@@ -52,7 +52,13 @@ def check_scales(answers: pd.DataFrame, scales: Sequence[Any]) -> list[str]:
     list of str
         E.g. ``"scale 'likeverd': item 'likev_9' has no answers"``. Empty when all is well.
     """
-    present = set(answers["item"].astype(str).unique())
+    item = answers["item"]
+    if isinstance(item.dtype, pd.CategoricalDtype):
+        # Observed categories via the codes: no string per row on large tables.
+        used = np.unique(item.cat.codes.to_numpy())
+        present = {str(item.cat.categories[c]) for c in used if c >= 0}
+    else:
+        present = set(item.astype(str).unique())
     problems = []
     for s in scales:
         unknown = [i for i in s.items if i not in present]
