@@ -107,3 +107,12 @@ def test_hidden_page_redirects_to_a_visible_one(respondent):
     respondent.post("start", {"deltatt": "2"})
     r = respondent.open("/side/tiltak")
     assert r.request.path.endswith("/side/samarbeid")
+
+
+def test_wave_without_a_questionnaire_for_the_role_is_not_open(app, client, wave_id):
+    with app.app_context():
+        link = make_link(wave_id, role="uh")
+    r = client.get(link.url)
+    assert r.status_code == 403 and "ikke åpnet ennå" in r.get_data(as_text=True)
+    with app.app_context():
+        assert response_for(link) is None

@@ -81,6 +81,11 @@ def _open_link(token: str) -> tuple[Link, Any]:
         except IntegrityError:  # opened in two tabs at once: the other one created it
             db.session.rollback()
             return _open_link(token)
+        except LookupError:  # the wave has no questionnaire for this person's role (yet)
+            db.session.rollback()
+            current_app.logger.error("link for invitation %s: no questionnaire for the role",
+                                     link.invitation.id)
+            return link, notice("not_open", link=Link("not_open", link.invitation))
     elif link.invitation.opened_at is None:
         svc.start_response(link.invitation)
         db.session.commit()
