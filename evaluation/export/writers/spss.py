@@ -10,6 +10,7 @@ import pyreadstat
 
 from ..layouts import ExportTable
 from .common import coded_values, label_text, truncate_bytes, value_labels
+from .savfile import MAX_SHORT_STRING, SavVariable, write_system_file
 
 __all__ = ["write_sav", "spss_frame"]
 
@@ -46,23 +47,77 @@ def spss_frame(table: ExportTable, lang: str, *, stata: bool = False):
     return pd.DataFrame(data), var_labels, val_labels
 
 
+def _formats(table: ExportTable) -> dict[str, tuple[int, int]]:
+    out = {}
+    for c in table.columns:
+        if c.kind == "numeric" and c.source in ("item", "theme", "flag", "meta"):
+            integer = c.variable is None or c.variable.integer
+            width = max(len(str(c.base or 9)) + 1, 8)
+            out[c.name] = (width, 0 if integer else 2)
+        elif c.kind == "numeric":
+            out[c.name] = (8, 3)
+        elif c.kind == "category":
+            out[c.name] = (8, 0)
+    return out
+
+
+def _string_bytes(values: object) -> np.ndarray:
+    """Strings as UTF-8 bytes (categories are encoded once and taken by code)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.array([str(c).encode("utf-8") for c in s.cat.categories] + [b""], dtype=object)
+        codes = s.cat.codes.to_numpy()
+        return cats[np.where(codes < 0, len(cats) - 1, codes)]
+    return np.array([v.encode("utf-8") if isinstance(v, str) else b"" for v in s.tolist()],
+                    dtype=object)
+
+
 def write_sav(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict:
-    """Write ``table`` as SPSS .sav (zlib-compressed rows)."""
+    """Write ``table`` as SPSS .sav (bytecode-compressed), via the vectorised writer.
+
+    Numeric item columns carry their named missing codes, declared as the user-missing range
+    ``base-5`` … ``base`` (94-99 for a 1-5 scale); categories are labelled integer codes.
+    """
+    formats = _formats(table)
+    variables: list[SavVariable] = []
+    for col in table.columns:
+        s = table.frame[col.name]
+        label = truncate_bytes(label_text(col, lang), LABEL_BYTES)
+        if col.kind == "numeric":
+            labels = {float(k): truncate_bytes(v, VALUE_LABEL_BYTES)
+                      for k, v in value_labels(col, lang).items()}
+            rng = ((float(col.base - 5), float(col.base))
+                   if col.name in table.status and col.base is not None else None)
+            variables.append(SavVariable(col.name, coded_values(table, col), 0, label, labels, rng,
+                                         formats[col.name], col.measure))
+        elif col.kind == "category":
+            cat = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+            codes = cat.cat.codes.to_numpy().astype(float) + 1
+            codes[codes == 0] = np.nan
+            labels = {float(i + 1): truncate_bytes(str(c), VALUE_LABEL_BYTES)
+                      for i, c in enumerate(cat.cat.categories)}
+            variables.append(SavVariable(col.name, codes, 0, label, labels, None, (8, 0), "nominal"))
+        else:
+            raw = _string_bytes(s)
+            width = max([1] + [len(b) for b in raw])
+            if width > MAX_SHORT_STRING:
+                return _write_sav_pyreadstat(table, path, lang)
+            variables.append(SavVariable(col.name, raw, width, label, {}, None, (width, 0), "nominal"))
+    write_system_file(variables, len(table.frame), Path(path), f"dekom-eval {table.name}")
+    return {"rows": len(table.frame), "columns": len(variables)}
+
+
+def _write_sav_pyreadstat(table: ExportTable, path: Path, lang: str) -> dict:
+    """pyreadstat path for tables with strings over 255 bytes (free text): slower, complete."""
     df, var_labels, val_labels = spss_frame(table, lang)
     var_labels = {k: truncate_bytes(v, LABEL_BYTES) for k, v in var_labels.items()}
     val_labels = {k: {code: truncate_bytes(text, VALUE_LABEL_BYTES) for code, text in v.items()}
                   for k, v in val_labels.items()}
     missing = {c.name: [{"lo": float(c.base - 5), "hi": float(c.base)}]
-               for c in table.columns if c.name in table.status and c.base is not None}
+               for c in table.columns if c.name in table.status and c.base is not None
+               and c.kind == "numeric"}
     measure = {c.name: c.measure for c in table.columns if c.kind != "string"}
-    formats = {}
-    for c in table.columns:
-        if c.kind == "numeric" and c.source in ("item", "theme", "flag", "meta"):
-            integer = c.variable is None or c.variable.integer
-            width = max(len(str(c.base or 9)) + 1, 8)
-            formats[c.name] = f"F{width}.0" if integer else f"F{width}.2"
-        elif c.kind == "numeric":
-            formats[c.name] = "F8.3"
+    formats = {k: f"F{w}.{d}" for k, (w, d) in _formats(table).items()}
     pyreadstat.write_sav(df, str(path), file_label=f"dekom-eval {table.name}",
                          column_labels=var_labels, variable_value_labels=val_labels,
                          missing_ranges=missing, variable_measure=measure,

@@ -1,21 +1,33 @@
-"""Stata .dta (format 118, Stata 14+): labels, value labels, extended missing .a-.f."""
+"""Stata .dta (format 118, Stata 14+): labels, value labels, extended missing .a-.f.
+
+pandas writes the file (fast, vectorised); named missing values are then written into the data
+section as Stata's extended missing doubles ``.a`` … ``.f``, which pandas cannot produce itself.
+"""
 
 from __future__ import annotations
 
 import re
+import struct
+import warnings
 from pathlib import Path
 
-import pyreadstat
+import numpy as np
 
 from ..layouts import ExportTable
 from ..missing import MISSING_KINDS
-from .common import stata_values
 from .spss import spss_frame
 
-__all__ = ["write_dta", "stata_names"]
+__all__ = ["write_dta", "stata_names", "STATA_MISSING"]
 
 NAME_MAX = 32
 LABEL_MAX = 80
+STR_MAX = 2045
+_DOT = 0x7FE0000000000000  # "." as a double
+#: status -> bit pattern of the extended missing double (.a = . + 1 × 2**40, ...)
+STATA_MISSING = {k.status: _DOT + (ord(k.stata) - ord("a") + 1) * (1 << 40) for k in MISSING_KINDS}
+#: value-label keys of extended missing values (.a = 2147483622 in the label table)
+_LABEL_KEY = {k.stata: 2147483621 + ord(k.stata) - ord("a") + 1 for k in MISSING_KINDS}
+_WIDTHS = {65526: 8, 65527: 4, 65528: 4, 65529: 2, 65530: 1, 32768: 8}
 
 
 def stata_names(names: list[str]) -> dict[str, str]:
@@ -37,37 +49,69 @@ def stata_names(names: list[str]) -> dict[str, str]:
     return out
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _patch_missing(path: Path, columns: list[str], patches: dict[str, np.ndarray]) -> None:
+    """Overwrite "." with .a-.f in the data section, in place, using the file's own layout."""
+    raw = np.memmap(path, dtype=np.uint8, mode="r+")
+    head = bytes(raw[: 1 << 16])
+    i = head.index(b"<map>") + 5
+    offsets = struct.unpack("<14Q", head[i:i + 112])
+    types_at = offsets[2] + len(b"<variable_types>")
+    types = np.frombuffer(bytes(raw[types_at:types_at + 2 * len(columns)]), dtype="<u2")
+    widths = [_WIDTHS.get(int(t), int(t)) for t in types]
+    n_rows_at = head.index(b"<N>") + 3
+    n_rows = struct.unpack("<Q", head[n_rows_at:n_rows_at + 8])[0]
+    start = offsets[9] + len(b"<data>")
+    row = sum(widths)
+    data = raw[start:start + row * n_rows].reshape(n_rows, row) if n_rows else None
+    pos = np.cumsum([0] + widths)
+    for j, name in enumerate(columns):
+        status = patches.get(name)
+        if status is None or data is None:
+            continue
+        if types[j] != 65526:
+            raise ValueError(f"{path.name}: column {name} is not a double; cannot mark missing")
+        cells = data[:, pos[j]:pos[j] + 8].copy().view("<u8").ravel()
+        for s, bits in STATA_MISSING.items():
+            cells[status == s] = bits
+        data[:, pos[j]:pos[j] + 8] = cells.view(np.uint8).reshape(n_rows, 8)
+    raw.flush()
+    del raw
+
+
 def write_dta(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict:
     """Write ``table`` as Stata .dta; named missing values become .a, .b, ... (see docs)."""
     df, var_labels, val_labels = spss_frame(table, lang, stata=True)
-    missing = {}
+    patches: dict[str, np.ndarray] = {}
+    strl = []
     for col in table.columns:
-        if col.kind != "numeric" or col.name not in table.status:
-            continue
-        mixed = stata_values(table, col)
-        if mixed is None:
-            continue
-        df[col.name] = mixed
-        missing[col.name] = [k.stata for k in MISSING_KINDS]
-        labels = dict(val_labels.get(col.name, {}))
-        for k in MISSING_KINDS:
-            labels[k.stata] = k.label(lang)
-        val_labels[col.name] = labels
-    for col in table.columns:  # Stata value labels are for whole numbers only
-        if col.name in val_labels and col.name not in missing:
-            val_labels[col.name] = {int(k) if isinstance(k, float) else k: v
-                                    for k, v in val_labels[col.name].items()}
-        elif col.name in missing:
-            val_labels[col.name] = {int(k) if isinstance(k, float) else k: v
-                                    for k, v in val_labels[col.name].items()}
+        if col.kind == "numeric" and col.name in table.status:
+            status = table.status[col.name]
+            if (status > 0).any():
+                patches[col.name] = status
+                labels = dict(val_labels.get(col.name, {}))
+                for k in MISSING_KINDS:
+                    labels[_LABEL_KEY[k.stata]] = k.label(lang)
+                val_labels[col.name] = labels
+        elif col.kind == "string":
+            lengths = df[col.name].map(lambda v: len(v.encode("utf-8")) if isinstance(v, str) else 0)
+            if len(lengths) and lengths.max() > STR_MAX:
+                strl.append(col.name)
     names = stata_names(list(df.columns))
     df = df.rename(columns=names)
-    var_labels = {names[k]: (v if len(v) <= LABEL_MAX else v[: LABEL_MAX - 1] + "…")
-                  for k, v in var_labels.items()}
-    val_labels = {names[k]: v for k, v in val_labels.items()}
-    missing = {names[k]: v for k, v in missing.items()}
-    pyreadstat.write_dta(df, str(path), file_label=f"dekom-eval {table.name}"[:80],
-                         column_labels=var_labels, variable_value_labels=val_labels,
-                         missing_user_values=missing, version=15)
+    for col in df.columns:
+        if df[col].dtype == object:
+            df[col] = df[col].astype(object)
+    value_labels = {names[k]: {int(code): _short(text, 32000) for code, text in v.items()}
+                    for k, v in val_labels.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns about its own name/label conversions
+        df.to_stata(path, version=118, write_index=False, data_label=_short(f"dekom-eval {table.name}", 80),
+                    variable_labels={names[k]: _short(v, LABEL_MAX) for k, v in var_labels.items()},
+                    value_labels=value_labels, convert_strl=[names[c] for c in strl])
+    _patch_missing(Path(path), list(df.columns), {names[k]: v for k, v in patches.items()})
     return {"rows": len(df), "columns": df.shape[1],
             "renamed": {k: v for k, v in names.items() if k != v}}
