@@ -6,6 +6,31 @@ from markupsafe import Markup, escape
 
 from questionnaires import DONT_KNOW
 
+#: (field id, name, kind, choices) -> [(value, html before 'checked', html after)]; texts never
+#: change for a questionnaire version, so the escaped pieces are built once
+_PIECES: dict[tuple, list[tuple[str, str, str]]] = {}
+_MAX_PIECES = 20_000
+
+
+def _pieces(field_id: str, name: str, kind: str, choices: tuple) -> list[tuple[str, str, str]]:
+    key = (field_id, name, kind, choices)
+    pieces = _PIECES.get(key)
+    if pieces is None:
+        if len(_PIECES) > _MAX_PIECES:
+            _PIECES.clear()
+        pieces = []
+        for i, (value, label) in enumerate(choices, start=1):
+            oid = escape(field_id if i == 1 else f"{field_id}-{i}")
+            extra = " option-dk" if value == DONT_KNOW else ""
+            pieces.append((
+                value,
+                f'<div class="option{extra}"><input type="{kind}" id="{oid}" name="{escape(name)}" '
+                f'value="{escape(value)}"',
+                f'><label for="{oid}">{escape(label)}</label></div>',
+            ))
+        _PIECES[key] = pieces
+    return pieces
+
 
 def options_html(field, choices: list[tuple[str, str]], kind: str = "radio", scale: bool = False) -> Markup:
     """The inputs of one question or matrix row, each with its own visible label."""
@@ -13,17 +38,10 @@ def options_html(field, choices: list[tuple[str, str]], kind: str = "radio", sca
         chosen = {str(v) for v in (field.data or [])}
     else:
         chosen = {"" if field.data is None else str(field.data)}
-    invalid = ' aria-invalid="true"' if field.errors else ""
-    name = escape(field.name)
+    state = ' aria-invalid="true"' if field.errors else ""
     css = f"scale points-{len(choices)}" if scale else "options"
     parts = [f'<div class="{css}">']
-    for i, (value, label) in enumerate(choices, start=1):
-        oid = field.id if i == 1 else f"{field.id}-{i}"
-        checked = " checked" if value in chosen else ""
-        extra = " option-dk" if value == DONT_KNOW else ""
-        parts.append(
-            f'<div class="option{extra}"><input type="{kind}" id="{escape(oid)}" name="{name}" '
-            f'value="{escape(value)}"{checked}{invalid}><label for="{escape(oid)}">{escape(label)}</label></div>'
-        )
+    for value, head, tail in _pieces(field.id, field.name, kind, tuple(choices)):
+        parts.append(head + (" checked" if value in chosen else "") + state + tail)
     parts.append("</div>")
     return Markup("".join(parts))
