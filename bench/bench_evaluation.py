@@ -73,8 +73,12 @@ def _machine() -> dict[str, str]:
                 f"{x:.2f}" for x in os.getloadavg())}
 
 
-def _run_measured(cmd: list[str]) -> tuple[float, float, int]:
-    """Run a command; return wall seconds, peak RSS in MiB and the exit code."""
+def _run_measured(cmd: list[str]) -> tuple[float, float, float, int]:
+    """Run a command; return wall seconds, peak RSS in MiB, CPU seconds and the exit code.
+
+    CPU time (user + system, the figure workers included) is what the run costs whatever else
+    the machine does; wall time depends on the load from other jobs, printed with it.
+    """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -84,7 +88,7 @@ def _run_measured(cmd: list[str]) -> tuple[float, float, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         sys.stderr.write(proc.stderr.read().decode() if proc.stderr else "")
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, proc.returncode
 
 
 def bench(n: int, figures: bool = True) -> dict:
@@ -98,14 +102,16 @@ def bench(n: int, figures: bool = True) -> dict:
         cmd = [sys.executable, "-m", "evaluation", "run", "--answers",
                str(folder / "answers.parquet"), "--scales", str(folder / "scales.yaml"),
                "--out", str(folder / "out"), "--quiet"] + ([] if figures else ["--no-figures"])
-        wall, rss, code = _run_measured(cmd)
+        load_before = os.getloadavg()[0]
+        wall, rss, cpu, code = _run_measured(cmd)
         if code:
             raise SystemExit(f"run failed for n={n}")
         steps = json.loads((folder / "out" / "run.json").read_text())["timings"]
         fit = subprocess.run([sys.executable, "-c", FAST_FIT, str(folder / "answers.parquet")],
                              cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                              capture_output=True, text=True, check=True).stdout.split()
-    return {"n_per_wave": n, "answers": rows, "wall_s": round(wall, 1), "peak_rss_mib": round(rss),
+    return {"n_per_wave": n, "answers": rows, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+            "load_before": round(load_before, 2), "peak_rss_mib": round(rss),
             "steps": steps, "lmm_cell_rows": int(fit[0]), "lmm_cell_respondents": int(fit[1]),
             "lmm_cell_fit_s": float(fit[2])}
 
@@ -127,7 +133,8 @@ def main() -> None:
     for r in results:
         steps = ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items() if k != "total")
         print(f"{r['n_per_wave']:>7} per wave, {r['answers']:>10,} answers: "
-              f"{r['wall_s']:6.1f} s wall, {r['peak_rss_mib']:5d} MiB peak RSS "
+              f"{r['wall_s']:6.1f} s wall (load {r['load_before']:.1f} before), "
+              f"{r['cpu_s']:6.1f} s CPU, {r['peak_rss_mib']:5d} MiB peak RSS "
               f"(steps: {steps}); one LMM cell of {r['lmm_cell_rows']:,} rows / "
               f"{r['lmm_cell_respondents']:,} respondents fits in {r['lmm_cell_fit_s']:.2f} s")
 

@@ -10,7 +10,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,27 +62,56 @@ def _figure_job(kind: str, data: dict[str, Any], stem: str) -> list[str]:
     return [str(p) for p in plots.save_figure(plot, stem)]
 
 
-def _draw_figures(jobs: list[tuple[str, dict, str]], workers: int) -> tuple[list[Path], list[str]]:
-    files, problems = [], []
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        import plotnine  # noqa: F401  (imported once here, inherited by the forked workers)
+def _warm_up() -> None:
+    """Import plotnine and draw a tiny figure, so the fonts are loaded before real work."""
+    import plotnine as p9
 
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [(kind, pool.submit(_figure_job, kind, data, stem))
-                       for kind, data, stem in jobs]
-            for kind, fut in futures:
-                try:
-                    files += [Path(p) for p in fut.result()]
-                except Exception as err:  # a failed figure must not lose the tables
-                    problems.append(f"figure '{kind}' failed: {err}")
+    p9.ggplot(pd.DataFrame({"x": [0, 1]}), p9.aes("x", "x")).draw()
+
+
+class _FigureDrawer:
+    """Draws figures in worker processes while the analysis goes on (serially without them).
+
+    The workers are forked at the start, before the answers are read, so they stay small.
+    """
+
+    def __init__(self, enabled: bool, workers: int) -> None:
+        self.enabled = enabled
+        self.pool: ProcessPoolExecutor | None = None
+        self.jobs: list[tuple[str, Any]] = []
+        if enabled and workers > 0 and "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            for _ in range(workers):
+                self.pool.submit(_warm_up)
+
+    def submit(self, kind: str, data: dict[str, Any], stem: Path) -> None:
+        """Queue one figure."""
+        if not self.enabled:
+            return
+        if self.pool is not None:
+            self.jobs.append((kind, self.pool.submit(_figure_job, kind, data, str(stem))))
+        else:
+            self.jobs.append((kind, (data, str(stem))))
+
+    def finish(self) -> tuple[list[Path], list[str]]:
+        """Wait for every figure; a failed figure is a problem, never a lost run."""
+        files: list[Path] = []
+        problems: list[str] = []
+        for kind, job in self.jobs:
+            try:
+                paths = job.result() if isinstance(job, Future) else _figure_job(kind, *job)
+                files += [Path(p) for p in paths]
+            except Exception as err:
+                problems.append(f"figure '{kind}' failed: {err}")
+        self.close()
         return files, problems
-    for kind, data, stem in jobs:
-        try:
-            files += [Path(p) for p in _figure_job(kind, data, stem)]
-        except Exception as err:
-            problems.append(f"figure '{kind}' failed: {err}")
-    return files, problems
+
+    def close(self) -> None:
+        """Stop the workers (cancelling figures not drawn when the run failed)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def _sha256(path: Path) -> str:
@@ -161,96 +190,99 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         bar.set_postfix_str(name)
         bar.update(1)
 
-    input_hash = None
-    if isinstance(answers, (str, Path)):
-        source = source or str(answers)
-        input_hash = _sha256(Path(answers))
-        answers = read_answers(answers)
-    else:
-        answers = validate_answers(answers, source=source or "answers")
-    if isinstance(scales, (str, Path)):
-        scales = load_scales(scales)
-    scales = list(scales)
-    if not scales:
-        raise AnswerTableError("the scales file defines no scales")
-    problems = check_scales(answers, scales)
-    step("read")
-    rules = rules or CleaningRules()
-    cleaned, log = clean(answers, scales, rules)
-    del answers
-    if cleaned.empty:
-        raise AnswerTableError("no answers are left after cleaning; see the cleaning log:\n"
-                               + log.to_string(index=False))
-    step("clean")
-    index = index_responses(cleaned)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scores = score_scales(cleaned, scales, index=index)
-    if scores.empty or scores["score"].notna().sum() == 0:
-        raise AnswerTableError(
-            "no scale scores: every answer to the scale items is missing or was removed by "
-            "cleaning (check the item codes in the scales file and the cleaning log)")
-    for wave in sorted(set(index.responses["wave"]) - set(scores.loc[scores["score"].notna(),
-                                                                     "wave"])):
-        problems.append(f"wave {wave} has responses but no scale scores; it is left out")
-    step("score")
-    rel, items = scale_reliability(cleaned, scales, index=index)
-    step("reliability")
-    waves = describe_waves(scores, by)
-    n_waves = scores.loc[scores["score"].notna(), "wave"].nunique()
-    if n_waves >= 2:
-        change = change_table(scores, by=by, methods=methods, correction=correction)
-    else:
-        problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
-                        "estimate")
-        change = pd.DataFrame()
-    step("change")
-    anova = panel_anova(scores) if n_waves >= 2 and "role" in scores.columns else pd.DataFrame()
-    step("panel ANOVA")
-    files: list[Path] = []
+    drawer = _FigureDrawer(figures, workers)
+    fig_dir = out / "figures"
     if figures:
-        fig_dir = out / "figures"
         fig_dir.mkdir(exist_ok=True)
+    try:
+        input_hash = None
+        if isinstance(answers, (str, Path)):
+            source = source or str(answers)
+            input_hash = _sha256(Path(answers))
+            answers = read_answers(answers)
+        else:
+            answers = validate_answers(answers, source=source or "answers")
+        if isinstance(scales, (str, Path)):
+            scales = load_scales(scales)
+        scales = list(scales)
+        if not scales:
+            raise AnswerTableError("the scales file defines no scales")
+        problems = check_scales(answers, scales)
+        step("read")
+        rules = rules or CleaningRules()
+        cleaned, log = clean(answers, scales, rules)
+        del answers
+        if cleaned.empty:
+            raise AnswerTableError("no answers are left after cleaning; see the cleaning log:\n"
+                                   + log.to_string(index=False))
+        step("clean")
+        index = index_responses(cleaned)
+        if figures:
+            drawer.submit("likert", {"shares": plots.likert_shares(cleaned, scales),
+                                     "scales": scales}, fig_dir / "likert")
+            drawer.submit("responses", {"responses": index.responses[
+                [c for c in ("wave", "role", "fylke") if c in index.responses]],
+                "population": population}, fig_dir / "responses")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = score_scales(cleaned, scales, index=index)
+        if scores.empty or scores["score"].notna().sum() == 0:
+            raise AnswerTableError(
+                "no scale scores: every answer to the scale items is missing or was removed by "
+                "cleaning (check the item codes in the scales file and the cleaning log)")
+        for wave in sorted(set(index.responses["wave"]) - set(scores.loc[scores["score"].notna(),
+                                                                         "wave"])):
+            problems.append(f"wave {wave} has responses but no scale scores; it is left out")
+        step("score")
+        rel, items = scale_reliability(cleaned, scales, index=index)
+        drawer.submit("reliability", {"reliability": rel, "scales": scales}, fig_dir / "reliability")
+        step("reliability")
+        waves = describe_waves(scores, by)
         summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
-        jobs = [("trend", {"summary": summary_role, "scales": scales}, str(fig_dir / "trend")),
-                ("likert", {"shares": plots.likert_shares(cleaned, scales), "scales": scales},
-                 str(fig_dir / "likert")),
-                ("reliability", {"reliability": rel, "scales": scales},
-                 str(fig_dir / "reliability")),
-                ("responses", {"responses": index.responses[
-                    [c for c in ("wave", "role", "fylke") if c in index.responses]],
-                    "population": population}, str(fig_dir / "responses"))]
-        fig_files, fig_problems = _draw_figures(jobs, workers)
-        files += fig_files
+        drawer.submit("trend", {"summary": summary_role, "scales": scales}, fig_dir / "trend")
+        n_waves = scores.loc[scores["score"].notna(), "wave"].nunique()
+        if n_waves >= 2:
+            change = change_table(scores, by=by, methods=methods, correction=correction)
+        else:
+            problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
+                            "estimate")
+            change = pd.DataFrame()
+        step("change")
+        anova = panel_anova(scores) if n_waves >= 2 and "role" in scores.columns else pd.DataFrame()
+        step("panel ANOVA")
+        files, fig_problems = drawer.finish()
         problems += fig_problems
-    step("figures")
-    tables = {"change": change, "reliability": rel, "items": items, "cleaning_log": log,
-              "waves": waves, "panel_anova": anova, "scores": scores}
-    names = {"change": "change.csv", "reliability": "reliability.csv",
-             "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
-             "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
-    for key, name in names.items():
-        tables[key].to_csv(out / name, index=False, float_format="%.10g")
-        files.append(out / name)
-    settings = {
-        "source": source, "input_sha256": input_hash, "correction": correction,
-        "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
-        "scales": [s.code for s in scales], "versions": _versions(),
-    }
-    result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
-                       problems=problems, timings=timings)
-    from .report import write_report
+        step("figures")
+        tables = {"change": change, "reliability": rel, "items": items, "cleaning_log": log,
+                  "waves": waves, "panel_anova": anova, "scores": scores}
+        names = {"change": "change.csv", "reliability": "reliability.csv",
+                 "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
+                 "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
+        for key, name in names.items():
+            tables[key].to_csv(out / name, index=False, float_format="%.10g")
+            files.append(out / name)
+        settings = {
+            "source": source, "input_sha256": input_hash, "correction": correction,
+            "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
+            "scales": [s.code for s in scales], "versions": _versions(),
+        }
+        result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
+                           problems=problems, timings=timings)
+        from .report import write_report
 
-    files.append(write_report(result, title=title))
-    step("report")
-    timings["total"] = round(time.perf_counter() - t_start, 3)
-    (out / "run.json").write_text(json.dumps(
-        {"settings": settings, "problems": problems, "timings": timings,
-         "files": [str(f.relative_to(out)) for f in files]}, indent=2, ensure_ascii=False,
-        default=str), encoding="utf-8")
-    files.append(out / "run.json")
-    bar.close()
-    return result
+        files.append(write_report(result, title=title))
+        step("report")
+        timings["total"] = round(time.perf_counter() - t_start, 3)
+        (out / "run.json").write_text(json.dumps(
+            {"settings": settings, "problems": problems, "timings": timings,
+             "files": [str(f.relative_to(out)) for f in files]}, indent=2, ensure_ascii=False,
+            default=str), encoding="utf-8")
+        files.append(out / "run.json")
+        bar.close()
+        return result
+
+    finally:
+        drawer.close()
 
 
 def _versions() -> dict[str, str]:
