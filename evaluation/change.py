@@ -166,7 +166,9 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     One model ``score ~ wave + (1 | respondent_id)`` per scale × group, fitted by REML on
     every answer (panel members, drop-outs and newcomers alike) with
     :func:`evaluation.mixedlm.fit_random_intercept`. Each wave pair gives a Wald contrast;
-    the effect size is the difference over the total SD ``sqrt(τ² + σ²)``.
+    ``mean_from`` and ``mean_to`` are the model's estimated wave means (they differ from the
+    raw means when the people answering differ between waves); the effect size is the
+    difference over the total SD ``sqrt(τ² + σ²)``.
     """
     pairs = pairs or wave_pairs(_scored_waves(scores))
     z = stats.norm.isf((1 - ci) / 2)
@@ -200,6 +202,10 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
             if b != waves[0]:
                 c[waves.index(b)] += 1
             est, se = fit.contrast(c)
+            # The model's wave means (so that diff = mean_to − mean_from on every row).
+            beta = fit.params.to_numpy()
+            base["mean_from"] = beta[0] + (beta[waves.index(a)] if a != waves[0] else 0.0)
+            base["mean_to"] = beta[0] + (beta[waves.index(b)] if b != waves[0] else 0.0)
             zval = est / se if se > 0 else np.nan
             sd = np.sqrt(fit.tau2 + fit.sigma2)
             rows.append(_row(key, a, b, "lmm", **base, diff=est, se=se, ci_low=est - z * se,

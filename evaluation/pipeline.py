@@ -265,6 +265,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             "source": source, "input_sha256": input_hash, "correction": correction,
             "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
             "scales": [s.code for s in scales], "versions": _versions(),
+            "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in scales},
         }
         result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
                            problems=problems, timings=timings)

@@ -44,7 +44,7 @@ def _num(x: Any, digits: int = 2) -> str:
 def _p(x: float) -> str:
     if not np.isfinite(x):
         return "–"
-    return "< 0,001" if x < 0.001 else _num(x, 3)
+    return "&lt; 0,001" if x < 0.001 else _num(x, 3)
 
 
 def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
@@ -62,9 +62,11 @@ def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
         lines = []
         for _, r in g.iterrows():
             who = " i ".join(_ROLE_NB.get(str(r[c]), str(r[c])) for c in group_cols)
+            who = who[:1].upper() + who[1:]
             span = f"{r['wave_from']}–{r['wave_to']}"
             if not np.isfinite(r["diff"]):
-                lines.append(f"{who.capitalize()}, {span}: kan ikke anslås ({r['note']}).")
+                lines.append(f"{html.escape(who)}, {span}: kan ikke anslås "
+                             f"({html.escape(str(r['note']))}).")
                 continue
             sure = np.isfinite(r["p_adj"]) and r["p_adj"] < alpha
             if sure:
@@ -73,7 +75,7 @@ def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
             else:
                 word, cls = "ingen sikker endring", "flat"
             lines.append(
-                f'<span class="{cls}">{html.escape(who.capitalize())}, {span}: {word}</span> '
+                f'<span class="{cls}">{html.escape(who)}, {span}: {word}</span> '
                 f"fra {_num(r['mean_from'])} til {_num(r['mean_to'])} "
                 f"(endring {_num(r['diff'])}, 95 % KI {_num(r['ci_low'])} til "
                 f"{_num(r['ci_high'])}, justert p {_p(r['p_adj'])}).")
@@ -154,9 +156,12 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
         parts.append('<div class="note"><b>Merknader</b><ul>' + "".join(
             f"<li>{html.escape(p)}</li>" for p in result.problems) + "</ul></div>")
     parts.append("<h2>Sammendrag per skala</h2>")
+    labels = settings.get("scale_labels", {})
     for code in scales_order:
         if code in summary:
-            parts.append(f"<h3>{html.escape(code)}</h3><ul>"
+            name = labels.get(code) or code
+            parts.append(f"<h3>{html.escape(name)} <small>({html.escape(code)})</small></h3>"
+                         "<p>Estimert gjennomsnitt (blandet modell) per bølge:</p><ul>"
                          + "".join(f"<li>{s}</li>" for s in summary[code]) + "</ul>")
     parts.append("<h2>Figurer</h2>")
     for name, caption in [("trend", "Gjennomsnitt per bølge med 95 % KI, én linje per rolle"),

@@ -67,8 +67,8 @@ def test_report_is_self_contained_and_summarises_each_scale(first_run):
     assert html.count("data:image/png;base64,") == 4
     assert 'src="http' not in html and "<link" not in html and "<script" not in html
     for scale in default_scales():
-        assert f"<h3>{scale.code}</h3>" in html
-    assert "Skoleledere, 2021–2023" in html
+        assert f"<h3>{scale.label['nb']} <small>({scale.code})</small></h3>" in html
+    assert "Skoleledere, 2021–2023" in html and "UH, 2021–2025" in html
     assert "Metode" in html and "holm" in html
 
 
