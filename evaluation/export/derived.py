@@ -22,41 +22,65 @@ __all__ = ["apply_cleaning", "add_scale_scores", "add_themes", "theme_column"]
 _NUMERIC_TYPES = ("likert", "single", "number")
 
 
-def _numeric_long(waves: Sequence[WaveData], item_names: set[str] | None = None) -> pd.DataFrame:
-    """The answers table evaluation.cleaning/scoring expect, from the matrices."""
-    parts = []
+def _numeric_long(waves: Sequence[WaveData], item_names: set[str] | None = None,
+                  full: bool = True) -> pd.DataFrame:
+    """The answers table evaluation.cleaning/scoring expect, from the matrices.
+
+    Strings are categorical throughout (codes, not Python strings), so 18 million answers stay
+    cheap. ``full=False`` gives only what scoring needs.
+    """
+    names: list[str] = []
     for wd in waves:
-        cols = [j for j, v in enumerate(wd.variables) if v.item_type in _NUMERIC_TYPES
-                and (item_names is None or v.name in item_names)]
+        for v in wd.variables:
+            if v.item_type in _NUMERIC_TYPES and (item_names is None or v.name in item_names) \
+                    and v.name not in names:
+                names.append(v.name)
+    name_code = {n: i for i, n in enumerate(names)}
+    parts = []
+    offset = 0
+    for wd in waves:
+        cols = [j for j, v in enumerate(wd.variables) if v.name in name_code]
         if not cols:
+            offset += len(wd.responses)
             continue
         sub = wd.status[:, cols]
         r, c = np.nonzero((sub == VALID) | (sub == DONT_KNOW))
         resp = wd.responses
-        names = np.array([wd.variables[j].name for j in cols], dtype=object)
-        started = _naive(resp.get("started_at"))
-        submitted = _naive(resp.get("submitted_at"))
-        duration = (submitted - started) / np.timedelta64(1, "s")
-        parts.append(pd.DataFrame({
-            "respondent_id": resp["panel_id"].to_numpy()[r],
+        part = {
+            "respondent_id": (r + offset).astype(np.int64),
             "wave": np.full(len(r), wd.wave, dtype=np.int32),
-            "role": resp["role"].to_numpy()[r],
-            "fylke": resp["fylke"].astype(object).fillna("(ukjent)").to_numpy()[r],
-            "item": names[c],
+            "item": np.array([name_code[wd.variables[j].name] for j in cols], dtype=np.int32)[c],
             "value": wd.values[:, cols][r, c],
-            "missing_code": np.where(sub[r, c] == DONT_KNOW, "dont_know", None),
-            "status": resp["status"].to_numpy()[r],
+            "_dk": sub[r, c] == DONT_KNOW,
             "response_id": resp["response_id"].to_numpy()[r],
-            "submitted_at": submitted[r],
-            "duration_s": duration[r],
             "_row": r.astype(np.int64),
             "_col": np.asarray(cols, dtype=np.int64)[c],
-        }))
+        }
+        if full:
+            started = _naive(resp["started_at"])
+            submitted = _naive(resp["submitted_at"])
+            part["role"] = resp["role"].astype(str).to_numpy()[r]
+            part["status"] = resp["status"].astype(str).to_numpy()[r]
+            part["fylke"] = resp["fylke"].astype(object).fillna("(ukjent)").to_numpy()[r]
+            part["submitted_at"] = submitted[r]
+            part["duration_s"] = ((submitted - started) / np.timedelta64(1, "s"))[r]
+            part["_person"] = resp["panel_id"].to_numpy()[r]
+        parts.append(pd.DataFrame(part))
+        offset += len(wd.responses)
     if not parts:
         return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True)
-    for col in ("respondent_id", "role", "fylke", "item", "status", "missing_code"):
-        df[col] = df[col].astype("category")
+    df["item"] = pd.Categorical.from_codes(df["item"].to_numpy(), categories=names)
+    df["missing_code"] = pd.Categorical.from_codes(np.where(df.pop("_dk"), 0, -1),
+                                                   categories=["dont_know"])
+    if full:
+        # cleaning judges duplicates per person and wave: the person is the pseudonymous id
+        df["respondent_id"] = df.pop("_person").astype("category")
+        for col in ("role", "fylke", "status"):
+            df[col] = df[col].astype("category")
+    else:
+        df["respondent_id"] = pd.Categorical.from_codes(
+            df["respondent_id"].to_numpy(), categories=np.arange(offset))
     return df
 
 
@@ -108,24 +132,29 @@ def add_scale_scores(waves: list[WaveData], scales: Sequence[Any]) -> list[str]:
     from evaluation.scoring import ScaleWarning, score_scales
 
     items = {i for s in scales for i in s.items}
-    long = _numeric_long(waves, items)
+    long = _numeric_long(waves, items, full=False)
     names = [f"score_{s.code}" for s in scales]
     if long.empty:
         return []
-    long = long.copy()
-    long["respondent_id"] = long["response_id"].astype(str).astype("category")
+    long = long[["respondent_id", "wave", "item", "value"]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScaleWarning)
         scores = score_scales(long, scales)
-    table = scores.pivot_table(index="respondent_id", columns="scale", values="score",
-                               observed=False, dropna=False, aggfunc="first")
-    for wd in waves:
-        key = wd.responses["response_id"].astype(str).to_numpy()
-        sub = table.reindex(key)
-        for s in scales:
+    # respondent_id is the response's position across all waves (0..n-1)
+    total = sum(len(wd.responses) for wd in waves)
+    pos = scores["respondent_id"].astype(np.int64).to_numpy()
+    scale_of = scores["scale"].astype(str).to_numpy()
+    score = scores["score"].to_numpy(dtype=float)
+    for s in scales:
+        vals = np.full(total, np.nan)
+        sel = scale_of == s.code
+        vals[pos[sel]] = score[sel]
+        offset = 0
+        for wd in waves:
+            n = len(wd.responses)
             if any(wd.has(i) for i in s.items):
-                vals = sub[s.code].to_numpy(dtype=float) if s.code in sub else np.full(len(key), np.nan)
-                wd.extra[f"score_{s.code}"] = pd.Series(vals)
+                wd.extra[f"score_{s.code}"] = pd.Series(vals[offset:offset + n])
+            offset += n
     return names
 
 

@@ -62,27 +62,44 @@ def _init_status(wd: WaveData, catalogue: Catalogue) -> None:
         wd.status[np.ix_(rows, cols)] = NOT_ANSWERED
 
 
+def _item_codes(answers: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Integer code per answer row and the item code of each integer (categorical when possible)."""
+    item = answers["item"]
+    if not isinstance(item.dtype, pd.CategoricalDtype):
+        item = item.astype("category")
+    return item.cat.codes.to_numpy().astype(np.int64), [str(c) for c in item.cat.categories]
+
+
 def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None:
     """Place the answers (already restricted to this wave; ``rows`` their row positions)."""
-    item = answers["item"].astype(str).to_numpy()
-    missing = answers["missing_code"].astype(object).to_numpy()
-    is_dk = missing == "dont_know"
-    other_missing = pd.notna(missing) & ~is_dk
+    codes, cats = _item_codes(answers)
+    missing = answers["missing_code"]
+    if isinstance(missing.dtype, pd.CategoricalDtype):
+        mcats = list(missing.cat.categories)
+        mcodes = missing.cat.codes.to_numpy()
+        is_dk = mcodes == (mcats.index("dont_know") if "dont_know" in mcats else -2)
+        other_missing = (mcodes >= 0) & ~is_dk
+    else:
+        mv = missing.to_numpy(dtype=object)
+        is_dk = mv == "dont_know"
+        other_missing = pd.notna(mv) & ~is_dk
     if other_missing.any():
-        codes = sorted(set(missing[other_missing]))
+        bad = sorted(set(missing.astype(object)[other_missing].tolist()))
         wd.notes.append(f"wave {wd.wave}: {int(other_missing.sum())} answer(s) with unknown "
-                        f"missing code(s) {', '.join(map(str, codes))} exported as not answered")
-    col_of = {v.name: j for j, v in enumerate(wd.variables) if v.item_type != "multi_option"}
-    cols = pd.Series(item).map(col_of).to_numpy(dtype=float, na_value=np.nan)
-    known = ~np.isnan(cols)
-    unknown = pd.unique(item[~known & ~_is_multi(item, wd)])
-    if len(unknown):
+                        f"missing code(s) {', '.join(map(str, bad))} exported as not answered")
+    scalar = {v.name: j for j, v in enumerate(wd.variables) if v.item_type != "multi_option"}
+    multi = {v.item_code for v in wd.variables if v.item_type == "multi_option"}
+    lookup = np.array([scalar.get(c, -1) for c in cats] + [-1], dtype=np.int64)
+    cols = lookup[np.where(codes < 0, len(cats), codes)]
+    unknown = [c for c in cats if c not in scalar and c not in multi
+               and np.any(codes == cats.index(c))]
+    if unknown:
         wd.notes.append(f"wave {wd.wave}: answers to item(s) not in any questionnaire version "
-                        f"left out: {', '.join(sorted(map(str, unknown))[:10])}")
-    r, c = rows[known], cols[known].astype(np.int64)
+                        f"left out: {', '.join(sorted(unknown)[:10])}")
+    known = cols >= 0
+    r, c = rows[known], cols[known]
     value = answers["value_num"].to_numpy(dtype="float64")[known]
     dk = is_dk[known]
-    text = answers["value_text"].to_numpy(dtype=object)[known]
     numeric = ~np.isnan(value) & ~dk
     wd.values[r[numeric], c[numeric]] = value[numeric]
     wd.status[r[numeric], c[numeric]] = VALID
@@ -90,65 +107,54 @@ def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None
     text_cols = {wd.col(v.name): v.name for v in wd.variables if v.is_text}
     if text_cols:
         is_text = np.isin(c, list(text_cols)) & ~dk
+        idx = np.flatnonzero(known)[is_text]
+        texts = answers["value_text"].to_numpy(dtype=object)[idx]
+        tr, tc = r[is_text], c[is_text]
+        ok = np.fromiter((isinstance(t, str) and t.strip() != "" for t in texts), dtype=bool,
+                         count=len(texts))
         for j, name in text_cols.items():
-            sel = is_text & (c == j)
-            vals = text[sel]
-            answered = np.array([isinstance(t, str) and t.strip() != "" for t in vals], dtype=bool)
-            wd.texts[name][r[sel][answered]] = vals[answered]
-            wd.status[r[sel][answered], j] = VALID
-    _fill_multi(wd, answers, rows, is_dk)
+            sel = ok & (tc == j)
+            wd.texts[name][tr[sel]] = texts[sel]
+            wd.status[tr[sel], j] = VALID
+    if multi:
+        _fill_multi(wd, answers, rows, is_dk, codes, cats)
 
 
-def _is_multi(item: np.ndarray, wd: WaveData) -> np.ndarray:
-    codes = {v.item_code for v in wd.variables if v.item_type == "multi_option"}
-    return np.isin(item, list(codes)) if codes else np.zeros(len(item), dtype=bool)
-
-
-def _fill_multi(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray, is_dk: np.ndarray) -> None:
+def _fill_multi(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray, is_dk: np.ndarray,
+                codes: np.ndarray, cats: list[str]) -> None:
     """One 0/1 column per option; "vet ikke" marks every option column of the item."""
     options: dict[str, dict[int, int]] = {}
     for j, v in enumerate(wd.variables):
         if v.item_type == "multi_option":
             options.setdefault(v.item_code, {})[int(v.option)] = j
-    if not options:
-        return
-    item = answers["item"].astype(str).to_numpy()
-    lists = answers["value_list"].to_numpy(dtype=object)
-    unknown: set = set()
+    unknown: set[str] = set()
     for code, opt_cols in options.items():
-        sel = np.flatnonzero(item == code)
-        if not len(sel):
+        if code not in cats:
             continue
+        sel = np.flatnonzero(codes == cats.index(code))
         cols = np.fromiter(opt_cols.values(), dtype=np.int64)
         dk_rows = rows[sel[is_dk[sel]]]
         wd.status[np.ix_(dk_rows, cols)] = DONT_KNOW
-        chosen = [(rows[i], lists[i]) for i in sel[~is_dk[sel]]
-                  if isinstance(lists[i], (list, tuple)) and len(lists[i])]
-        if not chosen:
+        lists = answers["value_list"].iloc[sel[~is_dk[sel]]]
+        lists = lists[lists.map(lambda x: isinstance(x, (list, tuple)) and len(x) > 0)]
+        if lists.empty:
             continue
-        answered = np.fromiter((r for r, _ in chosen), dtype=np.int64)
+        pos = answers.index.get_indexer(lists.index)
+        answered = rows[pos]
         wd.values[np.ix_(answered, cols)] = 0.0
         wd.status[np.ix_(answered, cols)] = VALID
-        pairs_r, pairs_c = [], []
-        for r, values in chosen:
-            for value in values:
-                j = opt_cols.get(int(value)) if _is_int(value) else None
-                if j is None:
-                    unknown.add(f"{code}={value}")
-                    continue
-                pairs_r.append(r)
-                pairs_c.append(j)
-        wd.values[np.asarray(pairs_r, dtype=np.int64), np.asarray(pairs_c, dtype=np.int64)] = 1.0
+        exploded = lists.explode()
+        chosen_rows = rows[answers.index.get_indexer(exploded.index)]
+        chosen = pd.to_numeric(exploded, errors="coerce").to_numpy(dtype=float)
+        keys = np.array(list(opt_cols), dtype=float)
+        where = pd.Index(keys).get_indexer(chosen)
+        bad = where < 0
+        if bad.any():
+            unknown.update(f"{code}={v}" for v in pd.unique(exploded[bad].astype(str))[:10])
+        wd.values[chosen_rows[~bad], cols[where[~bad]]] = 1.0
     if unknown:
         wd.notes.append(f"wave {wd.wave}: chosen option(s) not in the questionnaire left out: "
                         f"{', '.join(sorted(unknown)[:10])}")
-
-
-def _is_int(value: object) -> bool:
-    try:
-        return float(value) == int(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 class _Cells:
@@ -253,7 +259,7 @@ def build_wave_data(source: ExportSource, catalogue: Catalogue,
         wd.texts = {v.name: np.full(n, None, dtype=object) for v in variables if v.is_text}
         _init_status(wd, catalogue)
         in_wave = (pos >= rows[0]) & (pos <= rows[-1]) if n else np.zeros(len(pos), bool)
-        _fill_answers(wd, answers.loc[in_wave], pos[in_wave] - rows[0])
+        _fill_answers(wd, answers.loc[in_wave].reset_index(drop=True), pos[in_wave] - rows[0])
         _apply_routing(wd)
         out.append(wd)
     return out

@@ -11,78 +11,57 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import numpy as np
 import pandas as pd
 
 from ..layouts import ExportTable
 from .common import coded_values, label_text, neutralise
+from .textgrid import Tokens, number_tokens, render_rows, string_tokens
 
 __all__ = ["write_xlsx", "MAX_ROWS", "MAX_COLUMNS", "TooBigForExcel"]
 
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_CHUNK = 20_000
 
 
 class TooBigForExcel(ValueError):
     """The table has more rows or columns than a worksheet holds."""
 
 
-def _string_cell(text: object) -> str:
-    if text is None or (isinstance(text, float) and np.isnan(text)):
-        return "<c/>"
+def _string_cell(text: str | None) -> bytes:
+    if text is None:
+        return b"<c/>"
     value = _ILLEGAL_XML.sub("", neutralise(str(text)) or "")
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'.encode()
 
 
-def _number_cells(values: np.ndarray) -> np.ndarray:
-    """Cell XML for a float column; whole numbers through a lookup table (the common case)."""
-    out = np.full(len(values), "<c/>", dtype=object)
-    finite = np.isfinite(values)
-    whole = finite & (values == np.round(values)) & (np.abs(values) < 1e15)
-    if whole.any():
-        ints = values[whole].astype(np.int64)
-        lo, hi = ints.min(), ints.max()
-        if hi - lo < 100_000:
-            table = np.array([f"<c><v>{i}</v></c>" for i in range(lo, hi + 1)], dtype=object)
-            out[whole] = table[ints - lo]
+def _number_cell(text: str | None) -> bytes:
+    return b"<c/>" if text is None else f"<c><v>{text}</v></c>".encode("ascii")
+
+
+def _tokens(table: ExportTable) -> list[Tokens]:
+    out = []
+    for col in table.columns:
+        if col.kind == "numeric":
+            out.append(number_tokens(coded_values(table, col), _number_cell))
         else:
-            out[whole] = [f"<c><v>{i}</v></c>" for i in ints]
-    frac = finite & ~whole
-    if frac.any():
-        out[frac] = [f"<c><v>{v!r}</v></c>" for v in values[frac].tolist()]
+            out.append(string_tokens(table.frame[col.name], _string_cell))
     return out
 
 
-def _category_cells(s: pd.Series) -> np.ndarray:
-    codes = s.cat.codes.to_numpy()
-    table = np.array([_string_cell(c) for c in s.cat.categories.astype(str)] + ["<c/>"],
-                     dtype=object)
-    return table[np.where(codes < 0, len(table) - 1, codes)]
+_SHEET_START = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>')
+_SHEET_END = "</sheetData></worksheet>"
 
 
-def _column_cells(table: ExportTable, col) -> np.ndarray:
-    s = table.frame[col.name]
-    if col.kind == "numeric":
-        return _number_cells(coded_values(table, col))
-    if hasattr(s, "cat"):
-        return _category_cells(s)
-    return np.array([_string_cell(v) for v in s.astype(object).tolist()], dtype=object)
-
-
-def _sheet_rows(header: list[str], columns: list[np.ndarray], n_rows: int):
-    yield '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    yield ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-           'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>')
-    yield "<row>" + "".join(_string_cell(h) for h in header) + "</row>"
-    for start in range(0, n_rows, _CHUNK):
-        block = np.column_stack([c[start:start + _CHUNK] for c in columns]) if columns else None
-        if block is None:
-            continue
-        yield "".join("<row>" + "".join(row) + "</row>" for row in block.tolist())
-    yield "</sheetData></worksheet>"
+def _write_sheet(fh, header: list[str], tokens: list[Tokens], n_rows: int) -> None:
+    fh.write(_SHEET_START.encode())
+    fh.write(b"<row>" + b"".join(_string_cell(h) for h in header) + b"</row>")
+    for chunk in render_rows(tokens, n_rows, row_start=b"<row>", row_end=b"</row>"):
+        fh.write(chunk)
+    fh.write(_SHEET_END.encode())
 
 
 _CONTENT_TYPES = (
@@ -133,10 +112,8 @@ def write_xlsx(table: ExportTable, path: Path, *, lang: str = "nb", **_: object)
     if n_rows + 1 > MAX_ROWS or n_cols > MAX_COLUMNS:
         raise TooBigForExcel(f"{table.name}: {n_rows} rows × {n_cols} columns exceeds Excel's "
                              f"limit of {MAX_ROWS - 1} rows and {MAX_COLUMNS} columns")
-    columns = [_column_cells(table, c) for c in table.columns]
-    header = [c.name for c in table.columns]
-    labels = [np.array([_string_cell(c.name) for c in table.columns], dtype=object),
-              np.array([_string_cell(label_text(c, lang)) for c in table.columns], dtype=object)]
+    names = pd.Series([c.name for c in table.columns], dtype=object)
+    labels = pd.Series([label_text(c, lang) for c in table.columns], dtype=object)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
         zf.writestr("_rels/.rels", _RELS)
@@ -144,9 +121,9 @@ def write_xlsx(table: ExportTable, path: Path, *, lang: str = "nb", **_: object)
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         zf.writestr("xl/styles.xml", _STYLES)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            for piece in _sheet_rows(header, columns, n_rows):
-                fh.write(piece.encode("utf-8"))
+            _write_sheet(fh, [c.name for c in table.columns], _tokens(table), n_rows)
         with zf.open("xl/worksheets/sheet2.xml", "w") as fh:
-            for piece in _sheet_rows(["variabel", "etikett"], labels, len(table.columns)):
-                fh.write(piece.encode("utf-8"))
+            _write_sheet(fh, ["variabel", "etikett"], [string_tokens(names, _string_cell),
+                                                       string_tokens(labels, _string_cell)],
+                         len(names))
     return {"rows": n_rows, "columns": n_cols}

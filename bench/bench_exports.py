@@ -1,0 +1,94 @@
+"""Benchmark: researcher export of 100 000 respondents × 3 waves × ~60 items, all formats.
+
+Builds the input DataFrames directly (no database inserts) with the real questionnaires and
+calls the same ``build_export`` the web job and the CLI use. The build runs in a child process
+so its peak memory (ru_maxrss) is measured on its own.
+
+    .venv/bin/python bench/bench_exports.py                 # 100 000 persons, every layout
+    .venv/bin/python bench/bench_exports.py --persons 10000 --layouts wide,waves
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(args: argparse.Namespace) -> None:
+    """Generate the input, build the export, print one JSON line of figures."""
+    sys.path.insert(0, str(ROOT))
+    import questionnaires
+    from evaluation.export import ExportOptions, build_export
+    from evaluation.export.synthetic import synthetic_source
+
+    t0 = time.perf_counter()
+    source = synthetic_source(questionnaires.load_instrument(), args.persons,
+                              waves=(2021, 2023, 2025), text_share=0.3)
+    t_input = time.perf_counter() - t0
+    options = ExportOptions(layouts=tuple(args.layouts.split(",")),
+                            formats=tuple(args.formats.split(",")), cleaned=args.cleaned,
+                            free_text=args.free_text, themes=not args.no_themes)
+    with tempfile.TemporaryDirectory() as out:
+        t1 = time.perf_counter()
+        result = build_export(source, options, out, pseudonym_key="bench-key",
+                              zip_name=None if args.no_zip else "export.zip")
+        t_build = time.perf_counter() - t1
+        size = sum(p.stat().st_size for p in Path(out).iterdir())
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({
+        "persons": args.persons, "responses": int(len(source.responses)),
+        "answers": int(len(source.answers)),
+        "items_per_response": round(len(source.answers) / len(source.responses), 1),
+        "input_s": round(t_input, 1), "build_s": round(t_build, 1),
+        "peak_rss_gib": round(rss_kib / 1024 ** 2, 2), "output_mib": round(size / 2 ** 20),
+        "files": {f["file"]: f["rows"] for f in result.manifest["files"]},
+        "skipped": [s["file"] for s in result.manifest["skipped"]],
+        "steps": result.timings,
+    }))
+
+
+def main() -> None:
+    """Parse options, run the child, print the figures."""
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--persons", type=int, default=100_000)
+    p.add_argument("--layouts", default="wide,waves,long")
+    p.add_argument("--formats", default="csv,parquet,sav,dta,xlsx")
+    p.add_argument("--cleaned", action="store_true")
+    p.add_argument("--free-text", action="store_true")
+    p.add_argument("--no-themes", action="store_true")
+    p.add_argument("--no-zip", action="store_true")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        child(args)
+        return
+    cmd = [sys.executable, __file__, "--child", *sys.argv[1:]]
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        print(res.stderr, file=sys.stderr)
+        sys.exit(res.returncode)
+    figures = json.loads(res.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2
+    print(f"persons {figures['persons']:,}  responses {figures['responses']:,}  answers "
+          f"{figures['answers']:,} ({figures['items_per_response']} per response)")
+    print(f"layouts {args.layouts}  formats {args.formats}  cleaned={args.cleaned}")
+    print(f"input generation {figures['input_s']} s (not part of the export)")
+    print(f"export build     {figures['build_s']} s   (limit 60 s)")
+    print(f"peak RSS         {peak:.2f} GiB (limit 4 GiB; input included)")
+    print(f"output           {figures['output_mib']} MiB; skipped: {figures['skipped'] or 'none'}")
+    print(f"child wall time  {wall:.1f} s")
+    print("steps (cumulative s):", json.dumps(figures["steps"]))
+
+
+if __name__ == "__main__":
+    main()
