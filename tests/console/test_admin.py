@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
-
+import sqlalchemy as sa
 from conftest import PASSWORD
+
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 

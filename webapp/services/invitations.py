@@ -16,8 +16,10 @@ evaluator can release it for sending again. Everything else is sent exactly once
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +28,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Answer, Contact, Invitation, Person, Response, Wave, utcnow
+from ..models import Answer, Contact, Invitation, Person, Response, UTCDateTime, Wave, utcnow
 from . import jobs
 from .mailer import PermanentFailure, TransientFailure, build_message, render_mail, transport
 from .tokens import survey_url
@@ -47,19 +49,27 @@ class SendingError(RuntimeError):
     """Sending cannot start or go on (wave closed, SMTP unreachable)."""
 
 
+def _closes_text(wave: Wave, language: str) -> str | None:
+    if wave.closes_at is None:
+        return None
+    return _format_day(wave.closes_at.date(), language)
+
+
+@lru_cache(maxsize=256)
+def _format_day(day, language: str) -> str:
+    pattern = "d MMMM y" if language == "en" else "d. MMMM y"
+    return format_date(day, pattern, locale=language if language in ("nb", "nn", "en") else "nb")
+
+
 def mail_context(invitation: Invitation, language: str) -> dict[str, Any]:
     """Template variables for one invitation's e-mail."""
     wave = invitation.wave
     contact = invitation.person.contact
-    closes = None
-    if wave.closes_at is not None:
-        closes = format_date(wave.closes_at.date(), "d. MMMM y" if language != "en" else "d MMMM y",
-                             locale=language if language in ("nb", "nn", "en") else "nb")
     return {
         "name": contact.name if contact else "",
         "wave_name": wave.name,
         "url": survey_url(invitation),
-        "closes_at": closes,
+        "closes_at": _closes_text(wave, language),
         "role_label": ROLE_LABELS.get(language, ROLE_LABELS["nb"]).get(invitation.person.role, ""),
     }
 
@@ -69,12 +79,15 @@ def render_for(invitation: Invitation, kind: str, language: str) -> tuple[str, s
     return render_mail(kind, language, mail_context(invitation, language))
 
 
-def _message(invitation: Invitation, kind: str, language: str, round_no: int):
+def _message(invitation: Invitation, kind: str, language: str, round_no: int, domain: str):
     subject, text, html = render_for(invitation, kind, language)
     contact = invitation.person.contact
-    domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "dekom-eval.local"
     message_id = f"<dekom-{kind}{round_no}-w{invitation.wave_id}-i{invitation.id}@{domain}>"
     return build_message(contact.name, contact.email, subject, text, html, message_id)
+
+
+def _mail_domain() -> str:
+    return current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "dekom-eval.local"
 
 
 def _load(ids: list[int]) -> dict[int, Invitation]:
@@ -84,69 +97,128 @@ def _load(ids: list[int]) -> dict[int, Invitation]:
     return {inv.id: inv for inv in rows}
 
 
-def _update(invitation_id: int, **values) -> int:
-    result = db.session.execute(
-        sa.update(Invitation).where(Invitation.id == invitation_id).values(**values),
-        execution_options={"synchronize_session": False})
-    return result.rowcount
+_T = Invitation.__table__
+_NOW = sa.bindparam("now", type_=UTCDateTime)
+_ID = sa.bindparam("iid")
+#: statements built once: per message they only get new parameters (this loop runs 10 000 times)
+FAILED = _T.update().where(_T.c.id == _ID).values(
+    status="failed", claimed_at=None, last_error=sa.bindparam("error"))
+RELEASE = _T.update().where(_T.c.id == _ID).values(claimed_at=None, last_error=sa.bindparam("error"))
+CLAIM_INVITATION = _T.update().where(
+    _T.c.id == _ID, _T.c.status == "pending", _T.c.claimed_at.is_(None)).values(claimed_at=_NOW)
+SENT_INVITATION = _T.update().where(_T.c.id == _ID).values(
+    status="sent", sent_at=_NOW, claimed_at=None, last_error=None)
+# reminder_count must still be what the sender saw: each reminder round is claimed once.
+CLAIM_REMINDER = _T.update().where(
+    _T.c.id == _ID, _T.c.claimed_at.is_(None), _T.c.submitted_at.is_(None), _T.c.status == "sent",
+    _T.c.reminder_count == sa.bindparam("seen"),
+    sa.func.coalesce(_T.c.last_reminded_at, _T.c.sent_at) <= sa.bindparam("cutoff", type_=UTCDateTime),
+).values(claimed_at=_NOW)
+SENT_REMINDER = _T.update().where(_T.c.id == _ID).values(
+    reminder_count=_T.c.reminder_count + 1, last_reminded_at=_NOW, claimed_at=None, last_error=None)
 
 
-def _deliver(ids: list[int], claim: Callable[[int], Any], kind_of: Callable[[Invitation], str],
-             on_sent: Callable[[int], dict], on_failed: Callable[[int, str], dict],
-             language: str, progress: Progress | None) -> dict[str, int]:
-    """Claim, send and mark each invitation in ``ids``; returns counts."""
-    session = db.session()
-    keep = session.expire_on_commit
-    # One commit per message: keep the loaded rows instead of reloading them after every commit.
-    session.expire_on_commit = False
-    try:
-        return _deliver_loop(ids, claim, kind_of, on_sent, on_failed, language, progress)
-    finally:
-        session.expire_on_commit = keep
+def _deliver(ids: list[int], claim: sa.Update, claim_params: Callable[[int], dict], sent: sa.Update,
+             kind_of: Callable[[Invitation], str], language: str,
+             progress: Progress | None) -> dict[str, int]:
+    """Claim, send and mark each invitation in ``ids`` with a few sender threads; returns counts.
+
+    Each thread has its own SMTP connection and database connection, and commits once per
+    message (the mark of one message travels with the claim of the next). A loopback SMTP
+    exchange is mostly waiting, so MAIL_SENDER_THREADS (default 4) senders overlap the waits.
+    """
+    app = current_app._get_current_object()
+    threads = max(1, int(app.config.get("MAIL_SENDER_THREADS", 4)))
+    if not app.config.get("SMTP_HOST") or len(ids) < 2 * threads:
+        threads = 1
+    stripes = [ids[i::threads] for i in range(threads)]
+    shared = _Shared(len(ids))
+    workers = [threading.Thread(target=_sender_thread, name=f"mail-sender-{i}", daemon=True,
+                                args=(app, stripe, claim, claim_params, sent, kind_of, language, shared))
+               for i, stripe in enumerate(stripes)]
+    for worker in workers:
+        worker.start()
+    while any(w.is_alive() for w in workers):
+        for worker in workers:
+            worker.join(timeout=0.5)
+        if progress is not None:
+            progress(shared.done, shared.total)
+    if shared.errors:
+        raise shared.errors[0]
+    if progress is not None:
+        progress(shared.total, shared.total)
+    return dict(shared.counts)
 
 
-def _deliver_loop(ids, claim, kind_of, on_sent, on_failed, language, progress) -> dict[str, int]:
-    counts = {"sent": 0, "failed": 0, "skipped": 0}
-    total = len(ids)
-    done = 0
-    for start in range(0, total, CONNECTION_BATCH):
+class _Shared:
+    """Counters and the stop flag shared by the sender threads."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.counts: dict[str, int] = {"sent": 0, "failed": 0, "skipped": 0}
+        self.errors: list[BaseException] = []
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    def add(self, key: str) -> None:
+        """Count one outcome."""
+        with self.lock:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if key in ("sent", "failed", "skipped"):
+                self.done += 1
+
+
+def _sender_thread(app, ids, claim, claim_params, sent, kind_of, language, shared: _Shared) -> None:
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                _deliver_loop(conn, ids, claim, claim_params, sent, kind_of, language, shared)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            shared.errors.append(exc)
+            shared.stop.set()
+        finally:
+            db.session.remove()
+
+
+def _deliver_loop(conn, ids, claim, claim_params, sent, kind_of, language, shared: _Shared) -> None:
+    domain = _mail_domain()
+    for start in range(0, len(ids), CONNECTION_BATCH):
         chunk = ids[start:start + CONNECTION_BATCH]
         invitations = _load(chunk)
         with transport() as tx:
             for inv_id in chunk:
-                claimed = db.session.execute(claim(inv_id), execution_options={"synchronize_session": False})
-                db.session.commit()  # also commits the previous message's mark
-                done += 1
+                if shared.stop.is_set():
+                    conn.commit()
+                    return
+                claimed = conn.execute(claim, {"iid": inv_id, "now": utcnow(), **claim_params(inv_id)})
+                conn.commit()  # also commits the previous message's mark
                 invitation = invitations.get(inv_id)
                 if claimed.rowcount != 1 or invitation is None:
-                    counts["skipped"] += 1
+                    shared.add("skipped")
                     continue
                 if invitation.person.contact is None:
-                    _update(inv_id, **on_failed(inv_id, "no contact data (erased)"))
-                    counts["failed"] += 1
+                    conn.execute(FAILED, {"iid": inv_id, "error": "no contact data (erased)"})
+                    shared.add("failed")
                     continue
                 kind = kind_of(invitation)
+                round_no = invitation.reminder_count + (kind != "invitation")
                 try:
-                    tx.send(_message(invitation, kind, language, invitation.reminder_count + (kind != "invitation")))
+                    tx.send(_message(invitation, kind, language, round_no, domain))
                 except PermanentFailure as exc:
-                    _update(inv_id, **on_failed(inv_id, str(exc)))
-                    counts["failed"] += 1
+                    conn.execute(FAILED, {"iid": inv_id, "error": str(exc)[:2000]})
+                    shared.add("failed")
                 except TransientFailure as exc:
                     # Not delivered: release the row so a later run sends it, and stop here.
-                    _update(inv_id, claimed_at=None, last_error=str(exc))
-                    db.session.commit()
-                    raise SendingError(f"stopped after {counts['sent']} sent: {exc}") from exc
+                    conn.execute(RELEASE, {"iid": inv_id, "error": str(exc)[:2000]})
+                    conn.commit()
+                    raise SendingError(f"stopped after {shared.counts['sent']} sent: {exc}") from exc
                 else:
-                    _update(inv_id, **on_sent(inv_id))
-                    counts[kind] = counts.get(kind, 0) + 1
-                    counts["sent"] += 1
-                if progress is not None:
-                    progress(done, total)
-        db.session.commit()
-    db.session.commit()
-    if progress is not None:
-        progress(total, total)
-    return counts
+                    conn.execute(sent, {"iid": inv_id, "now": utcnow()})
+                    shared.add(kind)
+                    shared.add("sent")
+            conn.commit()
+    conn.commit()
 
 
 def _revoke_leavers(wave_id: int) -> int:
@@ -167,30 +239,19 @@ def send_invitations(wave_id: int, language: str = "nb", progress: Progress | No
     ids = list(db.session.scalars(
         sa.select(Invitation.id).where(Invitation.wave_id == wave_id, Invitation.status == "pending",
                                        Invitation.claimed_at.is_(None)).order_by(Invitation.id)))
-
-    def claim(inv_id: int):
-        return (sa.update(Invitation)
-                .where(Invitation.id == inv_id, Invitation.status == "pending", Invitation.claimed_at.is_(None))
-                .values(claimed_at=utcnow()))
-
-    def on_sent(_id: int) -> dict:
-        return {"status": "sent", "sent_at": utcnow(), "claimed_at": None, "last_error": None}
-
-    def on_failed(_id: int, error: str) -> dict:
-        return {"status": "failed", "claimed_at": None, "last_error": error[:2000]}
-
-    counts = _deliver(ids, claim, lambda inv: "invitation", on_sent, on_failed, language, progress)
+    counts = _deliver(ids, CLAIM_INVITATION, lambda _id: {}, SENT_INVITATION, lambda inv: "invitation",
+                      language, progress)
     return {**counts, "revoked": revoked, "wave_id": wave_id, "language": language}
 
 
 def reminder_candidates(wave: Wave, max_reminders: int, min_days: int):
-    """SELECT of (invitation id, has answers) for invitations due a reminder now."""
+    """SELECT of (invitation id, reminders so far, has answers) for invitations due a reminder."""
     cutoff = utcnow() - timedelta(days=min_days)
     has_answers = (sa.select(Answer.id).join(Response, Response.id == Answer.response_id)
                    .where(Response.invitation_id == Invitation.id).exists())
     not_complete = ~sa.select(Response.id).where(Response.invitation_id == Invitation.id,
                                                  Response.status == "complete").exists()
-    return (sa.select(Invitation.id, has_answers.label("has_answers"))
+    return (sa.select(Invitation.id, Invitation.reminder_count, has_answers.label("has_answers"))
             .join(Person, Person.id == Invitation.person_id)
             .where(Invitation.wave_id == wave.id, Invitation.status == "sent",
                    Invitation.claimed_at.is_(None), Invitation.submitted_at.is_(None),
@@ -208,31 +269,15 @@ def send_reminders(wave_id: int, language: str = "nb", max_reminders: int = 3, m
         raise SendingError(f"wave {wave_id} is missing or not open; reminders go out only while open")
     rows = db.session.execute(reminder_candidates(wave, max_reminders, min_days)).all()
     ids = [r[0] for r in rows]
-    partial = {r[0] for r in rows if r[1]}
-    seen = dict(db.session.execute(sa.select(Invitation.id, Invitation.reminder_count)
-                                   .where(Invitation.id.in_(ids))).all()) if ids else {}
+    seen = {r[0]: r[1] for r in rows}
+    partial = {r[0] for r in rows if r[2]}
     cutoff = utcnow() - timedelta(days=min_days)
-
-    def claim(inv_id: int):
-        # reminder_count must be what we saw: a reminder round is claimed exactly once.
-        return (sa.update(Invitation)
-                .where(Invitation.id == inv_id, Invitation.claimed_at.is_(None),
-                       Invitation.submitted_at.is_(None), Invitation.status == "sent",
-                       Invitation.reminder_count == seen.get(inv_id, -1),
-                       sa.func.coalesce(Invitation.last_reminded_at, Invitation.sent_at) <= cutoff)
-                .values(claimed_at=utcnow()))
-
-    def on_sent(_id: int) -> dict:
-        return {"reminder_count": Invitation.reminder_count + 1, "last_reminded_at": utcnow(),
-                "claimed_at": None, "last_error": None}
-
-    def on_failed(_id: int, error: str) -> dict:
-        return {"status": "failed", "claimed_at": None, "last_error": error[:2000]}
 
     def kind_of(inv: Invitation) -> str:
         return "reminder_partial" if inv.id in partial else "reminder"
 
-    counts = _deliver(ids, claim, kind_of, on_sent, on_failed, language, progress)
+    counts = _deliver(ids, CLAIM_REMINDER, lambda inv_id: {"seen": seen[inv_id], "cutoff": cutoff},
+                      SENT_REMINDER, kind_of, language, progress)
     return {**counts, "wave_id": wave_id, "language": language,
             "max_reminders": max_reminders, "min_days": min_days}
 

@@ -8,10 +8,14 @@ and transient ones (connection lost, 4xx: release the row and try again later).
 
 from __future__ import annotations
 
+import base64
+import secrets
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,25 +53,58 @@ def render_mail(kind: str, language: str, context: dict[str, Any]) -> tuple[str,
     return subject, text, html
 
 
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A message ready for delivery: envelope addresses, Message-ID and the RFC 5322 bytes."""
+
+    sender: str
+    recipient: str
+    message_id: str
+    data: bytes
+
+
 def build_message(to_name: str, to_email: str, subject: str, text: str, html: str,
-                  message_id: str | None = None) -> EmailMessage:
-    """A multipart/alternative message from the configured sender."""
-    msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_FROM"]
-    msg["To"] = formataddr((to_name, to_email))
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(_now())
-    msg["Message-ID"] = message_id or make_msgid(domain="dekom-eval.local")
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    return msg
+                  message_id: str | None = None) -> OutgoingMail:
+    """A multipart/alternative message (UTF-8 text + HTML, base64) from the configured sender.
+
+    The MIME structure is written out directly rather than through email.message: the stdlib
+    re-folds every header on each message, which alone would take longer than the SMTP
+    exchange when 10 000 invitations go out in one run. Header values are encoded per RFC 2047.
+    """
+    from_header = current_app.config["MAIL_FROM"]
+    message_id = message_id or make_msgid(domain="dekom-eval.local")
+    boundary = f"=_dekom_{secrets.token_hex(12)}"
+    head = (
+        f"From: {_header('From', from_header)}\r\n"
+        f"To: {_address(to_name, to_email)}\r\n"
+        f"Subject: {_header('Subject', subject)}\r\n"
+        f"Date: {formatdate(usegmt=True)}\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "Auto-Submitted: auto-generated\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+    )
+    parts = [head.encode("ascii")]
+    for subtype, body in (("plain", text), ("html", html)):
+        parts.append(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii"))
+        parts.append(base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n"))
+    parts.append(f"--{boundary}--\r\n".encode("ascii"))
+    return OutgoingMail(parseaddr(from_header)[1], to_email, message_id, b"".join(parts))
 
 
-def _now():
-    from ..models import utcnow
+@lru_cache(maxsize=4096)
+def _header(name: str, value: str) -> str:
+    """A header value, RFC 2047-encoded and folded when it is not plain short ASCII."""
+    if value.isascii() and len(value) < 900:
+        return value
+    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
 
-    return utcnow()
+
+def _address(name: str, email: str) -> str:
+    if name.isascii():
+        return formataddr((name, email))
+    return f"{Header(name, 'utf-8').encode()} <{email}>"
 
 
 class OutboxTransport:
@@ -83,11 +120,11 @@ class OutboxTransport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: OutgoingMail) -> None:
         """Write ``msg`` to the outbox; the file name comes from its Message-ID."""
-        name = msg["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
+        name = msg.message_id.strip("<>").replace("@", "_at_").replace("/", "_")
         tmp = self.folder / f".{name}.tmp"
-        tmp.write_bytes(bytes(msg))
+        tmp.write_bytes(msg.data)
         tmp.replace(self.folder / f"{name}.eml")
 
 
@@ -126,12 +163,12 @@ class SmtpTransport:
                 self.conn.close()
             self.conn = None
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: OutgoingMail) -> None:
         """Deliver ``msg``; raises PermanentFailure or TransientFailure."""
         if self.conn is None:
             self.conn = self._connect()
         try:
-            refused = self.conn.send_message(msg)
+            refused = self.conn.sendmail(msg.sender, [msg.recipient], msg.data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             self._reset()
