@@ -105,3 +105,32 @@ def test_code_two_answers_with_keyboard_shortcuts(app, live_server, browser, use
     assert page.get_by_text("kodet av deg").is_visible()
     assert errors == []
     ctx.close()
+
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    "resultTypes": ["violations"],
+}
+
+
+def test_coding_pages_pass_axe(app, live_server, browser, users, answers):
+    """No serious or critical WCAG 2.1 AA violation on the coding pages (axe-core)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(live_server.url + "/auth/login")
+    page.get_by_label("E-post").fill(users["researcher"])
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    problems = []
+    for path in ("/coding/", f"/coding/answer/{answers[0]}", "/coding/agreement", "/coding/codebook",
+                 "/coding/codebook/theme/tid", "/coding/tables"):
+        page.goto(live_server.url + path)
+        violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+        for v in violations:
+            print(f"[{path}] {v['impact']}: {v['id']} - {v['help']} ({len(v['nodes'])} nodes)")
+        problems += [f"{path}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes']][:3]}"
+                     for v in violations if v["impact"] in ("serious", "critical")]
+    ctx.close()
+    assert problems == []
