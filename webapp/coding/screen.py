@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..access import roles_required
 from ..extensions import db
@@ -120,14 +121,20 @@ def save_answer(answer_id: int):
     """Store my codes and memo for the answer, then go to my next uncoded answer."""
     version, ans, _meta = _load_answer(answer_id)
     filters = current_filters()
-    try:
-        service.save_decisions(version, ans, current_user, request.form.getlist("theme"),
-                               memo=request.form.get("memo", ""))
-    except ValueError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("coding.answer", answer_id=answer_id, **filters.args))
-    db.session.commit()
+    for attempt in (1, 2):
+        try:
+            service.save_decisions(version, ans, current_user, request.form.getlist("theme"),
+                                   memo=request.form.get("memo", ""))
+            db.session.commit()
+            break
+        except ValueError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("coding.answer", answer_id=answer_id, **filters.args))
+        except IntegrityError:  # a double-click stored the same rows first; save again as an update
+            db.session.rollback()
+            if attempt == 2:
+                raise
     if request.form.get("action") == "stay":
         flash(_("Kodingen er lagret."), "success")
         return redirect(url_for("coding.answer", answer_id=answer_id, **filters.args))
