@@ -31,7 +31,13 @@ CHANGE_COLUMNS = [
 
 
 def wave_pairs(waves: Sequence[int]) -> list[tuple[int, int]]:
-    """Consecutive wave pairs, plus first→last when there are more than two waves."""
+    """Consecutive wave pairs, plus first→last when there are more than two waves.
+
+    Examples
+    --------
+    >>> wave_pairs([2023, 2021, 2025])
+    [(2021, 2023), (2023, 2025), (2021, 2025)]
+    """
     w = sorted(set(int(x) for x in waves))
     pairs = list(zip(w[:-1], w[1:], strict=True))
     if len(w) > 2:

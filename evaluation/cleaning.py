@@ -169,6 +169,8 @@ def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRule
                  resp.loc[drop_p, "respondent_id"].nunique())
         drop_resp |= drop_p
     speeder = np.zeros(n, dtype=bool)
+    if rules.speeders != "off" and "duration_s" not in resp.columns:
+        _log(log, "speeders", "no duration_s column: not checked", "", 0, 0, 0)
     if rules.speeders != "off" and "duration_s" in resp.columns:
         dur = resp["duration_s"].to_numpy(dtype=float)
         if rules.speeder_seconds is not None:
