@@ -78,6 +78,7 @@ def test_disagreements_are_listed_side_by_side_and_resolved(app, client, auth, r
     _code(client, auth, a, ids, CODER_A)
     _code(client, auth, b, ids, CODER_B)
     auth.login(b)
+    client.post(f"/coding/answer/{ids[0]}", data={"theme": sorted(CODER_B[0]), "memo": "Tid bare i forbifarten"})
     page = client.get("/coding/agreement/disagreements").get_data(as_text=True)
     listed = [int(x) for x in re.findall(r'<section class="disagreement" id="answer-(\d+)"', page)]
     differing = [i for i, (x, y) in zip(ids, zip(CODER_A, CODER_B, strict=True), strict=True) if x != y]
@@ -85,6 +86,7 @@ def test_disagreements_are_listed_side_by_side_and_resolved(app, client, auth, r
     section = page[page.index(f'id="answer-{ids[0]}"'):]
     section = section[:section.index("</section>")]
     assert "Rektor satte av tid" in section
+    assert "Memo fra Test researcher:</strong> Tid bare i forbifarten" in section
     tid_row = re.search(r'<tr class="differs">\s*<td><strong>Tid og rom satt av</strong>.*?</tr>', section, re.S)
     assert tid_row is not None, section
     # resolve the first: keep tid after all

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +13,7 @@ from ..access import roles_required
 from ..extensions import db
 from ..i18n import select_locale
 from ..models import Answer
+from ..models.coding import CodingMemo
 from ..services import coding as service
 from . import bp
 from .screen import CODERS, answer_meta, theme_views
@@ -95,8 +97,15 @@ def disagreements():
     show = request.args.get("show", "open")
     if show == "open":
         items = [i for i in items if not i["resolved"]]
+    ids = [i["answer_id"] for i in items]
+    memos: dict[int, list[tuple[str, str]]] = {}
+    names = {result.coder_a.id: result.coder_a.name, result.coder_b.id: result.coder_b.name}
+    for answer_id, coder_id, text in db.session.execute(sa.select(
+            CodingMemo.answer_id, CodingMemo.coder_id, CodingMemo.text).where(
+            CodingMemo.answer_id.in_(ids), CodingMemo.coder_id.in_(list(names))).order_by(CodingMemo.coder_id)):
+        memos.setdefault(answer_id, []).append((names[coder_id], text))
     return render_template("coding/disagreements.html", version=version, result=result, items=items,
-                           meta=answer_meta([i["answer_id"] for i in items]), pair=pair, show=show)
+                           meta=answer_meta(ids), memos=memos, pair=pair, show=show)
 
 
 @bp.route("/agreement/resolve/<int:answer_id>", methods=["POST"])
