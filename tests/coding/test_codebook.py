@@ -157,3 +157,31 @@ def test_cli_suggest_import_and_exports(app, runner, coding_data, tmp_path):
     result = runner.invoke(args=["coding", "final-codes", "--out", str(csv), "--wave", "2021"])
     assert result.exit_code == 0 and "Wrote 3 answers (0 coded by researchers)" in result.output
     assert "theme_praksisnaer" in csv.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_removing_a_theme_makes_a_version_without_it(app, client, auth, users, coding_data):
+    auth.login(users["researcher"])
+    client.post(f"/coding/answer/{coding_data[0]}", data={"theme": ["tid", "ledelse"]})
+    page = client.post("/coding/codebook/theme/tid/remove", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "er fjernet i versjon 2" in page and "− tid" in page
+    versions = _versions(app)
+    assert "tid" in [t["code"] for t in versions[1][1]["themes"]]
+    assert "tid" not in [t["code"] for t in versions[2][1]["themes"]]
+    with app.app_context():
+        codes = final_codes()
+    assert "theme_tid" not in codes.columns and "theme_ledelse" in codes.columns
+    assert codes.set_index("answer_id").loc[coding_data[0], "theme_ledelse"] == 1
+    assert client.post("/coding/codebook/theme/tid/remove").status_code == 404
+
+
+def test_yaml_codebook_import_through_the_web(app, client, auth, users, coding_data):
+    from evaluation.coding import DEFAULT_CODEBOOK
+
+    auth.login(users["researcher"])
+    text = DEFAULT_CODEBOOK.read_text(encoding="utf-8").replace("nb: Forskningsbasert", "nb: Bygger på forskning")
+    assert "Bygger på forskning" in text
+    page = client.post("/coding/codebook/import", data={"file": (io.BytesIO(text.encode()), "codebook.yaml")},
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "codebook.yaml er importert som versjon 2 med 10 temaer" in page
+    forskning = next(t for t in _versions(app)[2][1]["themes"] if t["code"] == "forskning")
+    assert forskning["label"]["nb"] == "Bygger på forskning"

@@ -118,6 +118,26 @@ def edit_theme(code: str | None):
                            errors=errors, langs=LANGS), (400 if errors else 200)
 
 
+@bp.route("/codebook/theme/<code>/remove", methods=["POST"])
+@roles_required(*CODERS)
+def remove_theme(code: str):
+    """Save a new codebook version without the theme (the old versions keep it)."""
+    version = service.current_version()
+    themes = [t for t in version.definition["themes"] if t["code"] != code]
+    if len(themes) == len(version.definition["themes"]):
+        abort(404)
+    if not themes:
+        flash(_("Kodeboken må ha minst ett tema."), "error")
+        return redirect(url_for("coding.edit_theme", code=code))
+    definition = {"items": version.definition.get("items", []), "themes": themes}
+    note = (request.form.get("note") or "").strip() or _("Fjernet %(c)s", c=code)
+    new, _created = service.store_codebook(definition, source="web", note=note, user=current_user)
+    db.session.commit()
+    flash(_("Temaet %(c)s er fjernet i versjon %(n)s. Versjon %(o)s har det fortsatt.", c=code,
+            n=new.version_no, o=version.version_no), "success")
+    return redirect(url_for("coding.codebook"))
+
+
 @bp.route("/codebook/import", methods=["POST"])
 @roles_required(*CODERS)
 def import_codebook():
