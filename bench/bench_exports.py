@@ -59,7 +59,7 @@ def main() -> None:
     """Parse options, run the child, print the figures."""
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--persons", type=int, default=100_000)
-    p.add_argument("--layouts", default="wide,waves,long")
+    p.add_argument("--layouts", default="wide,waves")
     p.add_argument("--formats", default="csv,parquet,sav,dta,xlsx")
     p.add_argument("--cleaned", action="store_true")
     p.add_argument("--free-text", action="store_true")

@@ -92,7 +92,8 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
                  pseudonym_key: str | bytes, scales: Sequence[Any] | None = None,
                  codebook: Any = None, progress: Progress | None = None,
                  zip_name: str | None = "export.zip",
-                 redact_terms: Sequence[str] | None = None) -> ExportResult:
+                 redact_terms: Sequence[str] | None = None,
+                 workers: int | None = None) -> ExportResult:
     """Build every requested layout and format, the codebooks, DDI XML and manifest.
 
     Parameters
@@ -113,6 +114,9 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
         ``progress(done, total)`` after each step.
     zip_name : str or None
         Bundle everything into this zip inside ``out_dir`` (None: no zip).
+    workers : int, optional
+        Processes that write files in parallel (default: the CPU count, at most 4; 1 writes
+        in this process).
     redact_terms : sequence of str, optional
         Names and e-mail addresses to remove from exported free text (e-mail addresses and
         phone numbers are always removed).
@@ -181,19 +185,18 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     files: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     stata_renames: dict[str, str] = {}
-    for name, table in tables:
-        for fmt in options.formats:
-            path = out / f"dekom_{name}.{EXTENSIONS[fmt]}"
-            try:
-                info = WRITERS[fmt](table, path, lang=options.lang, bom=options.csv_bom)
-            except TooBigForExcel as exc:
-                skipped.append({"file": path.name, "reason": str(exc)})
-                continue
+    work = [(name, fmt, out / f"dekom_{name}.{EXTENSIONS[fmt]}")
+            for name, _ in tables for fmt in options.formats]
+    by_name = dict(tables)
+    for (name, fmt, path), info in _write_all(by_name, work, options, workers):
+        if "skipped" in info:
+            skipped.append({"file": path.name, "reason": info["skipped"]})
+        else:
             if fmt == "dta" and info.get("renamed") and name.startswith("wave_"):
                 stata_renames.update(info["renamed"])
             files.append({"file": path.name, "layout": "waves" if name.startswith("wave_") else name,
                           "format": fmt, "rows": info["rows"], "columns": info["columns"]})
-            tick(f"{name}.{fmt}")
+        tick(f"{name}.{fmt}")
     about = {"title": options.title, "software": f"dekom-eval {software_version()}",
              "waves": [wd.wave for wd in waves], "cleaned": options.cleaned, "lang": options.lang}
     entries = codebook_entries(per_wave, wide, stata_renames)
@@ -247,11 +250,54 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
         with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED,
                              compresslevel=1) as zf:
             for p in paths:
-                zf.write(p, arcname=p.name)
+                # Parquet and xlsx are compressed already: store them as they are
+                packed = p.suffix in (".parquet", ".xlsx")
+                zf.write(p, arcname=p.name,
+                         compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
     tick("zip")
     if progress is not None:
         progress(total, total)
     return ExportResult(out, paths, manifest, zip_path, timings)
+
+
+_TABLES: dict[str, ExportTable] = {}  # the tables forked writer processes read
+
+
+def _write_one(name: str, fmt: str, path: Path, lang: str, bom: bool) -> dict[str, Any]:
+    try:
+        return WRITERS[fmt](_TABLES[name], path, lang=lang, bom=bom)
+    except TooBigForExcel as exc:
+        return {"skipped": str(exc)}
+
+
+def _write_all(tables: dict[str, ExportTable], work: list[tuple[str, str, Path]],
+               options: ExportOptions, workers: int | None):
+    """Yield ((name, format, path), info) for every file, in ``work`` order.
+
+    With several workers the files are written by forked processes that share the tables
+    (copy-on-write), two or more at a time.
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    _TABLES.clear()
+    _TABLES.update(tables)
+    try:
+        if n <= 1 or len(work) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for item in work:
+                yield item, _write_one(*item, options.lang, options.csv_bom)
+            return
+        # biggest first, so the pool finishes together
+        order = sorted(range(len(work)), key=lambda i: -tables[work[i][0]].frame.size)
+        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {i: pool.submit(_write_one, *work[i], options.lang, options.csv_bom)
+                       for i in order}
+            for i, item in enumerate(work):
+                yield item, futures[i].result()
+    finally:
+        _TABLES.clear()
 
 
 def _rules(options: ExportOptions) -> dict[str, Any]:

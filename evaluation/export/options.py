@@ -20,7 +20,7 @@ class OptionsError(ValueError):
 class ExportOptions:
     """Settings of one export (see docs/researcher-exports.md)."""
 
-    layouts: tuple[str, ...] = LAYOUTS
+    layouts: tuple[str, ...] = ("wide", "waves")
     formats: tuple[str, ...] = FORMATS
     waves: tuple[int, ...] = ()  # empty = all
     roles: tuple[str, ...] = ()  # empty = all

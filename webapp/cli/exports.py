@@ -31,7 +31,7 @@ def cli() -> None:
               help="Folder for the files (created).")
 @click.option("--waves", default="", help="Comma-separated years, e.g. 2021,2023 (default: all).")
 @click.option("--roles", default="", help="Comma-separated roles (default: all).")
-@click.option("--layouts", default=",".join(LAYOUTS), show_default=True,
+@click.option("--layouts", default="wide,waves", show_default=True,
               help=f"Comma-separated: {', '.join(LAYOUTS)}.")
 @click.option("--formats", default=",".join(FORMATS), show_default=True,
               help=f"Comma-separated: {', '.join(FORMATS)}.")

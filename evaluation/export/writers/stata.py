@@ -25,6 +25,9 @@ STR_MAX = 2045
 _DOT = 0x7FE0000000000000  # "." as a double
 #: status -> bit pattern of the extended missing double (.a = . + 1 × 2**40, ...)
 STATA_MISSING = {k.status: _DOT + (ord(k.stata) - ord("a") + 1) * (1 << 40) for k in MISSING_KINDS}
+#: Stata type code -> (numpy dtype, value of ".", largest valid value)
+_INTEGER_TYPES = {65530: ("<i1", 101, 100), 65529: ("<i2", 32741, 32740),
+                  65528: ("<i4", 2147483621, 2147483620)}
 #: value-label keys of extended missing values (.a = 2147483622 in the label table)
 _LABEL_KEY = {k.stata: 2147483621 + ord(k.stata) - ord("a") + 1 for k in MISSING_KINDS}
 _WIDTHS = {65526: 8, 65527: 4, 65528: 4, 65529: 2, 65530: 1, 32768: 8}
@@ -47,6 +50,19 @@ def stata_names(names: list[str]) -> dict[str, str]:
         used.add(candidate)
         out[name] = candidate
     return out
+
+
+def _integer_dtype(values: np.ndarray) -> str | None:
+    """The smallest integer dtype holding every non-missing value, or None for fractions."""
+    finite = values[~np.isnan(values)]
+    if len(finite) and not np.all(finite == np.round(finite)):
+        return None
+    top = float(np.abs(finite).max()) if len(finite) else 0.0
+    for dtype, (_, _, limit) in zip(("int8", "int16", "int32"), _INTEGER_TYPES.values(),
+                                    strict=True):
+        if top <= limit and (dtype != "int8" or (len(finite) == 0 or finite.min() >= -127)):
+            return dtype
+    return None
 
 
 def _short(text: str, limit: int) -> str:
@@ -72,12 +88,21 @@ def _patch_missing(path: Path, columns: list[str], patches: dict[str, np.ndarray
         status = patches.get(name)
         if status is None or data is None:
             continue
-        if types[j] != 65526:
-            raise ValueError(f"{path.name}: column {name} is not a double; cannot mark missing")
-        cells = data[:, pos[j]:pos[j] + 8].copy().view("<u8").ravel()
-        for s, bits in STATA_MISSING.items():
-            cells[status == s] = bits
-        data[:, pos[j]:pos[j] + 8] = cells.view(np.uint8).reshape(n_rows, 8)
+        t = int(types[j])
+        if t == 65526:
+            cells = data[:, pos[j]:pos[j] + 8].copy().view("<u8").ravel()
+            for s, bits in STATA_MISSING.items():
+                cells[status == s] = bits
+        elif t in _INTEGER_TYPES:
+            dtype, dot, _ = _INTEGER_TYPES[t]
+            size = np.dtype(dtype).itemsize
+            cells = data[:, pos[j]:pos[j] + size].copy().view(dtype).ravel()
+            cells[status < 0] = dot  # system missing (no value at all)
+            for k in MISSING_KINDS:
+                cells[status == k.status] = dot + ord(k.stata) - ord("a") + 1
+        else:
+            raise ValueError(f"{path.name}: column {name} has Stata type {t}; cannot mark missing")
+        data[:, pos[j]:pos[j] + cells.dtype.itemsize] = cells.view(np.uint8).reshape(n_rows, -1)
     raw.flush()
     del raw
 
@@ -89,8 +114,15 @@ def write_dta(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) 
     strl = []
     for col in table.columns:
         if col.kind == "numeric" and col.name in table.status:
-            status = table.status[col.name]
-            if (status > 0).any():
+            status = table.status[col.name].astype(np.int8)
+            values = df[col.name].to_numpy(dtype=float)
+            small = _integer_dtype(values)
+            if small is not None:
+                # whole numbers go in the smallest Stata integer type; every empty cell is
+                # patched below (system missing where status is 0 and the value is NaN)
+                status = np.where(np.isnan(values) & (status == 0), -1, status).astype(np.int8)
+                df[col.name] = np.nan_to_num(values).astype(small)
+            if (status != 0).any():
                 patches[col.name] = status
                 labels = dict(val_labels.get(col.name, {}))
                 for k in MISSING_KINDS:
