@@ -80,7 +80,9 @@ def cmd_test(argv: list[str]) -> None:
     ensure_env("test")
     base = dict(os.environ)
     pg = base.pop("TEST_DATABASE_URL", None)
-    args = ["-m", "pytest", "-p", "no:cacheprovider", *argv]
+    # both cores: pytest-xdist runs the tests in parallel workers, each with its own database
+    workers = os.environ.get("DEKOM_TEST_WORKERS", "2")
+    args = ["-m", "pytest", "-p", "no:cacheprovider", *(["-n", workers] if workers != "0" else []), *argv]
     say("test suite on SQLite")
     code = run(PY, *args, env=base, check=False)
     if code == 5:
