@@ -49,3 +49,11 @@ def test_errors_in_english(respondent):
     r = respondent.post("start", {})
     assert r.status_code == 422
     assert "Answer “Has the school taken part in measures?”." in respondent.text
+
+
+def test_language_switch_with_an_error_on_the_page_shows_the_errors_in_the_new_language(respondent):
+    respondent.open("/side/start")
+    r = respondent.post("start", {"deltatt": "1", "ant_larere": "4000"}, lang="en")
+    assert r.status_code == 422
+    assert "Enter a number from 1 to 400." in respondent.text
+    assert '<html lang="en">' in respondent.text and "Next" in respondent.text

@@ -147,3 +147,34 @@ def test_missing_csrf_token_is_refused(app, client, link):
     assert r.status_code == 303
     with app.app_context():
         assert stored(link) == {"deltatt": 1}
+
+
+def test_two_tabs_posting_at_the_same_moment(app, link):
+    """Truly concurrent posts of the same page and revision: one wins whole, the other is told."""
+    import threading
+
+    from .conftest import Respondent
+
+    first = Respondent(app.test_client(), link)
+    first.open("/side/start")
+    first.post("start", {"deltatt": "2"})
+    html = first.text
+    tabs = [Respondent(app.test_client(), link) for _ in range(4)]
+    barrier = threading.Barrier(len(tabs))
+    codes: list[int] = []
+
+    def run(i, tab):
+        tab.last = type("R", (), {"get_data": lambda self, as_text=True: html})()
+        barrier.wait()
+        r = tab.post("samarbeid", {"samarb_a": str(i + 1), "samarb_b": str(i + 1)}, follow=False)
+        codes.append(r.status_code)
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tabs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(codes) == [303, 409, 409, 409]
+    with app.app_context():
+        answers = stored(link)
+        assert answers["samarb_a"] == answers["samarb_b"]  # both from the same tab

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import flask_babel
 from flask import current_app, g, request, session
 
 from questionnaires import Item, Page, Questionnaire, tr
@@ -55,7 +56,9 @@ def choose_language(response: Response | None) -> str:
         lang = response.language
     else:
         lang = session.get("lang") if session.get("lang") in LANGUAGES else "nb"
-    g.lang = lang
+    if getattr(g, "lang", None) != lang:
+        g.lang = lang
+        flask_babel.refresh()
     return lang
 
 
@@ -64,6 +67,7 @@ def set_language(response: Response | None, lang: str) -> None:
     if lang not in LANGUAGES:
         return
     g.lang = lang
+    flask_babel.refresh()  # texts already looked up this request used the old language
     session["lang"] = lang
     if response is not None and response.status != "complete":
         response.language = lang
