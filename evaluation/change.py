@@ -139,9 +139,8 @@ def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         w = cell["wave"].to_numpy()
         y = cell["score"].to_numpy(dtype=float)
         for a, b in pairs:
-            _, i0, i1 = np.intersect1d(who[w == a], who[w == b], return_indices=True)
-            y0, y1 = y[w == a][i0], y[w == b][i1]
-            x0, x1 = y0, y1
+            i0, i1 = _matched_rows(who, w, (a, b))
+            x0, x1 = y[i0], y[i1]
             base = dict(n_from=len(x0), n_to=len(x1), mean_from=_mean(x0), mean_to=_mean(x1))
             if len(x0) < 2:
                 rows.append(_row(key, a, b, "paired", **base,
@@ -253,22 +252,16 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
         who = _subject_codes(cell["respondent_id"])
         w = cell["wave"].to_numpy()
         y = cell["score"].to_numpy(dtype=float)
-        group = cell[between].astype(str).to_numpy(dtype=object)
+        group = pd.factorize(cell[between])[0]
         for ws in waves:
             ws = tuple(ws)
-            # Complete cases in plain numpy columns (pingouin's pivots are slow on
-            # categoricals with many unused categories).
-            common = who[w == ws[0]]
-            for v in ws[1:]:
-                common = np.intersect1d(common, who[w == v])
-            idx = []
-            for v in ws:
-                at = np.flatnonzero(w == v)
-                _, i, _ = np.intersect1d(who[at], common, return_indices=True)
-                idx.append(at[i])
+            # Complete cases in plain numpy columns, the group as integer codes (pingouin's
+            # pivots are slow on text and on categoricals with many unused categories).
+            idx = _matched_rows(who, w, ws)
             first = idx[0]
+            common = who[first]
             sub = pd.DataFrame({"respondent_id": np.concatenate([who[i] for i in idx]),
-                                between: group[first].tolist() * len(ws),
+                                between: np.tile(group[first], len(ws)),
                                 "wave": np.concatenate([w[i] for i in idx]),
                                 "score": np.concatenate([y[i] for i in idx])})
             label = dict(scale=scale, waves=",".join(str(v) for v in ws), wave_from=ws[0],
@@ -371,6 +364,26 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     table = table.sort_values(["scale", *by, "_p", "_m"], kind="stable")
     cols = CHANGE_COLUMNS[:2] + [c for c in by if c != "role"] + CHANGE_COLUMNS[2:]
     return table.drop(columns=["_m", "_p"]).reindex(columns=cols).reset_index(drop=True)
+
+
+def _matched_rows(who: np.ndarray, wave: np.ndarray, waves: Sequence[int]) -> list[np.ndarray]:
+    """Row numbers, per wave, of the persons with a row in every one of ``waves``.
+
+    Persons are integer codes; a dense table per wave (no sorting) keeps this linear.
+    Rows come in the same person order for every wave (the first row of a person counts).
+    """
+    size = int(who.max()) + 1 if len(who) else 0
+    rows_of = []
+    for v in waves:
+        at = np.flatnonzero(wave == v)
+        table = np.full(size, -1, dtype=np.int64)
+        table[who[at][::-1]] = at[::-1]  # first row wins
+        rows_of.append(table)
+    both = np.ones(size, dtype=bool)
+    for table in rows_of:
+        both &= table >= 0
+    persons = np.flatnonzero(both)
+    return [table[persons] for table in rows_of]
 
 
 def _scored_waves(scores: pd.DataFrame) -> list[int]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .responses import index_responses
-from .scoring import scale_matrix
+from .scoring import item_matrix, scale_matrix
 
 __all__ = ["CleaningRules", "clean", "LOG_COLUMNS"]
 
@@ -192,10 +192,11 @@ def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRule
     straight_any = np.zeros(n, dtype=bool)
     if rules.straightlining != "off":
         blocks = _blocks(scales, rules)
+        matrix = item_matrix(df, [i for b, _ in blocks for i in b.items], index)
         blank = np.zeros(len(df), dtype=bool)
         n_blank = 0
         for block, reversed_ in blocks:
-            m = scale_matrix(df, block, index, reverse=False)
+            m = scale_matrix(df, block, index, reverse=False, matrix=matrix)
             answered = np.sum(~np.isnan(m), axis=1)
             # fmax/fmin ignore NaN without warning on rows with nothing answered.
             same = np.fmax.reduce(m, axis=1) == np.fmin.reduce(m, axis=1)
@@ -274,8 +275,8 @@ def clean(answers: pd.DataFrame, scales: Sequence[Any],
     log: list[dict] = []
 
     def count(frame: pd.DataFrame) -> tuple[int, int, int]:
-        resp = frame[["respondent_id", "wave"]].drop_duplicates()
-        return len(frame), len(resp), resp["respondent_id"].nunique()
+        index = index_responses(frame)
+        return len(frame), index.n, index.responses["respondent_id"].nunique()
 
     _log(log, "input", "answers read", "", *count(answers))
     df = _drop_duplicates(answers.reset_index(drop=True), rules, log)

@@ -131,7 +131,8 @@ def validate_answers(df: pd.DataFrame, *, source: str = "answers",
             f"required: {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(map(str, df.columns))}")
     if len(df) == 0:
         raise AnswerTableError(f"{source}: the table has no rows")
-    df = df.copy()
+    # A shallow copy: pandas' copy-on-write keeps the caller's frame unchanged.
+    df = df.copy(deep=False)
     wave = pd.to_numeric(df["wave"], errors="coerce")
     bad = wave.isna() | (wave != np.round(wave))
     if bad.any():
@@ -139,7 +140,8 @@ def validate_answers(df: pd.DataFrame, *, source: str = "answers",
         raise AnswerTableError(
             f"{source}: column 'wave' must be a whole number (a year); row {i + 2} has "
             f"{df['wave'].iloc[i]!r} ({int(bad.sum())} bad row(s))")
-    df["wave"] = wave.astype("int32")
+    if df["wave"].dtype != np.int32:
+        df["wave"] = wave.astype("int32")
     for col in ("respondent_id", "item", "role"):
         if df[col].isna().any():
             i = int(np.flatnonzero(df[col].isna().to_numpy())[0])

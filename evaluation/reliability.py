@@ -10,7 +10,7 @@ import pandas as pd
 import pingouin as pg
 
 from .responses import ResponseIndex, index_responses
-from .scoring import scale_matrix
+from .scoring import all_items, item_matrix, scale_matrix
 
 __all__ = ["scale_reliability", "RELIABILITY_COLUMNS", "ITEM_COLUMNS"]
 
@@ -85,8 +85,9 @@ def scale_reliability(answers: pd.DataFrame, scales: Sequence[Any], by: Sequence
     # size() lists the groups in the same order as ngroup() numbers them.
     keys = grouped.size().index.to_frame(index=False)
     rows, item_rows = [], []
+    matrix = item_matrix(answers, all_items(scales), index)
     for s in scales:
-        m = scale_matrix(answers, s, index)
+        m = scale_matrix(answers, s, index, matrix=matrix)
         n_items = np.sum(~np.isnan(m), axis=1)
         scored = n_items >= s.min_items
         with np.errstate(invalid="ignore", divide="ignore"):

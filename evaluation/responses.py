@@ -51,7 +51,15 @@ def index_responses(answers: pd.DataFrame) -> ResponseIndex:
     r, _ = _codes(answers["respondent_id"])
     w, nw = _codes(answers["wave"])
     key = r * nw + w
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    # Dense unique (keys are bounded by persons × waves): linear time, no sort of the rows.
+    size = int(key.max()) + 1 if len(key) else 0
+    present = np.zeros(size, dtype=bool)
+    present[key] = True
+    uniq = np.flatnonzero(present)
+    lookup = np.full(size, -1, dtype=np.int64)
+    lookup[uniq] = np.arange(len(uniq))
+    first = np.full(size, len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key)))
     cols = [c for c in RESPONSE_COLUMNS if c in answers.columns]
-    responses = answers[cols].iloc[first].reset_index(drop=True)
-    return ResponseIndex(codes=inverse.astype(np.int64), responses=responses)
+    responses = answers[cols].iloc[first[uniq]].reset_index(drop=True)
+    return ResponseIndex(codes=lookup[key], responses=responses)

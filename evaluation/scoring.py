@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import pandas as pd
 
 from .responses import ResponseIndex, index_responses
 
-__all__ = ["load_scales", "check_scales", "scale_matrix", "score_scales", "ScaleWarning"]
+__all__ = ["load_scales", "check_scales", "item_matrix", "scale_matrix", "score_scales",
+           "ItemMatrix", "ScaleWarning", "all_items"]
 
 
 class ScaleWarning(UserWarning):
@@ -73,8 +75,60 @@ def check_scales(answers: pd.DataFrame, scales: Sequence[Any]) -> list[str]:
     return problems
 
 
+@dataclass
+class ItemMatrix:
+    """Answers as a wide matrix: one row per response, one column per item (NaN unanswered)."""
+
+    values: np.ndarray
+    columns: dict[str, int]
+
+    def take(self, items: Sequence[str]) -> np.ndarray:
+        """Columns for ``items`` (a NaN column for an item without answers)."""
+        out = np.full((self.values.shape[0], len(items)), np.nan)
+        for j, code in enumerate(items):
+            if code in self.columns:
+                out[:, j] = self.values[:, self.columns[code]]
+        return out
+
+
+def item_matrix(answers: pd.DataFrame, items: Sequence[str],
+                index: ResponseIndex | None = None) -> ItemMatrix:
+    """Pivot the answers to ``items`` into a wide matrix in one pass over the rows.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        The answers table.
+    items : sequence of str
+        Item codes (columns, in order; duplicates are ignored).
+    index : ResponseIndex, optional
+        Reuse a response index computed before.
+
+    Returns
+    -------
+    ItemMatrix
+        ``values`` of shape ``(index.n, len(unique items))``; the last answer wins when an
+        item occurs twice in a response.
+    """
+    index = index or index_responses(answers)
+    items = list(dict.fromkeys(items))
+    item = answers["item"]
+    if not isinstance(item.dtype, pd.CategoricalDtype):
+        item = item.astype("category")
+    lookup = {str(c): i for i, c in enumerate(item.cat.categories)}
+    col_of = np.full(len(item.cat.categories) + 1, -1, dtype=np.int64)  # last: code -1
+    for j, code in enumerate(items):
+        if code in lookup:
+            col_of[lookup[code]] = j
+    cols = col_of[item.cat.codes.to_numpy()]
+    rows = np.flatnonzero(cols >= 0)
+    out = np.full((index.n, len(items)), np.nan)
+    out[index.codes[rows], cols[rows]] = answers["value"].to_numpy()[rows]
+    return ItemMatrix(values=out, columns={c: j for j, c in enumerate(items)})
+
+
 def scale_matrix(answers: pd.DataFrame, scale: Any, index: ResponseIndex | None = None,
-                 *, reverse: bool = True) -> np.ndarray:
+                 *, reverse: bool = True, matrix: ItemMatrix | None = None) -> np.ndarray:
     """Wide matrix (responses × items of the scale) of reverse-keyed values, NaN when unanswered.
 
     Parameters
@@ -87,34 +141,28 @@ def scale_matrix(answers: pd.DataFrame, scale: Any, index: ResponseIndex | None 
         Reuse a response index computed before.
     reverse : bool
         Reverse-key the items listed in ``scale.reverse`` (``low + high - value``).
+    matrix : ItemMatrix, optional
+        Take the columns from a matrix built before (:func:`item_matrix`, same index).
 
     Returns
     -------
     numpy.ndarray
         Shape ``(index.n, len(scale.items))``.
     """
-    index = index or index_responses(answers)
-    item = answers["item"]
-    cats = item.cat.categories if isinstance(item.dtype, pd.CategoricalDtype) else None
-    if cats is None:
-        item = item.astype("category")
-        cats = item.cat.categories
-    col_of = np.full(len(cats) + 1, -1, dtype=np.int64)
-    lookup = {str(c): i for i, c in enumerate(cats)}
-    for j, code in enumerate(scale.items):
-        if code in lookup:
-            col_of[lookup[code]] = j
-    cols = col_of[item.cat.codes.to_numpy()]
-    rows = np.flatnonzero(cols >= 0)
-    out = np.full((index.n, len(scale.items)), np.nan)
-    values = answers["value"].to_numpy()[rows]
-    out[index.codes[rows], cols[rows]] = values
+    if matrix is None:
+        matrix = item_matrix(answers, scale.items, index)
+    out = matrix.take(scale.items)
     if reverse and scale.reverse:
         low, high = scale.range
         for j, code in enumerate(scale.items):
             if code in scale.reverse:
                 out[:, j] = low + high - out[:, j]
     return out
+
+
+def all_items(scales: Sequence[Any]) -> list[str]:
+    """Every item of the scales, in order, once."""
+    return list(dict.fromkeys(i for s in scales for i in s.items))
 
 
 def score_scales(answers: pd.DataFrame, scales: Sequence[Any], *,
@@ -146,8 +194,9 @@ def score_scales(answers: pd.DataFrame, scales: Sequence[Any], *,
     for problem in check_scales(answers, scales):
         warnings.warn(problem, ScaleWarning, stacklevel=2)
     parts = []
+    matrix = item_matrix(answers, all_items(scales), index)
     for s in scales:
-        m = scale_matrix(answers, s, index)
+        m = scale_matrix(answers, s, index, matrix=matrix)
         n_items = np.sum(~np.isnan(m), axis=1)
         with np.errstate(invalid="ignore"):
             score = np.nansum(m, axis=1) / np.maximum(n_items, 1)

@@ -194,3 +194,13 @@ def test_read_database_gives_the_tidy_table(tmp_path):
     assert sorted(read_database(url, wave=2023)["wave"].unique()) == [2023]
     with pytest.raises(AnswerTableError, match="no numeric answers for wave 2025"):
         read_database(sa.create_engine(url), wave=2025)
+
+
+def test_validation_leaves_the_callers_table_unchanged():
+    df = _two_waves()
+    df["value"] = df["value"].astype(object)
+    df.loc[0, "value"] = "vet ikke"
+    before = df.copy()
+    out = validate_answers(df)
+    pd.testing.assert_frame_equal(df, before)
+    assert np.isnan(out.loc[0, "value"]) and out["wave"].dtype == "int32"
