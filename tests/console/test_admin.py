@@ -51,7 +51,7 @@ def test_audit_log_shows_who_what_when_before_after(app, client, users):
     client.post(f"/console/users/{researcher_id}/role", data={"role": "evaluator"})
     page = client.get("/console/audit").get_data(as_text=True)
     assert "user.role" in page and "admin@example.no" in page
-    assert "&#34;role&#34;: &#34;researcher&#34;" in page or '"role": "researcher"' in page
+    assert '<dt>role</dt><dd><span class="old">"researcher"</span> → <span class="new">"evaluator"</span>' in page
     client.post("/auth/logout")
     login(client, "evaluator")
     assert client.get("/console/audit").status_code == 403
