@@ -93,8 +93,8 @@ def main() -> None:
         page_url = f"/s/{token}/side/femten"
         html = client.get(page_url).get_data(as_text=True)
         assert html.count('type="radio"') == 15 * 6, "expected 15 rows of 6 radios"
-        ref = re.search(r'name="ref" type="hidden" value="(\w+)"', html).group(1)
-        revision = int(re.search(r'name="revision" type="hidden" value="(\d+)"', html).group(1))
+        ref = re.search(r'name="_ref" value="(\w+)"', html).group(1)
+        revision = int(re.search(r'name="_revision" value="(\d+)"', html).group(1))
 
         for _ in range(10):  # warm-up: template compilation, form class cache, connection pool
             client.get(page_url)
@@ -106,7 +106,7 @@ def main() -> None:
             cpu_render.append((time.process_time() - c0) * 1000)
             assert r.status_code == 200
             data = {f"p{k:02d}": str((i + k) % 5 + 1) for k in range(1, 16)}
-            data.update(revision=str(revision), ref=ref, action="save")
+            data.update(_revision=str(revision), _ref=ref, _action="save")
             t0, c0 = time.perf_counter(), time.process_time()
             r = client.post(page_url, data=data)
             save.append((time.perf_counter() - t0) * 1000)

@@ -43,16 +43,14 @@ class Respondent:
     def hidden(self, name: str, html: str | None = None) -> str:
         """The value of a hidden input on the last page shown."""
         html = html if html is not None else self.last.get_data(as_text=True)
-        m = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html) or \
-            re.search(rf'type="hidden" name="{name}" value="([^"]*)"', html) or \
-            re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]*)"', html)
+        m = re.search(rf'type="hidden" name="{name}" value="([^"]*)"', html)
         assert m, f"no hidden {name} on the page"
         return m.group(1)
 
     def post(self, page_id: str, data: dict, action: str = "next", follow: bool = True, **extra):
-        """Post a page with the revision and ref of the last page shown."""
-        form = {"revision": self.hidden("revision"), "ref": self.hidden("ref"), "action": action}
-        form.update(extra)
+        """Post a page with the revision and ref of the last page shown (``lang=`` switches)."""
+        form = {"_revision": self.hidden("_revision"), "_ref": self.hidden("_ref"), "_action": action}
+        form.update({f"_{k}": v for k, v in extra.items()})
         form.update(data)
         self.last = self.client.post(self.page_url(page_id), data=form, follow_redirects=follow)
         return self.last

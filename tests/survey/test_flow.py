@@ -108,3 +108,17 @@ def test_submit_with_missing_required_answers_goes_to_that_page(app, respondent,
 def test_start_page_offers_the_first_page(respondent):
     r = respondent.open()
     assert "/side/start" in r.get_data(as_text=True)
+
+
+def test_item_codes_that_look_like_form_internals(app, client):
+    from .factories import DATA, make_link, make_wave
+
+    with app.app_context():
+        link = make_link(make_wave(DATA / "clash.yaml"))
+    respondent = Respondent(client, link)
+    respondent.open("/side/eneste")
+    r = respondent.post("eneste", {"data": "7", "errors": "ingen", "lang": "2", "action": "1",
+                                   "revision": "v2"}, action="submit")
+    assert r.status_code == 200 and "Takk for svarene" in respondent.text
+    with app.app_context():
+        assert stored(link) == {"data": 7, "errors": "ingen", "lang": 2, "action": 1, "revision": "v2"}

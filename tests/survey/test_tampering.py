@@ -26,7 +26,7 @@ def on_page_two(respondent):
     ({"samarb_a": ["1", "2"], "samarb_b": "1"}, "flere svar på «samarb_a»"),
     ({"samarb_a": "1", "samarb_b": "1", "hemmelig": "1"}, "ukjent spørsmål «hemmelig»"),
     ({"samarb_a": "1", "samarb_b": "1", "kommentar": "fra en annen side"}, "ukjent spørsmål «kommentar»"),
-    ({"samarb_a": "1", "samarb_b": "1", "action": "delete"}, "ukjent handling «delete»"),
+    ({"samarb_a": "1", "samarb_b": "1", "_action": "delete"}, "ukjent handling «delete»"),
 ])
 def test_values_no_form_could_send_are_refused(app, on_page_two, data, message):
     with app.app_context():
@@ -70,8 +70,8 @@ def test_answers_for_another_token_are_refused(app, client, on_page_two):
     victim.post("start", {"deltatt": "1"})
     with app.app_context():
         before = snapshot(other)
-    form = {"revision": on_page_two.hidden("revision"), "ref": on_page_two.hidden("ref"),
-            "action": "next", "samarb_a": "1", "samarb_b": "1"}
+    form = {"_revision": on_page_two.hidden("_revision"), "_ref": on_page_two.hidden("_ref"),
+            "_action": "next", "samarb_a": "1", "samarb_b": "1"}
     r = client.post(f"{other.url}/side/samarbeid", data=form)
     assert r.status_code == 400
     assert "skjemaet hører til en annen lenke" in r.get_data(as_text=True)
@@ -132,18 +132,18 @@ def test_missing_csrf_token_is_refused(app, client, link):
     r = client.get(link.url + "/side/start")
     html = r.get_data(as_text=True)
     assert 'name="csrf_token"' in html
-    rev = re.search(r'name="revision" type="hidden" value="(\d+)"', html).group(1)
-    ref = re.search(r'name="ref" type="hidden" value="(\w+)"', html).group(1)
+    rev = re.search(r'name="_revision" value="(\d+)"', html).group(1)
+    ref = re.search(r'name="_ref" value="(\w+)"', html).group(1)
     with app.app_context():
         before = snapshot(link)
-    r = client.post(link.url + "/side/start", data={"revision": rev, "ref": ref, "deltatt": "1"})
+    r = client.post(link.url + "/side/start", data={"_revision": rev, "_ref": ref, "deltatt": "1"})
     assert r.status_code == 400
     assert "sikkerhetsnøkkelen" in r.get_data(as_text=True)
     with app.app_context():
         assert snapshot(link) == before
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     r = client.post(link.url + "/side/start",
-                    data={"csrf_token": token, "revision": rev, "ref": ref, "deltatt": "1"})
+                    data={"csrf_token": token, "_revision": rev, "_ref": ref, "deltatt": "1"})
     assert r.status_code == 303
     with app.app_context():
         assert stored(link) == {"deltatt": 1}

@@ -136,7 +136,7 @@ def blocks(q: Questionnaire, page: Page, form: PageForm, lang: str, rendered: se
     out: list[Block] = []
     for item in page.items:
         rows = item.rows if item.type == "matrix" else [item]
-        fields = [form[r.code] for r in rows if r.code in rendered]
+        fields = [form.field(r.code) for r in rows if r.code in rendered]
         if not fields:
             continue
         cond = None

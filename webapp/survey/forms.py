@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField
+from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
 from questionnaires import DONT_KNOW, Item, Page, Questionnaire, tr
@@ -21,7 +21,8 @@ from questionnaires import DONT_KNOW, Item, Page, Questionnaire, tr
 from ..services.responses import leaf_items, max_length
 
 #: form fields that are not items
-CONTROL_FIELDS = {"csrf_token", "revision", "ref", "action", "lang"}
+#: item codes are [a-z][a-z0-9_]*, so names starting with "_" can never clash with one
+CONTROL_FIELDS = {"csrf_token", "_revision", "_ref", "_action", "_lang"}
 ACTIONS = {"next", "back", "submit", "save"}
 #: texts this many times over their limit are not a typing slip but an abusive post
 ABSURD_FACTOR = 4
@@ -33,6 +34,11 @@ class ItemField(Field):
     item: Item
     parent: Item | None
     multiple = False
+
+    def __init__(self, *args, name: str = "", **kwargs):
+        # the form attribute is "q_<code>" (never clashing with Form's own attributes such as
+        # 'data' or 'errors'); the posted name is the item code itself
+        super().__init__(*args, name=self.item.code, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:  # noqa: D102 - WTForms API
         if self.multiple:
@@ -115,13 +121,14 @@ def _fmt(value: float | None) -> str:
 class PageForm(FlaskForm):
     """Base class of the generated page forms."""
 
-    revision = HiddenField("revision")
-    ref = HiddenField("ref")
-
     #: item codes hidden by show_if for this request (never validated, never stored)
     hidden: set[str] = set()
     #: False for "back" and language switches: save what is there without demanding answers
     check_required = True
+
+    def field(self, code: str) -> ItemField:
+        """The field of the item with ``code``."""
+        return self._fields["q_" + code]
 
     def item_fields(self) -> list[ItemField]:
         """The item fields in form order."""
@@ -191,6 +198,8 @@ def _form_class(key: str, q: Questionnaire, page: Page, lang: str) -> type[PageF
 def _make_form_class(q: Questionnaire, page: Page, lang: str) -> type[PageForm]:
     attrs: dict[str, Any] = {}
     for item, parent in leaf_items(page):
+        if item.code == "csrf_token":
+            raise ValueError("item code 'csrf_token' is reserved for the form's CSRF token")
         validators: list[Any] = [ShownRequired()]
         if item.type == "number":
             validators.append(check_number)
@@ -200,7 +209,7 @@ def _make_form_class(q: Questionnaire, page: Page, lang: str) -> type[PageForm]:
             validators.append(check_choices)
         field_cls = type("MultiField" if item.type == "multi" else "OneField", (ItemField,),
                          {"item": item, "parent": parent, "multiple": item.type == "multi"})
-        attrs[item.code] = field_cls(tr(item.text, lang), validators=validators,
+        attrs["q_" + item.code] = field_cls(tr(item.text, lang), validators=validators,
                                      id=f"f-{item.code}")
     return type(f"Form_{page.id}", (PageForm,), attrs)
 
@@ -233,7 +242,7 @@ def tampering(q: Questionnaire, page: Page, rendered: set[str], formdata: Any) -
             problems.append(_("altfor lang tekst i «%(code)s»", code=key))
         elif item.type == "number" and len(values[0]) > 40:
             problems.append(_("altfor langt tall i «%(code)s»", code=key))
-    action = formdata.get("action", "next")
+    action = formdata.get("_action", "next")
     if action not in ACTIONS:
         problems.append(_("ukjent handling «%(a)s»", a=action[:20]))
     return problems

@@ -161,9 +161,8 @@ def _render_page(token: str, response: Response, page: Page, answers: dict[str, 
         if check:
             for missing_page, item in svc.missing_required(q, answers):
                 if missing_page.id == page.id and item.code in rendered:
-                    form[item.code].errors = [_("Svar på «%(q)s».", q=form[item.code].label.text)]
-    form.revision.data = str(response.revision)
-    form.ref.data = form_ref(response)
+                    field = form.field(item.code)
+                    field.errors = [_("Svar på «%(q)s».", q=field.label.text)]
     number, total, pages = position(q, page, answers)
     errors = [f for f in form.item_fields() if f.errors]
     return render_template(
@@ -171,6 +170,7 @@ def _render_page(token: str, response: Response, page: Page, answers: dict[str, 
         intro=tr(page.intro, lang), form=form, blocks=blocks(q, page, form, lang, rendered),
         number=number, total=total, is_last=number == total, errors=errors, alert=alert,
         token=token, known=known_answers(page, answers), lang_form="page-form",
+        revision=response.revision, ref=form_ref(response),
         default_action="submit" if number == total else "next",
     ), status
 
@@ -203,20 +203,20 @@ def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
     response = link.response
     q = svc.questionnaire_of(response)
     posted = request.form
-    if posted.get("ref") != form_ref(response):
+    if posted.get("_ref") != form_ref(response):
         return notice("tampered", link=link, back=request.path,
                       problems=[_("skjemaet hører til en annen lenke")])
     rendered = rendered_codes(this, answers)
     problems = tampering(q, this, rendered, posted)
-    revision = posted.get("revision", "")
+    revision = posted.get("_revision", "")
     if not revision.isdigit():
         problems.append(_("skjemaet mangler versjonsnummer"))
     if problems:
         return notice("tampered", link=link, back=request.path, problems=problems)
     if int(revision) != response.revision:
         return _stale(token, response, this)
-    new_lang = posted.get("lang")
-    action = posted.get("action", "next")
+    new_lang = posted.get("_lang")
+    action = posted.get("_action", "next")
     form = build_form(response.version.content_hash, q, this, g.lang, formdata=posted)
     form.check_required = action in ("next", "submit") and not new_lang
     merged = dict(answers)
