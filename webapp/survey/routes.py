@@ -104,7 +104,8 @@ def reuse_translations():
 
     (Flask-Babel 4 builds a fresh Domain, with an empty cache, for each request.)
     """
-    ctx = flask_babel._get_current_context()
+    get_context = getattr(flask_babel, "_get_current_context", None)  # private: guard it
+    ctx = get_context() if get_context else None
     if ctx is not None and not hasattr(ctx, "babel_domain"):
         ext = current_app.extensions
         if "survey_babel_domain" not in ext:
