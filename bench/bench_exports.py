@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -55,6 +56,31 @@ def child(args: argparse.Namespace) -> None:
     }))
 
 
+def _tree_pss_gib(pid: int) -> float:
+    """Proportional set size of a process and its descendants (shared pages counted once)."""
+    pids, total = [pid], 0
+    while pids:
+        p = pids.pop()
+        try:
+            for line in open(f"/proc/{p}/smaps_rollup"):
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+            children = open(f"/proc/{p}/task/{p}/children").read().split()
+            pids.extend(int(c) for c in children)
+        except OSError:
+            continue
+    return total / 1024 ** 2
+
+
+def _watch_memory(proc: subprocess.Popen) -> float:
+    """Sample the process tree's PSS every 0.2 s until it ends; return the peak (GiB)."""
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _tree_pss_gib(proc.pid))
+        time.sleep(0.2)
+    return peak
+
+
 def main() -> None:
     """Parse options, run the child, print the figures."""
     p = argparse.ArgumentParser(description=__doc__)
@@ -72,21 +98,28 @@ def main() -> None:
         return
     cmd = [sys.executable, __file__, "--child", *sys.argv[1:]]
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_pss = _watch_memory(proc)
+    stdout, stderr = proc.communicate()
+    res = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         print(res.stderr, file=sys.stderr)
         sys.exit(res.returncode)
     figures = json.loads(res.stdout.strip().splitlines()[-1])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = usage.ru_maxrss / 1024 ** 2
+    cpu = usage.ru_utime + usage.ru_stime
     print(f"persons {figures['persons']:,}  responses {figures['responses']:,}  answers "
           f"{figures['answers']:,} ({figures['items_per_response']} per response)")
     print(f"layouts {args.layouts}  formats {args.formats}  cleaned={args.cleaned}")
     print(f"input generation {figures['input_s']} s (not part of the export)")
     print(f"export build     {figures['build_s']} s   (limit 60 s)")
-    print(f"peak RSS         {peak:.2f} GiB (limit 4 GiB; input included)")
+    print(f"peak RSS         {peak:.2f} GiB of the largest process (limit 4 GiB; input included)")
+    print(f"peak PSS, all    {peak_pss:.2f} GiB summed over the export and its writer processes")
     print(f"output           {figures['output_mib']} MiB; skipped: {figures['skipped'] or 'none'}")
-    print(f"child wall time  {wall:.1f} s")
+    print(f"child wall time  {wall:.1f} s; CPU time of all processes {cpu:.1f} s "
+          f"(load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print("steps (cumulative s):", json.dumps(figures["steps"]))
 
 

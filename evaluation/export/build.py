@@ -182,43 +182,68 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     if "long" in options.layouts:
         tables.append(("long", long_table(per_wave, catalogue)))
     tick("layouts")
-    files: list[dict[str, Any]] = []
-    skipped: list[dict[str, str]] = []
-    stata_renames: dict[str, str] = {}
     work = [(name, fmt, out / f"dekom_{name}.{EXTENSIONS[fmt]}")
             for name, _ in tables for fmt in options.formats]
     by_name = dict(tables)
-    for (name, fmt, path), info in _write_all(by_name, work, options, workers):
-        if "skipped" in info:
-            skipped.append({"file": path.name, "reason": info["skipped"]})
-        else:
-            if fmt == "dta" and info.get("renamed") and name.startswith("wave_"):
-                stata_renames.update(info["renamed"])
-            files.append({"file": path.name, "layout": "waves" if name.startswith("wave_") else name,
-                          "format": fmt, "rows": info["rows"], "columns": info["columns"]})
-        tick(f"{name}.{fmt}")
-    about = {"title": options.title, "software": f"dekom-eval {software_version()}",
-             "waves": [wd.wave for wd in waves], "cleaned": options.cleaned, "lang": options.lang}
-    entries = codebook_entries(per_wave, wide, stata_renames)
-    write_codebook_json(entries, out / "codebook.json", about)
-    write_codebook_csv(entries, out / "codebook.csv")
-    write_codebook_html(entries, out / "codebook.html", about, options.lang)
-    write_ddi(entries, files, out / "ddi-codebook.xml", about)
-    freq = frequency_table(per_wave, options.k)
-    freq.to_csv(out / "frequencies.csv", index=False, lineterminator="\n")
-    docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml",
-            "frequencies.csv"]
-    if cleaning_log is not None:
-        cleaning_log.to_csv(out / "cleaning_log.csv", index=False, lineterminator="\n")
-        docs.append("cleaning_log.csv")
-    tick("codebook")
+    files, skipped = _planned_files(by_name, work)
+    stata_renames = _stata_renames(per_wave) if "dta" in options.formats else {}
+    zip_path = out / zip_name if zip_name else None
+    zf = (zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+          if zip_path else None)
+    paths: list[Path] = []
+    try:
+        # the files are written by worker processes while this one writes the documentation
+        # and then hashes and zips each file as it is finished
+        with _Writers(by_name, work, options, workers) as writers:
+            about = {"title": options.title, "software": f"dekom-eval {software_version()}",
+                     "waves": [wd.wave for wd in waves], "cleaned": options.cleaned,
+                     "lang": options.lang}
+            entries = codebook_entries(per_wave, wide, stata_renames)
+            write_codebook_json(entries, out / "codebook.json", about)
+            write_codebook_csv(entries, out / "codebook.csv")
+            write_codebook_html(entries, out / "codebook.html", about, options.lang)
+            write_ddi(entries, files, out / "ddi-codebook.xml", about)
+            freq = frequency_table(per_wave, options.k)
+            freq.to_csv(out / "frequencies.csv", index=False, lineterminator="\n")
+            docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml",
+                    "frequencies.csv"]
+            if cleaning_log is not None:
+                cleaning_log.to_csv(out / "cleaning_log.csv", index=False, lineterminator="\n")
+                docs.append("cleaning_log.csv")
+            tick("codebook")
+            by_file = {f["file"]: f for f in files}
+            for (name, fmt, path), info in writers.finished():
+                if "skipped" in info:
+                    continue
+                entry = by_file[path.name]
+                entry["rows"], entry["columns"] = info["rows"], info["columns"]
+                entry["sha256"], entry["bytes"] = sha256_file(path), path.stat().st_size
+                _add_to_zip(zf, path)
+                tick(f"{name}.{fmt}")
+        doc_entries = []
+        for d in docs:
+            doc_entries.append({"file": d, "sha256": sha256_file(out / d),
+                                "bytes": (out / d).stat().st_size})
+            _add_to_zip(zf, out / d)
+        manifest = _manifest(options, source, responses, waves, uses, themes_info, files,
+                             doc_entries, skipped, cleaning_log, redacted)
+        (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
+                                                      default=str), encoding="utf-8")
+        _add_to_zip(zf, out / "manifest.json")
+    finally:
+        if zf is not None:
+            zf.close()
+    paths = [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json"]
+    tick("zip")
+    if progress is not None:
+        progress(total, total)
+    return ExportResult(out, paths, manifest, zip_path, timings)
+
+
+def _manifest(options, source, responses, waves, uses, themes_info, files, doc_entries,
+              skipped, cleaning_log, redacted) -> dict[str, Any]:
     notes = [n for wd in waves for n in wd.notes] + list(source.notes)
-    for entry in files:
-        entry["sha256"] = sha256_file(out / entry["file"])
-        entry["bytes"] = (out / entry["file"]).stat().st_size
-    doc_entries = [{"file": d, "sha256": sha256_file(out / d), "bytes": (out / d).stat().st_size}
-                   for d in docs]
-    manifest = {
+    return {
         "title": options.title,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "software": {"name": "dekom-eval", "version": software_version()},
@@ -240,24 +265,40 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
         "skipped": skipped,
         "notes": notes,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
-                                                  default=str), encoding="utf-8")
-    tick("manifest")
-    paths = [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json"]
-    zip_path = None
-    if zip_name:
-        zip_path = out / zip_name
-        with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED,
-                             compresslevel=1) as zf:
-            for p in paths:
-                # Parquet and xlsx are compressed already: store them as they are
-                packed = p.suffix in (".parquet", ".xlsx")
-                zf.write(p, arcname=p.name,
-                         compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
-    tick("zip")
-    if progress is not None:
-        progress(total, total)
-    return ExportResult(out, paths, manifest, zip_path, timings)
+
+
+def _planned_files(tables: dict[str, ExportTable], work: list[tuple[str, str, Path]]):
+    """The files the writers will make (rows/columns from the tables) and those skipped."""
+    from .writers.xlsx import MAX_COLUMNS, MAX_ROWS
+
+    files, skipped = [], []
+    for name, fmt, path in work:
+        rows, cols = tables[name].shape
+        if fmt == "xlsx" and (rows + 1 > MAX_ROWS or cols > MAX_COLUMNS):
+            skipped.append({"file": path.name, "reason": f"{name}: {rows} rows × {cols} columns "
+                            f"exceeds Excel's limit of {MAX_ROWS - 1} rows and {MAX_COLUMNS} columns"})
+            continue
+        files.append({"file": path.name, "layout": "waves" if name.startswith("wave_") else name,
+                      "format": fmt, "rows": rows, "columns": cols})
+    return files, skipped
+
+
+def _stata_renames(per_wave: list[ExportTable]) -> dict[str, str]:
+    from .writers.stata import stata_names
+
+    out: dict[str, str] = {}
+    for t in per_wave:
+        out.update({k: v for k, v in stata_names([c.name for c in t.columns]).items() if k != v})
+    return out
+
+
+def _add_to_zip(zf: zipfile.ZipFile | None, path: Path) -> None:
+    if zf is None:
+        return
+    # Parquet and xlsx are compressed already: store them as they are
+    packed = path.suffix in (".parquet", ".xlsx")
+    zf.write(path, arcname=path.name,
+             compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
 
 
 _TABLES: dict[str, ExportTable] = {}  # the tables forked writer processes read
@@ -270,33 +311,51 @@ def _write_one(name: str, fmt: str, path: Path, lang: str, bom: bool) -> dict[st
         return {"skipped": str(exc)}
 
 
-def _write_all(tables: dict[str, ExportTable], work: list[tuple[str, str, Path]],
-               options: ExportOptions, workers: int | None):
-    """Yield ((name, format, path), info) for every file, in ``work`` order.
+class _Writers:
+    """Write the files, in forked worker processes when there are several CPUs.
 
-    With several workers the files are written by forked processes that share the tables
-    (copy-on-write), two or more at a time.
+    The workers share the tables with this process (copy-on-write); :meth:`finished` yields
+    ((name, format, path), info) as files are done. With one worker the files are written
+    in this process when :meth:`finished` is iterated.
     """
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
 
-    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    _TABLES.clear()
-    _TABLES.update(tables)
-    try:
-        if n <= 1 or len(work) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            for item in work:
-                yield item, _write_one(*item, options.lang, options.csv_bom)
+    def __init__(self, tables: dict[str, ExportTable], work: list[tuple[str, str, Path]],
+                 options: ExportOptions, workers: int | None) -> None:
+        import multiprocessing
+        import os
+
+        self.work, self.options = work, options
+        n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        _TABLES.clear()
+        _TABLES.update(tables)
+        self.pool = None
+        self.futures = {}
+        if n > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=n,
+                                            mp_context=multiprocessing.get_context("fork"))
+            order = sorted(range(len(work)), key=lambda i: -tables[work[i][0]].frame.size)
+            self.futures = {self.pool.submit(_write_one, *work[i], options.lang,
+                                             options.csv_bom): i for i in order}
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def finished(self):
+        """Yield ((name, format, path), info) for every file as it is done."""
+        if self.pool is None:
+            for item in self.work:
+                yield item, _write_one(*item, self.options.lang, self.options.csv_bom)
             return
-        # biggest first, so the pool finishes together
-        order = sorted(range(len(work)), key=lambda i: -tables[work[i][0]].frame.size)
-        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {i: pool.submit(_write_one, *work[i], options.lang, options.csv_bom)
-                       for i in order}
-            for i, item in enumerate(work):
-                yield item, futures[i].result()
-    finally:
+        from concurrent.futures import as_completed
+
+        for future in as_completed(self.futures):
+            yield self.work[self.futures[future]], future.result()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
         _TABLES.clear()
 
 

@@ -40,8 +40,7 @@ def _counts(tables: list[ExportTable], name: str) -> tuple[int, dict[str, int]]:
                     by_kind[names[s]] = by_kind.get(names[s], 0) + int(n)
         else:
             s = t.frame[name]
-            ok = int(s.notna().sum()) if s.dtype != object else int(
-                s.map(lambda v: isinstance(v, str) and v != "").sum())
+            ok = int(s.notna().sum())
             valid += ok
             if len(s) - ok:
                 by_kind["blank"] = by_kind.get("blank", 0) + len(s) - ok

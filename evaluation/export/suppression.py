@@ -37,21 +37,27 @@ def _counts(t: ExportTable) -> list[dict]:
     status = np.column_stack([t.status.get(c.name, np.where(np.isnan(t.frame[c.name].to_numpy(
         dtype=float)), 3, VALID)).astype(np.int8) for c in cols])
     key = np.where(status == VALID, values, -status.astype(float))
-    frame = pd.DataFrame({"col": np.tile(np.arange(len(cols)), n),
-                          "role": np.repeat(role_codes, len(cols)), "key": key.ravel()})
-    frame = frame[status.ravel() != 4]  # not in the respondent's questionnaire: no count
-    grouped = frame.groupby(["col", "role", "key"], sort=True).size()
+    keep = (status != 4).ravel()  # not in the respondent's questionnaire: no count
+    # one sortable number per cell: column, role, then the value (or -status)
+    uniq_vals, val_code = np.unique(key.ravel()[keep], return_inverse=True)
+    col_idx = np.tile(np.arange(len(cols)), n)[keep]
+    role_idx = np.repeat(role_codes, len(cols))[keep]
+    combined = (col_idx.astype(np.int64) * len(roles) + role_idx) * len(uniq_vals) + val_code.ravel()
+    found, counts = np.unique(combined, return_counts=True)
     rows = []
-    for (ci, ri, kv), count in grouped.items():
-        col = cols[int(ci)]
+    for key_, count in zip(found.tolist(), counts.tolist(), strict=True):
+        rest, vi = divmod(key_, len(uniq_vals))
+        ci, ri = divmod(rest, len(roles))
+        kv = float(uniq_vals[vi])
+        col = cols[ci]
         if kv >= 0:
-            whole = float(kv).is_integer()
+            whole = kv.is_integer()
             labels = col.value_labels or {}
             value = int(kv) if whole else kv
             label = (labels.get(int(kv)) or {}).get("nb", "") if whole else ""
         else:
             value, label = "", names[int(-kv)]
-        rows.append({"variable": col.name, "wave": wave, "role": roles[int(ri)], "value": value,
+        rows.append({"variable": col.name, "wave": wave, "role": roles[ri], "value": value,
                      "label": label, "n": int(count)})
     return rows
 

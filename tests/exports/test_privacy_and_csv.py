@@ -29,7 +29,8 @@ def _all_bytes(out) -> dict[str, bytes]:
 
 def test_no_name_email_or_token_in_any_file(app, export_data, tmp_path):
     out = tmp_path / "export"
-    manifest = build(app, out, free_text=True)  # free text mentions names, e-mails and phones
+    # free text mentions names, e-mails and phones
+    manifest = build(app, out, free_text=True, layouts=("wide", "waves", "long"))
     blobs = _all_bytes(out)
     assert {f["file"] for f in manifest["files"]} <= set(blobs)
     assert any(n.endswith(".xlsx/xl/worksheets/sheet1.xml") for n in blobs)
@@ -66,7 +67,7 @@ def test_panel_id_is_a_keyed_hash_stable_across_waves(app, export_data, tmp_path
 
 def test_csv_cells_starting_with_formula_characters_are_neutralised(app, export_data, tmp_path):
     out = tmp_path / "export"
-    build(app, out, free_text=True, formats=("csv", "xlsx"))
+    build(app, out, free_text=True, formats=("csv", "xlsx"), layouts=("wide", "waves", "long"))
     seen = 0
     for path in out.glob("dekom_*.csv"):
         for row in csv.reader(open(path, encoding="utf-8", newline="")):
@@ -84,7 +85,8 @@ def test_csv_cells_starting_with_formula_characters_are_neutralised(app, export_
 
 
 def test_same_data_and_settings_give_byte_identical_csv(app, export_data, tmp_path):
-    options = dict(formats=("csv",), cleaned=True, free_text=True)
+    options = dict(formats=("csv",), cleaned=True, free_text=True,
+                   layouts=("wide", "waves", "long"))
     build(app, tmp_path / "a", **options)
     build(app, tmp_path / "b", **options)
     names = sorted(p.name for p in (tmp_path / "a").glob("*.csv"))

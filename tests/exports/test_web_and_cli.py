@@ -109,7 +109,8 @@ def test_starting_an_export_needs_the_csrf_token(app, client, auth, users, expor
 def test_cli_builds_all_formats(app, runner, export_data, tmp_path):
     out = tmp_path / "cli"
     res = runner.invoke(args=["exports", "build", "--out", str(out), "--waves", "2021,2023",
-                              "--formats", "csv,parquet,sav,dta,xlsx", "--cleaned", "--free-text"])
+                              "--formats", "csv,parquet,sav,dta,xlsx", "--cleaned", "--free-text",
+                              "--layouts", "wide,waves,long"])
     assert res.exit_code == 0, res.output
     assert "dekom_wide.sav" in res.output and "zip:" in res.output
     for name in ("dekom_wide.csv", "dekom_wide.sav", "dekom_wave_2023.dta", "dekom_long.parquet",
