@@ -36,6 +36,8 @@ def _load_rules(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from questionnaires import InstrumentError
+
     from .load import AnswerTableError
     from .pipeline import run
 
@@ -49,14 +51,12 @@ def _run(args: argparse.Namespace) -> int:
         result = run(args.answers, args.scales, args.out, rules=_load_rules(args),
                      correction=args.correction, by=by, figures=not args.no_figures,
                      progress=not args.quiet, population=population, workers=args.workers)
+    except InstrumentError as err:
+        print(f"error in the scales file:\n{err}", file=sys.stderr)
+        return 2
     except (AnswerTableError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except Exception as err:  # the questionnaires loader raises its own error type
-        if type(err).__name__ == "InstrumentError":
-            print(f"error in the scales file:\n{err}", file=sys.stderr)
-            return 2
-        raise
     for problem in result.problems:
         print(f"note: {problem}", file=sys.stderr)
     if not args.quiet:
