@@ -257,8 +257,8 @@ def _bump_revision(response: Response, revision: int | None) -> None:
 def _write(response: Response, q: Questionnaire, values: Mapping[str, Any]) -> dict[str, Any]:
     existing = {a.item_code: a for a in
                 db.session.scalars(sa.select(Answer).where(Answer.response_id == response.id))}
-    merged = {code: a.value for code, a in existing.items()}
-    merged.update(values)
+    before = {code: a.value for code, a in existing.items()}
+    merged = {**before, **values}
     final = prune_hidden(q, merged)
     for code, answer in existing.items():
         if code not in final:
@@ -268,8 +268,8 @@ def _write(response: Response, q: Questionnaire, values: Mapping[str, Any]) -> d
         if answer is None:
             answer = Answer(response_id=response.id, item_code=code)
             db.session.add(answer)
-        elif code not in values:
-            continue
+        elif code not in values or before[code] == value:
+            continue  # unchanged answers are not rewritten (their updated_at stays)
         _store(answer, value)
     if response.status == "partial" and db.session.get(Wave, response.wave_id).is_open:
         response.status = "in_progress"
