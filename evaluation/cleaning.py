@@ -60,6 +60,25 @@ class CleaningRules:
     out_of_range: str = "drop"
     matrices: Mapping[str, Sequence[str]] | None = field(default=None)
 
+    def __post_init__(self) -> None:
+        allowed = {
+            "duplicates": ("keep_latest_complete", "off"),
+            "partial": ("keep", "drop", "min_share", "off"),
+            "speeders": ("drop", "flag", "off"),
+            "straightlining": ("drop_if_reversed", "drop", "flag", "off"),
+            "out_of_range": ("drop", "flag", "off"),
+        }
+        for name, values in allowed.items():
+            if getattr(self, name) not in values:
+                raise ValueError(f"cleaning rules: {name} must be one of {', '.join(values)}, "
+                                 f"not {getattr(self, name)!r}")
+        if not 0 < self.speeder_fraction < 1:
+            raise ValueError("cleaning rules: speeder_fraction must be between 0 and 1")
+        if not 0 <= self.partial_min_share <= 1:
+            raise ValueError("cleaning rules: partial_min_share must be between 0 and 1")
+        if self.straightline_min_items < 2:
+            raise ValueError("cleaning rules: straightline_min_items must be at least 2")
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> CleaningRules:
         """Build rules from a mapping (e.g. a YAML file), naming unknown keys in the error."""
@@ -158,9 +177,6 @@ def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRule
             is_item = _item_mask(df, items) & df["value"].notna().to_numpy()
             answered = np.bincount(index.codes[is_item], minlength=n)
             drop_p = partial & (answered < rules.partial_min_share * max(len(items), 1))
-        elif rules.partial != "keep":
-            raise ValueError(f"cleaning rules: partial must be keep, drop, min_share or off, "
-                             f"not {rules.partial!r}")
         _log(log, "partial", f"status partial/in_progress ({rules.partial}"
              + (f", min share {rules.partial_min_share})" if rules.partial == "min_share" else ")"),
              "flag", 0, partial.sum(), resp.loc[partial, "respondent_id"].nunique())
@@ -194,20 +210,19 @@ def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRule
         blocks = _blocks(scales, rules)
         matrix = item_matrix(df, [i for b, _ in blocks for i in b.items], index)
         blank = np.zeros(len(df), dtype=bool)
-        n_blank = 0
         for block, reversed_ in blocks:
             m = scale_matrix(df, block, index, reverse=False, matrix=matrix)
             answered = np.sum(~np.isnan(m), axis=1)
             # fmax/fmin ignore NaN without warning on rows with nothing answered.
             same = np.fmax.reduce(m, axis=1) == np.fmin.reduce(m, axis=1)
-            flag = (answered >= rules.straightline_min_items) & same
+            # Responses already left out (speeders, dropped partials) are not counted again.
+            flag = (answered >= rules.straightline_min_items) & same & ~drop_resp
             straight_any |= flag
             do_drop = rules.straightlining == "drop" or (
                 rules.straightlining == "drop_if_reversed" and reversed_)
             if do_drop and flag.any():
                 rows = flag[codes] & _item_mask(df, block.items)
                 blank |= rows
-                n_blank += int(flag.sum())
         action = rules.straightlining
         _log(log, "straightlining", f"identical answers in a matrix of ≥ "
              f"{rules.straightline_min_items} answered items", action, blank.sum(),

@@ -110,6 +110,8 @@ def test_rules_from_a_mapping_name_unknown_settings():
     assert CleaningRules.from_mapping({"speeders": "flag"}).speeders == "flag"
     with pytest.raises(ValueError, match="unknown setting.*speeder_limit"):
         CleaningRules.from_mapping({"speeder_limit": 3})
+    with pytest.raises(ValueError, match="speeders must be one of drop, flag, off, not 'drp'"):
+        CleaningRules.from_mapping({"speeders": "drp"})
 
 
 def test_log_frames_the_rules_with_input_and_kept_counts():
