@@ -42,7 +42,7 @@ def codebook():
     versions = list(db.session.scalars(sa.select(CodebookVersion).order_by(CodebookVersion.version_no)))
     history = []
     for i, v in enumerate(versions):
-        history.append({"version": v, "diff": _diff(versions[i - 1].definition if i else None, v.definition)})
+        history.append({"version": v, "diff": _diff(versions[i - 1].definition, v.definition) if i else None})
     return render_template("coding/codebook.html", version=version, themes=version.definition["themes"],
                            history=list(reversed(history)))
 

@@ -109,7 +109,7 @@ def current_version() -> CodebookVersion:
     version = latest_version()
     if version is None:
         version, _ = store_codebook(definition_of(load_codebook(DEFAULT_CODEBOOK)),
-                                    source=DEFAULT_CODEBOOK.name, note="codebook.yaml")
+                                    source=DEFAULT_CODEBOOK.name)
     return version
 
 
