@@ -22,6 +22,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:2rem auto;
 padding:0 1rem;color:#1e1e1e;line-height:1.5}
 h1,h2,h3{line-height:1.2}h2{margin-top:2.5rem;border-bottom:2px solid #1e1e1e;padding-bottom:.2rem}
+.tbl{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem}
 th,td{border:1px solid #c8c8c8;padding:.2rem .45rem;text-align:right}
 th{background:#f1f1f1}td.t,th.t{text-align:left}
@@ -104,7 +105,8 @@ def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400) -> str:
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p>Viser {max_rows} av {len(df)} rader; alle står i CSV-filen.</p>" \
         if len(df) > max_rows else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    return (f'<div class="tbl"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>{more}")
 
 
 def _figure(out_dir: Path, name: str, caption: str) -> str:
