@@ -167,8 +167,9 @@ def add_themes(waves: list[WaveData], codebook: Any = None,
                confirmed: pd.DataFrame | None = None) -> dict[str, Any]:
     """Add one 0/1 column per codebook theme for the free-text item(s) the codebook names.
 
-    ``confirmed`` (response_id, item, theme) are human-confirmed codes; where a response has
-    any, they are used instead of the auto-coder's. Returns what was coded, for the manifest.
+    ``confirmed`` (response_id, item, theme) are human-confirmed codes, one row per applied
+    theme (theme None for an answer confirmed with no theme); for those answers they replace
+    the auto-coder's. Returns what was coded, for the manifest.
     """
     from evaluation.coding import code_answers, resolve_codebook, theme_codes
 
@@ -185,23 +186,22 @@ def add_themes(waves: list[WaveData], codebook: Any = None,
             frame = pd.DataFrame({"text": texts[answered].astype(str)})
             auto = code_answers(frame, "text", book, prefix="_t_") if len(frame) else frame
             ids = wd.responses["response_id"].to_numpy()[answered]
-            human = None
+            human, has = None, np.zeros(len(ids), dtype=bool)
             if confirmed is not None and len(confirmed):
                 c = confirmed.loc[confirmed["item"] == item]
-                human = pd.crosstab(c["response_id"], c["theme"]).clip(upper=1)
+                has = np.isin(ids, c["response_id"].to_numpy())
+                applied = c.dropna(subset=["theme"])
+                human = pd.crosstab(applied["response_id"], applied["theme"]).clip(upper=1)
             for t in themes:
                 col = np.full(len(texts), np.nan)
                 vals = auto[f"_t_{t}"].to_numpy(dtype=float) if len(frame) else np.array([])
-                if human is not None:
-                    has = np.isin(ids, human.index.to_numpy())
-                    if t in human.columns:
-                        hv = human[t].reindex(ids).fillna(0).to_numpy(dtype=float)
-                    else:
-                        hv = np.zeros(len(ids))
+                if has.any():
+                    hv = (human[t].reindex(ids).fillna(0).to_numpy(dtype=float)
+                          if human is not None and t in human.columns else np.zeros(len(ids)))
                     vals = np.where(has, hv, vals)
                 col[answered] = vals
                 wd.extra[theme_column(item, t, len(items))] = pd.Series(col)
-            n_conf = int(np.isin(ids, human.index.to_numpy()).sum()) if human is not None else 0
+            n_conf = int(has.sum())
             coded_n["confirmed"] += n_conf
             coded_n["auto"] += len(answered) - n_conf
     return {"codebook_version": getattr(book, "version", None), "items": items,

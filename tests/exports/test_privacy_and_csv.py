@@ -184,3 +184,36 @@ def test_multi_choice_options_are_labelled_0_1_variables(app, export_data, tmp_p
     assert len(options) >= 3
     assert set(df[options[0]].dropna()) <= {0.0, 1.0}
     assert meta.column_names_to_labels[options[0]].startswith("Hvordan er tiltaket lagt opp")
+
+
+def test_human_confirmed_theme_codes_win_over_the_auto_coder(app, export_data, tmp_path):
+    import sqlalchemy as sa
+    from conftest import make_user
+
+    from webapp.extensions import db
+    from webapp.models import Answer, Person, Response, Wave
+    from webapp.models.coding import CodingDecision
+    from webapp.services.coding import current_version
+
+    with app.app_context():
+        coder = make_user("researcher", email="coder@example.no")
+        version = current_version()
+        answer = db.session.scalars(sa.select(Answer).join(Response).where(
+            Answer.item_code == "suksess_tekst").order_by(Answer.id)).first()
+        person = db.session.get(Person, answer.response.person_id).panel_id
+        year = db.session.get(Wave, answer.response.wave_id).year
+        db.session.add_all([
+            CodingDecision(answer_id=answer.id, coder_id=coder.id, codebook_version_id=version.id,
+                           theme_code="alle_med", applied=False, source="rejected"),
+            CodingDecision(answer_id=answer.id, coder_id=coder.id, codebook_version_id=version.id,
+                           theme_code="tid", applied=True, source="added"),
+        ])
+        db.session.commit()
+    out = tmp_path / "export"
+    manifest = build(app, out, formats=("csv",), layouts=("waves",))
+    rows = {r["panel_id"]: r for r in csv.DictReader(open(out / f"dekom_wave_{year}.csv", encoding="utf-8"))}
+    row = rows[pseudonym_of(app, person)]
+    assert row["theme_tid"] == "1" and row["theme_alle_med"] == "0"
+    others = [r for pid, r in rows.items() if pid != pseudonym_of(app, person)]
+    assert any(r["theme_alle_med"] == "1" for r in others)  # the auto-coder for the rest
+    assert manifest["themes"]["answers_coded"]["confirmed"] == 1
