@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import platform
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -79,7 +80,10 @@ class _FigureDrawer:
         self.enabled = enabled
         self.pool: ProcessPoolExecutor | None = None
         self.jobs: list[tuple[str, Any]] = []
-        if enabled and workers > 0 and "fork" in multiprocessing.get_all_start_methods():
+        # Forking is safe only while this process has one thread (no lock can be held by
+        # another); elsewhere (a threaded web server) the figures are drawn in this process.
+        if (enabled and workers > 0 and "fork" in multiprocessing.get_all_start_methods()
+                and threading.active_count() == 1):
             ctx = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             for _ in range(workers):
@@ -178,8 +182,6 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
     t_start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=len(STEPS), desc="evaluation", unit="step", file=sys.stderr,
-               disable=not progress, leave=False)
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
 
@@ -190,7 +192,9 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         bar.set_postfix_str(name)
         bar.update(1)
 
-    drawer = _FigureDrawer(figures, workers)
+    drawer = _FigureDrawer(figures, workers)  # before tqdm, which may start a thread
+    bar = tqdm(total=len(STEPS), desc="evaluation", unit="step", file=sys.stderr,
+               disable=not progress, leave=False)
     fig_dir = out / "figures"
     if figures:
         fig_dir.mkdir(exist_ok=True)
