@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_babel
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -96,21 +95,6 @@ def _open_link(token: str) -> tuple[Link, Any]:
 def csrf_failed(error):
     """A post without a valid CSRF token: nothing stored, a way back to the form."""
     return notice("csrf", back=request.path)
-
-
-@bp.before_request
-def reuse_translations():
-    """Keep one Flask-Babel domain per app, so catalogues are parsed once, not on every request.
-
-    (Flask-Babel 4 builds a fresh Domain, with an empty cache, for each request.)
-    """
-    get_context = getattr(flask_babel, "_get_current_context", None)  # private: guard it
-    ctx = get_context() if get_context else None
-    if ctx is not None and not hasattr(ctx, "babel_domain"):
-        ext = current_app.extensions
-        if "survey_babel_domain" not in ext:
-            ext["survey_babel_domain"] = flask_babel.get_babel().instance.domain_instance
-        ctx.babel_domain = ext["survey_babel_domain"]
 
 
 @bp.before_request
