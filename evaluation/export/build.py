@@ -173,6 +173,9 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
                 redacted += n
     tick("derived")
     per_wave = per_wave_tables(waves, options.free_text, labels)
+    for wd in waves:  # the tables hold copies of the values now; free the matrices
+        wd.values = None
+        wd.texts = {}
     tables: list[tuple[str, ExportTable]] = []
     wide = wide_table(per_wave) if "wide" in options.layouts or True else None
     if "wide" in options.layouts:

@@ -36,8 +36,12 @@ def _numeric_long(waves: Sequence[WaveData], item_names: set[str] | None = None,
                     and v.name not in names:
                 names.append(v.name)
     name_code = {n: i for i, n in enumerate(names)}
-    parts = []
+    parts: dict[str, list[np.ndarray]] = {}
     offset = 0
+
+    def add(key: str, arr: np.ndarray) -> None:
+        parts.setdefault(key, []).append(arr)
+
     for wd in waves:
         cols = [j for j, v in enumerate(wd.variables) if v.name in name_code]
         if not cols:
@@ -45,42 +49,46 @@ def _numeric_long(waves: Sequence[WaveData], item_names: set[str] | None = None,
             continue
         sub = wd.status[:, cols]
         r, c = np.nonzero((sub == VALID) | (sub == DONT_KNOW))
-        resp = wd.responses
-        part = {
-            "respondent_id": (r + offset).astype(np.int64),
-            "wave": np.full(len(r), wd.wave, dtype=np.int32),
-            "item": np.array([name_code[wd.variables[j].name] for j in cols], dtype=np.int32)[c],
-            "value": wd.values[:, cols][r, c],
-            "_dk": sub[r, c] == DONT_KNOW,
-            "response_id": resp["response_id"].to_numpy()[r],
-            "_row": r.astype(np.int64),
-            "_col": np.asarray(cols, dtype=np.int64)[c],
-        }
+        r = r.astype(np.int32)
+        add("respondent_id", r + offset)
+        add("wave", np.full(len(r), wd.wave, dtype=np.int16))
+        add("item", np.array([name_code[wd.variables[j].name] for j in cols], dtype=np.int16)[c])
+        add("value", wd.values[r, np.asarray(cols)[c]])
+        add("_dk", sub[r, c] == DONT_KNOW)
         if full:
+            resp = wd.responses
             started = _naive(resp["started_at"])
             submitted = _naive(resp["submitted_at"])
-            part["role"] = resp["role"].astype(str).to_numpy()[r]
-            part["status"] = resp["status"].astype(str).to_numpy()[r]
-            part["fylke"] = resp["fylke"].astype(object).fillna("(ukjent)").to_numpy()[r]
-            part["submitted_at"] = submitted[r]
-            part["duration_s"] = ((submitted - started) / np.timedelta64(1, "s"))[r]
-            part["_person"] = resp["panel_id"].to_numpy()[r]
-        parts.append(pd.DataFrame(part))
+            add("response_id", resp["response_id"].to_numpy()[r])
+            add("_row", r.astype(np.int64))
+            add("_col", np.asarray(cols, dtype=np.int64)[c])
+            add("role", resp["role"].astype(str).to_numpy()[r])
+            add("status", resp["status"].astype(str).to_numpy()[r])
+            add("fylke", resp["fylke"].astype(object).fillna("(ukjent)").to_numpy()[r])
+            add("submitted_at", submitted[r])
+            add("duration_s", ((submitted - started) / np.timedelta64(1, "s"))[r])
+            add("_person", resp["panel_id"].to_numpy()[r])
         offset += len(wd.responses)
     if not parts:
         return pd.DataFrame()
-    df = pd.concat(parts, ignore_index=True)
-    df["item"] = pd.Categorical.from_codes(df["item"].to_numpy(), categories=names)
-    df["missing_code"] = pd.Categorical.from_codes(np.where(df.pop("_dk"), 0, -1),
+    data = {k: np.concatenate(v) for k, v in parts.items()}
+    parts.clear()
+    dk = data.pop("_dk")
+    item = data.pop("item")
+    person = data.pop("_person", None)
+    respondent = data.pop("respondent_id")
+    df = pd.DataFrame(data)
+    df["item"] = pd.Categorical.from_codes(item, categories=names)
+    df["missing_code"] = pd.Categorical.from_codes(np.where(dk, 0, -1).astype(np.int8),
                                                    categories=["dont_know"])
     if full:
         # cleaning judges duplicates per person and wave: the person is the pseudonymous id
-        df["respondent_id"] = df.pop("_person").astype("category")
+        df["respondent_id"] = pd.Categorical(person)
         for col in ("role", "fylke", "status"):
             df[col] = df[col].astype("category")
     else:
-        df["respondent_id"] = pd.Categorical.from_codes(
-            df["respondent_id"].to_numpy(), categories=np.arange(offset))
+        df["respondent_id"] = pd.Categorical.from_codes(respondent, categories=np.arange(offset))
+    df["wave"] = df["wave"].astype(np.int32)
     return df
 
 

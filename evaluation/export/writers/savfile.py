@@ -22,7 +22,7 @@ BIAS = 100.0
 SYSMIS = -np.finfo(np.float64).max
 _MEASURE = {"nominal": 1, "ordinal": 2, "scale": 3}
 _SPACES = np.frombuffer(b" " * 8, dtype="<u8")[0]
-_ROWS_PER_CHUNK = 65_536  # a multiple of 8, so every chunk starts a new command block
+_ROWS_PER_CHUNK = 8_192  # a multiple of 8, so every chunk starts a new command block
 
 
 @dataclass

@@ -23,7 +23,9 @@ class Tokens:
     def __init__(self, table: Sequence[bytes], index: np.ndarray) -> None:
         width = max([1] + [len(t) for t in table])
         self.table = np.array(list(table), dtype=f"S{width}")
-        self.index = index.astype(np.int64)
+        n = len(self.table)
+        # the smallest index type: most columns have a handful of distinct cells
+        self.index = index.astype(np.uint8 if n <= 255 else np.uint16 if n <= 65535 else np.int64)
 
 
 def format_number(value: float) -> str:
