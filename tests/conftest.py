@@ -232,3 +232,19 @@ def browser():
 def pytest_configure(config):
     """Register markers used by fixtures."""
     config.addinivalue_line("markers", "app_config(**kwargs): extra config for the app fixture")
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass, run the tests that use the database; the rest ran on the SQLite pass.
+
+    Pure-library tests (analysis, coder, file writers) give the same result whatever database
+    the app would use, so running them twice only costs CI time.
+    """
+    if not os.environ.get("TEST_DATABASE_URL") or os.environ.get("DEKOM_PG_ALL_TESTS"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if "database_template" in getattr(item, "fixturenames", ()) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
