@@ -102,3 +102,15 @@ def test_console_pages_send_security_headers(client, users):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "<script>" not in response.get_data(as_text=True)
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_deactivated_user_is_logged_out_of_the_console(app, client, users):
+    login(client, "evaluator")
+    assert client.get("/console/waves").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.role == "evaluator"))
+        user.is_active_account = False
+        db.session.commit()
+    response = client.get("/console/waves")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert client.get("/console/waves").status_code == 302

@@ -15,3 +15,15 @@ add_nav("Revisjonslogg", "console.audit_log", ("admin",), order=90)
 add_nav("Brukere", "console.users", ("admin",), order=91)
 
 from . import admin, dashboard, filters, home, invitations, panel, waves  # noqa: E402,F401
+
+
+@bp.before_request
+def _refuse_deactivated_accounts():
+    """A session of a user deactivated since logging in ends at the next console request."""
+    from flask import redirect, request, url_for
+    from flask_login import current_user, logout_user
+
+    if current_user.is_authenticated and not current_user.is_active:
+        logout_user()
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
