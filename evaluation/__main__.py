@@ -41,7 +41,8 @@ def _run(args: argparse.Namespace) -> int:
     from .load import AnswerTableError
     from .pipeline import run
 
-    by = ("role", "fylke") if args.by_fylke else ("role",)
+    by = ["role"] + (["fylke"] if args.by_fylke else []) + [c for c in args.by or []
+                                                               if c not in ("role", "fylke")]
     population = None
     if args.population:
         import pandas as pd
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--correction", default="holm", choices=["holm", "fdr_bh", "none"])
     p.add_argument("--by-fylke", action="store_true", help="change per role × fylke")
+    p.add_argument("--by", action="append", metavar="COLUMN",
+                   help="also group change by this column, e.g. kompetansenettverk (repeatable)")
     p.add_argument("--no-figures", action="store_true")
     p.add_argument("--population", help="CSV with wave, role, fylke, invited (response rates)")
     p.add_argument("--cleaning", help="YAML file with cleaning settings")

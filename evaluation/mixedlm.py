@@ -144,7 +144,7 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
     def criterion(lam: float) -> float:
         A, _, rss = solve(lam)
         if rss <= 0:
-            return np.inf
+            return 1e300  # an exact fit at this λ: worse than any real one, and finite
         _, logdet = np.linalg.slogdet(A)
         return ((N - p) * (1 + np.log(2 * np.pi * rss / (N - p)))
                 + count @ np.log1p(sizes * lam) + logdet)
@@ -157,6 +157,8 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
     if criterion(0.0) <= crit:
         lam, crit = 0.0, criterion(0.0)
     A, beta, rss = solve(lam)
+    if not rss > 0 or crit >= 1e300:
+        raise ValueError("mixed model: the answers are fitted exactly (too few per wave)")
     sigma2 = rss / (N - p)
     cov = sigma2 * np.linalg.inv(A)
     return MixedFit(

@@ -209,6 +209,10 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         if isinstance(scales, (str, Path)):
             scales = load_scales(scales)
         scales = list(scales)
+        unknown_by = [c for c in by if c not in answers.columns]
+        if unknown_by:
+            raise AnswerTableError(f"cannot group by {', '.join(map(repr, unknown_by))}: not a "
+                                   f"column of the answers ({', '.join(map(str, answers.columns))})")
         if not scales:
             raise AnswerTableError("the scales file defines no scales")
         problems = check_scales(answers, scales)

@@ -96,6 +96,17 @@ def test_by_fylke_and_fdr(inputs):
     assert log.loc["speeders", "action"] == "flag"
 
 
+def test_by_any_column_and_a_clear_error_for_an_unknown_one(inputs, capsys):
+    out = inputs / "network"
+    args = ["run", "--answers", str(inputs / "three.csv"), "--scales",
+            str(inputs / "scales.yaml"), "--quiet", "--no-figures"]
+    assert main(args + ["--out", str(out), "--by", "kompetansenettverk"]) == 0
+    change = pd.read_csv(out / "change.csv")
+    assert list(change.columns[:3]) == ["scale", "role", "kompetansenettverk"]
+    assert main(args + ["--out", str(out), "--by", "kommune"]) == 2
+    assert "cannot group by 'kommune'" in capsys.readouterr().err
+
+
 def test_cli_reports_bad_input_without_a_traceback(inputs, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     pd.read_csv(inputs / "answers.csv").drop(columns=["role"]).to_csv(bad, index=False)
