@@ -287,10 +287,10 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
              "files": [str(f.relative_to(out)) for f in files]}, indent=2, ensure_ascii=False,
             default=str), encoding="utf-8")
         files.append(out / "run.json")
-        bar.close()
         return result
 
     finally:
+        bar.close()
         drawer.close()
 
 

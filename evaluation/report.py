@@ -109,9 +109,9 @@ def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400) -> str:
             f"<tbody>{''.join(body)}</tbody></table></div>{more}")
 
 
-def _figure(out_dir: Path, name: str, caption: str) -> str:
-    png = out_dir / "figures" / f"{name}.png"
-    if not png.exists():
+def _figure(result: RunResult, name: str, caption: str) -> str:
+    png = result.out_dir / "figures" / f"{name}.png"
+    if png not in set(result.files) or not png.exists():  # only figures drawn by this run
         return ""
     data = base64.b64encode(png.read_bytes()).decode("ascii")
     return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
@@ -170,7 +170,7 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
                           ("likert", "Svarfordeling per ledd og bølge"),
                           ("reliability", "Cronbachs alfa med 95 % KI"),
                           ("responses", "Svar per fylke, rolle og bølge")]:
-        parts.append(_figure(result.out_dir, name, caption))
+        parts.append(_figure(result, name, caption))
     change = t["change"]
     if not change.empty:
         head = change.loc[change["method"] == "lmm"]

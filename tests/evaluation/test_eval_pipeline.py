@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,15 @@ def test_results_are_identical_between_runs(inputs, first_run):
                  "--no-figures"]) == 0
     for name in ("change.csv", "reliability.csv", "cleaning_log.csv", "panel_anova.csv"):
         assert (out / name).read_bytes() == (first_run / name).read_bytes(), name
+
+
+def test_a_run_without_figures_does_not_embed_old_ones(inputs, first_run):
+    out = inputs / "stale"
+    shutil.copytree(first_run / "figures", out / "figures")  # left from an earlier run
+    assert main(["run", "--answers", str(inputs / "answers.csv"), "--scales",
+                 str(inputs / "scales.yaml"), "--out", str(out), "--quiet",
+                 "--no-figures"]) == 0
+    assert "data:image/png" not in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_by_fylke_and_fdr(inputs):
