@@ -50,3 +50,13 @@ def test_demo_refuses_to_load_twice_but_if_empty_is_quiet(runner):
     assert again.exit_code != 0 and "already has waves" in again.output
     quiet = runner.invoke(args=["demo", "load", "--if-empty"])
     assert quiet.exit_code == 0 and "not loaded again" in quiet.output
+
+
+def test_demo_users_can_log_in_with_the_printed_password(app, runner, client):
+    runner.invoke(args=["demo", "load", "--size", "20"])
+    for email in ("admin@dekom.local", "evaluator@dekom.local", "forsker@dekom.local"):
+        res = client.post("/auth/login", data={"email": email, "password": "dekom-demo-2025"})
+        assert res.status_code == 302, (email, res.status_code)
+        client.post("/auth/logout")
+    bad = client.post("/auth/login", data={"email": "admin@dekom.local", "password": "wrong"})
+    assert bad.status_code == 401
