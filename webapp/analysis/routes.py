@@ -67,7 +67,13 @@ def report(job_id: int):
     job = _job_or_404(job_id)
     if job.status != "done":
         abort(404)
-    return send_from_directory(run_dir(job.id), "report.html", mimetype="text/html")
+    response = send_from_directory(run_dir(job.id), "report.html", mimetype="text/html")
+    # The report is one self-contained file (inline CSS, images as data: URIs) so it can be mailed;
+    # it has no scripts, and none may run.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "script-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+    return response
 
 
 @bp.route("/<int:job_id>/files/<path:name>")
