@@ -99,3 +99,27 @@ def test_questionnaires_are_fixed_once_a_wave_opened(app_ctx, instrument):
         assert "draft" in str(exc)
     else:
         raise AssertionError("changed questionnaires of an open wave")
+
+
+def test_schedule_opens_and_closes_waves_at_their_planned_times(app, runner, instrument):
+    from datetime import timedelta
+
+    from webapp.models import utcnow
+
+    with app.app_context():
+        now = utcnow()
+        soon = waves.create_wave("Planlagt", 2025, instrument, opens_at=now + timedelta(hours=1),
+                                 closes_at=now + timedelta(days=30))
+        ending = waves.create_wave("Slutter", 2023, instrument)
+        waves.open_wave(ending)
+        ending.opens_at, ending.closes_at = now - timedelta(days=1), now - timedelta(minutes=1)
+        db.session.commit()
+        assert waves.apply_schedule(now) == {"opened": [], "closed": ["Slutter"]}
+        db.session.commit()
+        assert waves.apply_schedule(now + timedelta(hours=2)) == {"opened": ["Planlagt"], "closed": []}
+        db.session.commit()
+        assert db.session.get(Wave, soon.id).status == "open"
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wave.close"))
+        assert event.actor == "schedule" and event.after["status"] == "closed"
+    result = runner.invoke(args=["jobs", "tick"])
+    assert result.exit_code == 0 and "opened: -; closed: -" in result.output

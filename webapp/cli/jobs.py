@@ -64,3 +64,14 @@ def worker(burst: bool) -> None:
         click.echo("REDIS_URL is not set; use `flask jobs run` to run jobs here instead", err=True)
         sys.exit(2)
     job_service.start_worker(burst=burst)
+
+
+@cli.command("tick")
+@with_appcontext
+def tick() -> None:
+    """Apply wave schedules: open and close waves at their planned times (run from cron)."""
+    from ..services.waves import apply_schedule
+
+    result = apply_schedule()
+    db.session.commit()
+    click.echo(f"opened: {', '.join(result['opened']) or '-'}; closed: {', '.join(result['closed']) or '-'}")

@@ -95,8 +95,8 @@ def open_wave(wave: Wave) -> Wave:
     wave.status = "open"
     if wave.opens_at is None or wave.opens_at > utcnow():
         wave.opens_at = utcnow()
-    if wave.closes_at is not None and wave.closes_at <= wave.opens_at:
-        wave.closes_at = None
+    if wave.closes_at is not None and (wave.closes_at <= wave.opens_at or wave.closes_at <= utcnow()):
+        wave.closes_at = None  # re-opened after its planned close: no automatic close any more
     db.session.flush()
     record("wave.open", target=wave, before=before, after=wave_state(wave))
     return wave
@@ -164,3 +164,33 @@ def clone_wave(source: Wave, name: str, year: int, versions: dict[str, int] | No
     record("wave.clone", target=wave, before={"source": source.id, "source_name": source.name},
            after=result)
     return wave
+
+
+def apply_schedule(now: datetime | None = None) -> dict[str, list[str]]:
+    """Open draft waves whose planned opening has come and close open waves past their closing.
+
+    Run by ``flask jobs tick`` (e.g. from cron every few minutes); audited as actor 'schedule'.
+    A draft without questionnaires is left alone.
+    """
+    now = now or utcnow()
+    opened, closed = [], []
+    due_open = sa.select(Wave).where(Wave.status == "draft", Wave.opens_at.is_not(None), Wave.opens_at <= now)
+    for wave in db.session.scalars(due_open):
+        if not wave.questionnaires or (wave.closes_at is not None and wave.closes_at <= now):
+            continue
+        before = wave_state(wave)
+        wave.status = "open"
+        record("wave.open", target=wave, before=before, after=wave_state(wave), actor="schedule")
+        opened.append(wave.name)
+    due_close = sa.select(Wave).where(Wave.status == "open", Wave.closes_at.is_not(None), Wave.closes_at <= now)
+    for wave in db.session.scalars(due_close):
+        before = wave_state(wave)
+        wave.status = "closed"
+        from .responses import mark_partial_for_wave
+
+        partial = mark_partial_for_wave(wave)
+        record("wave.close", target=wave, before=before, after={**wave_state(wave), "partial": partial},
+               actor="schedule")
+        closed.append(wave.name)
+    db.session.flush()
+    return {"opened": opened, "closed": closed}
