@@ -1,6 +1,10 @@
 """Fast text rendering of a table: each column's distinct cell texts are rendered once, placed
-in a fixed-width byte grid by index, and the NUL padding is squeezed out. Used by the CSV and
-Excel writers; the output is byte-identical for identical input."""
+in a byte grid by index, and the NUL padding is squeezed out. Used by the CSV and Excel
+writers; the output is byte-identical for identical input.
+
+Every token is padded with NULs to a multiple of 8 bytes, so the grid is a matrix of 64-bit
+words filled by one ``take`` per column; separators and row ends are part of the tokens.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +22,21 @@ CHUNK_ROWS = 16_384
 class Tokens:
     """A column as distinct byte strings (``table``) and one index per row (``index``)."""
 
-    __slots__ = ("table", "index")
+    __slots__ = ("table", "index", "words")
 
     def __init__(self, table: Sequence[bytes], index: np.ndarray) -> None:
-        width = max([1] + [len(t) for t in table])
-        self.table = np.array(list(table), dtype=f"S{width}")
+        width = max([8] + [len(t) for t in table])
+        width += -width % 8
+        self.words = width // 8
+        self.table = np.array(list(table), dtype=f"S{width}").view("<u8").reshape(-1, self.words)
         n = len(self.table)
         # the smallest index type: most columns have a handful of distinct cells
         self.index = index.astype(np.uint8 if n <= 255 else np.uint16 if n <= 65535 else np.int64)
+
+    def framed(self, prefix: bytes, suffix: bytes) -> Tokens:
+        """The same column with ``prefix`` and ``suffix`` around every cell."""
+        raw = [bytes(row.tobytes()).rstrip(b"\0") for row in self.table]
+        return Tokens([prefix + r + suffix for r in raw], self.index)
 
 
 def format_number(value: float) -> str:
@@ -35,9 +46,21 @@ def format_number(value: float) -> str:
     return repr(float(value))
 
 
-def number_tokens(values: np.ndarray, wrap: Callable[[str], bytes]) -> Tokens:
+def number_tokens(values: np.ndarray, wrap: Callable[[str | None], bytes]) -> Tokens:
     """Tokens of a float column; NaN gives the empty token (``wrap(None)``)."""
     nan = np.isnan(values)
+    finite = values[~nan]
+    if len(finite) and np.all(finite == np.round(finite)) and finite.max() - finite.min() < 65_536:
+        # whole numbers in a small range (codes, counts): a lookup instead of a sort
+        lo = int(finite.min())
+        present = np.bincount((finite - lo).astype(np.int64))
+        uniques = np.flatnonzero(present) + lo
+        position = np.full(len(present), -1, dtype=np.int64)
+        position[uniques - lo] = np.arange(len(uniques))
+        index = np.full(len(values), len(uniques), dtype=np.int64)
+        index[~nan] = position[(finite - lo).astype(np.int64)]
+        table = [wrap(str(int(u))) for u in uniques.tolist()] + [wrap(None)]
+        return Tokens(table, index)
     uniques, inverse = np.unique(np.where(nan, 0.0, values), return_inverse=True)
     table = [wrap(format_number(u)) for u in uniques.tolist()] + [wrap(None)]
     index = np.where(nan, len(uniques), inverse.ravel())
@@ -58,27 +81,18 @@ def string_tokens(values: pd.Series, wrap: Callable[[str | None], bytes]) -> Tok
 def render_rows(columns: list[Tokens], n_rows: int, *, sep: bytes = b"", row_start: bytes = b"",
                 row_end: bytes = b"\n") -> Iterator[bytes]:
     """Yield the rows as bytes, chunk by chunk: row_start, cells joined by sep, row_end."""
-    widths = [c.table.dtype.itemsize for c in columns]
-    pieces = [row_start]
-    for k in range(len(columns)):
-        pieces.append(None)  # a cell
-        if k < len(columns) - 1 and sep:
-            pieces.append(sep)
-    pieces.append(row_end)
-    total = sum(len(p) if p is not None else 0 for p in pieces) + sum(widths)
-    views = [c.table.view(np.uint8).reshape(len(c.table), w) for c, w in zip(columns, widths, strict=True)]
+    if not columns:
+        return
+    last = len(columns) - 1
+    cols = [c.framed(row_start if k == 0 else b"", (row_end if k == last else sep))
+            for k, c in enumerate(columns)]
+    total = sum(c.words for c in cols)
     for start in range(0, n_rows, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, n_rows)
-        grid = np.zeros((stop - start, total), dtype=np.uint8)
-        pos, k = 0, 0
-        for piece in pieces:
-            if piece is None:
-                w = widths[k]
-                grid[:, pos:pos + w] = views[k][columns[k].index[start:stop]]
-                pos += w
-                k += 1
-            elif piece:
-                grid[:, pos:pos + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
-                pos += len(piece)
-        flat = grid.ravel()
+        grid = np.empty((stop - start, total), dtype="<u8")
+        pos = 0
+        for c in cols:
+            grid[:, pos:pos + c.words] = c.table[c.index[start:stop]]
+            pos += c.words
+        flat = grid.view(np.uint8).ravel()
         yield flat[flat != 0].tobytes()
