@@ -34,6 +34,7 @@ def child(args: argparse.Namespace) -> None:
     source = synthetic_source(questionnaires.load_instrument(), args.persons,
                               waves=(2021, 2023, 2025), text_share=0.3)
     t_input = time.perf_counter() - t0
+    input_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     options = ExportOptions(layouts=tuple(args.layouts.split(",")),
                             formats=tuple(args.formats.split(",")), cleaned=args.cleaned,
                             free_text=args.free_text, themes=not args.no_themes)
@@ -49,6 +50,7 @@ def child(args: argparse.Namespace) -> None:
         "answers": int(len(source.answers)),
         "items_per_response": round(len(source.answers) / len(source.responses), 1),
         "input_s": round(t_input, 1), "build_s": round(t_build, 1),
+        "input_rss_gib": round(input_rss, 2),
         "peak_rss_gib": round(rss_kib / 1024 ** 2, 2), "output_mib": round(size / 2 ** 20),
         "files": {f["file"]: f["rows"] for f in result.manifest["files"]},
         "skipped": [s["file"] for s in result.manifest["skipped"]],
@@ -113,7 +115,8 @@ def main() -> None:
     print(f"persons {figures['persons']:,}  responses {figures['responses']:,}  answers "
           f"{figures['answers']:,} ({figures['items_per_response']} per response)")
     print(f"layouts {args.layouts}  formats {args.formats}  cleaned={args.cleaned}")
-    print(f"input generation {figures['input_s']} s (not part of the export)")
+    print(f"input generation {figures['input_s']} s, {figures['input_rss_gib']} GiB RSS once "
+          "generated (not part of the export)")
     print(f"export build     {figures['build_s']} s   (limit 60 s)")
     print(f"peak RSS         {peak:.2f} GiB of the largest process (limit 4 GiB; input included)")
     print(f"peak PSS, all    {peak_pss:.2f} GiB summed over the export and its writer processes")
