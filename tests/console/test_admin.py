@@ -114,3 +114,10 @@ def test_a_deactivated_user_is_logged_out_of_the_console(app, client, users):
     response = client.get("/console/waves")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert client.get("/console/waves").status_code == 302
+
+
+def test_login_page_offers_english(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert 'action="/auth/language/en"' in page
+    client.post("/auth/language/en", data={"next": "/auth/login"})
+    assert "Log in" in client.get("/auth/login").get_data(as_text=True)
