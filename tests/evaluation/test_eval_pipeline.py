@@ -91,11 +91,18 @@ def test_a_run_without_figures_does_not_embed_old_ones(inputs, first_run):
     assert "data:image/png" not in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_by_fylke_and_fdr(inputs):
+@pytest.fixture(scope="module")
+def three_fylker(inputs) -> Path:
+    path = inputs / "three.csv"
+    if not path.exists():
+        answers = pd.read_csv(inputs / "answers.csv")
+        answers.loc[answers["fylke"].isin(["Agder", "Oslo", "Trøndelag"])].to_csv(path,
+                                                                                  index=False)
+    return path
+
+
+def test_by_fylke_and_fdr(inputs, three_fylker):
     out = inputs / "fylke"
-    answers = pd.read_csv(inputs / "answers.csv")
-    three = answers.loc[answers["fylke"].isin(["Agder", "Oslo", "Trøndelag"])]
-    three.to_csv(inputs / "three.csv", index=False)
     assert main(["run", "--answers", str(inputs / "three.csv"), "--scales",
                  str(inputs / "scales.yaml"), "--out", str(out), "--quiet", "--no-figures",
                  "--by-fylke", "--correction", "fdr_bh", "--speeders", "flag"]) == 0
@@ -106,7 +113,7 @@ def test_by_fylke_and_fdr(inputs):
     assert log.loc["speeders", "action"] == "flag"
 
 
-def test_by_any_column_and_a_clear_error_for_an_unknown_one(inputs, capsys):
+def test_by_any_column_and_a_clear_error_for_an_unknown_one(inputs, three_fylker, capsys):
     out = inputs / "network"
     args = ["run", "--answers", str(inputs / "three.csv"), "--scales",
             str(inputs / "scales.yaml"), "--quiet", "--no-figures"]
