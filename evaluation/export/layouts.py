@@ -94,6 +94,14 @@ def _item_column(v: Variable, name: str, wave: int | None, free_text: bool) -> C
                   base=v.base, measure=v.measure, variable=v, wave=wave, source="item")
 
 
+def _compact(values: np.ndarray) -> np.ndarray:
+    """float32 when every value is a whole number float32 holds exactly (codes, counts)."""
+    finite = values[~np.isnan(values)]
+    if len(finite) and (not np.all(finite == np.round(finite)) or np.abs(finite).max() >= 2 ** 24):
+        return values
+    return values.astype(np.float32)
+
+
 def _categorical(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None).astype("category")
 
@@ -120,7 +128,7 @@ def per_wave_tables(waves: list[WaveData], free_text: bool,
             if v.is_text:
                 data[v.name] = pd.Series(wd.texts[v.name], dtype=object)
             else:
-                data[v.name] = wd.values[:, j]
+                data[v.name] = _compact(wd.values[:, j])
             status[v.name] = wd.status[:, j]
             cols.append(col)
         for name in sorted(wd.extra, key=_derived_order):
@@ -167,8 +175,8 @@ def wide_table(tables: list[ExportTable]) -> ExportTable:
             new = f"{col.name}_{wave}"
             src = t.frame[col.name]
             if col.kind == "numeric":
-                arr = np.full(len(ids), np.nan)
-                arr[pos] = src.to_numpy(dtype=float)
+                arr = np.full(len(ids), np.nan, dtype=src.dtype if src.dtype == np.float32 else float)
+                arr[pos] = src.to_numpy()
                 data[new] = arr
             else:
                 obj = np.full(len(ids), None, dtype=object)

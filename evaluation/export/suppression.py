@@ -30,35 +30,43 @@ def _counts(t: ExportTable) -> list[dict]:
     cols = [c for c in t.columns if c.kind == "numeric" and c.source in ("item", "theme")]
     if not cols or not len(t.frame):
         return []
-    n = len(t.frame)
     wave = int(t.frame["wave"].iloc[0])
     role_codes, roles = pd.factorize(t.frame["role"].astype(str))
-    values = np.column_stack([t.frame[c.name].to_numpy(dtype=float) for c in cols])
-    status = np.column_stack([t.status.get(c.name, np.where(np.isnan(t.frame[c.name].to_numpy(
-        dtype=float)), 3, VALID)).astype(np.int8) for c in cols])
-    key = np.where(status == VALID, values, -status.astype(float))
-    keep = (status != 4).ravel()  # not in the respondent's questionnaire: no count
-    # one sortable number per cell: column, role, then the value (or -status)
-    uniq_vals, val_code = np.unique(key.ravel()[keep], return_inverse=True)
-    col_idx = np.tile(np.arange(len(cols)), n)[keep]
-    role_idx = np.repeat(role_codes, len(cols))[keep]
-    combined = (col_idx.astype(np.int64) * len(roles) + role_idx) * len(uniq_vals) + val_code.ravel()
-    found, counts = np.unique(combined, return_counts=True)
+    n_roles = len(roles)
     rows = []
-    for key_, count in zip(found.tolist(), counts.tolist(), strict=True):
-        rest, vi = divmod(key_, len(uniq_vals))
-        ci, ri = divmod(rest, len(roles))
-        kv = float(uniq_vals[vi])
-        col = cols[ci]
-        if kv >= 0:
-            whole = kv.is_integer()
-            labels = col.value_labels or {}
-            value = int(kv) if whole else kv
-            label = (labels.get(int(kv)) or {}).get("nb", "") if whole else ""
+    for col in cols:
+        values = t.frame[col.name].to_numpy(dtype=float)
+        st = t.status.get(col.name)
+        if st is None:
+            st = np.where(np.isnan(values), 3, VALID).astype(np.int8)
+        keep = st != 4  # not in the respondent's questionnaire: no count
+        key = np.where(st == VALID, values, -st.astype(float))[keep]
+        role = role_codes[keep]
+        if not len(key):
+            continue
+        if np.all(key == np.round(key)) and key.max() - key.min() < 100_000:
+            lo = int(key.min())
+            span = int(key.max()) - lo + 1
+            counts = np.bincount(role.astype(np.int64) * span + (key - lo).astype(np.int64),
+                                 minlength=n_roles * span)
+            found = np.flatnonzero(counts)
+            pairs = [(int(f // span), float(f % span + lo), int(counts[f])) for f in found]
         else:
-            value, label = "", names[int(-kv)]
-        rows.append({"variable": col.name, "wave": wave, "role": roles[ri], "value": value,
-                     "label": label, "n": int(count)})
+            uniq, inverse = np.unique(key, return_inverse=True)
+            counts = np.bincount(role.astype(np.int64) * len(uniq) + inverse.ravel())
+            found = np.flatnonzero(counts)
+            pairs = [(int(f // len(uniq)), float(uniq[f % len(uniq)]), int(counts[f]))
+                     for f in found]
+        labels = col.value_labels or {}
+        for ri, kv, count in pairs:
+            if kv >= 0:
+                whole = kv.is_integer()
+                value = int(kv) if whole else kv
+                label = (labels.get(int(kv)) or {}).get("nb", "") if whole else ""
+            else:
+                value, label = "", names[int(-kv)]
+            rows.append({"variable": col.name, "wave": wave, "role": roles[ri], "value": value,
+                         "label": label, "n": count})
     return rows
 
 
