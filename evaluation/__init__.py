@@ -11,7 +11,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "adjust_p": "change", "change_table": "change", "describe_waves": "change",
+    "adjust_p": "multiplicity", "change_table": "change", "describe_waves": "change",
     "lmm_change": "change", "paired_change": "change", "panel_anova": "change",
     "wave_pairs": "change", "welch_change": "change",
     "CleaningRules": "cleaning", "clean": "cleaning",

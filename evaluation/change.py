@@ -11,6 +11,7 @@ import pingouin as pg
 from scipy import stats
 
 from .mixedlm import fit_random_intercept
+from .multiplicity import adjust_p
 
 __all__ = [
     "CHANGE_COLUMNS", "METHODS", "wave_pairs", "describe_waves", "welch_change", "paired_change",
@@ -282,39 +283,6 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
     cols = ["scale", "waves", "wave_from", "wave_to", "source", "SS", "ddof1", "ddof2", "F", "p",
             "np2", "eps", "n_subjects", "method", "note"]
     return pd.DataFrame(rows).reindex(columns=cols)
-
-
-def adjust_p(table: pd.DataFrame, correction: str = "holm", family: Sequence[str] = ("method",),
-             ) -> pd.DataFrame:
-    """Add ``p_adj`` and ``correction``: Holm or Benjamini–Hochberg FDR within each family.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        With a ``p`` column.
-    correction : {"holm", "fdr_bh", "none"}
-    family : sequence of str
-        Columns whose combinations form a family (by default one family per method).
-    """
-    if correction not in ("holm", "fdr_bh", "none"):
-        raise ValueError(f"correction must be holm, fdr_bh or none, not {correction!r}")
-    out = table.copy()
-    out["p_adj"] = np.nan
-    out["correction"] = ""
-    for _, idx in out.groupby(list(family) if len(family) > 1 else family[0],
-                              sort=False).groups.items():
-        p = out.loc[idx, "p"].to_numpy(dtype=float)
-        m = int(np.isfinite(p).sum())
-        if correction == "none":
-            adj = p
-        elif m:
-            _, adj = pg.multicomp(p, method=correction)
-        else:
-            adj = p
-        out.loc[idx, "p_adj"] = adj
-        out.loc[idx, "correction"] = f"{correction} across {m} tests" if correction != "none" \
-            else "none"
-    return out
 
 
 def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
