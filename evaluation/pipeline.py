@@ -131,7 +131,8 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         by: Sequence[str] = ("role",), methods: Sequence[str] = ("lmm", "welch", "paired"),
         figures: bool = True, progress: bool = True, population: pd.DataFrame | None = None,
         title: str = "Evaluering av dekom: spørreundersøkelsen", workers: int = 2,
-        source: str | None = None) -> RunResult:
+        source: str | None = None, themes: pd.DataFrame | None = None,
+        codebook: Any = None) -> RunResult:
     """Run the whole analysis and write tables, figures and ``report.html`` into ``out_dir``.
 
     Parameters
@@ -162,6 +163,11 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         Processes for drawing figures.
     source : str, optional
         Where the answers came from, for the report (the file name by default).
+    themes : pandas.DataFrame, optional
+        Coded free-text answers (``role``, ``wave``, one 0/1 ``theme_<code>`` column per
+        theme); adds ``themes.csv``, a figure and a report section on suksesskriterier.
+    codebook : Codebook, optional
+        Theme labels for that figure.
 
     Returns
     -------
@@ -266,6 +272,16 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         names = {"change": "change.csv", "reliability": "reliability.csv",
                  "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
                  "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
+        if themes is not None and len(themes):
+            from .themes import draw_theme_figure, theme_table
+
+            tables["themes"] = theme_table(themes)
+            names["themes"] = "themes.csv"
+            if figures:
+                try:
+                    files += draw_theme_figure(tables["themes"], fig_dir / "themes", codebook)
+                except Exception as err:  # a failed figure must not lose the tables
+                    problems.append(f"figure 'themes' failed: {err}")
         for key, name in names.items():
             tables[key].to_csv(out / name, index=False, float_format="%.10g")
             files.append(out / name)

@@ -118,6 +118,24 @@ def _figure(result: RunResult, name: str, caption: str) -> str:
             f"<figcaption>{html.escape(caption)} (SVG: figures/{name}.svg)</figcaption></figure>")
 
 
+def _themes_section(result: RunResult) -> str:
+    """Suksesskriterier: share of those who wrote anything naming each theme, per role × wave."""
+    freq = result.tables.get("themes")
+    if freq is None or freq.empty:
+        return ""
+    wide = freq.pivot_table(index="theme", columns=["role", "wave"], values="share", sort=False)
+    wide.columns = [f"{r} {w}" for r, w in wide.columns]
+    wide = (wide * 100).round(0).reset_index()
+    n = freq.drop_duplicates(["role", "wave"])[["role", "wave", "n_answered"]]
+    counts = ", ".join(f"{r} {w}: {k}" for r, w, k in n.itertuples(index=False))
+    return ("<h2>Suksesskriterier og gode grep (fritekst)</h2>"
+            "<p>Andel (%) av dem som skrev noe, som nevner hvert tema. Koder fra forskernes "
+            "koding der den finnes, ellers fra autokoderen. Antall som skrev noe: "
+            f"{html.escape(counts)}.</p>"
+            + _figure(result, "themes", "Tema i fritekstsvarene per rolle og bølge")
+            + _table(wide, digits=0))
+
+
 def _method_notes(settings: dict[str, Any]) -> str:
     clean = settings.get("cleaning", {})
     items = "".join(f"<li><b>{m}</b>: {html.escape(t)}</li>" for m, t in METHODS.items())
@@ -171,6 +189,7 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
                           ("reliability", "Cronbachs alfa med 95 % KI"),
                           ("responses", "Svar per fylke, rolle og bølge")]:
         parts.append(_figure(result, name, caption))
+    parts.append(_themes_section(result))
     change = t["change"]
     if not change.empty:
         head = change.loc[change["method"] == "lmm"]

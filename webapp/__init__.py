@@ -57,7 +57,9 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from .models import User
 
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        # a deactivated account is logged out everywhere at its next request
+        return user if user is not None and user.is_active else None
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -44,6 +44,14 @@ def load_settings(instance_path: str) -> dict:
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(instance / "outbox")),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance / "exports")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # parallel SMTP connections per sending job
+        "MAIL_SENDER_THREADS": int(os.environ.get("MAIL_SENDER_THREADS", "4")),
+        # seconds after which a claimed-but-unconfirmed invitation is shown as "uncertain"
+        "INVITATION_CLAIM_TIMEOUT": int(os.environ.get("INVITATION_CLAIM_TIMEOUT", "900")),
+        # seconds a 'running' job may go without finishing before it counts as dead
+        "JOB_STALE_AFTER": int(os.environ.get("JOB_STALE_AFTER", "900")),
+        # seconds an RQ job may run
+        "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "3600")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

@@ -31,7 +31,12 @@ def test_cli_writes_change_reliability_and_report_from_the_database(demo, runner
     reliability = pd.read_csv(out / "reliability.csv")
     assert {"scale", "wave", "role", "n", "alpha", "ci_low", "ci_high"} <= set(reliability.columns)
     assert (out / "cleaning_log.csv").exists()
-    assert "<html" in (out / "report.html").read_text(encoding="utf-8").lower()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<html" in report.lower()
+    themes = pd.read_csv(out / "themes.csv")  # the demo's free text, coded by the auto-coder
+    assert {"role", "wave", "theme", "n_answered", "count", "share"} <= set(themes.columns)
+    assert len(set(themes["theme"])) == 10 and themes["count"].sum() > 0
+    assert "Suksesskriterier og gode grep (fritekst)" in report
 
 
 def test_cli_on_empty_database_says_so(runner, tmp_path):

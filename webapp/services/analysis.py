@@ -49,11 +49,23 @@ def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = Tr
     from evaluation.pipeline import run
 
     answers = read_database(db.engine)
+    themes, codebook = coded_themes()
     return run(
         answers, scales_path or INSTRUMENT_DIR / "scales.yaml", out_dir,
         by=("role", "fylke") if by_fylke else ("role",), figures=figures, progress=progress,
         population=invited_population(), source="dekom-eval-databasen", workers=2,
+        themes=themes, codebook=codebook,
     )
+
+
+def coded_themes() -> tuple[pd.DataFrame | None, Any]:
+    """Final theme codes of the free-text answers (human where coded, else the auto-coder)."""
+    from .coding import current_version, final_codes
+
+    codes = final_codes()
+    if codes.empty:
+        return None, None
+    return codes, current_version().codebook
 
 
 @jobs.register(KIND)
