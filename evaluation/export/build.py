@@ -189,6 +189,8 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
             for name, _ in tables for fmt in options.formats]
     by_name = dict(tables)
     files, skipped = _planned_files(by_name, work)
+    planned = {f["file"] for f in files}
+    work = [w for w in work if w[2].name in planned]
     stata_renames = _stata_renames(per_wave) if "dta" in options.formats else {}
     zip_path = out / zip_name if zip_name else None
     zf = (zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
@@ -281,6 +283,11 @@ def _planned_files(tables: dict[str, ExportTable], work: list[tuple[str, str, Pa
             skipped.append({"file": path.name, "reason": f"{name}: {rows} rows × {cols} columns "
                             f"exceeds Excel's limit of {MAX_ROWS - 1} rows and {MAX_COLUMNS} columns"})
             continue
+        if fmt == "dta" and rows > STATA_MAX_ROWS:
+            skipped.append({"file": path.name, "reason": f"{name}: {rows} rows; Stata files over "
+                            f"{STATA_MAX_ROWS} rows are not written (pandas needs several GB for "
+                            "them). Use the CSV or Parquet file, or reshape the wide file in Stata."})
+            continue
         files.append({"file": path.name, "layout": "waves" if name.startswith("wave_") else name,
                       "format": fmt, "rows": rows, "columns": cols})
     return files, skipped
@@ -305,6 +312,8 @@ def _add_to_zip(zf: zipfile.ZipFile | None, path: Path) -> None:
 
 
 _TABLES: dict[str, ExportTable] = {}  # the tables forked writer processes read
+#: larger Stata files (only the long layout of a big panel) would need several GB of memory
+STATA_MAX_ROWS = 5_000_000
 
 
 def _write_one(name: str, fmt: str, path: Path, lang: str, bom: bool) -> dict[str, Any]:

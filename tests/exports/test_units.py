@@ -123,3 +123,15 @@ def test_csv_numbers_and_quoting(tmp_path):
     assert ",2021," in first and ".0," not in first
     table = pd.read_csv(tmp_path / "dekom_wave_2021.csv")
     assert np.isin(table["samarb_behov"].dropna(), [1, 2, 3, 4, 5, 94, 95, 96, 97, 98, 99]).all()
+
+
+def test_stata_file_of_a_huge_long_table_is_skipped_and_listed(tmp_path, monkeypatch):
+    from evaluation.export import build as build_module
+
+    monkeypatch.setattr(build_module, "STATA_MAX_ROWS", 500)
+    src = synthetic_source(qn.load_instrument(), 20, waves=(2021,))
+    res = build_export(src, ExportOptions(layouts=("waves", "long"), formats=("csv", "dta")),
+                       tmp_path, pseudonym_key="k", workers=1)
+    assert [s["file"] for s in res.manifest["skipped"]] == ["dekom_long.dta"]
+    assert "CSV or Parquet" in res.manifest["skipped"][0]["reason"]
+    assert (tmp_path / "dekom_long.csv").exists() and (tmp_path / "dekom_wave_2021.dta").exists()
