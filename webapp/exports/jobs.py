@@ -31,44 +31,32 @@ def contact_terms() -> list[str]:
 
 
 def confirmed_codes(source) -> pd.DataFrame | None:
-    """Human-confirmed theme codes from the coding tables (read only), or None if there are none.
+    """Human theme codes for the exported responses, or None if no researcher has coded any.
 
-    An answer counts as confirmed when a resolver set its codes, or when every coder who
-    coded it agrees on every theme; other answers keep the auto-coder's codes.
+    Uses the coding screen's own rule (``webapp.services.coding.final_codes``): a resolver's
+    codes, else the codes the human coders agree on, with the auto-coder breaking ties on the
+    disputed themes only; answers nobody coded keep the auto-coder's codes in the export.
     """
     try:
-        from ..models.coding import CodebookVersion, CodingDecision, CodingResolution
+        from ..services.coding import final_codes
     except ImportError:  # coding tables not installed
         return None
-    version = db.session.scalar(sa.select(CodebookVersion).order_by(
-        CodebookVersion.version_no.desc()).limit(1))
-    if version is None:
+    codes = final_codes()
+    human = codes.loc[codes["coded_by"] == "human"] if len(codes) else codes
+    if human.empty:
         return None
-    ids = [int(i) for i in source.responses["response_id"]]
-    answer_of = sa.select(Answer.id, Answer.response_id, Answer.item_code).where(
-        Answer.response_id.in_(ids))
-    answers = {a: (r, item) for a, r, item in db.session.execute(answer_of)}
-    resolved: dict[int, dict[str, bool]] = {}
-    for a, t, on in db.session.execute(sa.select(
-            CodingResolution.answer_id, CodingResolution.theme_code, CodingResolution.applied)
-            .where(CodingResolution.codebook_version_id == version.id)):
-        resolved.setdefault(a, {})[t] = bool(on)
-    votes: dict[int, dict[str, set[bool]]] = {}
-    for a, t, on in db.session.execute(sa.select(
-            CodingDecision.answer_id, CodingDecision.theme_code, CodingDecision.applied)
-            .where(CodingDecision.codebook_version_id == version.id)):
-        votes.setdefault(a, {}).setdefault(t, set()).add(bool(on))
+    wanted = {int(i) for i in source.responses["response_id"]}
+    response_of = dict(db.session.execute(
+        sa.select(Answer.id, Answer.response_id).where(Answer.id.in_([int(a) for a in human["answer_id"]]))).all())
+    theme_cols = [c for c in human.columns if c.startswith("theme_")]
     rows = []
-    for a, (response_id, item) in answers.items():
-        if a in resolved:
-            themes = resolved[a]
-        elif a in votes and all(len(v) == 1 for v in votes[a].values()):
-            themes = {t: next(iter(v)) for t, v in votes[a].items()}
-        else:
+    for rec in human.to_dict("records"):
+        response_id = response_of.get(int(rec["answer_id"]))
+        if response_id not in wanted:
             continue
-        applied = [t for t, on in themes.items() if on]
-        rows += [{"response_id": response_id, "item": item, "theme": t} for t in applied] or \
-            [{"response_id": response_id, "item": item, "theme": None}]
+        applied = [c[len("theme_"):] for c in theme_cols if rec[c]]
+        rows += [{"response_id": response_id, "item": rec["item"], "theme": t} for t in applied] or \
+            [{"response_id": response_id, "item": rec["item"], "theme": None}]
     return pd.DataFrame(rows, columns=["response_id", "item", "theme"]) if rows else None
 
 
