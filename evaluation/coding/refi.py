@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import pandas as pd
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET  # files come from users: no entity expansion
-
-import pandas as pd
 
 from .codebook import theme_label
 from .tables import answered_mask
