@@ -277,6 +277,10 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
 
             tables["themes"] = theme_table(themes)
             names["themes"] = "themes.csv"
+            # one row per coded answer, one 0/1 column per theme (pseudonymous ids only)
+            keep = [c for c in ("respondent_id", "wave", "role", "item", "coded_by") if c in themes.columns]
+            tables["themes_coded"] = themes[keep + [c for c in themes.columns if c.startswith("theme_")]]
+            names["themes_coded"] = "themes_coded.csv"
             if figures:
                 try:
                     files += draw_theme_figure(tables["themes"], fig_dir / "themes", codebook)

@@ -35,5 +35,8 @@ def test_run_with_themes_writes_table_and_report_section(tmp_path):
     table = pd.read_csv(tmp_path / "themes.csv")
     assert set(table["theme"]) == {"tid", "alle_med"}
     assert (table.loc[table["theme"] == "alle_med", "share"] == 1.0).all()
+    per_answer = pd.read_csv(tmp_path / "themes_coded.csv")
+    assert list(per_answer.columns) == ["respondent_id", "wave", "role", "theme_tid", "theme_alle_med"]
+    assert len(per_answer) == len(coded)
     html = result.report_path.read_text(encoding="utf-8")
     assert "Suksesskriterier og gode grep (fritekst)" in html
