@@ -214,6 +214,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+def photograph(app, shoot, *args) -> None:
+    """Serve ``app`` on loopback and call ``shoot(browser, url, *args)`` with Debian's chromium.
+
+    Used by the screenshot scripts for docs/ (run on demand, not as tests).
+    """
+    from playwright.sync_api import sync_playwright
+
+    server = LiveServer(app).start()
+    try:
+        with sync_playwright() as pw:
+            b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                shoot(b, server.url, *args)
+            finally:
+                b.close()
+    finally:
+        server.stop()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright (never a downloaded browser)."""

@@ -12,12 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
+from tests.conftest import photograph  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
@@ -43,24 +41,21 @@ def main() -> None:
         job = jobs.enqueue("analysis.run", {"figures": True, "by_fylke": False})
         jobs.run_job(job.id)
         assert db.session.get(Job, job.id).status == "done"
-    server = LiveServer(app).start()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1200, "height": 860})
-            page.goto(server.url + "/auth/login")
-            page.fill("#email", "forsker@dekom.local")
-            page.fill("#password", "dekom-demo-2025")
-            page.click("button[type=submit]")
-            page.goto(server.url + "/analysis/")
-            page.screenshot(path=str(OUT / "analysis-runs.png"))
-            page.goto(server.url + f"/analysis/{job.id}/report")
-            page.screenshot(path=str(OUT / "analysis-report.png"))
-            page.locator("img").first.scroll_into_view_if_needed()
-            page.screenshot(path=str(OUT / "analysis-report-figure.png"))
-            browser.close()
-    finally:
-        server.stop()
+        job_id = job.id
+    def shoot(browser, url: str) -> None:
+        page = browser.new_page(viewport={"width": 1200, "height": 860})
+        page.goto(url + "/auth/login")
+        page.fill("#email", "forsker@dekom.local")
+        page.fill("#password", "dekom-demo-2025")
+        page.click("button[type=submit]")
+        page.goto(url + "/analysis/")
+        page.screenshot(path=str(OUT / "analysis-runs.png"))
+        page.goto(url + f"/analysis/{job_id}/report")
+        page.screenshot(path=str(OUT / "analysis-report.png"))
+        page.locator("img").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUT / "analysis-report-figure.png"))
+
+    photograph(app, shoot)
     print("wrote", *sorted(p.name for p in OUT.glob("analysis-*.png")))
 
 

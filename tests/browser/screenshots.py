@@ -15,11 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, _upgrade  # noqa: E402
+from conftest import _upgrade, photograph  # noqa: E402
 from survey.factories import SKOLELEDER, make_link, make_wave  # noqa: E402
 
 from webapp import create_app  # noqa: E402
-from webapp.extensions import db  # noqa: E402
 
 OUT = ROOT / "docs" / "img"
 
@@ -35,8 +34,6 @@ def build_app(folder: Path):
 
 def main() -> None:
     """Take the screenshots."""
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = build_app(Path(tmp))
@@ -44,17 +41,7 @@ def main() -> None:
             wave_id = make_wave(SKOLELEDER, name="Dekom 2025")
             link = make_link(wave_id)
             closed = make_link(make_wave(SKOLELEDER, status="closed", name="Dekom 2023"))
-        server = LiveServer(app).start()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-                shoot(browser, server.url, link, closed)
-                browser.close()
-        finally:
-            server.stop()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        photograph(app, shoot, link, closed)
     print("wrote", ", ".join(sorted(p.name for p in OUT.glob("respondent-*.png"))))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, _upgrade  # noqa: E402
+from conftest import _upgrade, photograph  # noqa: E402
 
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -110,22 +110,10 @@ def shoot(browser, base: str) -> None:
 
 def main() -> None:
     """Build the data and take the screenshots."""
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = build(Path(tmp))
-        server = LiveServer(app).start()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-                shoot(browser, server.url)
-                browser.close()
-        finally:
-            server.stop()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        photograph(app, shoot)
     print("wrote", ", ".join(sorted(p.name for p in OUT.glob("coding-*.png"))))
 
 
