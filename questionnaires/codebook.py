@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._yaml import LDict, LList, load_yaml
-from .parse import CODE_RE, _check_keys, _Ctx, parse_text
+from .parse import _Ctx, coded_entries, parse_text
 from .problems import InstrumentError, Problem, errors
 
 THEME_KEYS = {"code", "label", "definition", "include", "exclude", "signals", "negative", "examples"}
@@ -67,21 +67,7 @@ def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
         ctx.error(raw, "'items' must be a list of free-text item codes", "items")
         items = []
     themes: list[Theme] = []
-    seen: dict[str, int] = {}
-    for node in raw["themes"]:
-        if not isinstance(node, LDict):
-            ctx.error(raw["themes"], "each theme must be a mapping with code, label and signals")
-            continue
-        code = node.get("code")
-        what = f"theme '{code}'"
-        _check_keys(ctx, node, THEME_KEYS, what)
-        if not isinstance(code, str) or not CODE_RE.match(code):
-            ctx.error(node, f"theme code {code!r} must match [a-z][a-z0-9_]*", "code")
-            continue
-        if code in seen:
-            ctx.error(node, f"{what}: duplicate theme code (first at line {seen[code]})", "code")
-            continue
-        seen[code] = node.line
+    for node, code, what in coded_entries(ctx, raw["themes"], "theme", THEME_KEYS, "code, label and signals"):
         signals = _str_list(ctx, node, "signals", what)
         if not signals:
             ctx.warn(node, f"{what}: no signals; the auto-coder will never suggest it", "signals")

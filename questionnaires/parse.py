@@ -106,6 +106,30 @@ def _check_keys(ctx: _Ctx, node: LDict, allowed: set[str], what: str) -> None:
             ctx.error(node, f"{what}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})", key)
 
 
+def coded_entries(ctx: _Ctx, entries: LList, kind: str, allowed: set[str], needs: str):
+    """Yield (node, code, what) for each well-formed entry with a new code; report the others.
+
+    Shared by the scales file and the codebook: every entry is a mapping with a ``code`` that
+    matches CODE_RE and is unique in the list.
+    """
+    seen: dict[str, int] = {}
+    for node in entries:
+        if not isinstance(node, LDict):
+            ctx.error(entries, f"each {kind} must be a mapping with {needs}")
+            continue
+        code = node.get("code")
+        what = f"{kind} '{code}'"
+        _check_keys(ctx, node, allowed, what)
+        if not isinstance(code, str) or not CODE_RE.match(code):
+            ctx.error(node, f"{kind} code {code!r} must match [a-z][a-z0-9_]*", "code")
+            continue
+        if code in seen:
+            ctx.error(node, f"{what}: duplicate {kind} code (first at line {seen[code]})", "code")
+            continue
+        seen[code] = node.line
+        yield node, code, what
+
+
 def _parse_scales(ctx: _Ctx, raw: Any) -> None:
     if raw is None:
         return

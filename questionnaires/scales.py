@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._yaml import LDict, LList, load_yaml
-from .parse import CODE_RE, _check_keys, _Ctx, parse_text
+from .parse import _check_keys, _Ctx, coded_entries, parse_text
 from .problems import InstrumentError, Problem, errors
 
 
@@ -39,21 +39,7 @@ def parse_scales(path: Path | str) -> tuple[list[Scale], list[Problem], dict[str
         return [], ctx.problems, item_lines
     _check_keys(ctx, raw, {"format", "scales"}, "scales file")
     scales: list[Scale] = []
-    seen: dict[str, int] = {}
-    for node in raw["scales"]:
-        if not isinstance(node, LDict):
-            ctx.error(raw["scales"], "each scale must be a mapping with code, label and items")
-            continue
-        code = node.get("code")
-        what = f"scale '{code}'"
-        _check_keys(ctx, node, SCALE_KEYS, what)
-        if not isinstance(code, str) or not CODE_RE.match(code):
-            ctx.error(node, f"scale code {code!r} must match [a-z][a-z0-9_]*", "code")
-            continue
-        if code in seen:
-            ctx.error(node, f"{what}: duplicate scale code (first at line {seen[code]})", "code")
-            continue
-        seen[code] = node.line
+    for node, code, what in coded_entries(ctx, raw["scales"], "scale", SCALE_KEYS, "code, label and items"):
         items = node.get("items")
         if not isinstance(items, LList) or not all(isinstance(i, str) for i in items) or not items:
             ctx.error(node, f"{what}: 'items' must be a non-empty list of item codes", "items")
