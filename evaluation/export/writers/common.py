@@ -9,8 +9,9 @@ import pandas as pd
 
 from ..layouts import Column, ExportTable
 from ..missing import MISSING_KINDS, missing_codes, stata_letters
+from .textgrid import Tokens, number_tokens, string_tokens
 
-__all__ = ["coded_values", "neutralise", "neutralise_series", "value_labels", "FORMULA_START",
+__all__ = ["coded_values", "table_tokens", "neutralise", "neutralise_series", "value_labels", "FORMULA_START",
            "truncate_bytes", "label_text"]
 
 #: a cell starting with one of these is read as a formula by spreadsheet programs
@@ -28,6 +29,15 @@ def coded_values(table: ExportTable, col: Column) -> np.ndarray:
     lookup = np.array([np.nan] + [codes[k.status] for k in MISSING_KINDS], dtype=float)
     return np.where(status > 0, lookup[status], values)
 
+
+
+def table_tokens(table: ExportTable, number_cell, string_cell) -> list[Tokens]:
+    """One token column per table column: coded numbers through ``number_cell``, text through ``string_cell``."""
+    return [
+        number_tokens(coded_values(table, col), number_cell) if col.kind == "numeric"
+        else string_tokens(table.frame[col.name], string_cell)
+        for col in table.columns
+    ]
 
 def stata_values(table: ExportTable, col: Column) -> np.ndarray | None:
     """Object array of floats with Stata extended-missing letters, or None if nothing is missing."""

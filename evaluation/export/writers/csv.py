@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..layouts import ExportTable
-from .common import coded_values, neutralise, neutralise_series
-from .textgrid import Tokens, number_tokens, render_rows, string_tokens
+from .common import coded_values, neutralise, neutralise_series, table_tokens
+from .textgrid import Tokens, render_rows
 
 __all__ = ["write_csv", "arrow_table", "csv_tokens"]
 
@@ -32,13 +32,7 @@ def _quoted(text: str | None) -> bytes:
 
 def csv_tokens(table: ExportTable) -> list[Tokens]:
     """One token column per table column, in CSV form."""
-    out = []
-    for col in table.columns:
-        if col.kind == "numeric":
-            out.append(number_tokens(coded_values(table, col), _number))
-        else:
-            out.append(string_tokens(table.frame[col.name], _quoted))
-    return out
+    return table_tokens(table, _number, _quoted)
 
 
 def write_csv(table: ExportTable, path: Path, *, bom: bool = False, **_: object) -> dict:

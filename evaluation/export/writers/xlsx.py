@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape
 import pandas as pd
 
 from ..layouts import ExportTable
-from .common import coded_values, label_text, neutralise
-from .textgrid import Tokens, number_tokens, render_rows, string_tokens
+from .common import label_text, neutralise, table_tokens
+from .textgrid import Tokens, render_rows, string_tokens
 
 __all__ = ["write_xlsx", "MAX_ROWS", "MAX_COLUMNS", "TooBigForExcel"]
 
@@ -37,16 +37,6 @@ def _string_cell(text: str | None) -> bytes:
 
 def _number_cell(text: str | None) -> bytes:
     return b"<c/>" if text is None else f"<c><v>{text}</v></c>".encode("ascii")
-
-
-def _tokens(table: ExportTable) -> list[Tokens]:
-    out = []
-    for col in table.columns:
-        if col.kind == "numeric":
-            out.append(number_tokens(coded_values(table, col), _number_cell))
-        else:
-            out.append(string_tokens(table.frame[col.name], _string_cell))
-    return out
 
 
 _SHEET_START = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -121,7 +111,7 @@ def write_xlsx(table: ExportTable, path: Path, *, lang: str = "nb", **_: object)
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         zf.writestr("xl/styles.xml", _STYLES)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            _write_sheet(fh, [c.name for c in table.columns], _tokens(table), n_rows)
+            _write_sheet(fh, [c.name for c in table.columns], table_tokens(table, _number_cell, _string_cell), n_rows)
         with zf.open("xl/worksheets/sheet2.xml", "w") as fh:
             _write_sheet(fh, ["variabel", "etikett"], [string_tokens(names, _string_cell),
                                                        string_tokens(labels, _string_cell)],
