@@ -21,6 +21,18 @@ from .screen import CODERS, theme_views
 _FIGURES: dict[str, bytes] = {}
 
 
+def _coded_for_filters():
+    """The current codebook version, the filters and the coded answers they select.
+
+    Coding stores any missing auto-coder suggestions, so the session is committed here.
+    """
+    version = service.current_version()
+    filters = current_filters()
+    frame = service.coded_answers(version, filters.wave_ids)
+    db.session.commit()
+    return version, filters, frame
+
+
 def _frequencies(version, frame):
     themes = version.theme_codes
     return theme_frequencies(frame, themes, by=["role", "wave"], text_column="text")
@@ -30,10 +42,7 @@ def _frequencies(version, frame):
 @roles_required(*CODERS)
 def tables():
     """Count and share of answering respondents per theme by role and wave; which themes go together."""
-    version = service.current_version()
-    filters = current_filters()
-    frame = service.coded_answers(version, filters.wave_ids)
-    db.session.commit()
+    version, filters, frame = _coded_for_filters()
     themes = theme_views(version, select_locale())
     freq = _frequencies(version, frame)
     groups = list(dict.fromkeys(zip(freq["role"], freq["wave"], strict=True)))
@@ -53,10 +62,7 @@ def tables():
 @roles_required(*CODERS)
 def figure():
     """Each theme's share of answering respondents by wave, one panel per role (plotnine)."""
-    version = service.current_version()
-    filters = current_filters()
-    frame = service.coded_answers(version, filters.wave_ids)
-    db.session.commit()
+    version, _, frame = _coded_for_filters()
     if frame.empty:
         abort(404, description="no free-text answers to show yet")
     freq = _frequencies(version, frame)
