@@ -29,8 +29,8 @@ def build_app(database_url: str | None, folder: Path):
 
     from questionnaires import INSTRUMENT_DIR, instrument_files
     from webapp import create_app
+    from webapp.domain.questionnaires import import_file
     from webapp.extensions import db
-    from webapp.services.questionnaires import import_file
 
     url = database_url or f"sqlite:///{folder / 'bench.sqlite'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789-abcdefghij",
@@ -66,9 +66,9 @@ def make_panel(n: int) -> None:
 
 def make_wave():
     """An open wave with the latest questionnaire per role and invitations for the whole panel."""
+    from webapp.domain import waves
+    from webapp.domain.questionnaires import latest_version
     from webapp.extensions import db
-    from webapp.services import waves
-    from webapp.services.questionnaires import latest_version
 
     wave = waves.create_wave("Bench 2025", 2025, {r: latest_version(r).id for r in ROLES})
     waves.open_wave(wave)
@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    from webapp.services.invitations import send_invitations
+    from webapp.domain.invitations import send_invitations
 
     with tempfile.TemporaryDirectory() as tmp, SmtpServerProcess() as server:
         app = build_app(args.database_url, Path(tmp))

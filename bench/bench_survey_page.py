@@ -64,10 +64,10 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from webapp import create_app
+    from webapp.domain.questionnaires import import_file
     from webapp.extensions import db
+    from webapp.infra.tokens import assign_token
     from webapp.models import Invitation, Organisation, Person, Wave, WaveQuestionnaire
-    from webapp.services.questionnaires import import_file
-    from webapp.services.tokens import assign_token
 
     with tempfile.TemporaryDirectory() as tmp:
         qfile = Path(tmp) / "bench.yaml"

@@ -19,7 +19,7 @@ def theme_table(coded: pd.DataFrame, by: tuple[str, ...] = ("role", "wave")) -> 
     ----------
     coded : pandas.DataFrame
         One row per coded free-text answer with the ``by`` columns and one 0/1 column
-        ``theme_<code>`` per theme (as ``webapp.services.coding.final_codes`` or
+        ``theme_<code>`` per theme (as ``webapp.domain.coding.final_codes`` or
         ``evaluation.coding.code_answers(..., prefix="theme_")`` give).
     by : tuple of str
         Grouping columns.

@@ -169,7 +169,7 @@ def auth(client):
 def instrument(app):
     """Import the real dekom questionnaires; returns role -> QuestionnaireVersion id."""
     from questionnaires import INSTRUMENT_DIR, instrument_files
-    from webapp.services.questionnaires import import_file
+    from webapp.domain.questionnaires import import_file
 
     with app.app_context():
         ids = {}

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from questionnaires import INSTRUMENT_DIR, instrument_files, load_questionnaire
+from webapp.domain.questionnaires import store_version
 from webapp.extensions import db
+from webapp.infra.tokens import assign_token, find_invitation, token_for
 from webapp.models import (
     Answer,
     Contact,
@@ -19,8 +21,6 @@ from webapp.models import (
     WaveQuestionnaire,
     utcnow,
 )
-from webapp.services.questionnaires import store_version
-from webapp.services.tokens import assign_token, find_invitation, token_for
 
 
 def _skoleleder():

@@ -31,9 +31,9 @@ def main() -> None:
     with app.app_context():
         from flask_migrate import upgrade
 
+        from webapp.demo.generator import load_demo
+        from webapp.infra import jobs
         from webapp.models import Job
-        from webapp.services import jobs
-        from webapp.services.demo import load_demo
 
         upgrade(directory=str(ROOT / "migrations"))
         load_demo(size=400)

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from webapp.extensions import db
+from webapp.infra import jobs
 from webapp.models import Job
-from webapp.services import jobs
 
 
 @pytest.fixture

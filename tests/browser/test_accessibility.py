@@ -10,9 +10,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from survey.factories import SKOLELEDER, make_link, make_wave
 
+from webapp.domain import responses as svc
 from webapp.extensions import db
 from webapp.models import Response, Wave
-from webapp.services import responses as svc
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def setup(app):
 
 
 def _answer(app, link, answers: dict, page_id: str | None = None, submit: bool = False):
-    from webapp.services.tokens import find_invitation
+    from webapp.infra.tokens import find_invitation
 
     with app.app_context():
         response = svc.start_response(find_invitation(link.token))

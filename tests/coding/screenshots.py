@@ -31,8 +31,8 @@ CODERS = [("kari@example.no", "Kari Nordmann", 11), ("ola@example.no", "Ola Hans
 
 def build(folder: Path):
     """An app on a migrated SQLite database with the demo panel, two researchers and their codes."""
-    from webapp.services.coding import current_version, save_decisions, suggestion_for
-    from webapp.services.demo import load_demo
+    from webapp.demo.generator import load_demo
+    from webapp.domain.coding import current_version, save_decisions, suggestion_for
 
     url = f"sqlite:///{folder / 'shots.sqlite'}"
     _upgrade(url)
@@ -65,7 +65,7 @@ def build(folder: Path):
         db.session.commit()
         # a resolver settles half of the disagreements, keeping a theme when either coder had it
         from webapp.coding.stats import manual_codes, pair_agreement
-        from webapp.services.coding import resolve
+        from webapp.domain.coding import resolve
 
         result = pair_agreement(version, manual_codes(version), users[0].id, users[1].id)
         for answer_id in list(dict.fromkeys(result.disagreements["answer_id"]))[::2]:

@@ -8,9 +8,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from evaluation.coding import alpha_for_codes, cohen_kappa
+from webapp.domain.coding import final_codes
 from webapp.extensions import db
 from webapp.models.coding import CodingResolution
-from webapp.services.coding import final_codes
 
 THEMES = ["alle_med", "laerernes_behov", "ekstern_kompetanse", "praksisnaer", "ledelse",
           "ressurspersoner", "tid", "erfaringsdeling", "forskning", "sammenheng"]

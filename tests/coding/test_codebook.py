@@ -9,9 +9,9 @@ import zipfile
 import sqlalchemy as sa
 
 from evaluation.coding.refi import read_qdpx_codes
+from webapp.domain.coding import final_codes
 from webapp.extensions import db
 from webapp.models.coding import CodebookVersion, CodingDecision
-from webapp.services.coding import final_codes
 
 
 def _versions(app):

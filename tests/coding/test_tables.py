@@ -15,7 +15,7 @@ def test_frequencies_and_cooccurrence_match_the_library(app, client, auth, users
     auth.login(users["researcher"])
     client.post(f"/coding/answer/{coding_data[0]}", data={"theme": ["ledelse", "tid", "alle_med", "forskning"]})
     page = client.get("/coding/tables").get_data(as_text=True)
-    from webapp.services.coding import coded_answers
+    from webapp.domain.coding import coded_answers
 
     with app.app_context():
         frame = coded_answers()

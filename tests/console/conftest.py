@@ -36,7 +36,7 @@ def add_person(i: int, role: str = "skoleleder", fylke: str = "Vestland", networ
 
 def make_wave(instrument: dict[str, int], name: str = "Dekom 2025", status: str = "draft", invite: bool = True):
     """A wave with the real questionnaires; invitations for the panel when ``invite``."""
-    from webapp.services import waves
+    from webapp.domain import waves
 
     wave = waves.create_wave(name, 2025, instrument)
     if status == "open":

@@ -62,12 +62,12 @@ def build(folder: Path):
     import sqlalchemy as sa
 
     from questionnaires import INSTRUMENT_DIR, instrument_files
+    from webapp.domain import waves
+    from webapp.domain.invitations import send_invitations
+    from webapp.domain.panel_plan import apply_plan
+    from webapp.domain.questionnaires import import_file
     from webapp.models import Invitation, Response, User, utcnow
-    from webapp.services import waves
-    from webapp.services.invitations import send_invitations
-    from webapp.services.panel_import import parse_panel
-    from webapp.services.panel_plan import apply_plan
-    from webapp.services.questionnaires import import_file
+    from webapp.readers.panel_file import parse_panel
 
     url = f"sqlite:///{folder / 'shots.sqlite'}"
     _upgrade(url)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from webapp.domain import responses
+from webapp.domain.invitations import send_invitations
+from webapp.domain.questionnaires import import_file
 from webapp.extensions import db
 from webapp.models import Invitation, Wave, WaveQuestionnaire
-from webapp.services import dashboard, responses
-from webapp.services.invitations import send_invitations
-from webapp.services.questionnaires import import_file
+from webapp.queries import dashboard
 
 from .conftest import add_person, login
 
@@ -27,7 +28,7 @@ def _mini_wave() -> Wave:
                                       ("Nordland", "Nettverk Nord"), ("Nordland", "Nettverk Nord")]):
         add_person(i, fylke=fylke, network=net)
     db.session.commit()
-    from webapp.services.waves import invite_panel
+    from webapp.domain.waves import invite_panel
 
     invite_panel(wave)
     db.session.commit()

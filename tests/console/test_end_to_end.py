@@ -9,10 +9,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from webapp.domain import responses
 from webapp.extensions import db
+from webapp.infra import jobs
+from webapp.infra.tokens import find_invitation
 from webapp.models import Invitation, Wave, utcnow
-from webapp.services import jobs, responses
-from webapp.services.tokens import find_invitation
 
 from .conftest import login
 

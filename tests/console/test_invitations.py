@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from webapp.domain import responses
+from webapp.domain.invitations import release_uncertain, send_invitations, send_reminders
 from webapp.extensions import db
+from webapp.infra import jobs
+from webapp.infra.tokens import find_invitation
 from webapp.models import Invitation, Job, utcnow
-from webapp.services import jobs, responses
-from webapp.services.invitations import release_uncertain, send_invitations, send_reminders
-from webapp.services.tokens import find_invitation
 
 from .conftest import add_person, login, make_wave
 from .test_jobs import redis_url_or_skip
@@ -136,7 +137,7 @@ def test_a_sender_killed_halfway_and_restarted_sends_each_invitation_once(smtp_a
 
     server.on_message = kill_during
     # `flask jobs run` with one sender thread, so exactly one message is in flight at the kill
-    runner = ("from webapp import create_app\nfrom webapp.services.jobs import run_pending\n"
+    runner = ("from webapp import create_app\nfrom webapp.infra.jobs import run_pending\n"
               "app = create_app({'MAIL_SENDER_THREADS': 1})\n"
               "with app.app_context(): run_pending(progress_bar=False)\n")
     process["p"] = subprocess.Popen([sys.executable, "-c", runner],
@@ -171,7 +172,7 @@ def test_two_senders_at_once_never_send_twice(smtp_app, instrument):
         _panel(30)
         wave_id = make_wave(instrument, status="open").id
     env = _sender_env(app, app.config["SMTP_PORT"])
-    code = f"from webapp import create_app\nfrom webapp.services.invitations import send_invitations\n" \
+    code = f"from webapp import create_app\nfrom webapp.domain.invitations import send_invitations\n" \
            f"app = create_app()\nwith app.app_context(): print(send_invitations({wave_id}))\n"
     procs = [subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from webapp.extensions import db
+from webapp.infra import jobs
 from webapp.models import Job
-from webapp.services import jobs
 
 
 @jobs.register("test.count")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from webapp.domain.audit import record
 from webapp.extensions import db
-from webapp.services.audit import record
 
 
 def test_audit_log_pages_through_events(app, client, auth, users):

@@ -7,10 +7,10 @@ import io
 import sqlalchemy as sa
 from openpyxl import Workbook
 
+from webapp.domain.panel_plan import apply_plan, plan_import
 from webapp.extensions import db
 from webapp.models import AuditEvent, Contact, Organisation, Person
-from webapp.services.panel_import import PanelFileError, parse_panel
-from webapp.services.panel_plan import apply_plan, plan_import
+from webapp.readers.panel_file import PanelFileError, parse_panel
 
 from .conftest import login
 

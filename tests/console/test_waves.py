@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from webapp.domain import responses, waves
 from webapp.extensions import db
 from webapp.models import AuditEvent, Invitation, Response, Wave
-from webapp.services import responses, waves
 
 from .conftest import add_person, login, make_wave
 

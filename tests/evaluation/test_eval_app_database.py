@@ -7,8 +7,8 @@ import pytest
 
 from evaluation import read_database, run
 from questionnaires import INSTRUMENT_DIR
+from webapp.demo.generator import load_demo
 from webapp.extensions import db
-from webapp.services.demo import load_demo
 
 
 @pytest.mark.slow

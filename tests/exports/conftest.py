@@ -35,8 +35,8 @@ class ExportData:
 
 def _version_with_added_item(version_id: int):
     """Skoleleder v2: one new likert item and a changed label, stored as a new version."""
+    from webapp.domain.questionnaires import store_version
     from webapp.models import QuestionnaireVersion
-    from webapp.services.questionnaires import store_version
 
     v1 = db.session.get(QuestionnaireVersion, version_id)
     q = Questionnaire.from_dict(v1.definition)

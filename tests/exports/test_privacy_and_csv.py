@@ -190,10 +190,10 @@ def test_human_confirmed_theme_codes_win_over_the_auto_coder(app, export_data, t
     import sqlalchemy as sa
     from conftest import make_user
 
+    from webapp.domain.coding import current_version
     from webapp.extensions import db
     from webapp.models import Answer, Person, Response, Wave
     from webapp.models.coding import CodingDecision
-    from webapp.services.coding import current_version
 
     with app.app_context():
         coder = make_user("researcher", email="coder@example.no")

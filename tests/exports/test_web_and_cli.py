@@ -20,7 +20,7 @@ def _start(client, **overrides):
 
 
 def _run_jobs(app):
-    from webapp.services.jobs import run_pending
+    from webapp.infra.jobs import run_pending
 
     with app.app_context():
         return [(j.id, j.status, j.error) for j in run_pending("exports.build", progress_bar=False)]

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from webapp.domain.questionnaires import import_file
 from webapp.extensions import db
+from webapp.infra.tokens import assign_token
 from webapp.models import (
     Answer,
     Invitation,
@@ -18,8 +20,6 @@ from webapp.models import (
     WaveQuestionnaire,
     utcnow,
 )
-from webapp.services.questionnaires import import_file
-from webapp.services.tokens import assign_token
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI = DATA / "mini.yaml"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from webapp.domain.responses import mark_partial_for_wave
 from webapp.extensions import db
 from webapp.models import Invitation, Wave
-from webapp.services.responses import mark_partial_for_wave
 
 from .factories import make_link, make_wave, response_for, stored
 

@@ -1,13 +1,13 @@
-"""webapp.services.responses on its own: values, visibility, save_answers, submit."""
+"""webapp.domain.responses on its own: values, visibility, save_answers, submit."""
 
 from __future__ import annotations
 
 import pytest
 
 from questionnaires import load_questionnaire
+from webapp.domain import responses as svc
 from webapp.extensions import db
-from webapp.services import responses as svc
-from webapp.services.tokens import find_invitation
+from webapp.infra.tokens import find_invitation
 
 from .factories import MINI, SKOLELEDER, make_link, make_wave, stored
 

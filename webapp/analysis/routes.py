@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
 from ..access import roles_required
+from ..domain.analysis import KIND, run_dir
+from ..domain.audit import record
 from ..extensions import db
+from ..infra import jobs
 from ..models import Job
-from ..services import jobs
-from ..services.analysis import KIND, run_dir
-from ..services.audit import record
 from . import bp
 
 RESEARCH = ("admin", "researcher")

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..access import public
+from ..domain.audit import record
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES
 from ..models import User, utcnow
-from ..services.audit import record
 from . import bp
 from .forms import LoginForm
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..services.analysis import run_on_database
+from ..domain.analysis import run_on_database
 
 
 @click.group("analysis")

@@ -37,7 +37,7 @@ def _wave_ids(years: tuple[int, ...]) -> list[int] | None:
 @with_appcontext
 def suggest(years: tuple[int, ...]) -> None:
     """Run the auto-coder on answers that have no suggestion yet under the current codebook."""
-    from ..services.coding import current_version, ensure_suggestions
+    from ..domain.coding import current_version, ensure_suggestions
 
     wave_ids = _wave_ids(years)
     version = current_version()
@@ -55,7 +55,7 @@ def suggest(years: tuple[int, ...]) -> None:
 def import_codebook(path: Path, note: str | None) -> None:
     """Import a REFI-QDA .qdc or a codebook .yaml as a new codebook version."""
     from ..coding.files import CodebookFileError, codebook_from_upload
-    from ..services.coding import current_version, store_codebook
+    from ..domain.coding import current_version, store_codebook
 
     items = current_version().definition.get("items", [])
     try:
@@ -77,7 +77,7 @@ def import_codebook(path: Path, note: str | None) -> None:
 def export_qdc(out: Path) -> None:
     """Write the current codebook as a REFI-QDA .qdc file."""
     from ..coding.files import qdc_bytes
-    from ..services.coding import current_version
+    from ..domain.coding import current_version
 
     version = current_version()
     out.write_bytes(qdc_bytes(version))
@@ -93,7 +93,7 @@ def export_qdpx(out: Path) -> None:
     import tempfile
 
     from ..coding.files import qdpx_bytes
-    from ..services.coding import current_version
+    from ..domain.coding import current_version
 
     version = current_version()
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +108,7 @@ def export_qdpx(out: Path) -> None:
 @with_appcontext
 def final_codes_csv(out: Path, years: tuple[int, ...]) -> None:
     """Write one row per answer with a 0/1 column per theme (human codes, else the auto-coder)."""
-    from ..services.coding import final_codes
+    from ..domain.coding import final_codes
 
     frame = final_codes(_wave_ids(years))
     db.session.commit()

@@ -8,11 +8,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..demo.generator import demo_loaded, load_demo
+from ..domain.audit import record
 from ..extensions import db
+from ..infra.tokens import survey_url
 from ..models import Invitation
-from ..services.audit import record
-from ..services.demo import demo_loaded, load_demo
-from ..services.tokens import survey_url
 
 
 @click.group("demo")

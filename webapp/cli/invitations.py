@@ -8,12 +8,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain import invitations as service
+from ..domain.audit import record
 from ..extensions import db
+from ..infra import jobs
+from ..infra.mailer import MAIL_LANGUAGES
 from ..models import Wave
-from ..services import invitations as service
-from ..services import jobs
-from ..services.audit import record
-from ..services.mailer import MAIL_LANGUAGES
 
 
 @click.group("invitations")

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
+from ..infra import jobs as job_service
 from ..models import Job
-from ..services import jobs as job_service
 
 
 @click.group("jobs")
@@ -70,7 +70,7 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def tick() -> None:
     """Apply wave schedules: open and close waves at their planned times (run from cron)."""
-    from ..services.waves import apply_schedule
+    from ..domain.waves import apply_schedule
 
     result = apply_schedule()
     db.session.commit()

@@ -9,10 +9,10 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from ..domain.panel_plan import apply_plan, plan_import
 from ..extensions import db
 from ..models import Person
-from ..services.panel_import import PanelFileError, parse_panel
-from ..services.panel_plan import apply_plan, plan_import
+from ..readers.panel_file import PanelFileError, parse_panel
 
 
 @click.group("panel")

@@ -11,10 +11,10 @@ from flask.cli import with_appcontext
 
 import questionnaires as instrument
 
+from ..domain.audit import record
+from ..domain.questionnaires import import_file
 from ..extensions import db
 from ..models import QuestionnaireVersion
-from ..services.audit import record
-from ..services.questionnaires import import_file
 
 
 @click.group("questionnaires")

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 
+from ..domain.audit import record
 from ..extensions import db
 from ..models import USER_ROLES, User
-from ..services.audit import record
 
 
 @click.group("users")

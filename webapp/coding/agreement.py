@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
+from ..domain import coding as service
 from ..extensions import db
 from ..i18n import select_locale
 from ..models import Answer
 from ..models.coding import CodingMemo
-from ..services import coding as service
 from . import bp
 from .screen import CODERS, answer_meta, theme_views
 from .stats import (

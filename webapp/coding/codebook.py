@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
+from ..domain import coding as service
 from ..extensions import db
 from ..models.coding import CodebookVersion
-from ..services import coding as service
 from . import bp
 from .files import CodebookFileError, codebook_from_upload, qdc_bytes, qdpx_bytes
 from .screen import CODERS

@@ -10,8 +10,8 @@ from evaluation.coding.refi import codebook_xml, read_qdc, themes_to_codebook_di
 from questionnaires import parse_codebook
 from questionnaires.problems import errors as problem_errors
 
+from ..domain.coding import coded_answers, definition_of
 from ..models.coding import CodebookVersion, codebook_from_definition
-from ..services.coding import coded_answers, definition_of
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import request
 
+from ..domain.coding import answers_select, ensure_suggestions
 from ..extensions import db
 from ..models import User, Wave
 from ..models.coding import CodebookVersion, CodingDecision, CodingSuggestion
-from ..services.coding import answers_select, ensure_suggestions
 
 ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
 

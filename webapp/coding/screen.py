@@ -9,11 +9,11 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..access import roles_required
+from ..domain import coding as service
 from ..extensions import db
 from ..i18n import select_locale
 from ..models import Answer, Person, Response, Wave
 from ..models.coding import CodingDecision, CodingMemo, CodingSuggestion
-from ..services import coding as service
 from . import bp
 from .highlight import segments
 from .queue import (

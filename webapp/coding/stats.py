@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from evaluation.coding import agreement_table, alpha_for_codes, cohen_kappa, disagreements, macro_f1
 
+from ..domain.coding import answers_select, coder_for
 from ..extensions import db
 from ..models import Answer, User
 from ..models.coding import CodebookVersion, CodingDecision, CodingResolution, CodingSuggestion
-from ..services.coding import answers_select, coder_for
 
 _LEARN_CACHE: dict[str, pd.DataFrame] = {}
 

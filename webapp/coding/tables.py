@@ -11,9 +11,9 @@ from evaluation.coding import cooccurrence, theme_frequencies
 from evaluation.coding.plots import plot_theme_shares
 
 from ..access import roles_required
+from ..domain import coding as service
 from ..extensions import db
 from ..i18n import select_locale
-from ..services import coding as service
 from . import bp
 from .queue import current_filters
 from .screen import CODERS, theme_views

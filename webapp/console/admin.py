@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
+from ..domain.audit import record
 from ..extensions import db
 from ..models import USER_ROLES, AuditEvent, User
-from ..services.audit import record
 from . import bp
 from .forms import ActionForm, UserCreateForm, UserRoleForm
 

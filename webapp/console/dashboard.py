@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..access import roles_required
 from ..extensions import db
 from ..models import Wave
-from ..services import dashboard as stats
+from ..queries import dashboard as stats
 from . import bp
 
 

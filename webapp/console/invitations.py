@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
+from ..domain.audit import record
+from ..domain.invitations import release_uncertain, render_for
 from ..extensions import db
+from ..infra import jobs as job_service
+from ..infra.mailer import MAIL_KINDS, MAIL_LANGUAGES
 from ..models import Contact, Invitation, Job, Person, Wave
-from ..services import jobs as job_service
-from ..services.audit import record
-from ..services.invitations import release_uncertain, render_for
-from ..services.mailer import MAIL_KINDS, MAIL_LANGUAGES
 from . import bp
 from .forms import ActionForm, ReminderForm, SendForm
 

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
+from ..domain.panel_plan import apply_plan, discard_parsed, load_parsed, plan_import, save_parsed
 from ..extensions import db
 from ..models import FYLKER, Contact, Organisation, Person
-from ..services.panel_import import PANEL_ROLES, PanelFileError, parse_panel
-from ..services.panel_plan import apply_plan, discard_parsed, load_parsed, plan_import, save_parsed
+from ..readers.panel_file import PANEL_ROLES, PanelFileError, parse_panel
 from . import bp
 from .forms import ActionForm, PanelUploadForm
 

@@ -10,11 +10,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..access import roles_required
+from ..domain import invitations as invitation_service
+from ..domain import waves as wave_service
 from ..extensions import db
 from ..models import Invitation, Job, Wave
-from ..services import invitations as invitation_service
-from ..services import waves as wave_service
-from ..services.panel_import import PANEL_ROLES
+from ..readers.panel_file import PANEL_ROLES
 from . import bp
 from .forms import ActionForm, CloneForm, ReminderForm, SelectChoice, SendForm, WaveForm
 

@@ -13,8 +13,8 @@ from flask import current_app
 from evaluation.export import ExportOptions, build_export, read_source
 
 from ..extensions import db
+from ..infra.jobs import register
 from ..models import Answer, Contact
-from ..services.jobs import register
 
 KIND = "exports.build"
 
@@ -33,12 +33,12 @@ def contact_terms() -> list[str]:
 def confirmed_codes(source) -> pd.DataFrame | None:
     """Human theme codes for the exported responses, or None if no researcher has coded any.
 
-    Uses the coding screen's own rule (``webapp.services.coding.final_codes``): a resolver's
+    Uses the coding screen's own rule (``webapp.domain.coding.final_codes``): a resolver's
     codes, else the codes the human coders agree on, with the auto-coder breaking ties on the
     disputed themes only; answers nobody coded keep the auto-coder's codes in the export.
     """
     try:
-        from ..services.coding import final_codes
+        from ..domain.coding import final_codes
     except ImportError:  # coding tables not installed
         return None
     codes = final_codes()

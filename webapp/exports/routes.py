@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..extensions import db
+from ..infra.jobs import enqueue
 from ..models import Job, Wave
-from ..services.jobs import enqueue
 from . import bp
 from .forms import ExportForm
 from .jobs import KIND, job_dir

@@ -14,10 +14,10 @@ from flask import current_app, g, request, session
 from questionnaires import Item, Page, Questionnaire, tr
 from questionnaires.conditions import condition_items
 
+from ..domain.responses import find_response, item_shown, leaf_items, max_length, visible_pages
 from ..i18n import LANGUAGES
+from ..infra.tokens import find_invitation
 from ..models import Invitation, Response
-from ..services.responses import find_response, item_shown, leaf_items, max_length, visible_pages
-from ..services.tokens import find_invitation
 from .forms import PageForm, choices
 
 

@@ -18,7 +18,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from questionnaires import DONT_KNOW, Item, Page, Questionnaire, tr
 
-from ..services.responses import leaf_items, max_length
+from ..domain.responses import leaf_items, max_length
 
 #: form fields that are not items
 #: item codes are [a-z][a-z0-9_]*, so names starting with "_" can never clash with one

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from questionnaires import Page, tr
 
 from ..access import public
+from ..domain import responses as svc
 from ..extensions import db
 from ..models import Response
-from ..services import responses as svc
 from . import bp
 from .flow import (
     Link,

@@ -12,8 +12,8 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Contact, Organisation, Person, utcnow
+from ..readers.panel_file import PanelRow, ParsedPanel, RowProblem
 from .audit import record
-from .panel_import import PanelRow, ParsedPanel, RowProblem
 
 
 @dataclass

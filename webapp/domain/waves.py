@@ -10,10 +10,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..infra.tokens import assign_token
 from ..models import Invitation, Person, QuestionnaireVersion, Wave, WaveQuestionnaire, utcnow
+from ..readers.panel_file import PANEL_ROLES
 from .audit import record
-from .panel_import import PANEL_ROLES
-from .tokens import assign_token
 
 
 class WaveError(ValueError):

@@ -53,16 +53,8 @@ def registered_kinds() -> list[str]:
 
 def _import_job_modules() -> None:
     """Import the modules that register job functions, so a worker knows every kind."""
-    import importlib
-    import importlib.util
-
-    for name in ("webapp.services.invitations", "webapp.services.exports",
-                 "webapp.exports.jobs", "webapp.services.export_jobs", "webapp.services.analysis"):
-        try:
-            if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name)
-        except ModuleNotFoundError:  # parent package missing
-            continue
+    from ..domain import analysis, invitations  # noqa: F401
+    from ..exports import jobs  # noqa: F401
 
 
 def enqueue(kind: str, params: dict[str, Any] | None = None, user: Any = None) -> Job:
@@ -74,7 +66,7 @@ def enqueue(kind: str, params: dict[str, Any] | None = None, user: Any = None) -
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         rq_job = _queue(redis_url).enqueue(
-            "webapp.services.jobs.rq_execute", job.id,
+            "webapp.infra.jobs.rq_execute", job.id,
             job_timeout=current_app.config.get("JOB_TIMEOUT", 3600),
             description=f"{kind} #{job.id}",
         )

@@ -13,8 +13,8 @@ from flask import current_app
 from questionnaires import INSTRUMENT_DIR
 
 from ..extensions import db
+from ..infra import jobs
 from ..models import Invitation, Job, Person, Wave
-from . import jobs
 
 KIND = "analysis.run"
 REPORT_FILES = ("report.html", "change.csv", "reliability.csv", "cleaning_log.csv")

@@ -28,10 +28,10 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..infra import jobs
+from ..infra.mailer import PermanentFailure, TransientFailure, build_message, render_mail, transport
+from ..infra.tokens import survey_url
 from ..models import Answer, Contact, Invitation, Person, Response, UTCDateTime, Wave, utcnow
-from . import jobs
-from .mailer import PermanentFailure, TransientFailure, build_message, render_mail, transport
-from .tokens import survey_url
 
 Progress = Callable[[int, int | None], None]
 CONNECTION_BATCH = 500  # messages per SMTP connection

@@ -17,7 +17,9 @@ import sqlalchemy as sa
 
 from questionnaires import INSTRUMENT_DIR, Questionnaire, evaluate_condition, load_scales
 
+from ..domain.questionnaires import import_file
 from ..extensions import db
+from ..infra.tokens import assign_token
 from ..models import (
     Answer,
     Contact,
@@ -29,9 +31,7 @@ from ..models import (
     Wave,
     WaveQuestionnaire,
 )
-from .demo_text import free_text
-from .questionnaires import import_file
-from .tokens import assign_token
+from .text import free_text
 
 DEMO_FYLKER = ("Trøndelag", "Vestland", "Nordland", "Agder", "Innlandet")
 ROLE_SHARE = {"skoleeier": 0.22, "skoleleder": 0.38, "tillitsvalgt": 0.25, "uh": 0.15}

@@ -1,0 +1,1 @@
+"""The synthetic demo panel: persons, waves, answers and free text for trying the product."""

@@ -1,0 +1,1 @@
+"""Infrastructure: e-mail transport, background jobs and personal-link tokens."""

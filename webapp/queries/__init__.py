@@ -1,0 +1,1 @@
+"""Read models: queries that summarise the database for screens; they never write."""

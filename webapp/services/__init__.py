@@ -1,1 +1,0 @@
-"""Functions that change state; the caller owns the transaction (commit or rollback)."""
