@@ -15,12 +15,13 @@ from .problems import InstrumentError, Problem, errors
 from .scales import Scale, load_scales, parse_scales
 
 INSTRUMENT_DIR = Path(__file__).resolve().parent
+XLSFORM_SUFFIXES = (".xlsx", ".xls")
 SPECIAL_FILES = {"scales.yaml": "scales", "codebook.yaml": "codebook"}
 
 __all__ = [
     "DONT_KNOW", "INSTRUMENT_DIR", "LANGUAGES", "ROLES", "Codebook", "InstrumentError", "Item",
     "Option", "Page", "Problem", "Questionnaire", "ResponseScale", "Scale", "Theme",
-    "evaluate_condition", "instrument_files", "load_codebook", "load_instrument",
+    "evaluate_condition", "instrument_files", "load_any", "load_codebook", "load_instrument",
     "load_questionnaire", "load_scales", "tr", "validate_path",
 ]
 
@@ -31,6 +32,19 @@ def load_questionnaire(path: Path | str) -> Questionnaire:
     if errors(problems) or q is None:
         raise InstrumentError(problems)
     return q
+
+
+def load_any(path: Path | str) -> Questionnaire:
+    """Load a questionnaire from YAML or an XLSForm workbook (by extension); raises InstrumentError."""
+    path = Path(path)
+    if path.suffix.lower() in XLSFORM_SUFFIXES:
+        from .xlsform import read_xlsform
+
+        q, problems = read_xlsform(path)
+        if errors(problems) or q is None:
+            raise InstrumentError(problems)
+        return q
+    return load_questionnaire(path)
 
 
 def instrument_files(folder: Path | str = INSTRUMENT_DIR) -> dict[str, Path]:

@@ -1,4 +1,4 @@
-"""``flask questionnaires validate|import|list``: check and store the instrument."""
+"""``flask questionnaires validate|import|list|diff|convert``: check, store, compare and convert the instrument."""
 
 from __future__ import annotations
 
@@ -64,3 +64,47 @@ def list_() -> None:
     """List stored questionnaire versions."""
     for v in db.session.scalars(sa.select(QuestionnaireVersion).order_by(QuestionnaireVersion.code, QuestionnaireVersion.version_no)):
         click.echo(f"{v.label}  role={v.role}  imported={v.created_at:%Y-%m-%d %H:%M}")
+
+
+def _load_for_diff(spec: str) -> instrument.Questionnaire:
+    """A questionnaire from a file path, or a stored version given as CODE:vN, CODE:N or its id."""
+    from ..domain.questionnaires import find_version
+
+    path = Path(spec)
+    if path.is_file():
+        try:
+            return instrument.load_any(path)
+        except instrument.InstrumentError as exc:
+            for p in exc.problems:
+                click.echo(str(p), err=True)
+            sys.exit(1)
+    version = find_version(spec)
+    if version is None:
+        click.echo(f"{spec}: neither a file nor a stored version (give a path, CODE:vN or a version id)", err=True)
+        sys.exit(1)
+    return version.questionnaire
+
+
+@questionnaires_cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--scales", "scales_path", type=click.Path(path_type=Path),
+              default=instrument.INSTRUMENT_DIR / "scales.yaml", help="The analysis scales file.")
+@with_appcontext
+def diff(old: str, new: str, scales_path: Path) -> None:
+    """List what changed from OLD to NEW (files or stored versions); flags breaks of comparability."""
+    from questionnaires.diff import diff_questionnaires
+
+    old_q, new_q = _load_for_diff(old), _load_for_diff(new)
+    try:
+        scales = instrument.load_scales(scales_path)
+    except instrument.InstrumentError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        sys.exit(1)
+    result = diff_questionnaires(old_q, new_q, scales=scales)
+    for line in result.lines():
+        click.echo(line)
+    broken = result.broken_scales()
+    click.echo(f"{len(result.changes)} change(s); "
+               + (f"comparability broken for scale(s): {', '.join(broken)}" if broken else "no scale's comparability broken"))

@@ -48,3 +48,18 @@ def latest_version(role: str) -> QuestionnaireVersion | None:
         .order_by(QuestionnaireVersion.created_at.desc(), QuestionnaireVersion.id.desc())
         .limit(1)
     )
+
+
+def find_version(spec: str) -> QuestionnaireVersion | None:
+    """The stored version named by ``spec``: ``CODE:vN``, ``CODE:N``, ``CODE vN`` or its database id."""
+    text = spec.strip()
+    if text.isdigit():
+        return db.session.get(QuestionnaireVersion, int(text))
+    for sep in (":", " "):
+        if sep in text:
+            code, _, number = text.rpartition(sep)
+            number = number.strip().lstrip("v")
+            if number.isdigit():
+                return db.session.scalar(sa.select(QuestionnaireVersion).where(
+                    QuestionnaireVersion.code == code.strip(), QuestionnaireVersion.version_no == int(number)))
+    return None
