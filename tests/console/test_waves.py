@@ -122,4 +122,4 @@ def test_schedule_opens_and_closes_waves_at_their_planned_times(app, runner, ins
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wave.close"))
         assert event.actor == "schedule" and event.after["status"] == "closed"
     result = runner.invoke(args=["jobs", "tick"])
-    assert result.exit_code == 0 and "opened: -; closed: -" in result.output
+    assert result.exit_code == 0 and "waves.apply_schedule: {'opened': [], 'closed': []}" in result.output

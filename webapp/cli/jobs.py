@@ -69,9 +69,8 @@ def worker(burst: bool) -> None:
 @cli.command("tick")
 @with_appcontext
 def tick() -> None:
-    """Apply wave schedules: open and close waves at their planned times (run from cron)."""
-    from ..domain.waves import apply_schedule
+    """Run the scheduled tasks that are due once (the worker does this every minute)."""
+    from ..infra.schedule import run_due
 
-    result = apply_schedule()
-    db.session.commit()
-    click.echo(f"opened: {', '.join(result['opened']) or '-'}; closed: {', '.join(result['closed']) or '-'}")
+    for name, outcome in run_due().items():
+        click.echo(f"{name}: {outcome}")

@@ -7,6 +7,7 @@ from .job import JOB_STATUSES, Job
 from .panel import FYLKER, ORGANISATION_KINDS, Contact, Organisation, Person, new_panel_id
 from .questionnaire import QuestionnaireVersion
 from .response import RESPONSE_STATUSES, Answer, Response
+from .schedule import ScheduledRun
 from .types import UTCDateTime, utcnow
 from .user import USER_ROLES, User
 from .wave import WAVE_STATUSES, Wave, WaveQuestionnaire
@@ -14,6 +15,6 @@ from .wave import WAVE_STATUSES, Wave, WaveQuestionnaire
 __all__ = [
     "FYLKER", "INVITATION_STATUSES", "JOB_STATUSES", "ORGANISATION_KINDS", "RESPONSE_STATUSES",
     "USER_ROLES", "WAVE_STATUSES", "Answer", "AuditEvent", "Contact", "Invitation", "Job",
-    "Organisation", "Person", "QuestionnaireVersion", "Response", "UTCDateTime", "User", "Wave",
+    "Organisation", "Person", "QuestionnaireVersion", "Response", "ScheduledRun", "UTCDateTime", "User", "Wave",
     "WaveQuestionnaire", "new_panel_id", "utcnow",
 ]

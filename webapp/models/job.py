@@ -37,3 +37,7 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: refreshed by the worker running the job; a job whose heartbeat stopped is claimed again
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: host:pid of the worker that claimed the job
+    worker: Mapped[str | None] = mapped_column(sa.String(120))

@@ -21,6 +21,8 @@ class Wave(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
         sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
+        sa.CheckConstraint("remind_every_days IS NULL OR remind_every_days >= 1", name="remind_every_positive"),
+        sa.CheckConstraint("remind_max >= 0", name="remind_max_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +32,10 @@ class Wave(db.Model):
     #: scheduled opening and closing (UTC); status changes when an evaluator opens/closes
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: automatic reminders: days between mails (None = off), at most this many per person, language
+    remind_every_days: Mapped[int | None] = mapped_column(sa.Integer)
+    remind_max: Mapped[int] = mapped_column(sa.Integer, default=3, server_default="3")
+    remind_language: Mapped[str] = mapped_column(sa.String(2), default="nb", server_default="nb")
     #: the wave this one was cloned from (its panel carried over)
     cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wave.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
