@@ -189,3 +189,31 @@ def test_360px_matrix_rows_stack_without_sideways_scrolling(app, live_server, br
     boxes = [page.locator(".matrix-row").first.locator(".option").nth(i).bounding_box() for i in range(2)]
     assert boxes[1]["y"] > boxes[0]["y"]  # the points are stacked, not side by side
     ctx.close()
+
+
+def test_text_typed_into_a_number_field_gets_a_field_error(app, live_server, browser):
+    """Words in a number field: a field error on the same page, everything typed still there."""
+    from survey.factories import MINI
+
+    with app.app_context():
+        link = make_link(make_wave(MINI))
+    page = browser.new_page()
+    page.goto(live_server.url + link.url + "/side/start")
+    typed = "ca. 25 lærere, litt usikker på nøyaktig tall"
+    choose(page, "Har skolen deltatt i tiltak?", "Ja")
+    page.get_by_label("Hvor mange lærere?").fill(typed)
+    choose(page, "Har dere andre ordninger?", "Ja")
+    page.get_by_label("Hvilke?").fill("Lesesatsing")
+    page.get_by_role("button", name="Neste").click()
+    page.locator(".error-summary").wait_for()
+    assert "Svarene kunne ikke lagres" not in page.content()
+    assert page.locator("#e-ant_larere").inner_text().endswith("Skriv et tall, for eksempel 12.")
+    assert page.get_by_label("Hvor mange lærere?").input_value() == typed
+    assert group(page, "Har skolen deltatt i tiltak?").get_by_label("Ja", exact=True).is_checked()
+    assert page.get_by_label("Hvilke?").input_value() == "Lesesatsing"
+    page.get_by_label("Hvor mange lærere?").fill("25")
+    page.get_by_role("button", name="Neste").click()
+    assert progress(page) == "Side 2 av 4"
+    page.context.close()
+    with app.app_context():
+        assert stored(link) == {"deltatt": 1, "ant_larere": 25, "annet": 1, "annet_hva": "Lesesatsing"}

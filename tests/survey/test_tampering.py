@@ -39,16 +39,31 @@ def test_values_no_form_could_send_are_refused(app, on_page_two, data, message):
         assert snapshot(on_page_two.link) == before
 
 
-def test_oversized_text_far_over_the_limit_is_refused(app, respondent, link):
+def test_text_far_over_the_limit_is_a_field_error_with_the_text_kept(app, respondent, link):
+    """A textarea takes any length a person pastes: a field error, never the refusal page."""
     respondent.open("/side/start")
     respondent.post("start", {"deltatt": "2"})
     respondent.post("samarbeid", {"samarb_a": "1", "samarb_b": "1"})
     with app.app_context():
         before = snapshot(link)
     r = respondent.post("slutt", {"kommentar": "x" * 5000}, action="submit", follow=False)
-    assert r.status_code == 400 and "altfor lang tekst i «kommentar»" in r.get_data(as_text=True)
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "Teksten er 4950 tegn for lang" in body and "x" * 5000 in body
+    assert "Svarene kunne ikke lagres" not in body
     with app.app_context():
         assert snapshot(link) == before
+
+
+def test_nul_character_no_keyboard_types_is_refused(app, on_page_two):
+    respondent = on_page_two
+    respondent.open("/side/start")
+    with app.app_context():
+        before = snapshot(respondent.link)
+    r = respondent.post("start", {"deltatt": "1", "annet": "1", "annet_hva": "a\x00b"}, follow=False)
+    assert r.status_code == 400 and "ugyldige tegn i «annet_hva»" in r.get_data(as_text=True)
+    with app.app_context():
+        assert snapshot(respondent.link) == before
 
 
 def test_absurdly_large_post_is_refused_unread(app, on_page_two):

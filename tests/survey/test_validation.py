@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .factories import response_for, stored
+from .factories import response_for, snapshot, stored
 
 
 def test_required_errors_are_summarised_with_links_to_each_field(app, respondent, link):
@@ -76,3 +76,32 @@ def test_back_from_first_page_goes_to_the_start_page(respondent):
     respondent.open("/side/start")
     r = respondent.post("start", {}, action="back")
     assert r.status_code == 200 and "Fortsett der du slapp" in respondent.text
+
+
+def test_long_text_typed_into_a_number_field_is_a_field_error(app, respondent, link):
+    """Whatever a person types into a number field gets a field error; the page keeps the rest."""
+    respondent.open("/side/start")
+    respondent.post("start", {"deltatt": "2"}, action="save")
+    with app.app_context():
+        before = snapshot(link)
+    typed = "ca. 25 lærere, litt usikker på nøyaktig tall"
+    r = respondent.post("start", {"deltatt": "1", "ant_larere": typed, "annet": "1",
+                                  "annet_hva": "Lesesatsing"}, follow=False)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Svarene kunne ikke lagres" not in html
+    assert "Skriv et tall, for eksempel 12." in html
+    assert f'value="{typed}"' in html
+    assert re.search(r'name="deltatt" value="1" checked', html)
+    assert re.search(r'name="annet" value="1" checked', html)
+    assert 'value="Lesesatsing"' in html
+    with app.app_context():
+        assert snapshot(link) == before
+
+
+def test_hundreds_of_digits_in_a_number_field_is_a_field_error(app, respondent, link):
+    respondent.open("/side/start")
+    r = respondent.post("start", {"deltatt": "1", "ant_larere": "9" * 400}, follow=False)
+    assert r.status_code == 422 and "Skriv et tall" in r.get_data(as_text=True)
+    with app.app_context():
+        assert stored(link) == {}

@@ -198,8 +198,7 @@ def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
         problems.append(_("skjemaet mangler versjonsnummer"))
     if problems:
         return notice("tampered", link=link, back=request.path, problems=problems)
-    if int(revision) != response.revision:
-        return _stale(token, response, this)
+    stale = int(revision) != response.revision
     new_lang = posted.get("_lang")
     action = posted.get("_action", "next")
     form = build_form(response.version.content_hash, q, this, g.lang, formdata=posted)
@@ -212,6 +211,12 @@ def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
             merged[f.name] = None
     form.hidden = {f.name for f in form.item_fields()
                    if f.name not in rendered or not svc.item_shown(f.item, merged, f.parent)}
+    if stale:
+        # a retry of a save that was committed just before the server died looks stale; when
+        # what is stored is what was posted, it did succeed: move on as it would have
+        if form.validate() and _already_stored(q, this, form.answers(), answers) and not new_lang:
+            return _move_on(token, response, q, this, answers, action, write=False)
+        return _stale(token, response, this)
     if new_lang in ("nb", "nn", "en"):
         set_language(response, new_lang)
     if not form.validate():
@@ -228,28 +233,52 @@ def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
     except svc.InvalidAnswer as exc:
         db.session.rollback()
         return notice("tampered", link=link, back=request.path, problems=[exc.message])
+    if new_lang:
+        response.current_page = this.id
+        db.session.commit()
+        return redirect(url_for("survey.page", token=token, page_id=this.id), code=303)
+    return _move_on(token, response, q, this, final, action, write=True)
+
+
+def _already_stored(q, this: Page, posted: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """True when every answer posted for ``this`` page equals the stored one (None: none stored)."""
+    items = {item.code: item for item, _ in svc.leaf_items(this)}
+    try:
+        return all(svc.check_value(q, items[code], value) == stored.get(code)
+                   for code, value in posted.items())
+    except svc.InvalidAnswer:
+        return False
+
+
+def _move_on(token: str, response: Response, q, this: Page, final: dict[str, Any], action: str,
+             *, write: bool):
+    """After a save of ``this`` page: the next page, the previous one, or submit at the end.
+
+    ``write`` is False for a retried save that had already been stored: nothing is written then
+    (the stored position and status are the ones the first attempt committed).
+    """
     pages = svc.visible_pages(q, final)
     ids = [p.id for p in pages]
     at = ids.index(this.id)
-    if new_lang:
-        target = this.id
-    elif action == "back":
+    if action == "back":
         target = ids[at - 1] if at > 0 else None
     elif action == "save":
         target = this.id
     elif at + 1 < len(ids):
         target = ids[at + 1]
     else:
-        missing = svc.submit(response, revision=response.revision)
+        missing = svc.submit(response, revision=response.revision)  # once: it checks the status
         if not missing:
             db.session.commit()
             return redirect(url_for("survey.start", token=token), code=303)
         target = missing[0][0].id
-        response.current_page = target
-        db.session.commit()
+        if write:
+            response.current_page = target
+            db.session.commit()
         return redirect(url_for("survey.page", token=token, page_id=target, check=1), code=303)
-    response.current_page = target or this.id
-    db.session.commit()
+    if write:
+        response.current_page = target or this.id
+        db.session.commit()
     if target is None:
         return redirect(url_for("survey.start", token=token, intro=1), code=303)
     return redirect(url_for("survey.page", token=token, page_id=target), code=303)
