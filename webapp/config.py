@@ -48,8 +48,8 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_SENDER_THREADS": int(os.environ.get("MAIL_SENDER_THREADS", "4")),
         # seconds after which a claimed-but-unconfirmed invitation is shown as "uncertain"
         "INVITATION_CLAIM_TIMEOUT": int(os.environ.get("INVITATION_CLAIM_TIMEOUT", "900")),
-        # seconds a 'running' job may go without finishing before it counts as dead
-        "JOB_STALE_AFTER": int(os.environ.get("JOB_STALE_AFTER", "900")),
+        # seconds a running job's heartbeat may be silent before another worker takes it over
+        "JOB_STALE_AFTER": int(os.environ.get("JOB_STALE_AFTER", "60")),
         # seconds an RQ job may run
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "3600")),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -74,9 +74,15 @@ def test_cli_runs_and_lists_jobs(app, runner):
     assert "test.boom  failed" in listing.output
 
 
-def test_worker_needs_redis(runner):
+def test_worker_without_redis_runs_jobs_from_the_database(app, runner):
+    with app.app_context():
+        job_id = jobs.enqueue("test.count", {"n": 2}).id
     result = runner.invoke(args=["jobs", "worker", "--burst"])
-    assert result.exit_code == 2 and "REDIS_URL is not set" in result.output
+    assert result.exit_code == 0, result.output
+    assert "jobs from the database" in result.output
+    assert f"job #{job_id} test.count: done {{'counted': 2}}" in result.output
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == "done"
 
 
 def redis_url_or_skip() -> str:

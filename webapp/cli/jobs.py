@@ -1,4 +1,4 @@
-"""``flask jobs run|list|worker``: run background jobs without Redis, list them, or start RQ."""
+"""``flask jobs worker|run|list|tick``: the job worker, a one-off run, the job list, the schedule."""
 
 from __future__ import annotations
 
@@ -56,14 +56,27 @@ def list_(limit: int) -> None:
 
 
 @cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--burst", is_flag=True, help="Run the due schedule and every waiting job once, then stop.")
+@click.option("--poll", type=float, default=1.0, show_default=True,
+              help="Seconds between looks for new jobs (database queue).")
+@click.option("--tick", type=float, default=60.0, show_default=True,
+              help="Seconds between runs of the schedule.")
 @with_appcontext
-def worker(burst: bool) -> None:
-    """Start an RQ worker on the "dekom" queue (needs REDIS_URL)."""
-    if not current_app.config.get("REDIS_URL"):
-        click.echo("REDIS_URL is not set; use `flask jobs run` to run jobs here instead", err=True)
-        sys.exit(2)
-    job_service.start_worker(burst=burst)
+def worker(burst: bool, poll: float, tick: float) -> None:
+    """Run jobs as they are queued, and the schedule every minute; Ctrl+C stops.
+
+    Jobs come from the database, or from RQ on Redis when REDIS_URL is set.
+    """
+    from ..infra import worker as job_worker
+
+    def echo(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()
+
+    if current_app.config.get("REDIS_URL"):
+        job_worker.work_rq(echo, burst=burst, tick=tick)
+    else:
+        job_worker.work(echo, burst=burst, poll=poll, tick=tick)
 
 
 @cli.command("tick")
