@@ -9,7 +9,7 @@ widening one of them (e.g. letting researchers see non-responders) fails here to
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from webapp.access import PUBLIC, access_rule
 from webapp.extensions import db
@@ -46,7 +46,7 @@ def _url(rule: Rule) -> str:
             values[name] = rule.defaults[name]
             continue
         converter = type(rule._converters[name]).__name__
-        if converter == "IntegerConverter":
+        if isinstance(rule._converters[name], IntegerConverter):
             values[name] = DUMMY["int"]
         elif converter == "FloatConverter":
             values[name] = DUMMY["float"]
@@ -61,7 +61,7 @@ def _client_as(app, user_id: int | None):
     client = app.test_client()
     if user_id is not None:
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = f"{user_id}:1"
             session["_fresh"] = True
     return client
 

@@ -54,12 +54,18 @@ def _init_extensions(app: Flask) -> None:
     init_navigation(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
         from .models import User
+        from .security import MAX_INT
 
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit() or int(user_id) > MAX_INT:
+            return None
         user = db.session.get(User, int(user_id))
-        # a deactivated account is logged out everywhere at its next request
-        return user if user is not None and user.is_active else None
+        # a deactivated account, or a session from before a logout, is refused at its next request
+        if user is None or not user.is_active or str(user.session_version or 1) != version:
+            return None
+        return user
 
 
 def _sqlite_pragmas(app: Flask) -> None:

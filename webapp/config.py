@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
@@ -28,6 +31,10 @@ def load_settings(instance_path: str) -> dict:
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
+        # earlier SECRET_KEYs, newest first, comma-separated: sessions signed and personal links
+        # derived with them keep working after a rotation (see docs/privacy.md)
+        "SECRET_KEY_FALLBACKS": [k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",")
+                                 if k.strip()],
         # Keyed hash for pseudonymous panel ids in exports; separate from SECRET_KEY so that
         # rotating session keys does not change researchers' ids.
         "PSEUDONYM_KEY": os.environ.get("PSEUDONYM_KEY", os.environ.get("SECRET_KEY", DEFAULT_SECRET)),
@@ -56,6 +63,18 @@ def load_settings(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14"))),
+        # Strict-Transport-Security in production (seconds); 0 turns it off
+        "HSTS_MAX_AGE": int(os.environ.get("HSTS_MAX_AGE", "31536000")),
+        # wrong respondent links one address may try before it is slowed down
+        "LINK_LOOKUP_LIMIT": os.environ.get("LINK_LOOKUP_LIMIT", "20 per minute; 200 per day"),
+        # retention after a wave closes, in days (0 = keep until purged by hand); see docs/privacy.md
+        "RETAIN_CONTACT_DAYS": int(os.environ.get("RETAIN_CONTACT_DAYS", "0")),
+        "RETAIN_OUTBOX_DAYS": int(os.environ.get("RETAIN_OUTBOX_DAYS", "30")),
+        "RETAIN_EXPORT_DAYS": int(os.environ.get("RETAIN_EXPORT_DAYS", "90")),
+        "RETAIN_IMPORT_HOURS": int(os.environ.get("RETAIN_IMPORT_HOURS", "24")),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "nb",
@@ -64,14 +83,37 @@ def load_settings(instance_path: str) -> dict:
     }
 
 
+MIN_KEY_LENGTH = 32
+#: Shannon entropy per character below which a key counts as a pattern, not a random value
+MIN_KEY_BITS_PER_CHAR = 3.0
+
+
+def key_problem(value: str | None) -> str | None:
+    """Why ``value`` is not a usable production key (None when it is)."""
+    if not value or value == DEFAULT_SECRET:
+        return "is not set"
+    if len(value) < MIN_KEY_LENGTH:
+        return f"is shorter than {MIN_KEY_LENGTH} characters"
+    counts = Counter(value)
+    bits = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    if len(counts) < 10 or bits < MIN_KEY_BITS_PER_CHAR:
+        return "looks like a pattern, not a random value"
+    return None
+
+
 def check_production_settings(config: dict) -> None:
-    """Refuse to run in production with the default secret or the default SQLite database."""
+    """Refuse to run in production with a weak or default key, or on SQLite."""
     if config.get("ENV_NAME") != "production":
         return
-    if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET) or len(config["SECRET_KEY"]) < 32:
-        raise RuntimeError(
-            "DEKOM_ENV=production needs SECRET_KEY set to a random value of at least 32 "
-            "characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-        )
-    if config.get("PSEUDONYM_KEY") == DEFAULT_SECRET:
-        raise RuntimeError("DEKOM_ENV=production needs PSEUDONYM_KEY (or SECRET_KEY) set.")
+    hint = "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    problem = key_problem(config.get("SECRET_KEY"))
+    if problem:
+        raise RuntimeError(f"DEKOM_ENV=production: SECRET_KEY {problem}; set it to a random value of at "
+                           f"least {MIN_KEY_LENGTH} characters {hint}.")
+    problem = key_problem(config.get("PSEUDONYM_KEY"))
+    if problem:
+        raise RuntimeError(f"DEKOM_ENV=production: PSEUDONYM_KEY {problem}; set it to a random value of at "
+                           f"least {MIN_KEY_LENGTH} characters {hint} and keep it across waves.")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        raise RuntimeError("DEKOM_ENV=production needs PostgreSQL: set DATABASE_URL=postgresql://... "
+                           "(SQLite is for laptops and the demo).")

@@ -56,6 +56,10 @@ def login():
 def logout():
     """Log out (POST only, so a link cannot log someone out)."""
     if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        user.end_sessions()
+        record("user.logout", user=user, target=user)
+        db.session.commit()
         logout_user()
     return redirect(url_for("auth.login"))
 

@@ -11,6 +11,7 @@ from ..domain.coding import answers_select, ensure_suggestions
 from ..extensions import db
 from ..models import User, Wave
 from ..models.coding import CodebookVersion, CodingDecision, CodingSuggestion
+from ..security import MAX_INT
 
 ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
 
@@ -37,7 +38,7 @@ def current_filters() -> Filters:
     """Filters from the query string or a submitted form."""
     wave = request.values.get("wave", type=int)
     role = request.values.get("role") or None
-    if wave is not None and db.session.get(Wave, wave) is None:
+    if wave is not None and (not 0 < wave <= MAX_INT or db.session.get(Wave, wave) is None):
         wave = None
     return Filters(wave, role if role in ROLES else None)
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..infra import jobs
 from ..infra.mailer import PermanentFailure, TransientFailure, build_message, render_mail, transport
-from ..infra.tokens import survey_url
+from ..infra.tokens import reissue_if_needed, survey_url
 from ..models import Answer, Contact, Invitation, Person, Response, UTCDateTime, Wave, utcnow
 
 Progress = Callable[[int, int | None], None]
@@ -201,6 +201,9 @@ def _deliver_loop(conn, ids, claim, claim_params, sent, kind_of, language, share
                     conn.execute(FAILED, {"iid": inv_id, "error": "no contact data (erased)"})
                     shared.add("failed")
                     continue
+                rekey = reissue_if_needed(invitation)
+                if rekey is not None:  # made under a SECRET_KEY no longer configured: a new link
+                    conn.execute(_T.update().where(_T.c.id == inv_id).values(**rekey))
                 kind = kind_of(invitation)
                 round_no = invitation.reminder_count + (kind != "invitation")
                 try:

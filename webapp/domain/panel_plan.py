@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,17 +189,29 @@ def _organisation(kind: str | None, name: str | None, number: str | None, fylke:
 
 # --- the parsed file between preview and confirm, kept on the server ---------------------------
 
-def _store_dir() -> Path:
+def import_dir() -> Path:
+    """instance/panel_imports, readable by the app's own user only (mode 0700)."""
     path = Path(current_app.instance_path) / "panel_imports"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
     return path
 
 
+_store_dir = import_dir
+
+
 def save_parsed(parsed: ParsedPanel, user_id: int | None, mark_leavers: bool = False) -> str:
-    """Store the parsed file under instance/panel_imports; returns its random key."""
+    """Store the parsed file under instance/panel_imports (mode 0600); returns its random key.
+
+    The file holds names and e-mail addresses: it is deleted when the import is applied or
+    cancelled, and ``flask retention purge`` removes any left after RETAIN_IMPORT_HOURS.
+    """
     key = secrets.token_urlsafe(16)
     data = {"user_id": user_id, "mark_leavers": mark_leavers, "parsed": parsed.to_dict()}
-    (_store_dir() / f"{key}.json").write_text(json.dumps(data), encoding="utf-8")
+    path = import_dir() / f"{key}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
     return key
 
 

@@ -9,6 +9,7 @@ and transient ones (connection lost, 4xx: release the row and try again later).
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import smtplib
 import ssl
@@ -72,6 +73,10 @@ def build_message(to_name: str, to_email: str, subject: str, text: str, html: st
     exchange when 10 000 invitations go out in one run. Header values are encoded per RFC 2047.
     """
     from_header = current_app.config["MAIL_FROM"]
+    to_email = to_email.strip()
+    if any(c in to_email for c in "\r\n\0<>,;\"") or " " in to_email:
+        raise PermanentFailure(f"unusable recipient address {to_email!r}")
+    to_name, subject = single_line(to_name), single_line(subject)
     message_id = message_id or make_msgid(domain="dekom-eval.local")
     boundary = f"=_dekom_{secrets.token_hex(12)}"
     head = (
@@ -91,6 +96,18 @@ def build_message(to_name: str, to_email: str, subject: str, text: str, html: st
         parts.append(base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n"))
     parts.append(f"--{boundary}--\r\n".encode("ascii"))
     return OutgoingMail(parseaddr(from_header)[1], to_email, message_id, b"".join(parts))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def single_line(value: str) -> str:
+    """``value`` with line breaks and other control characters turned into one space.
+
+    A header value never carries CR or LF, so a contact name such as
+    ``"Eve\r\nReply-To: x@y"`` stays the display name it is and cannot add a header.
+    """
+    return " ".join(_CONTROL.sub(" ", value or "").split())
 
 
 @lru_cache(maxsize=4096)

@@ -3,6 +3,12 @@
 token = HMAC-SHA256(key, salt) in URL-safe base64 (256 bits). The database keeps the salt and
 SHA-256(token); without the server key a stolen database gives no working link, and the sender
 can re-derive the link for reminders. A new salt revokes the old link.
+
+Key rotation: a link is found by the hash of its token alone, so links already sent keep working
+under a new SECRET_KEY. To re-derive a link for a reminder, the sender tries SECRET_KEY and then
+every key in SECRET_KEY_FALLBACKS and takes the one whose token has the stored hash. When none
+does (the old key was dropped), :func:`reissue_if_needed` gives the invitation a new salt under
+the current key, so the reminder carries a fresh link that works (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -21,9 +27,23 @@ from ..models import Invitation
 TOKEN_MIN_LENGTH = 40
 
 
+def _derive(secret: str) -> bytes:
+    return hashlib.sha256(b"dekom-link-token:" + secret.encode()).digest()
+
+
 def _key() -> bytes:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hashlib.sha256(b"dekom-link-token:" + secret).digest()
+    return _derive(current_app.config["SECRET_KEY"])
+
+
+def _keys() -> list[bytes]:
+    """The current link key first, then the keys derived from SECRET_KEY_FALLBACKS."""
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    return [_key(), *(_derive(k) for k in fallbacks if k)]
+
+
+def _token(key: bytes, salt: str) -> str:
+    mac = hmac.new(key, salt.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
 def hash_token(token: str) -> str:
@@ -32,9 +52,8 @@ def hash_token(token: str) -> str:
 
 
 def token_for_salt(salt: str) -> str:
-    """The link token for a salt (deterministic given the server key)."""
-    mac = hmac.new(_key(), salt.encode("ascii"), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+    """The link token for a salt under the current server key."""
+    return _token(_key(), salt)
 
 
 def assign_token(invitation: Invitation) -> str:
@@ -45,9 +64,40 @@ def assign_token(invitation: Invitation) -> str:
     return token
 
 
+def derived_token(invitation: Invitation) -> str | None:
+    """The token of ``invitation`` re-derived with the key it was made with, or None if that key is gone."""
+    for key in _keys():
+        token = _token(key, invitation.token_salt)
+        if hash_token(token) == invitation.token_hash:
+            return token
+    return None
+
+
 def token_for(invitation: Invitation) -> str:
-    """Re-derive the token of ``invitation`` (for sending invitations and reminders)."""
-    return token_for_salt(invitation.token_salt)
+    """Re-derive the token of ``invitation`` (for sending invitations and reminders).
+
+    Raises LookupError when no configured key gives the stored hash; call
+    :func:`reissue_if_needed` first where a new link is acceptable.
+    """
+    token = derived_token(invitation)
+    if token is None:
+        raise LookupError(f"invitation {invitation.id}: its link was made with a key that is no longer "
+                          "configured (SECRET_KEY_FALLBACKS); a new link must be issued")
+    return token
+
+
+def reissue_if_needed(invitation: Invitation) -> dict[str, str] | None:
+    """When the link of ``invitation`` cannot be re-derived, a new salt and hash (set on the object
+    as committed state) for the caller to write; None when the old link still derives."""
+    if derived_token(invitation) is not None:
+        return None
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    salt = secrets.token_hex(16)
+    values = {"token_salt": salt, "token_hash": hash_token(token_for_salt(salt))}
+    for name, value in values.items():
+        set_committed_value(invitation, name, value)
+    return values
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -34,6 +34,17 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(sa.String(2), default="nb")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: part of the session id; raised on logout so every copy of an older session cookie
+    #: (and remember cookie) stops working
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+
+    def get_id(self) -> str:  # Flask-Login
+        """The session id: ``<user id>:<session version>``."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this user (the caller commits)."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -108,7 +108,7 @@ _FYLKE_BY_KEY = {_key(f): f for f in FYLKER}
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV (UTF-8, with or without BOM, ';' or ',') or XLSX file as (line, fields)."""
+    """Rows of a CSV (UTF-8 or Windows-1252, ';' or ',') or XLSX file as (line, fields)."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         lines = _xlsx_lines(filename, data)
@@ -137,11 +137,32 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _csv_lines(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
+def decode_csv(filename: str, data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as Norwegian Excel
+    saves it ("CSV (semikolondelt)"), else what charset-normalizer finds."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PanelFileError(f"{filename}: ikke UTF-8-tekst (byte {exc.start}); lagre CSV-filen som UTF-8") from exc
+        utf8_error = exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and not any(c in text for c in "\x81\x8d\x8f\x90\x9d"):
+        return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise PanelFileError(f"{filename}: ukjent tegnkoding (ikke UTF-8 eller Windows-1252, byte "
+                             f"{utf8_error.start}); lagre CSV-filen som UTF-8")
+    return str(best)
+
+
+def _csv_lines(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
+    text = decode_csv(filename, data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
     if "\t" in first and delimiter not in first:
@@ -203,10 +224,24 @@ def parse_panel(filename: str, data: bytes) -> ParsedPanel:
     return parsed
 
 
+#: longest name, organisation and network the database holds
+MAX_NAME = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def _one_line(value: str | None) -> str:
+    """A cell as one line: line breaks and control characters become a space (names go into
+    e-mail headers, where a line break would start a new header)."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())
+
+
 def _check_row(line: int, f: dict[str, str]) -> tuple[PanelRow | None, RowProblem | None]:
-    name = f.get("name", "")
+    name = _one_line(f.get("name"))
     if not name:
         return None, RowProblem(line, "navn mangler")
+    if len(name) > MAX_NAME:
+        return None, RowProblem(line, "navnet er lengre enn %(max)s tegn (%(n)s)", name[:60] + "…",
+                                {"max": MAX_NAME, "n": len(name)})
     raw_email = f.get("email", "")
     try:
         email = validate_email(raw_email, check_deliverability=False).normalized.lower()
@@ -228,17 +263,22 @@ def _check_row(line: int, f: dict[str, str]) -> tuple[PanelRow | None, RowProble
     if org_kind and org_kind not in ORG_KINDS_FOR_PERSONS:
         return None, RowProblem(line, "ukjent organisasjonstype (gyldige: %(valid)s)", org_kind,
                           {"valid": ", ".join(ORG_KINDS_FOR_PERSONS)})
-    organisation = f.get("organisation") or None
+    organisation = _one_line(f.get("organisation")) or None
     if org_number and not organisation:
         return None, RowProblem(line, "organisasjonsnummer uten organisasjonsnavn", org_number)
-    if organisation and len(organisation) > 200:
-        return None, RowProblem(line, "organisasjonsnavnet er lengre enn 200 tegn")
+    if organisation and len(organisation) > MAX_NAME:
+        return None, RowProblem(line, "organisasjonsnavnet er lengre enn %(max)s tegn (%(n)s)",
+                                organisation[:60] + "…", {"max": MAX_NAME, "n": len(organisation)})
+    network = _one_line(f.get("network")) or None
+    if network and len(network) > MAX_NAME:
+        return None, RowProblem(line, "navnet på kompetansenettverket er lengre enn %(max)s tegn (%(n)s)",
+                                network[:60] + "…", {"max": MAX_NAME, "n": len(network)})
     external_id = f.get("external_id") or None
     if external_id and len(external_id) > 64:
         return None, RowProblem(line, "ekstern id er lengre enn 64 tegn", external_id[:64])
-    return PanelRow(line, name[:200], email, role, fylke, organisation, org_number,
+    return PanelRow(line, name, email, role, fylke, organisation, org_number,
                     org_kind or (guess_org_kind(organisation, role) if organisation else None),
-                    f.get("network") or None, external_id), None
+                    network, external_id), None
 
 
 def guess_org_kind(name: str, role: str) -> str:

@@ -13,7 +13,7 @@ from questionnaires import Page, tr
 
 from ..access import public
 from ..domain import responses as svc
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Response
 from . import bp
 from .flow import (
@@ -31,6 +31,11 @@ from .forms import build_form, parse_number, tampering, typed_value
 
 #: no page of any questionnaire needs a bigger post; anything larger is refused unread
 MAX_PAGE_POST = 256 * 1024
+
+#: per address: wrong links (404) count against LINK_LOOKUP_LIMIT; past it, every link answers 429
+link_lookup_limit = limiter.shared_limit(
+    lambda: current_app.config["LINK_LOOKUP_LIMIT"], scope="respondent-link",
+    deduct_when=lambda response: response.status_code == 404)
 
 NOTICE_STATUS = {"unknown": 404, "not_open": 403, "closed": 410, "too_large": 413,
                  "csrf": 400, "tampered": 400}
@@ -107,6 +112,7 @@ def refuse_huge_posts():
 
 @bp.route("/s/<token>")
 @public
+@link_lookup_limit
 def start(token: str):
     """The personal link: the start page, or straight back to where the respondent left."""
     link, finished = _open_link(token)
@@ -162,6 +168,7 @@ def _render_page(token: str, response: Response, page: Page, answers: dict[str, 
 
 @bp.route("/s/<token>/side/<page_id>", methods=["GET", "POST"])
 @public
+@link_lookup_limit
 def page(token: str, page_id: str):
     """One page of the questionnaire: show it, or save it and move on."""
     link, finished = _open_link(token)
