@@ -25,9 +25,15 @@ def questionnaires_cli() -> None:
 @questionnaires_cli.command("validate")
 @click.argument("path", type=click.Path(path_type=Path), default=instrument.INSTRUMENT_DIR)
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. missing nn/en text) as errors.")
-def validate(path: Path, strict: bool) -> None:
-    """Check PATH (a file or folder); list every problem as file:line and exit 1 on errors."""
-    problems = instrument.validate_path(path)
+@click.option("--role", type=click.Choice(instrument.ROLES), help="XLSForm: the role, when the settings sheet has none.")
+def validate(path: Path, strict: bool, role: str | None) -> None:
+    """Check PATH (YAML file or folder, or an XLSForm); list every problem with its place; exit 1 on errors."""
+    if path.is_file() and path.suffix.lower() in instrument.XLSFORM_SUFFIXES:
+        from questionnaires.xlsform import read_xlsform
+
+        _, problems = read_xlsform(path, role=role, name=str(path))
+    else:
+        problems = instrument.validate_path(path)
     errors = instrument.errors(problems)
     for p in problems:
         click.echo(str(p), err=True)
@@ -108,3 +114,35 @@ def diff(old: str, new: str, scales_path: Path) -> None:
     broken = result.broken_scales()
     click.echo(f"{len(result.changes)} change(s); "
                + (f"comparability broken for scale(s): {', '.join(broken)}" if broken else "no scale's comparability broken"))
+
+
+@questionnaires_cli.command("convert")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--role", type=click.Choice(instrument.ROLES), help="XLSForm: the role, when the settings sheet has none.")
+def convert(source: Path, target: Path, role: str | None) -> None:
+    """Convert between XLSForm (.xlsx/.xls) and YAML, the direction taken from the extensions.
+
+    Nothing is written unless SOURCE converts without errors; problems are listed with their place.
+    """
+    from questionnaires.writer import dump_yaml
+    from questionnaires.xlsform import read_xlsform, write_xlsform
+
+    src, dst = source.suffix.lower(), target.suffix.lower()
+    if src in instrument.XLSFORM_SUFFIXES and dst in (".yaml", ".yml"):
+        q, problems = read_xlsform(source, role=role, name=str(source))
+    elif src in (".yaml", ".yml") and dst == ".xlsx":
+        q, problems = instrument.parse_questionnaire(source)
+    else:
+        click.echo(f"cannot convert {source.name} to {target.name}: give .xlsx/.xls and .yaml, or .yaml and .xlsx", err=True)
+        sys.exit(1)
+    for p in problems:
+        click.echo(str(p), err=True)
+    if q is None or instrument.errors(problems):
+        click.echo(f"{len(instrument.errors(problems))} error(s) in {source}; nothing written", err=True)
+        sys.exit(1)
+    if dst == ".xlsx":
+        write_xlsform(q, target)
+    else:
+        target.write_text(dump_yaml(q), encoding="utf-8")
+    click.echo(f"wrote {target} ({len(q.item_codes())} items, {len(q.pages)} pages)")
