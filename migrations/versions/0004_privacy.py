@@ -1,7 +1,7 @@
 """privacy: session versions, an append-only audit table
 
-Revision ID: 0003_privacy
-Revises: 0002_coding
+Revision ID: 0004_privacy
+Revises: 0003_service_jobs
 Create Date: 2026-11-29 13:00:00
 
 The audit table refuses UPDATE and DELETE in the database itself (a trigger on PostgreSQL and
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_privacy'
-down_revision = '0002_coding'
+revision = '0004_privacy'
+down_revision = '0003_service_jobs'
 branch_labels = None
 depends_on = None
 
