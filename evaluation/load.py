@@ -25,7 +25,7 @@ OPTIONAL_COLUMNS = (
 )
 #: Text values in ``value`` that mean "no numeric answer" ("vet ikke"): read as missing.
 MISSING_CODES = frozenset({
-    "", "na", "nan", "none", "dont_know", "vet ikke", "vet_ikke", "veit ikkje", "ikke relevant",
+    "", "na", "nan", "none", "dont_know", "not_applicable", "vet ikke", "vet_ikke", "veit ikkje", "ikke relevant",
     "vet ikke / ikke relevant", "refused", "not_shown",
 })
 _CATEGORIES = ("respondent_id", "role", "fylke", "item", "kompetansenettverk", "status",

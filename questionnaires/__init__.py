@@ -9,7 +9,19 @@ from pathlib import Path
 
 from .codebook import Codebook, Theme, load_codebook, parse_codebook
 from .conditions import evaluate as evaluate_condition
-from .model import DONT_KNOW, LANGUAGES, ROLES, Item, Option, Page, Questionnaire, ResponseScale, tr
+from .model import (
+    DONT_KNOW,
+    LANGUAGES,
+    MISSING_ANSWERS,
+    NOT_APPLICABLE,
+    ROLES,
+    Item,
+    Option,
+    Page,
+    Questionnaire,
+    ResponseScale,
+    tr,
+)
 from .parse import parse_questionnaire
 from .problems import InstrumentError, Problem, errors
 from .scales import Scale, load_scales, parse_scales
@@ -19,10 +31,11 @@ XLSFORM_SUFFIXES = (".xlsx", ".xls")
 SPECIAL_FILES = {"scales.yaml": "scales", "codebook.yaml": "codebook"}
 
 __all__ = [
-    "DONT_KNOW", "INSTRUMENT_DIR", "LANGUAGES", "ROLES", "Codebook", "InstrumentError", "Item",
+    "DONT_KNOW", "INSTRUMENT_DIR", "LANGUAGES", "MISSING_ANSWERS", "NOT_APPLICABLE", "ROLES", "Codebook", "InstrumentError", "Item",
     "Option", "Page", "Problem", "Questionnaire", "ResponseScale", "Scale", "Theme",
-    "evaluate_condition", "instrument_files", "load_any", "load_codebook", "load_instrument",
-    "load_questionnaire", "load_scales", "tr", "validate_path",
+    "evaluate_condition", "instrument_files", "instrument_versions", "load_any", "load_codebook",
+    "load_instrument", "load_questionnaire", "load_scales", "scale_files", "tr", "validate_path",
+    "version_folders",
 ]
 
 
@@ -53,6 +66,31 @@ def instrument_files(folder: Path | str = INSTRUMENT_DIR) -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.yaml")) if p.name not in SPECIAL_FILES}
 
 
+def version_folders(root: Path | str = INSTRUMENT_DIR) -> dict[int, Path]:
+    """Instrument version -> its folder: ``root`` is version 1, ``root/v2`` version 2, and so on.
+
+    Each version is a complete instrument (questionnaires and ``scales.yaml``); a later version
+    may include unchanged pages of an earlier one (``include: ../core/bakgrunn.yaml``). Files of
+    a version never change once a wave has answers on them, so version 1 stays byte-identical.
+    """
+    root = Path(root)
+    out = {1: root}
+    for sub in sorted(root.glob("v*")):
+        if sub.is_dir() and sub.name[1:].isdigit() and int(sub.name[1:]) > 1:
+            out[int(sub.name[1:])] = sub
+    return dict(sorted(out.items()))
+
+
+def instrument_versions(root: Path | str = INSTRUMENT_DIR) -> dict[int, dict[str, Path]]:
+    """Instrument version -> role -> questionnaire file, for every version under ``root``."""
+    return {v: instrument_files(folder) for v, folder in version_folders(root).items()}
+
+
+def scale_files(root: Path | str = INSTRUMENT_DIR) -> dict[int, Path]:
+    """Instrument version -> its ``scales.yaml`` (versions without one are left out)."""
+    return {v: f / "scales.yaml" for v, f in version_folders(root).items() if (f / "scales.yaml").is_file()}
+
+
 def load_instrument(folder: Path | str = INSTRUMENT_DIR) -> dict[str, Questionnaire]:
     """Load every role's questionnaire in ``folder``, keyed by role; raises on any error."""
     problems = validate_path(folder)
@@ -72,6 +110,19 @@ def validate_path(path: Path | str) -> list[Problem]:
     the questionnaires define (a scale item must be a likert item in some questionnaire).
     """
     path = Path(path)
+    if path.is_dir():
+        folders = version_folders(path)
+        if len(folders) > 1:  # the root and its version folders, each checked as a whole
+            out = _validate_one(path, expect_version=1)
+            for v, folder in folders.items():
+                if v > 1:
+                    out += _validate_one(folder, expect_version=v)
+            return sorted(set(out), key=lambda p: (p.file, p.line, p.message))
+    return _validate_one(path)
+
+
+def _validate_one(path: Path, expect_version: int | None = None) -> list[Problem]:
+    """Validate one file, or one folder's files as one instrument version."""
     problems: list[Problem] = []
     if path.is_dir():
         files = sorted(path.glob("*.yaml"))
@@ -96,6 +147,9 @@ def validate_path(path: Path | str) -> list[Problem]:
         if q.role in roles and q.role != "?":
             problems.append(Problem(str(f), 0, f"role '{q.role}' already has a questionnaire in {roles[q.role]}"))
         roles[q.role] = f.name
+        if expect_version is not None and q.instrument_version != expect_version:
+            problems.append(Problem(_name(f), 0, f"questionnaire declares version {q.instrument_version}, "
+                                    f"but its folder holds version {expect_version} (write 'version: {expect_version}')"))
         problems.extend(_check_shared_items(q, shared))
         for _, item, _ in q.leaf_items():
             items[item.code] = item.type

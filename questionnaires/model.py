@@ -11,6 +11,10 @@ LANGUAGES = ("nb", "nn", "en")
 ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
 ITEM_TYPES = ("likert", "matrix", "single", "multi", "number", "text", "longtext")
 DONT_KNOW = "dont_know"
+#: "ikke relevant", kept apart from "vet ikke" where an item may not apply to a role (v2 on)
+NOT_APPLICABLE = "not_applicable"
+#: the named missing codes a likert answer may hold instead of a number
+MISSING_ANSWERS = (DONT_KNOW, NOT_APPLICABLE)
 
 Text = dict[str, str]
 
@@ -37,6 +41,8 @@ class ResponseScale:
     name: str
     points: list[Text]
     dont_know: Text | None = None
+    #: label of the separate "ikke relevant" option (None: the scale has none)
+    not_applicable: Text | None = None
 
     @property
     def max(self) -> int:
@@ -56,6 +62,8 @@ class Item:
     show_if: dict | None = None
     scale: str | None = None
     dont_know: bool = True
+    #: offer "ikke relevant" apart from "vet ikke" (None, not False, so v1 hashes stay the same)
+    not_applicable: bool | None = None
     options: list[Option] = field(default_factory=list)
     min_choices: int | None = None
     max_choices: int | None = None
@@ -94,6 +102,13 @@ class Questionnaire:
     response_scales: dict[str, ResponseScale]
     intro: Text | None = None
     format: int = 1
+    #: instrument version declared in the file (``version: 2``); None means version 1
+    version: int | None = None
+
+    @property
+    def instrument_version(self) -> int:
+        """The instrument version this questionnaire belongs to (1 when the file names none)."""
+        return self.version or 1
 
     def to_dict(self) -> dict[str, Any]:
         """Return the definition as plain JSON-able data (what a version stores)."""
@@ -123,6 +138,7 @@ class Questionnaire:
             response_scales=scales,
             intro=data.get("intro"),
             format=data.get("format", 1),
+            version=data.get("version"),
         )
 
     def content_hash(self) -> str:

@@ -22,12 +22,12 @@ from .model import (
 from .problems import Problem
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-TOP_KEYS = {"format", "code", "role", "title", "intro", "response_scales", "pages"}
+TOP_KEYS = {"format", "version", "code", "role", "title", "intro", "response_scales", "pages"}
 PAGE_KEYS = {"id", "title", "intro", "show_if", "items"}
 COMMON_ITEM_KEYS = {"code", "type", "text", "help", "required", "show_if"}
 TYPE_KEYS = {
-    "likert": {"scale", "dont_know"},
-    "matrix": {"scale", "dont_know", "rows"},
+    "likert": {"scale", "dont_know", "not_applicable"},
+    "matrix": {"scale", "dont_know", "not_applicable", "rows"},
     "single": {"options"},
     "multi": {"options", "min_choices", "max_choices"},
     "number": {"min", "max", "integer", "unit"},
@@ -144,7 +144,7 @@ def _parse_scales(ctx: _Ctx, raw: Any) -> None:
         if not isinstance(spec, LDict) or not isinstance(spec.get("points"), LList):
             ctx.error(raw, f"response scale '{name}': needs 'points', a list of labelled points", name)
             continue
-        _check_keys(ctx, spec, {"points", "dont_know"}, f"response scale '{name}'")
+        _check_keys(ctx, spec, {"points", "dont_know", "not_applicable"}, f"response scale '{name}'")
         points: list[Text] = []
         for point in spec["points"]:
             if not isinstance(point, LDict):
@@ -156,7 +156,9 @@ def _parse_scales(ctx: _Ctx, raw: Any) -> None:
         if not 2 <= len(points) <= 11:
             ctx.error(spec, f"response scale '{name}': needs 2 to 11 points, has {len(points)}", "points")
         dont_know = parse_text(ctx, spec, "dont_know", f"response scale '{name}'", required=False)
-        ctx.scales[name] = ResponseScale(name=name, points=points, dont_know=dont_know)
+        not_applicable = parse_text(ctx, spec, "not_applicable", f"response scale '{name}'", required=False)
+        ctx.scales[name] = ResponseScale(name=name, points=points, dont_know=dont_know,
+                                         not_applicable=not_applicable)
         ctx.scale_where[name] = (raw.source, raw.line_of(name))
 
 
@@ -221,6 +223,7 @@ def _parse_item(ctx: _Ctx, node: Any, is_row: bool = False, parent: Item | None 
         return Item(
             code=code or "", type="likert", text=text, help=parse_text(ctx, node, "help", what, False),
             required=parent.required, scale=parent.scale, dont_know=parent.dont_know,
+            not_applicable=parent.not_applicable,
         )
     item_type = node.get("type")
     if item_type not in ITEM_TYPES:
@@ -242,6 +245,15 @@ def _parse_item(ctx: _Ctx, node: Any, is_row: bool = False, parent: Item | None 
             known = ", ".join(sorted(ctx.scales)) or "none defined"
             ctx.error(node, f"{what}: unknown response scale {item.scale!r} (known: {known})", "scale")
         item.dont_know = bool(node.get("dont_know", True))
+        if "not_applicable" in node:
+            if not isinstance(node["not_applicable"], bool):
+                ctx.error(node, f"{what}: 'not_applicable' must be true or false", "not_applicable")
+            elif node["not_applicable"]:
+                item.not_applicable = True
+                scale = ctx.scales.get(item.scale or "")
+                if scale is not None and not scale.not_applicable:
+                    ctx.error(node, f"{what}: offers 'ikke relevant' but response scale "
+                                    f"'{item.scale}' has no 'not_applicable' label", "not_applicable")
     if item_type == "matrix":
         rows = node.get("rows")
         if not isinstance(rows, LList) or not rows:
@@ -384,9 +396,13 @@ def parse_questionnaire(path: Path | str) -> tuple[Questionnaire | None, list[Pr
     pages = [p for p in (_parse_page(ctx, rp) for rp in raw_pages) if p]
     _check_conditions(ctx, pages, raw_pages)
     title = parse_text(ctx, raw, "title", "questionnaire") or {}
+    version = raw.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
+        ctx.error(raw, f"'version' must be a whole number from 1, not {version!r}", "version")
+        version = None
     q = Questionnaire(
         code=str(code), role=str(role), title=title, pages=pages, response_scales=ctx.scales,
-        intro=parse_text(ctx, raw, "intro", "questionnaire", False),
+        intro=parse_text(ctx, raw, "intro", "questionnaire", False), version=version,
     )
     q.item_lines = {code: where for code, where in ctx.item_where.items()}  # type: ignore[attr-defined]
     return q, ctx.problems

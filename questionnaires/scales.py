@@ -37,7 +37,7 @@ def parse_scales(path: Path | str) -> tuple[list[Scale], list[Problem], dict[str
     if not isinstance(raw, LDict) or not isinstance(raw.get("scales"), LList):
         ctx.error(raw, "a scales file must be a mapping with 'scales', a list of scales")
         return [], ctx.problems, item_lines
-    _check_keys(ctx, raw, {"format", "scales"}, "scales file")
+    _check_keys(ctx, raw, {"format", "version", "scales"}, "scales file")
     scales: list[Scale] = []
     for node, code, what in coded_entries(ctx, raw["scales"], "scale", SCALE_KEYS, "code, label and items"):
         items = node.get("items")

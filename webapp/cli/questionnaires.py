@@ -49,8 +49,14 @@ def validate(path: Path, strict: bool, role: str | None) -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=instrument.INSTRUMENT_DIR)
 @with_appcontext
 def import_(path: Path) -> None:
-    """Store each questionnaire in PATH as a new immutable version if its content changed."""
-    files = list(instrument.instrument_files(path).values()) if path.is_dir() else [path]
+    """Store each questionnaire in PATH as a new immutable version if its content changed.
+
+    A folder is imported with its version folders (``v2/`` ...), oldest version first.
+    """
+    if path.is_dir():
+        files = [f for roles in instrument.instrument_versions(path).values() for f in roles.values()]
+    else:
+        files = [path]
     problems = instrument.validate_path(path)
     if instrument.errors(problems):
         for p in instrument.errors(problems):

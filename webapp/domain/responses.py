@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from questionnaires import DONT_KNOW, Item, Page, Questionnaire, evaluate_condition
+from questionnaires import DONT_KNOW, NOT_APPLICABLE, Item, Page, Questionnaire, evaluate_condition
 
 from ..extensions import db
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
@@ -127,6 +127,10 @@ def check_value(q: Questionnaire, item: Item, value: Any) -> Any:
             if not item.dont_know:
                 raise InvalidAnswer(code, "'vet ikke' is not offered for this item")
             return DONT_KNOW
+        if value == NOT_APPLICABLE:
+            if not item.not_applicable:
+                raise InvalidAnswer(code, "'ikke relevant' is not offered for this item")
+            return NOT_APPLICABLE
         scale = q.response_scales.get(item.scale or "")
         top = scale.max if scale else 5
         if not _is_int(value) or not 1 <= int(value) <= top:
@@ -169,8 +173,8 @@ def _is_int(value: Any) -> bool:
 
 def _store(answer: Answer, value: Any) -> None:
     answer.value_num = answer.value_text = answer.value_list = answer.missing_code = None
-    if value == DONT_KNOW:
-        answer.missing_code = DONT_KNOW
+    if value in (DONT_KNOW, NOT_APPLICABLE):
+        answer.missing_code = value
     elif isinstance(value, list):
         answer.value_list = list(value)
     elif isinstance(value, str):

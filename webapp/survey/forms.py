@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
-from questionnaires import DONT_KNOW, Item, Page, Questionnaire, tr
+from questionnaires import DONT_KNOW, NOT_APPLICABLE, Item, Page, Questionnaire, tr
 
 from ..domain.responses import leaf_items, max_length
 
@@ -155,7 +155,7 @@ def typed_value(field: ItemField) -> Any:
     if field.is_empty:
         return None
     if item.type == "likert":
-        return DONT_KNOW if field.data == DONT_KNOW else int(field.data)
+        return field.data if field.data in (DONT_KNOW, NOT_APPLICABLE) else int(field.data)
     if item.type == "single":
         return int(field.data)
     if item.type == "multi":
@@ -177,12 +177,14 @@ def form_value(item: Item, value: Any) -> Any:
 
 
 def choices(q: Questionnaire, item: Item, lang: str) -> list[tuple[str, str]]:
-    """(value, label) pairs a choice item offers, 'vet ikke' last."""
+    """(value, label) pairs a choice item offers, 'vet ikke' and then 'ikke relevant' last."""
     if item.type == "likert":
         scale = q.response_scales[item.scale]
         out = [(str(i), tr(t, lang)) for i, t in enumerate(scale.points, start=1)]
         if item.dont_know:
             out.append((DONT_KNOW, tr(scale.dont_know, lang) or _("Vet ikke")))
+        if item.not_applicable:
+            out.append((NOT_APPLICABLE, tr(scale.not_applicable, lang) or _("Ikke relevant")))
         return out
     return [(str(o.value), tr(o.label, lang)) for o in item.options]
 

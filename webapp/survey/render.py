@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from questionnaires import DONT_KNOW
+from questionnaires import MISSING_ANSWERS
 
 #: (field id, name, kind, choices) -> [(value, html before 'checked', html after)]; texts never
 #: change for a questionnaire version, so the escaped pieces are built once
@@ -21,7 +21,7 @@ def _pieces(field_id: str, name: str, kind: str, choices: tuple) -> list[tuple[s
         pieces = []
         for i, (value, label) in enumerate(choices, start=1):
             oid = escape(field_id if i == 1 else f"{field_id}-{i}")
-            extra = " option-dk" if value == DONT_KNOW else ""
+            extra = " option-dk" if value in MISSING_ANSWERS else ""
             pieces.append((
                 value,
                 f'<div class="option{extra}"><input type="{kind}" id="{oid}" name="{escape(name)}" '
