@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .codebook import resolve_codebook, theme_codes
-from .text import Normaliser, Token, content_words, load_stopwords, tokenize
+from .text import Normaliser, Token, compound_parts, content_words, head_start, load_stopwords, tokenize
 
 __all__ = ["CodedAnswer", "DictionaryCoder", "Evidence", "Suggestion"]
 
@@ -36,12 +36,17 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """A theme suggested for an answer, with its confidence and the evidence behind it."""
+    """A theme suggested for an answer, with its confidence and the evidence behind it.
+
+    ``evidence`` are the codebook signals that matched; ``ngrams`` (learned layer only) the
+    features of the answer that weighed most for the theme in the classifier.
+    """
 
     theme: str
     confidence: float
     assigned: bool
     evidence: tuple[Evidence, ...]
+    ngrams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,8 @@ class DictionaryCoder:
         Answers whose confidence is below this go to human coders first.
     min_words_unthemed : int
         An answer with at least this many content words and no theme is sent for review.
+    split_compounds : bool
+        Let a compound no signal matches reach its parts ("ressurslærar" -> "lærar").
 
     Examples
     --------
@@ -102,13 +109,14 @@ class DictionaryCoder:
 
     def __init__(self, codebook: Any = None, normaliser: str = "lemma", strong: float = 0.8,
                  weak: float = 0.35, threshold: float = 0.5, review_below: float = 0.7,
-                 min_words_unthemed: int = 6) -> None:
+                 min_words_unthemed: int = 6, split_compounds: bool = True) -> None:
         self.codebook = resolve_codebook(codebook)
         self.themes = theme_codes(self.codebook)
         self.normaliser = Normaliser(normaliser)
         self.stopwords = load_stopwords()
         self.strong, self.weak, self.threshold = strong, weak, threshold
         self.review_below, self.min_words_unthemed = review_below, min_words_unthemed
+        self.split_compounds = split_compounds
         self._terms: list[_Term] = []
         self._term_ids: dict[_Term, int] = {}
         self._signals: list[_Signal] = []
@@ -173,9 +181,31 @@ class DictionaryCoder:
                 hit = v in lower
             if hit:
                 found.add(i)
+        if not found and self.split_compounds:
+            found = self._part_terms(lower)
         result = frozenset(found)
         self._word_terms[lower] = result
         return result
+
+    def _part_terms(self, lower: str) -> set[int]:
+        # A compound the codebook does not list reaches its parts: "lærerveileder" matches
+        # "veileder*", "møtetid" matches "tid". Prefix signals may also start the head of a
+        # compound whose head the lemmatiser does not know ("lærar|rettleiar").
+        found: set[int] = set()
+        parts = compound_parts(lower)
+        for part in parts:
+            found |= set(self._exact_raw.get(part, ())) | set(self._exact_norm.get(self.normaliser(part), ()))
+        for i, term in self._affix:
+            v = term.raw
+            if term.kind == "prefix":
+                hit = any(p.startswith(v) for p in parts) or (len(v) >= 4 and head_start(lower, v))
+            elif term.kind == "suffix":
+                hit = any(p.endswith(v) for p in parts)
+            else:
+                hit = False
+            if hit:
+                found.add(i)
+        return found
 
     # -- matching ----------------------------------------------------------------------------
     def _matches(self, tokens: list[Token]) -> list[tuple[_Signal, int, int]]:

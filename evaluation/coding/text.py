@@ -1,7 +1,9 @@
 """Tokenise and normalise Norwegian free text (bokmål and nynorsk) for theme coding.
 
 Words are lower-cased and normalised by a lemmatiser (simplemma, bokmål then nynorsk) or,
-for comparison, by nltk's Snowball Norwegian stemmer. Stop words come from a list shipped in
+for comparison, by nltk's Snowball Norwegian stemmer. :func:`compound_parts` splits Norwegian
+compounds into a known modifier and a known head ("ressurslærar" -> "ressurs", "lærar"), so
+a signal for the head also reaches the compound. Stop words come from a list shipped in
 ``evaluation/data/stopwords_no.txt``: nltk's own list needs ``nltk.download`` at run time.
 """
 
@@ -16,7 +18,10 @@ __all__ = [
     "NORMALISERS",
     "Normaliser",
     "Token",
+    "compound_parts",
     "content_words",
+    "head_start",
+    "is_known_word",
     "load_stopwords",
     "tokenize",
 ]
@@ -155,6 +160,64 @@ def tokenize(text: str | None, normaliser: Normaliser | None = None,
 def content_words(tokens: list[Token], min_length: int = 2) -> list[Token]:
     """Tokens that are not stop words, digits or single letters."""
     return [t for t in tokens if not t.stop and len(t.lower) >= min_length and not t.lower.isdigit()]
+
+
+# Endings that look like a word to the dictionary but are an inflection: "samling|ene".
+_INFLECTIONS = frozenset({"ene", "ane", "ere", "are", "ers", "ens", "ets", "ter", "nes", "nde"})
+_LINKS = ("s", "e")  # linking letters between modifier and head: "planleggings|dag", "møte|tid"
+MIN_PART = 3
+
+
+@lru_cache(maxsize=200_000)
+def is_known_word(word: str) -> bool:
+    """True when the bokmål or nynorsk lemmatiser knows ``word`` (lower-cased)."""
+    import simplemma
+
+    return simplemma.is_known(word, lang=("nb", "nn"))
+
+
+def _known_modifier(left: str) -> str | None:
+    if is_known_word(left):
+        return left
+    if left[-1] in _LINKS and len(left) > MIN_PART and is_known_word(left[:-1]):
+        return left[:-1]
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """Split a lower-cased Norwegian compound into (modifier, head); ``()`` when it is not one.
+
+    The longest known head wins; the modifier may end in a linking "s" or "e" ("møte|tid",
+    "planleggings|dag" -> "planlegging", "dag"). Both parts must be words the lemmatiser
+    knows, at least three letters long, and the head must not be a bare inflection ending.
+
+    Examples
+    --------
+    >>> compound_parts("ressurslærar"), compound_parts("lærerveileder"), compound_parts("samlingene")
+    (('ressurs', 'lærar'), ('lærer', 'veileder'), ())
+    """
+    n = len(word)
+    if n < 2 * MIN_PART or not word.isalpha():
+        return ()
+    for i in range(MIN_PART, n - MIN_PART + 1):
+        head = word[i:]
+        if head in _INFLECTIONS or not is_known_word(head):
+            continue
+        modifier = _known_modifier(word[:i])
+        if modifier is not None:
+            return modifier, head
+    return ()
+
+
+def head_start(word: str, stem: str) -> bool:
+    """True when ``stem`` begins the head of ``word`` after a known modifier ("lærar|rettleiar")."""
+    i = word.find(stem, MIN_PART)
+    while i > 0:
+        if _known_modifier(word[:i]) is not None:
+            return True
+        i = word.find(stem, i + 1)
+    return False
 
 
 @lru_cache(maxsize=1)

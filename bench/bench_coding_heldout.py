@@ -1,0 +1,92 @@
+"""Score the coders on every held-out set, and the learned layer's learning curve.
+
+Run: ``.venv/bin/python bench/bench_coding_heldout.py`` (``--curve 0`` skips the curve). Prints,
+per held-out set (``heldout``, ``heldout2`` of ``coded_answers.csv`` and ``heldout_v3_{nb,nn,en}``),
+per-theme precision / recall / F1 and macro-F1 for
+
+* the dictionary with codebook v2 (``questionnaires/codebooks/codebook_v2.yaml``),
+* the dictionary with codebook v3 (``questionnaires/codebook.yaml``),
+* the learned layer (v3 dictionary + calibrated classifiers) trained on the shipped training
+  answers ``evaluation/data/coding_training.csv`` (never on a held-out set);
+
+then the learning curve: macro-F1 on the v3 held-out sets against the number of coded
+answers the classifiers were trained on (random subsets of the training answers, 3 draws each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evaluation.coding import DictionaryCoder, agreement_table, macro_f1  # noqa: E402
+from evaluation.coding.model import train_model, training_data  # noqa: E402
+
+DATA = ROOT / "tests" / "evaluation" / "data"
+V2 = ROOT / "questionnaires" / "codebooks" / "codebook_v2.yaml"
+
+
+def heldout_sets() -> dict[str, pd.DataFrame]:
+    """Every held-out set by name (answers never used for tuning)."""
+    old = pd.read_csv(DATA / "coded_answers.csv")
+    sets = {name: old[old["split"] == name].reset_index(drop=True) for name in ("heldout", "heldout2")}
+    for lang in ("nb", "nn", "en"):
+        sets[f"v3_{lang}"] = pd.read_csv(DATA / f"heldout_v3_{lang}.csv")
+    return sets
+
+
+def predict(coder, frame: pd.DataFrame) -> pd.DataFrame:
+    """0/1 codes of ``coder`` (dictionary or learned) for the answers of ``frame``."""
+    coded = coder.code_many(frame["text"].tolist())
+    return pd.DataFrame([[int(t in c.themes) for t in coder.themes] for c in coded], columns=coder.themes)
+
+
+def table(coder, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per-theme agreement of ``coder`` with the hand codes of ``frame``."""
+    return agreement_table(frame, predict(coder, frame), coder.themes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--curve", type=int, default=3, help="draws per learning-curve point (0 = skip)")
+    args = parser.parse_args()
+    sets = heldout_sets()
+    train = training_data()
+    start = time.perf_counter()
+    learned = train_model(train["text"].tolist(), train)
+    print(f"learned layer trained on {len(train)} answers in {time.perf_counter() - start:.1f} s")
+    coders = {"dictionary v2": DictionaryCoder(V2), "dictionary v3": DictionaryCoder(), "learned v3": learned}
+    for name, frame in sets.items():
+        print(f"\n## {name} ({len(frame)} answers)")
+        rows = {}
+        for label, coder in coders.items():
+            t = table(coder, frame)
+            rows[label] = t
+            print(f"{label:14s} macro-F1 {macro_f1(t):.3f}")
+        out = pd.DataFrame({"theme": rows["learned v3"]["theme"], "n": rows["learned v3"]["positives"]})
+        for label, t in rows.items():
+            out[f"{label} P/R"] = [f"{p:.2f}/{r:.2f}" for p, r in zip(t["precision"].fillna(-1), t["recall"])]
+        print(out.to_string(index=False).replace("-1.00", "  –  "))
+    if args.curve:
+        print("\n## Learning curve: macro-F1 on the v3 held-out sets by training answers seen")
+        rng = np.random.default_rng(1)
+        for n in (25, 50, 100, 150, len(train)):
+            scores = {lang: [] for lang in ("nb", "nn", "en")}
+            for _ in range(args.curve if n < len(train) else 1):
+                idx = rng.choice(len(train), size=n, replace=False)
+                sub = train.iloc[idx].reset_index(drop=True)
+                model = train_model(sub["text"].tolist(), sub)
+                for lang in scores:
+                    scores[lang].append(macro_f1(table(model, sets[f"v3_{lang}"])))
+            print(f"{n:4d} answers: " + "  ".join(f"{lang} {np.mean(v):.3f}" for lang, v in scores.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""The learned layer: one calibrated scikit-learn classifier per theme, combined with the dictionary.
+
+Features of an answer: character n-grams of the text (3-5 letters within words, so inflections,
+typos and compounds share features), the lemmas of its content words and of the parts of its
+compounds, and the dictionary coder's confidence per theme. Per theme a logistic regression is
+fitted and its scores are calibrated to probabilities by Platt scaling on cross-validated
+predictions (``CalibratedClassifierCV(method="sigmoid", ensemble=False)``).
+
+Because the dictionary's confidence is one of the features, the classifier learns how far to
+trust the codebook and adds what the codebook's words miss; a theme with too few positive (or
+negative) training answers keeps the dictionary's confidence. Every suggestion carries its
+evidence: the dictionary's matched words and the n-grams that weighed most for the theme.
+
+:func:`train_model` builds a :class:`LearnedCoder`, :func:`save_model` / :func:`load_model`
+write and read it as one file; the web app and ``python -m evaluation code --model`` use the
+same file and the same code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codebook import resolve_codebook
+from .dictionary import CodedAnswer, DictionaryCoder, Suggestion
+from .text import compound_parts, content_words, tokenize
+
+__all__ = ["FORMAT", "LearnedCoder", "ModelFileError", "load_model", "save_model", "train_model",
+           "training_data"]
+
+FORMAT = "dekom-coder-model/1"
+MIN_CLASS = 4  # fewest positive and negative answers a theme needs before it gets a classifier
+SHOW_FLOOR = 0.15  # themes below this probability and without dictionary evidence are not listed
+TOP_NGRAMS = 4
+TRAINING_FILE = Path(__file__).resolve().parent.parent / "data" / "coding_training.csv"
+
+
+class ModelFileError(Exception):
+    """A model file that cannot be used; the message says which file and why."""
+
+
+def training_data(path: str | Path = TRAINING_FILE) -> pd.DataFrame:
+    """The shipped hand-coded training answers (nb, nn, en): ``text`` and one 0/1 column per theme."""
+    return pd.read_csv(path)
+
+
+def _lemmas(coder: DictionaryCoder, text: str) -> list[str]:
+    tokens = content_words(tokenize(text, coder.normaliser, coder.stopwords))
+    out = []
+    for t in tokens:
+        out.append(t.norm)
+        for part in compound_parts(t.lower):
+            out.append(coder.normaliser(part))
+    return out
+
+
+class _Lemmas:
+    """Picklable analyser for the lemma vectoriser (a lambda would not pickle)."""
+
+    def __init__(self, coder: DictionaryCoder) -> None:
+        self.coder = coder
+
+    def __call__(self, text: str) -> list[str]:
+        return _lemmas(self.coder, text)
+
+
+@dataclass
+class LearnedCoder:
+    """Dictionary + per-theme calibrated classifiers; codes answers like :class:`DictionaryCoder`.
+
+    ``meta`` records the model's number, when and on how many answers it was trained, the
+    codebook version and hash it belongs to and the scikit-learn version.
+    """
+
+    dictionary: DictionaryCoder
+    char_vec: Any
+    lemma_vec: Any
+    models: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+    threshold: float = 0.5
+
+    @property
+    def themes(self) -> list[str]:
+        """Theme codes in codebook order."""
+        return self.dictionary.themes
+
+    @property
+    def codebook(self) -> Any:
+        """The codebook the model was trained with."""
+        return self.dictionary.codebook
+
+    @property
+    def review_below(self) -> float:
+        """Answers whose confidence is below this go to human coders first."""
+        return self.dictionary.review_below
+
+    # -- features ---------------------------------------------------------------------------
+    def _dict_features(self, coded: list[CodedAnswer]) -> np.ndarray:
+        out = np.zeros((len(coded), 2 * len(self.themes)))
+        index = {t: i for i, t in enumerate(self.themes)}
+        for row, c in enumerate(coded):
+            for s in c.suggestions:
+                out[row, index[s.theme]] = s.confidence
+                out[row, len(self.themes) + index[s.theme]] = float(s.assigned)
+        return out
+
+    def _matrix(self, texts: list[str], coded: list[CodedAnswer]):
+        from scipy import sparse
+
+        lowered = [t.lower() for t in texts]
+        return sparse.hstack([self.char_vec.transform(lowered), self.lemma_vec.transform(texts),
+                              sparse.csr_matrix(self._dict_features(coded))]).tocsr()
+
+    def feature_names(self) -> list[str]:
+        """Names of the feature columns: n-grams, ``lemma:`` words, ``dictionary:`` theme columns."""
+        names = [f"«{g.strip()}»" for g in self.char_vec.get_feature_names_out()]
+        names += [f"{w}" for w in self.lemma_vec.get_feature_names_out()]
+        names += [f"dictionary:{t}" for t in self.themes] + [f"dictionary assigned:{t}" for t in self.themes]
+        return names
+
+    # -- coding -----------------------------------------------------------------------------
+    def probabilities(self, texts: Sequence[str | None]) -> pd.DataFrame:
+        """Calibrated probability of each theme for each answer (columns = theme codes)."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        coded = [self.dictionary.code(t) for t in texts]
+        return pd.DataFrame(self._probs(texts, coded), columns=self.themes)
+
+    def _probs(self, texts: list[str], coded: list[CodedAnswer]) -> np.ndarray:
+        probs = np.zeros((len(texts), len(self.themes)))
+        if not texts:
+            return probs
+        x = self._matrix(texts, coded)
+        dict_conf = self._dict_features(coded)
+        for j, theme in enumerate(self.themes):
+            model = self.models.get(theme)
+            if model is None:
+                probs[:, j] = dict_conf[:, j]
+            else:
+                probs[:, j] = model.predict_proba(x)[:, 1]
+        return np.clip(probs, 0.0, 1.0)
+
+    def code(self, text: str | None) -> CodedAnswer:
+        """Code one answer: suggestions with calibrated confidence and evidence, and a review flag."""
+        return self.code_many([text])[0]
+
+    def code_many(self, texts: Iterable[str | None]) -> list[CodedAnswer]:
+        """Code a sequence of answers (vectorised: much faster than one at a time)."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        coded = [self.dictionary.code(t) for t in texts]
+        out: list[CodedAnswer] = [c for c in coded]
+        live = [i for i, t in enumerate(texts) if coded[i].reason != "empty answer" and t.strip()]
+        if not live:
+            return out
+        sub_texts, sub_coded = [texts[i] for i in live], [coded[i] for i in live]
+        probs = self._probs(sub_texts, sub_coded)
+        x = self._matrix(sub_texts, sub_coded)
+        names = self._names()
+        for row, i in enumerate(live):
+            out[i] = self._answer(texts[i], coded[i], probs[row], x[row], names)
+        return out
+
+    def suggest(self, text: str | None) -> list[Suggestion]:
+        """All themes worth showing for ``text``, most confident first."""
+        return list(self.code(text).suggestions)
+
+    def _names(self) -> list[str]:
+        names = getattr(self, "_name_cache", None)
+        if names is None:
+            names = self._name_cache = self.feature_names()
+        return names
+
+    def _answer(self, text: str, coded: CodedAnswer, probs: np.ndarray, xrow, names: list[str]) -> CodedAnswer:
+        by_theme = {s.theme: s for s in coded.suggestions}
+        suggestions = []
+        for j, theme in enumerate(self.themes):
+            p = round(float(probs[j]), 4)
+            base = by_theme.get(theme)
+            if base is None and p < SHOW_FLOOR:
+                continue
+            evidence = base.evidence if base is not None else ()
+            grams = self._top_ngrams(theme, xrow, names) if p >= SHOW_FLOOR else ()
+            suggestions.append(Suggestion(theme, p, p >= self.threshold, evidence, grams))
+        suggestions.sort(key=lambda s: (-s.confidence, self.themes.index(s.theme)))
+        tokens = tokenize(text, self.dictionary.normaliser, self.dictionary.stopwords)
+        return self.dictionary._verdict(tuple(suggestions), tokens)
+
+    def _top_ngrams(self, theme: str, xrow, names: list[str]) -> tuple[str, ...]:
+        model = self.models.get(theme)
+        if model is None:
+            return ()
+        coef = _coef(model)
+        n_text = len(names) - 2 * len(self.themes)
+        idx = xrow.indices[xrow.indices < n_text]
+        if not len(idx):
+            return ()
+        weights = coef[idx] * xrow[0, idx].toarray().ravel()
+        order = np.argsort(-weights)
+        out = []
+        for k in order[:TOP_NGRAMS]:
+            if weights[k] <= 0:
+                break
+            out.append(names[idx[k]])
+        return tuple(out)
+
+    def top_features(self, theme: str, n: int = 10) -> list[tuple[str, float]]:
+        """The ``n`` features that weigh most for ``theme`` (name, coefficient)."""
+        model = self.models.get(theme)
+        if model is None:
+            return []
+        coef = _coef(model)
+        names = self._names()
+        order = np.argsort(-coef)[:n]
+        return [(names[i], round(float(coef[i]), 3)) for i in order]
+
+
+def _coef(model) -> np.ndarray:
+    cached = getattr(model, "_dekom_coef", None)
+    if cached is None:
+        cached = model.calibrated_classifiers_[0].estimator.coef_.ravel()
+        model._dekom_coef = cached
+    return cached
+
+
+def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any = None,
+                weights: Sequence[float] | None = None, meta: dict[str, Any] | None = None,
+                seed: int = 1) -> LearnedCoder:
+    """Train the learned layer on coded answers.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The answers.
+    codes : DataFrame
+        One 0/1 column per theme code, rows aligned with ``texts``.
+    codebook : Codebook, path or None
+        The codebook of the dictionary part (None = the shipped one).
+    weights : sequence of float, optional
+        Weight of each answer (e.g. more for the coders' own decisions than for shipped examples).
+    meta : dict, optional
+        Stored with the model (version number, source of the training data, ...).
+
+    Returns
+    -------
+    LearnedCoder
+
+    Raises
+    ------
+    ValueError
+        When texts and codes differ in length or a theme column is missing.
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    dictionary = DictionaryCoder(resolve_codebook(codebook))
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    if len(texts) != len(codes):
+        raise ValueError(f"{len(texts)} answers but {len(codes)} rows of codes")
+    missing = [t for t in dictionary.themes if t not in codes.columns]
+    if missing:
+        raise ValueError(f"no column for theme(s) {', '.join(missing)}")
+    w = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
+    char_vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)
+    lemma_vec = TfidfVectorizer(analyzer=_Lemmas(dictionary), min_df=1, sublinear_tf=True)
+    char_vec.fit([t.lower() for t in texts])
+    lemma_vec.fit(texts)
+    learned = LearnedCoder(dictionary, char_vec, lemma_vec, {}, {})
+    coded = [dictionary.code(t) for t in texts]
+    x = learned._matrix(texts, coded)
+    models = {}
+    for theme in dictionary.themes:
+        y = pd.to_numeric(codes[theme]).fillna(0).astype(int).to_numpy()
+        pos, neg = int(y.sum()), int(len(y) - y.sum())
+        if pos < MIN_CLASS or neg < MIN_CLASS:
+            continue
+        base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, random_state=seed)
+        model = CalibratedClassifierCV(base, method="sigmoid", cv=min(3, pos, neg), ensemble=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(x, y, sample_weight=w)
+        models[theme] = model
+    import sklearn
+
+    learned.models = models
+    learned.meta = {"format": FORMAT, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "trained_on": len(texts), "codebook_version": dictionary.codebook.version,
+                    "themes_learned": sorted(models), "sklearn": sklearn.__version__, **(meta or {})}
+    return learned
+
+
+def save_model(model: LearnedCoder, path: str | Path) -> Path:
+    """Write ``model`` to ``path`` (one file: format header, metadata and the fitted objects)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    model.dictionary._answer_cache = {}  # a cache of coded answers does not belong in the file
+    model.dictionary._word_terms = {}
+    with tmp.open("wb") as fh:
+        pickle.dump({"format": FORMAT, "meta": model.meta, "model": model}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return path
+
+
+def load_model(path: str | Path) -> LearnedCoder:
+    """Read a model file written by :func:`save_model` (the web app's export).
+
+    Only load files you trust: a model file is a Python pickle.
+
+    Raises
+    ------
+    ModelFileError
+        When the file is missing, unreadable or not a model file of this format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with path.open("rb") as fh:
+            payload = pickle.load(fh)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
+        raise ModelFileError(f"{path}: not a coder model file ({exc.__class__.__name__})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(
+            payload.get("model"), LearnedCoder):
+        raise ModelFileError(f"{path}: not a coder model file of format {FORMAT}")
+    return payload["model"]
