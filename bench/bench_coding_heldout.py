@@ -72,7 +72,7 @@ def main() -> None:
             print(f"{label:14s} macro-F1 {macro_f1(t):.3f}")
         out = pd.DataFrame({"theme": rows["learned v3"]["theme"], "n": rows["learned v3"]["positives"]})
         for label, t in rows.items():
-            out[f"{label} P/R"] = [f"{p:.2f}/{r:.2f}" for p, r in zip(t["precision"].fillna(-1), t["recall"])]
+            out[f"{label} P/R"] = [f"{p:.2f}/{r:.2f}" for p, r in zip(t["precision"].fillna(-1), t["recall"], strict=True)]
         print(out.to_string(index=False).replace("-1.00", "  –  "))
     if args.curve:
         print("\n## Learning curve: macro-F1 on the v3 held-out sets by training answers seen")

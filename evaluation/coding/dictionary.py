@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .codebook import resolve_codebook, theme_codes
-from .text import Normaliser, Token, compound_parts, content_words, head_start, load_stopwords, tokenize
+from .text import (
+    Normaliser,
+    Token,
+    compound_parts,
+    content_words,
+    head_start,
+    load_stopwords,
+    tokenize,
+)
 
 __all__ = ["CodedAnswer", "DictionaryCoder", "Evidence", "Suggestion"]
 
