@@ -51,7 +51,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = run(args.answers, args.scales, args.out, rules=_load_rules(args),
                      correction=args.correction, by=by, figures=not args.no_figures,
-                     progress=not args.quiet, population=population, workers=args.workers)
+                     progress=not args.quiet, population=population, workers=args.workers,
+                     frame=args.frame, family_steps=args.family,
+                     weight_min_cell=args.weight_min_cell, weight_trim=args.weight_trim,
+                     n_boot=args.bootstrap)
     except InstrumentError as err:
         print(f"error in the scales file:\n{err}", file=sys.stderr)
         return 2
@@ -76,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", required=True, help="scales file (questionnaires/scales.yaml)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--correction", default="holm", choices=["holm", "fdr_bh", "none"])
+    p.add_argument("--family", default="consecutive", choices=["consecutive", "all"],
+                   help="correction family: consecutive wave steps (first→last apart) or all "
+                        "pairs")
+    p.add_argument("--frame", help="invited persons (.csv or .parquet): respondent_id, wave, "
+                                   "role, fylke, responded [, network, kommune, school]; adds "
+                                   "representativeness, weights and weighted change")
+    p.add_argument("--weight-min-cell", type=int, default=10,
+                   help="collapse weighting cells with fewer respondents (default 10)")
+    p.add_argument("--weight-trim", type=float, default=5.0,
+                   help="trim weights above this × the mean weight (default 5)")
+    p.add_argument("--bootstrap", type=int, default=200,
+                   help="bootstrap replicates for the representativeness intervals")
     p.add_argument("--by-fylke", action="store_true", help="change per role × fylke")
     p.add_argument("--by", action="append", metavar="COLUMN",
                    help="also group change by this column, e.g. kompetansenettverk (repeatable)")

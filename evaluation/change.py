@@ -23,6 +23,8 @@ METHODS = {
     "lmm": "linear mixed model, random intercept per respondent (REML), all answers; Wald z",
     "welch": "cross-section: everyone who answered each wave; Welch t test; Hedges g",
     "paired": "panel: persons who answered both waves; paired t test; Hedges g (paired)",
+    "weighted": "weighted means (nonresponse weights raked to the frame); linearised SE with "
+                "the same persons in both waves and clusters (kommune where given); Wald z",
 }
 CHANGE_COLUMNS = [
     "scale", "role", "wave_from", "wave_to", "method", "n_from", "n_to", "mean_from", "mean_to",
@@ -287,7 +289,9 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
 
 def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                  methods: Sequence[str] = ("lmm", "welch", "paired"),
-                 correction: str = "holm", ci: float = 0.95) -> pd.DataFrame:
+                 correction: str = "holm", ci: float = 0.95, family_steps: str = "consecutive",
+                 weighted: pd.DataFrame | None = None, cluster_label: str = "person",
+                 ) -> pd.DataFrame:
     """All wave comparisons for every scale × group, with p-values corrected per method.
 
     Parameters
@@ -302,6 +306,14 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         Multiplicity correction, applied within each method across scales, groups and pairs.
     ci : float
         Confidence level of the intervals.
+    family_steps : {"consecutive", "all"}
+        The correction family (:func:`evaluation.multiplicity.adjust_p`): the consecutive
+        wave steps, with first→last as a family of its own, or all pairs together.
+    weighted : pandas.DataFrame, optional
+        Scores with nonresponse weights and clusters
+        (:func:`evaluation.weighted_change.attach_weights`); adds ``method = "weighted"`` rows.
+    cluster_label : str
+        What the clusters of ``weighted`` are (for the note).
 
     Returns
     -------
@@ -323,7 +335,13 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         raise ValueError("change needs scores from at least two waves; found "
                          f"{_scored_waves(scores)}")
     parts = [funcs[m](scores, by, pairs, ci) for m in methods]
-    table = adjust_p(pd.concat([p for p in parts if len(p)], ignore_index=True), correction)
+    if weighted is not None and len(weighted):
+        from .weighted_change import weighted_change
+
+        parts.append(weighted_change(weighted, by, pairs, ci, cluster_label=cluster_label))
+        methods = [*methods, "weighted"]
+    table = adjust_p(pd.concat([p for p in parts if len(p)], ignore_index=True), correction,
+                     steps=family_steps)
     order = {m: i for i, m in enumerate(methods)}
     pair_order = {p: i for i, p in enumerate(pairs)}
     table["_m"] = table["method"].map(order)

@@ -28,7 +28,8 @@ from .scoring import check_scales, load_scales, score_scales
 
 __all__ = ["RunResult", "run"]
 
-STEPS = ["read", "clean", "score", "reliability", "change", "panel ANOVA", "figures", "report"]
+STEPS = ["read", "clean", "score", "reliability", "weights", "change", "panel ANOVA", "figures",
+         "report"]
 
 
 @dataclass
@@ -132,7 +133,9 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         figures: bool = True, progress: bool = True, population: pd.DataFrame | None = None,
         title: str = "Evaluering av dekom: spørreundersøkelsen", workers: int = 2,
         source: str | None = None, themes: pd.DataFrame | None = None,
-        codebook: Any = None) -> RunResult:
+        codebook: Any = None, frame: pd.DataFrame | str | Path | None = None,
+        family_steps: str = "consecutive", weight_min_cell: int = 10,
+        weight_trim: float = 5.0, n_boot: int = 200) -> RunResult:
     """Run the whole analysis and write tables, figures and ``report.html`` into ``out_dir``.
 
     Parameters
@@ -168,6 +171,17 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         theme); adds ``themes.csv``, a figure and a report section on suksesskriterier.
     codebook : Codebook, optional
         Theme labels for that figure.
+    frame : pandas.DataFrame or path, optional
+        The invited persons (:mod:`evaluation.frame`): adds ``representativeness.csv``,
+        ``weights.csv``, ``weights_summary.csv``, ``method = "weighted"`` rows in
+        ``change.csv`` and their report sections.
+    family_steps : {"consecutive", "all"}
+        The multiplicity family (:func:`evaluation.multiplicity.adjust_p`).
+    weight_min_cell, weight_trim : int, float
+        Collapse cells with fewer respondents; trim weights above this × the mean
+        (:func:`evaluation.weights.nonresponse_weights`).
+    n_boot : int
+        Bootstrap replicates for the representativeness intervals.
 
     Returns
     -------
@@ -212,6 +226,14 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             answers = read_answers(answers)
         else:
             answers = validate_answers(answers, source=source or "answers")
+        if isinstance(frame, (str, Path)):
+            from .frame import read_frame
+
+            frame = read_frame(frame)
+        elif frame is not None:
+            from .frame import validate_frame
+
+            frame = validate_frame(frame, source="frame")
         if isinstance(scales, (str, Path)):
             scales = load_scales(scales)
         scales = list(scales)
@@ -251,12 +273,19 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         rel, items = scale_reliability(cleaned, scales, index=index)
         drawer.submit("reliability", {"reliability": rel, "scales": scales}, fig_dir / "reliability")
         step("reliability")
+        frame_tables, weighted, cluster = {}, None, "person"
+        if frame is not None:
+            frame_tables, weighted, cluster = _frame_tables(
+                frame, scores, weight_min_cell, weight_trim, n_boot, problems)
+        step("weights")
         waves = describe_waves(scores, by)
         summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
         drawer.submit("trend", {"summary": summary_role, "scales": scales}, fig_dir / "trend")
         n_waves = scores.loc[scores["score"].notna(), "wave"].nunique()
         if n_waves >= 2:
-            change = change_table(scores, by=by, methods=methods, correction=correction)
+            change = change_table(scores, by=by, methods=methods, correction=correction,
+                                  family_steps=family_steps, weighted=weighted,
+                                  cluster_label=cluster)
         else:
             problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
                             "estimate")
@@ -272,6 +301,8 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         names = {"change": "change.csv", "reliability": "reliability.csv",
                  "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
                  "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
+        tables.update(frame_tables)
+        names.update({k: f"{k}.csv" for k in frame_tables})
         if themes is not None and len(themes):
             from .themes import draw_theme_figure, theme_table
 
@@ -294,7 +325,12 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
             "scales": [s.code for s in scales], "versions": _versions(),
             "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in scales},
+            "family_steps": family_steps,
         }
+        if frame is not None:
+            settings["frame"] = {"persons": int(len(frame)), "clusters": cluster,
+                                 "weight_min_cell": weight_min_cell, "weight_trim": weight_trim,
+                                 "bootstrap": n_boot}
         result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
                            problems=problems, timings=timings)
         from .report import write_report
@@ -312,6 +348,34 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
     finally:
         bar.close()
         drawer.close()
+
+
+def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim: float,
+                  n_boot: int, problems: list[str],
+                  ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame | None, str]:
+    """Representativeness, weights and the weighted scores (with clusters) from the frame."""
+    from .representativeness import representativeness
+    from .weighted_change import attach_weights
+    from .weights import nonresponse_weights
+
+    scored_waves = set(scores["wave"].astype(int))
+    unknown = sorted(set(frame["wave"]) - scored_waves)
+    if unknown:
+        problems.append(f"the frame has wave(s) {unknown} without scores; they are left out")
+    frame = frame.loc[frame["wave"].isin(scored_waves)]
+    if frame.empty:
+        problems.append("the frame has none of the answers' waves; no weights")
+        return {}, None, "person"
+    rep = representativeness(frame, n_boot=n_boot)
+    result = nonresponse_weights(frame, min_cell=min_cell, trim=trim)
+    summary = result.summary.copy()
+    summary["notes"] = ["; ".join(n.split(": ", 1)[1] for n in result.notes
+                                  if n.startswith(f"wave {w}:")) for w in summary["wave"]]
+    cluster = next((c for c in ("kommune", "school") if c in frame.columns), None)
+    weighted, notes = attach_weights(scores, result.weights, cluster)
+    problems += notes
+    tables = {"representativeness": rep, "weights": result.weights, "weights_summary": summary}
+    return tables, weighted, cluster or "person"
 
 
 def _versions() -> dict[str, str]:

@@ -42,10 +42,17 @@ def _num(x: Any, digits: int = 2) -> str:
     return f"{x:.{digits}f}".replace(".", ",").replace("-", "−")
 
 
-def _p(x: float) -> str:
+def _p(x: float, alpha: float = 0.05) -> str:
+    """A p-value with three decimals, or more when three would round it across ``alpha``
+    (0.04998 is "0,04998", never "0,050" beside a verdict that it is below 0.05)."""
     if not np.isfinite(x):
         return "–"
-    return "&lt; 0,001" if x < 0.001 else _num(x, 3)
+    if x < 0.001:
+        return "&lt; 0,001"
+    digits = 3
+    while digits < 8 and (round(x, digits) < alpha) != (x < alpha):
+        digits += 1
+    return _num(x, digits)
 
 
 def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
@@ -70,16 +77,22 @@ def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
                              f"({html.escape(str(r['note']))}).")
                 continue
             sure = np.isfinite(r["p_adj"]) and r["p_adj"] < alpha
+            # The interval is unadjusted: when it excludes 0 but the adjusted p does not
+            # reach alpha, the sentence says both, so verdict and interval never disagree.
+            only_unadjusted = not sure and (r["ci_low"] > 0 or r["ci_high"] < 0)
             if sure:
                 word = "økte" if r["diff"] > 0 else "sank"
                 cls = "up" if r["diff"] > 0 else "down"
             else:
                 word, cls = "ingen sikker endring", "flat"
+            tail = (f", p {_p(r['p'], alpha)}, justert p {_p(r['p_adj'], alpha)}: intervallet "
+                    "utelukker 0 alene, men endringen er ikke sikker etter korreksjon for mange "
+                    "tester" if only_unadjusted else f", justert p {_p(r['p_adj'], alpha)}")
             lines.append(
                 f'<span class="{cls}">{html.escape(who)}, {span}: {word}</span> '
                 f"fra {_num(r['mean_from'])} til {_num(r['mean_to'])} "
-                f"(endring {_num(r['diff'])}, 95 % KI {_num(r['ci_low'])} til "
-                f"{_num(r['ci_high'])}, justert p {_p(r['p_adj'])}).")
+                f"(endring {_num(r['diff'])}, ukorrigert 95 % KI {_num(r['ci_low'])} til "
+                f"{_num(r['ci_high'])}{tail}).")
         out[str(scale)] = lines
     return out
 
@@ -136,6 +149,13 @@ def _themes_section(result: RunResult) -> str:
             + _table(wide, digits=0))
 
 
+def _family_nb(settings: dict[str, Any]) -> str:
+    if settings.get("family_steps", "consecutive") == "all":
+        return "alle bølgepar i én familie"
+    return ("bølgeskritt (påfølgende bølger; første til siste bølge er en egen familie, "
+            "siden den følger av skrittene)")
+
+
 def _method_notes(settings: dict[str, Any]) -> str:
     clean = settings.get("cleaning", {})
     items = "".join(f"<li><b>{m}</b>: {html.escape(t)}</li>" for m, t in METHODS.items())
@@ -151,10 +171,26 @@ henger sammen. Tverrsnittssammenligningen (welch) behandler bølgene som uavheng
 mange har svart flere ganger; den er derfor konservativ. Panelsammenligningen (paired) bruker bare
 personer som svarte i begge bølgene. Mixed ANOVA (rolle × bølge, pingouin) står i
 panel_anova.csv. Korreksjon for mange tester: {html.escape(settings.get("correction", ""))},
-innen hver metode over skalaer, grupper og bølgepar. Reliabilitet: Cronbachs alfa med 95 %
+innen hver metode over skalaer, grupper og {_family_nb(settings)}. Intervallene er ukorrigerte
+95 % intervaller; konklusjonen («økte», «sank») følger den justerte p-verdien, og der de to
+spriker, sier teksten det. Reliabilitet: Cronbachs alfa med 95 %
 konfidensintervall (Feldt), parvise kovarianser, på svar med skåre.</p>
 <p>Rensing:</p><ul>{rules}</ul>
 <p>Programvare: {html.escape(versions)}.</p>"""
+
+
+def _frame_sections(result: RunResult) -> list[str]:
+    """Representativeness, weights and weighted change (empty without a frame)."""
+    from .report_frame import representativeness_section, weighted_section, weights_section
+
+    return [representativeness_section(result), weighted_section(result),
+            weights_section(result)]
+
+
+def _assumptions(result: RunResult) -> str:
+    from .report_frame import assumptions_section
+
+    return assumptions_section(result)
 
 
 def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
@@ -190,6 +226,7 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
                           ("responses", "Svar per fylke, rolle og bølge")]:
         parts.append(_figure(result, name, caption))
     parts.append(_themes_section(result))
+    parts += _frame_sections(result)
     change = t["change"]
     if not change.empty:
         head = change.loc[change["method"] == "lmm"]
@@ -202,7 +239,7 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
     parts.append("<details><summary>Ledd: item-rest-korrelasjoner</summary>"
                  + _table(t["items"], max_rows=2000) + "</details>")
     parts.append("<h2>Rensing</h2>" + _table(log, digits=0))
-    parts.append("<h2>Metode</h2>" + _method_notes(settings))
+    parts.append("<h2>Metode</h2>" + _method_notes(settings) + _assumptions(result))
     body = "\n".join(p for p in parts if p)
     return (f'<!doctype html><html lang="nb"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

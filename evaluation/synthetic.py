@@ -77,10 +77,23 @@ class PanelSpec:
     duplicate_share: float = 0.01
     out_of_range_share: float = 0.001
     seed: int = 20210101
+    #: Invitation mode (off while None): per wave, the response rate in the first and the last
+    #: fylke (interpolated between), e.g. ``((0.9, 0.5), (0.5, 0.9))``. Everyone drawn is then
+    #: invited, only those who respond have answers, and ``truth`` gains the frame and the
+    #: change of the whole invited population.
+    response_rates: tuple[tuple[float, float], ...] | None = None
+    #: latent offset from the first to the last fylke (−effect … +effect)
+    fylke_effect: float = 0.0
+    kommuner_per_fylke: int = 8
+    sd_kommune: float = 0.0
 
     def item_offsets(self, scale: Scale) -> np.ndarray:
         """Fixed difficulty of each item (spread around zero)."""
         return np.linspace(-0.3, 0.3, len(scale.items))
+
+    def fylke_offsets(self) -> np.ndarray:
+        """Latent offset of each fylke, from −fylke_effect (first) to +fylke_effect (last)."""
+        return np.linspace(-self.fylke_effect, self.fylke_effect, len(FYLKER))
 
     def latent_mean(self, scale: str, role: str, t: int) -> float:
         """Latent mean of a scale for a role in the t-th wave (0-based)."""
@@ -183,6 +196,11 @@ def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataF
     fylke_of = rng.integers(0, len(FYLKER), n_persons)
     net_of = fylke_of * 2 + rng.integers(0, 2, n_persons)
     role = role_of[person]
+    shift = spec.fylke_offsets()[fylke_of][person]
+    invite = None
+    if spec.response_rates is not None:
+        invite = _invitation_draws(spec, person, t_idx, fylke_of, n_persons)
+        shift = shift + invite["kommune_effect"][invite["kommune_of"]][person]
     items = [i for s in spec.scales for i in s.items]
     K = len(items)
     values = np.empty((R, K))
@@ -193,7 +211,7 @@ def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataF
                        for r in spec.roles])[role, t_idx]
         trait = rng.normal(0, spec.sd_person, n_persons)[person]
         occasion = rng.normal(0, spec.sd_occasion, R)
-        lat = (mu + trait + occasion)[:, None] + spec.item_offsets(s) \
+        lat = (mu + shift + trait + occasion)[:, None] + spec.item_offsets(s) \
             + rng.normal(0, spec.sd_item, (R, k))
         y = 1.0 + (lat[..., None] > _CUTS).sum(axis=-1)
         for j, code in enumerate(s.items):
@@ -224,6 +242,8 @@ def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataF
     present = np.concatenate([np.ones((len(dup), K), dtype=bool), present])
     duration = np.concatenate([np.exp(rng.normal(np.log(300), 0.4, len(dup))), duration])
     missing = np.concatenate([np.zeros((len(dup), K), dtype=bool), dont_know])
+    if invite is not None:  # only those who responded have answers
+        present &= np.concatenate([invite["responded"][dup], invite["responded"]])[:, None]
     rows_r, rows_k = np.nonzero(present)
     p = resp_person[rows_r]
     answers = pd.DataFrame({
@@ -251,8 +271,67 @@ def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataF
         "speeder": np.concatenate([np.zeros(len(dup), dtype=bool), speeder]),
     })
     result = truth(spec)
+    if invite is not None:
+        planted = planted.loc[np.concatenate([invite["responded"][dup],
+                                              invite["responded"]])].reset_index(drop=True)
+        result.update(_population_truth(spec, person, t_idx, role_of, fylke_of, net_of, invite))
     result["responses"] = planted
     return answers, result
+
+
+def _invitation_draws(spec: PanelSpec, person: np.ndarray, t_idx: np.ndarray,
+                      fylke_of: np.ndarray, n_persons: int) -> dict[str, np.ndarray]:
+    """Kommune, kommune effect and who responds: drawn from a stream of their own, so the
+    answers of a panel without invitations stay exactly as before."""
+    rng = np.random.default_rng([spec.seed, 14])
+    k = spec.kommuner_per_fylke
+    kommune_of = fylke_of * k + rng.integers(0, k, n_persons)
+    effect = rng.normal(0, spec.sd_kommune, len(FYLKER) * k) if spec.sd_kommune > 0 else \
+        np.zeros(len(FYLKER) * k)
+    lo_hi = np.asarray(spec.response_rates, dtype=float)
+    if lo_hi.shape != (len(spec.waves), 2):
+        raise ValueError(f"response_rates needs one (first fylke, last fylke) pair per wave "
+                         f"({len(spec.waves)}), got {lo_hi.tolist()}")
+    frac = fylke_of[person] / (len(FYLKER) - 1)
+    rate = lo_hi[t_idx, 0] + (lo_hi[t_idx, 1] - lo_hi[t_idx, 0]) * frac
+    return {"kommune_of": kommune_of, "kommune_effect": effect,
+            "responded": rng.random(len(person)) < rate}
+
+
+def _population_truth(spec: PanelSpec, person: np.ndarray, t_idx: np.ndarray,
+                      role_of: np.ndarray, fylke_of: np.ndarray, net_of: np.ndarray,
+                      invite: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
+    """The frame and the expected scores and changes of everyone invited (not only those who
+    answered): the mean of each invited person's expected score given role, fylke, kommune."""
+    sd = np.sqrt(spec.sd_person ** 2 + spec.sd_occasion ** 2 + spec.sd_item ** 2)
+    kommune = invite["kommune_of"][person]
+    frame = pd.DataFrame({
+        "respondent_id": [f"P{i:06d}" for i in person],
+        "wave": np.asarray(spec.waves, dtype=int)[t_idx],
+        "role": np.asarray(spec.roles)[role_of[person]],
+        "fylke": np.asarray(FYLKER)[fylke_of[person]],
+        "network": [f"{FYLKER[n // 2]} nettverk {n % 2 + 1}" for n in net_of[person]],
+        "kommune": [f"K{k:04d}" for k in kommune],
+        "responded": invite["responded"].astype(int),
+    })
+    shift = spec.fylke_offsets()[fylke_of[person]] + invite["kommune_effect"][kommune]
+    role = role_of[person]
+    rows = []
+    for s in spec.scales:
+        mu = np.array([[spec.latent_mean(s.code, r, t) for t in range(len(spec.waves))]
+                       for r in spec.roles])[role, t_idx] + shift
+        expected = _expected_answer(mu[:, None] + spec.item_offsets(s), sd).mean(axis=1)
+        cell = pd.DataFrame({"role": frame["role"], "wave": frame["wave"], "e": expected})
+        for (r, w), m in cell.groupby(["role", "wave"])["e"].mean().items():
+            rows.append(dict(scale=s.code, role=r, wave=int(w), population_mean=float(m)))
+    means = pd.DataFrame(rows)
+    idx = means.set_index(["scale", "role", "wave"])["population_mean"]
+    w = sorted(spec.waves)
+    pairs = list(zip(w[:-1], w[1:], strict=True)) + ([(w[0], w[-1])] if len(w) > 2 else [])
+    change = pd.DataFrame([dict(scale=s, role=r, wave_from=a, wave_to=b,
+                                population_diff=idx[(s, r, b)] - idx[(s, r, a)])
+                           for s, r in idx.index.droplevel("wave").unique() for a, b in pairs])
+    return {"frame": frame, "population_means": means, "population_change": change}
 
 
 def write_scales_yaml(scales: Sequence[Scale], path: str | Path) -> Path:
