@@ -31,6 +31,9 @@ SENSITIVE = {
     "console.user_active": {"admin"},
     "console.audit_log": {"admin"},
     "console.dashboard": {"admin", "evaluator", "researcher"},
+    "console.person": {"admin", "evaluator"},
+    "console.person_access": {"admin", "evaluator"},
+    "console.person_erase": {"admin", "evaluator"},
 }
 DUMMY = {"int": 987654, "float": 1.5, "uuid": "00000000-0000-0000-0000-000000000000"}
 

@@ -14,7 +14,7 @@ add_nav("Jobber", "console.jobs", ("admin", "evaluator"), order=80)
 add_nav("Revisjonslogg", "console.audit_log", ("admin",), order=90)
 add_nav("Brukere", "console.users", ("admin",), order=91)
 
-from . import admin, dashboard, filters, home, invitations, panel, waves  # noqa: E402,F401
+from . import admin, dashboard, filters, home, invitations, panel, people, waves  # noqa: E402,F401
 
 
 @bp.before_request
