@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import platform
@@ -21,6 +20,7 @@ import pandas as pd
 from . import plots
 from .change import change_table, describe_waves, panel_anova
 from .cleaning import CleaningRules, clean
+from .hashing import sha256_file
 from .load import AnswerTableError, read_answers, validate_answers
 from .reliability import scale_reliability
 from .responses import index_responses
@@ -119,14 +119,6 @@ class _FigureDrawer:
             self.pool = None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         out_dir: str | Path, *, rules: CleaningRules | None = None, correction: str = "holm",
         by: Sequence[str] = ("role",), methods: Sequence[str] = ("lmm", "welch", "paired"),
@@ -222,7 +214,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         input_hash = None
         if isinstance(answers, (str, Path)):
             source = source or str(answers)
-            input_hash = _sha256(Path(answers))
+            input_hash = sha256_file(Path(answers))
             answers = read_answers(answers)
         else:
             answers = validate_answers(answers, source=source or "answers")

@@ -18,14 +18,11 @@ import pandas as pd
 from scipy import stats
 
 from questionnaires import Scale
+from questionnaires.model import FYLKER, ROLES
 
 __all__ = ["PanelSpec", "default_scales", "generate_panel", "true_alpha", "write_scales_yaml",
            "ROLES", "FYLKER"]
 
-ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
-FYLKER = ("Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal",
-          "Nordland", "Oslo", "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold",
-          "Vestland", "Østfold")
 _CUTS = np.array([1.5, 2.5, 3.5, 4.5])
 
 

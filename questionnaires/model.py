@@ -8,7 +8,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 LANGUAGES = ("nb", "nn", "en")
+#: the four respondent roles of the dekom panel; the one list every layer uses
 ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
+#: the fylker from 2024 (the panel's and the demo's fylke values)
+FYLKER = (
+    "Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo",
+    "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold", "Vestland", "Østfold",
+)
 ITEM_TYPES = ("likert", "matrix", "single", "multi", "number", "text", "longtext")
 DONT_KNOW = "dont_know"
 #: "ikke relevant", kept apart from "vet ikke" where an item may not apply to a role (v2 on)

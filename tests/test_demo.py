@@ -29,15 +29,19 @@ def test_demo_load_builds_three_waves_with_attrition_and_refreshment(app, runner
 
 
 def test_demo_answers_respect_the_questionnaire(app, runner):
-    runner.invoke(args=["demo", "load", "--size", "40"])
+    loaded = runner.invoke(args=["demo", "load", "--size", "40"])
+    assert loaded.exit_code == 0, loaded.output
     with app.app_context():
-        for resp in db.session.scalars(sa.select(Response).where(Response.status == "complete")).all()[:25]:
+        complete = db.session.scalars(sa.select(Response).where(Response.status == "complete")).all()
+        assert len(complete) >= 25
+        for resp in complete[:25]:
             q = resp.version.questionnaire
             answers = {a.item_code: a.value for a in resp.answers}
             assert set(answers) <= set(q.item_codes())
             for page in q.pages:
                 if not evaluate_condition(page.show_if, answers):
-                    assert not {i.code for _, i, _ in q.leaf_items() if _ is page} & set(answers)
+                    on_page = {item.code for pg, item, _parent in q.leaf_items() if pg is page}
+                    assert on_page and not on_page & set(answers)
             for code, value in answers.items():
                 item = q.find_item(code)
                 if item.type == "likert" and value != "dont_know":

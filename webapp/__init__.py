@@ -87,22 +87,16 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import importlib
-    import importlib.util
-
+    from .analysis import bp as analysis_bp
     from .auth import bp as auth_bp
+    from .coding import bp as coding_bp
+    from .console import bp as console_bp
+    from .exports import bp as exports_bp
     from .main import bp as main_bp
+    from .survey import bp as survey_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    # Feature blueprints live in their own packages and expose ``bp``; each is optional so the
-    # app starts while a feature is being built.
-    for name in ("survey", "console", "coding", "exports", "analysis"):
-        if importlib.util.find_spec(f"webapp.{name}") is None:
-            continue
-        module = importlib.import_module(f"webapp.{name}")
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+    for bp in (main_bp, auth_bp, survey_bp, console_bp, coding_bp, exports_bp, analysis_bp):
+        app.register_blueprint(bp)
 
 
 def _register_cli(app: Flask) -> None:

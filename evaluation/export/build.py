@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import zipfile
@@ -14,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..hashing import sha256_file
 from .catalogue import VersionUse, build_catalogue
 from .codebook import codebook_entries, write_codebook_csv, write_codebook_html, write_codebook_json
 from .ddi import write_ddi
@@ -52,15 +52,6 @@ def software_version() -> str:
         return metadata.version("dekom-eval")
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _prepare_responses(source: ExportSource, key: str | bytes,
@@ -125,21 +116,10 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     -------
     ExportResult
     """
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
+    clock = _Clock(progress, 4 + (len(options.layouts) + 1) * len(options.formats) + 4)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scales = list(scales) if scales is not None else _default_scales()
-    n_tables = len(options.layouts) + 1
-    total = 4 + n_tables * len(options.formats) + 4
-    step = [0]
-
-    def tick(name: str) -> None:
-        step[0] += 1
-        timings[name] = round(time.perf_counter() - t0, 3)
-        if progress is not None:
-            progress(min(step[0], total), total)
-
     source.validate()
     responses = _prepare_responses(source, pseudonym_key, options)
     uses = {VersionUse(int(w), str(role), source.versions[int(v)][0], source.versions[int(v)][1])
@@ -147,44 +127,16 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
             .itertuples(index=False)}
     catalogue = build_catalogue(uses, scales)
     waves = build_wave_data(source, catalogue, responses)
-    tick("matrices")
-    cleaning_log = None
-    if options.cleaned:
-        from evaluation.cleaning import CleaningRules
-
-        rules = CleaningRules.from_mapping(options.cleaning_rules or {})
-        cleaning_log = apply_cleaning(waves, scales, rules)
-    tick("cleaning")
-    labels: dict[str, dict[str, str]] = {}
-    if options.scale_scores and scales:
-        add_scale_scores(waves, scales)
-        for s in scales:
-            labels[f"score_{s.code}"] = {"nb": f"Skåre: {s.label.get('nb', s.code)}",
-                                         "en": f"Score: {s.label.get('en', s.code)}"}
-    themes_info = None
-    if options.themes:
-        themes_info = _themes(waves, codebook, source, labels)
-    redacted = 0
-    if options.free_text:
-        redactor = Redactor(redact_terms)
-        for wd in waves:
-            for name in wd.texts:
-                wd.texts[name], n = redactor.array(wd.texts[name])
-                redacted += n
-    tick("derived")
-    per_wave = per_wave_tables(waves, options.free_text, labels)
+    clock.tick("matrices")
+    derived = _derive(waves, source, scales, codebook, options, redact_terms, clock)
+    per_wave = per_wave_tables(waves, options.free_text, derived.labels)
     for wd in waves:  # the tables hold copies of the values now; free the matrices
         wd.values = None
         wd.texts = {}
-    tables: list[tuple[str, ExportTable]] = []
-    wide = wide_table(per_wave) if "wide" in options.layouts or True else None
-    if "wide" in options.layouts:
-        tables.append(("wide", wide))
-    if "waves" in options.layouts:
-        tables.extend((t.name, t) for t in per_wave)
-    if "long" in options.layouts:
-        tables.append(("long", long_table(per_wave, catalogue)))
-    tick("layouts")
+    # the codebook describes the wide layout, so it is built even when not exported
+    wide = wide_table(per_wave)
+    tables = _layouts(options, wide, per_wave, catalogue)
+    clock.tick("layouts")
     work = [(name, fmt, out / f"dekom_{name}.{EXTENSIONS[fmt]}")
             for name, _ in tables for fmt in options.formats]
     by_name = dict(tables)
@@ -192,30 +144,18 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     planned = {f["file"] for f in files}
     work = [w for w in work if w[2].name in planned]
     stata_renames = _stata_renames(per_wave) if "dta" in options.formats else {}
+    about = {"title": options.title, "software": f"dekom-eval {software_version()}",
+             "waves": [wd.wave for wd in waves], "cleaned": options.cleaned,
+             "lang": options.lang}
     zip_path = out / zip_name if zip_name else None
-    zf = (zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-          if zip_path else None)
-    paths: list[Path] = []
-    try:
+    with _Bundle(zip_path) as bundle:
         # the files are written by worker processes while this one writes the documentation
         # and then hashes and zips each file as it is finished
         with _Writers(by_name, work, options, workers) as writers:
-            about = {"title": options.title, "software": f"dekom-eval {software_version()}",
-                     "waves": [wd.wave for wd in waves], "cleaned": options.cleaned,
-                     "lang": options.lang}
             entries = codebook_entries(per_wave, wide, stata_renames)
-            write_codebook_json(entries, out / "codebook.json", about)
-            write_codebook_csv(entries, out / "codebook.csv")
-            write_codebook_html(entries, out / "codebook.html", about, options.lang)
-            write_ddi(entries, files, out / "ddi-codebook.xml", about)
-            freq = frequency_table(per_wave, options.k)
-            freq.to_csv(out / "frequencies.csv", index=False, lineterminator="\n")
-            docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml",
-                    "frequencies.csv"]
-            if cleaning_log is not None:
-                cleaning_log.to_csv(out / "cleaning_log.csv", index=False, lineterminator="\n")
-                docs.append("cleaning_log.csv")
-            tick("codebook")
+            docs = _write_documentation(out, entries, files, about, per_wave, options,
+                                        derived.cleaning_log)
+            clock.tick("codebook")
             by_file = {f["file"]: f for f in files}
             for (name, fmt, path), info in writers.finished():
                 if "skipped" in info:
@@ -223,30 +163,117 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
                 entry = by_file[path.name]
                 entry["rows"], entry["columns"] = info["rows"], info["columns"]
                 entry["sha256"], entry["bytes"] = sha256_file(path), path.stat().st_size
-                _add_to_zip(zf, path)
-                tick(f"{name}.{fmt}")
+                bundle.add(path)
+                clock.tick(f"{name}.{fmt}")
         doc_entries = []
         for d in docs:
             doc_entries.append({"file": d, "sha256": sha256_file(out / d),
                                 "bytes": (out / d).stat().st_size})
-            _add_to_zip(zf, out / d)
-        manifest = _manifest(options, source, responses, waves, uses, themes_info, files,
-                             doc_entries, skipped, cleaning_log, redacted)
+            bundle.add(out / d)
+        manifest = _manifest(options, source, responses, waves, uses, derived, files,
+                             doc_entries, skipped)
         (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
                                                       default=str), encoding="utf-8")
-        _add_to_zip(zf, out / "manifest.json")
-    finally:
-        if zf is not None:
-            zf.close()
+        bundle.add(out / "manifest.json")
     paths = [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json"]
-    tick("zip")
-    if progress is not None:
-        progress(total, total)
-    return ExportResult(out, paths, manifest, zip_path, timings)
+    clock.tick("zip")
+    clock.done()
+    return ExportResult(out, paths, manifest, zip_path, clock.timings)
 
 
-def _manifest(options, source, responses, waves, uses, themes_info, files, doc_entries,
-              skipped, cleaning_log, redacted) -> dict[str, Any]:
+class _Clock:
+    """Counts the build's steps: the timings per step and ``progress(done, total)``."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.step = progress, total, 0
+        self.t0 = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def tick(self, name: str) -> None:
+        """Record that step ``name`` is done."""
+        self.step += 1
+        self.timings[name] = round(time.perf_counter() - self.t0, 3)
+        if self.progress is not None:
+            self.progress(min(self.step, self.total), self.total)
+
+    def done(self) -> None:
+        """Report the whole build as done."""
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+
+
+@dataclass
+class _Derived:
+    """What the derivation steps add: variable labels, the cleaning log, theme info, redactions."""
+
+    labels: dict[str, dict[str, str]]
+    cleaning_log: pd.DataFrame | None
+    themes_info: dict[str, Any] | None
+    redacted: int
+
+
+def _derive(waves, source: ExportSource, scales: list[Any], codebook: Any,
+            options: ExportOptions, redact_terms: Sequence[str] | None,
+            clock: _Clock) -> _Derived:
+    """Cleaning, scale scores, theme columns and free-text redaction, in place on ``waves``."""
+    cleaning_log = None
+    if options.cleaned:
+        from evaluation.cleaning import CleaningRules
+
+        rules = CleaningRules.from_mapping(options.cleaning_rules or {})
+        cleaning_log = apply_cleaning(waves, scales, rules)
+    clock.tick("cleaning")
+    labels: dict[str, dict[str, str]] = {}
+    if options.scale_scores and scales:
+        add_scale_scores(waves, scales)
+        for s in scales:
+            labels[f"score_{s.code}"] = {"nb": f"Skåre: {s.label.get('nb', s.code)}",
+                                         "en": f"Score: {s.label.get('en', s.code)}"}
+    themes_info = _themes(waves, codebook, source, labels) if options.themes else None
+    redacted = 0
+    if options.free_text:
+        redactor = Redactor(redact_terms)
+        for wd in waves:
+            for name in wd.texts:
+                wd.texts[name], n = redactor.array(wd.texts[name])
+                redacted += n
+    clock.tick("derived")
+    return _Derived(labels, cleaning_log, themes_info, redacted)
+
+
+def _layouts(options: ExportOptions, wide: ExportTable, per_wave: list[ExportTable],
+             catalogue: Any) -> list[tuple[str, ExportTable]]:
+    """The tables to write, named by layout (``wide``, ``wave_<year>``, ``long``)."""
+    tables: list[tuple[str, ExportTable]] = []
+    if "wide" in options.layouts:
+        tables.append(("wide", wide))
+    if "waves" in options.layouts:
+        tables.extend((t.name, t) for t in per_wave)
+    if "long" in options.layouts:
+        tables.append(("long", long_table(per_wave, catalogue)))
+    return tables
+
+
+def _write_documentation(out: Path, entries: Any, files: list[dict], about: dict[str, Any],
+                         per_wave: list[ExportTable], options: ExportOptions,
+                         cleaning_log: pd.DataFrame | None) -> list[str]:
+    """Write the codebooks, DDI, frequencies and cleaning log; return their file names."""
+    write_codebook_json(entries, out / "codebook.json", about)
+    write_codebook_csv(entries, out / "codebook.csv")
+    write_codebook_html(entries, out / "codebook.html", about, options.lang)
+    write_ddi(entries, files, out / "ddi-codebook.xml", about)
+    frequency_table(per_wave, options.k).to_csv(out / "frequencies.csv", index=False,
+                                                lineterminator="\n")
+    docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml",
+            "frequencies.csv"]
+    if cleaning_log is not None:
+        cleaning_log.to_csv(out / "cleaning_log.csv", index=False, lineterminator="\n")
+        docs.append("cleaning_log.csv")
+    return docs
+
+
+def _manifest(options, source, responses, waves, uses, derived: _Derived, files, doc_entries,
+              skipped) -> dict[str, Any]:
     notes = [n for wd in waves for n in wd.notes] + list(source.notes)
     return {
         "title": options.title,
@@ -257,14 +284,15 @@ def _manifest(options, source, responses, waves, uses, themes_info, files, doc_e
                     "statuses": list(options.statuses)},
         "cleaning": {"applied": options.cleaned,
                      "rules": _rules(options) if options.cleaned else None,
-                     "log": cleaning_log.to_dict("records") if cleaning_log is not None else None},
+                     "log": (derived.cleaning_log.to_dict("records")
+                             if derived.cleaning_log is not None else None)},
         "suppression": {"k": options.k, "applies_to": ["frequencies.csv"]},
-        "free_text": {"included": options.free_text, "texts_redacted": redacted},
+        "free_text": {"included": options.free_text, "texts_redacted": derived.redacted},
         "pseudonymisation": "panel_id = first 16 hex characters of HMAC-SHA256(PSEUDONYM_KEY, panel id)",
         "counts": {"persons": int(responses["panel_id"].nunique()),
                    "responses": {str(wd.wave): len(wd.responses) for wd in waves}},
         "questionnaire_versions": sorted({u.label for u in uses}),
-        "themes": themes_info,
+        "themes": derived.themes_info,
         "files": files,
         "documentation": doc_entries,
         "skipped": skipped,
@@ -302,13 +330,27 @@ def _stata_renames(per_wave: list[ExportTable]) -> dict[str, str]:
     return out
 
 
-def _add_to_zip(zf: zipfile.ZipFile | None, path: Path) -> None:
-    if zf is None:
-        return
-    # Parquet and xlsx are compressed already: store them as they are
-    packed = path.suffix in (".parquet", ".xlsx")
-    zf.write(path, arcname=path.name,
-             compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
+class _Bundle:
+    """The zip that bundles the export (or nothing when no zip was asked for)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.zf = (zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+                   if path else None)
+
+    def add(self, path: Path) -> None:
+        """Add a finished file; Parquet and xlsx are compressed already and are stored as is."""
+        if self.zf is None:
+            return
+        packed = path.suffix in (".parquet", ".xlsx")
+        self.zf.write(path, arcname=path.name,
+                      compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
+
+    def __enter__(self) -> _Bundle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.zf is not None:
+            self.zf.close()
 
 
 _TABLES: dict[str, ExportTable] = {}  # the tables forked writer processes read

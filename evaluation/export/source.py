@@ -86,7 +86,6 @@ SELECT id, code, version_no, content_hash, definition FROM questionnaire_version
 
 def _filters(waves: Sequence[int] | None, roles: Sequence[str] | None,
              statuses: Sequence[str] | None) -> tuple[str, dict[str, Any], list[str]]:
-    import sqlalchemy as sa
 
     parts, params, expanding = [], {}, []
     if waves:
@@ -101,7 +100,6 @@ def _filters(waves: Sequence[int] | None, roles: Sequence[str] | None,
         parts.append("AND r.status IN :statuses")
         params["statuses"] = list(statuses)
         expanding.append("statuses")
-    _ = sa
     return " ".join(parts), params, expanding
 
 

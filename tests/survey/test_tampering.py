@@ -111,8 +111,8 @@ def test_replayed_submit_changes_nothing(app, respondent, link):
     respondent.post("slutt", {"kommentar": "Først"}, action="submit")
     with app.app_context():
         before = snapshot(link)
-    respondent.last = type("R", (), {"get_data": lambda self, as_text=True: last_page})()
-    r = respondent.post("slutt", {"kommentar": "Endret etterpå"}, action="submit", follow=False)
+    r = respondent.post("slutt", {"kommentar": "Endret etterpå"}, action="submit", follow=False,
+                        from_html=last_page)
     assert r.status_code == 200
     body = r.get_data(as_text=True)
     assert "allerede sendt inn" in body and "Takk for svarene" in body
@@ -130,8 +130,8 @@ def test_two_tabs_saving_the_same_page_keep_one_consistent_answer(app, client, o
     with app.app_context():
         after_tab2 = snapshot(on_page_two.link)
     # tab 1 still shows the old revision
-    on_page_two.last = type("R", (), {"get_data": lambda self, as_text=True: tab1_html})()
-    r = on_page_two.post("samarbeid", {"samarb_a": "1", "samarb_b": "2"}, follow=False)
+    r = on_page_two.post("samarbeid", {"samarb_a": "1", "samarb_b": "2"}, follow=False,
+                        from_html=tab1_html)
     assert r.status_code == 409
     body = r.get_data(as_text=True)
     assert "en annen fane eller enhet" in body
@@ -179,9 +179,8 @@ def test_two_tabs_posting_at_the_same_moment(app, link):
     codes: list[int] = []
 
     def run(i, tab):
-        tab.last = type("R", (), {"get_data": lambda self, as_text=True: html})()
         barrier.wait()
-        r = tab.post("samarbeid", {"samarb_a": str(i + 1), "samarb_b": str(i + 1)}, follow=False)
+        r = tab.post("samarbeid", {"samarb_a": str(i + 1), "samarb_b": str(i + 1)}, from_html=html, follow=False)
         codes.append(r.status_code)
 
     threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tabs)]

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import request
 
+from questionnaires import ROLES
+
 from ..domain.coding import answers_select, ensure_suggestions
 from ..extensions import db
 from ..models import User, Wave
 from ..models.coding import CodebookVersion, CodingDecision, CodingSuggestion
 from ..security import MAX_INT
-
-ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
 
 
 @dataclass(frozen=True)

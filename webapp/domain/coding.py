@@ -8,7 +8,6 @@ exist and the auto-coder elsewhere.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from evaluation.coding import DEFAULT_CODEBOOK, DictionaryCoder
 from questionnaires import load_codebook
+from questionnaires.model import content_hash
 
 from ..extensions import db
 from ..models import Answer, Person, Response, User, Wave
@@ -51,12 +51,6 @@ def definition_of(codebook: Any) -> dict[str, Any]:
         entry["examples"] = list(getattr(t, "examples", ()) or ())
         themes.append(entry)
     return {"items": list(codebook.items), "themes": themes}
-
-
-def content_hash(definition: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a definition."""
-    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def store_codebook(definition: dict[str, Any], source: str, note: str | None = None,

@@ -10,7 +10,7 @@ The caller owns the transaction (commit or rollback).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -352,7 +352,3 @@ def mark_partial_for_wave(wave: Wave) -> int:
     db.session.flush()
     return result.rowcount or 0
 
-
-def answered_codes(answers: Mapping[str, Any], codes: Iterable[str]) -> set[str]:
-    """The codes among ``codes`` that have an answer."""
-    return {c for c in codes if answers.get(c) is not None}

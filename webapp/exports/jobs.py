@@ -37,10 +37,8 @@ def confirmed_codes(source) -> pd.DataFrame | None:
     codes, else the codes the human coders agree on, with the auto-coder breaking ties on the
     disputed themes only; answers nobody coded keep the auto-coder's codes in the export.
     """
-    try:
-        from ..domain.coding import final_codes
-    except ImportError:  # coding tables not installed
-        return None
+    from ..domain.coding import final_codes
+
     codes = final_codes()
     human = codes.loc[codes["coded_by"] == "human"] if len(codes) else codes
     if human.empty:

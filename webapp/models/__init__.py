@@ -1,10 +1,12 @@
 """All models, importable from one place: ``from webapp.models import Wave, Person``."""
 
+from questionnaires.model import FYLKER
+
 from .audit import AuditEvent
 from .coding import CodebookVersion, CodingDecision, CodingMemo, CodingResolution, CodingSuggestion  # noqa: F401 - coding tables (webapp.models.coding)
 from .invitation import INVITATION_STATUSES, Invitation
 from .job import JOB_STATUSES, Job
-from .panel import FYLKER, ORGANISATION_KINDS, Contact, Organisation, Person, new_panel_id
+from .panel import ORGANISATION_KINDS, Contact, Organisation, Person, new_panel_id
 from .questionnaire import QuestionnaireVersion
 from .response import RESPONSE_STATUSES, Answer, Response
 from .schedule import ScheduledRun

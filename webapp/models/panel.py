@@ -8,15 +8,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from questionnaires.model import ROLES
+
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 ORGANISATION_KINDS = (
     "kommune", "fylkeskommune", "privat_skoleeier", "skole", "uh", "kompetansenettverk", "fylke",
-)
-FYLKER = (
-    "Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo",
-    "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold", "Vestland", "Østfold",
 )
 PANEL_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -57,9 +55,7 @@ class Person(db.Model):
 
     __tablename__ = "person"
     __table_args__ = (
-        sa.CheckConstraint(
-            "role IN ('skoleeier', 'skoleleder', 'tillitsvalgt', 'uh')", name="role_known"
-        ),
+        sa.CheckConstraint(f"role IN ({', '.join(map(repr, ROLES))})", name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

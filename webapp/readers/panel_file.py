@@ -16,9 +16,11 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 
+from questionnaires import ROLES
+
 from ..models import FYLKER
 
-PANEL_ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
+PANEL_ROLES = ROLES
 #: accepted header names (lower-case, without spaces/punctuation) -> field
 HEADER_ALIASES = {
     "name": "name", "navn": "name", "fulltnavn": "name",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..layouts import Column, ExportTable
-from ..missing import MISSING_KINDS, missing_codes, stata_letters
+from ..missing import MISSING_KINDS, missing_codes
 from .textgrid import Tokens, number_tokens, string_tokens
 
 __all__ = ["coded_values", "table_tokens", "neutralise", "neutralise_series", "value_labels", "FORMULA_START",
@@ -39,19 +39,6 @@ def table_tokens(table: ExportTable, number_cell, string_cell) -> list[Tokens]:
         for col in table.columns
     ]
 
-def stata_values(table: ExportTable, col: Column) -> np.ndarray | None:
-    """Object array of floats with Stata extended-missing letters, or None if nothing is missing."""
-    status = table.status.get(col.name)
-    values = table.frame[col.name].to_numpy(dtype=float)
-    if status is None or not (status > 0).any():
-        return None
-    letters = stata_letters()
-    out = values.astype(object)
-    for s, letter in letters.items():
-        out[status == s] = letter
-    return out
-
-
 def neutralise(text: str | None) -> str | None:
     """Prefix ``'`` to a text that a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
     if text is None:
@@ -76,7 +63,7 @@ def neutralise_series(values: pd.Series) -> pd.Series:
 
 
 def label_text(col: Column, lang: str) -> str:
-    """The column label in ``lang`` with the wave appended for wide/per-wave item columns."""
+    """The column label in ``lang``, falling back to bokmål and then to the column name."""
     text = col.label.get(lang) or col.label.get("nb") or col.name
     return text
 
