@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .panel import Person
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 from .wave import Wave
 
-INVITATION_STATUSES = ("pending", "sent", "failed", "revoked")
+
+class InvitationStatus(StrEnum):
+    """An invitation's delivery state."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    REVOKED = "revoked"
+
+
+INVITATION_STATUSES = tuple(InvitationStatus)
 
 
 class Invitation(db.Model):
@@ -21,9 +32,7 @@ class Invitation(db.Model):
     __tablename__ = "invitation"
     __table_args__ = (
         sa.UniqueConstraint("wave_id", "person_id"),
-        sa.CheckConstraint(
-            "status IN ('pending', 'sent', 'failed', 'revoked')", name="status_known"
-        ),
+        one_of("status", InvitationStatus, "status_known"),
         sa.CheckConstraint("status != 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
         sa.CheckConstraint("reminder_count >= 0", name="reminders_not_negative"),
     )

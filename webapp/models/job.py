@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
+
+class JobStatus(StrEnum):
+    """A background job's state."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JOB_STATUSES = tuple(JobStatus)
 
 
 class Job(db.Model):
@@ -19,7 +30,7 @@ class Job(db.Model):
 
     __tablename__ = "job"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
+        one_of("status", JobStatus, "status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

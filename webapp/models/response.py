@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,9 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .invitation import Invitation
 from .questionnaire import QuestionnaireVersion
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
-RESPONSE_STATUSES = ("in_progress", "partial", "complete")
+
+class ResponseStatus(StrEnum):
+    """How far a response has come."""
+
+    IN_PROGRESS = "in_progress"
+    PARTIAL = "partial"
+    COMPLETE = "complete"
+
+
+RESPONSE_STATUSES = tuple(ResponseStatus)
 
 
 class Response(db.Model):
@@ -21,9 +31,7 @@ class Response(db.Model):
 
     __tablename__ = "response"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('in_progress', 'partial', 'complete')", name="status_known"
-        ),
+        one_of("status", ResponseStatus, "status_known"),
         sa.CheckConstraint(
             "(status = 'complete') = (submitted_at IS NOT NULL)", name="complete_iff_submitted"
         ),

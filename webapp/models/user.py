@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -11,9 +12,18 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
-USER_ROLES = ("admin", "evaluator", "researcher")
+
+class UserRole(StrEnum):
+    """What a console user may do."""
+
+    ADMIN = "admin"
+    EVALUATOR = "evaluator"
+    RESEARCHER = "researcher"
+
+
+USER_ROLES = tuple(UserRole)
 _hasher = PasswordHasher()
 
 
@@ -22,7 +32,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "user_account"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('admin', 'evaluator', 'researcher')", name="role_known"),
+        one_of("role", UserRole, "role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .questionnaire import QuestionnaireVersion
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
-WAVE_STATUSES = ("draft", "open", "closed")
+
+class WaveStatus(StrEnum):
+    """A wave's state."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+WAVE_STATUSES = tuple(WaveStatus)
 
 
 class Wave(db.Model):
@@ -19,7 +29,7 @@ class Wave(db.Model):
 
     __tablename__ = "wave"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
+        one_of("status", WaveStatus, "status_known"),
         sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
         sa.CheckConstraint("remind_every_days IS NULL OR remind_every_days >= 1", name="remind_every_positive"),
         sa.CheckConstraint("remind_max >= 0", name="remind_max_not_negative"),
