@@ -363,11 +363,11 @@ def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim
     summary = result.summary.copy()
     summary["notes"] = ["; ".join(n.split(": ", 1)[1] for n in result.notes
                                   if n.startswith(f"wave {w}:")) for w in summary["wave"]]
-    cluster = next((c for c in ("kommune", "school") if c in frame.columns), None)
-    weighted, notes = attach_weights(scores, result.weights, cluster)
+    clusters = [c for c in ("kommune", "school") if c in frame.columns]
+    weighted, notes = attach_weights(scores, result.weights, clusters)
     problems += notes
     tables = {"representativeness": rep, "weights": result.weights, "weights_summary": summary}
-    return tables, weighted, cluster or "person"
+    return tables, weighted, "/".join(clusters + ["person"])
 
 
 def _versions() -> dict[str, str]:

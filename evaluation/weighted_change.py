@@ -29,35 +29,36 @@ __all__ = ["attach_weights", "weighted_change", "weighted_means"]
 
 
 def attach_weights(scores: pd.DataFrame, weights: pd.DataFrame,
-                   cluster: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+                   cluster: str | Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Scores of weighted respondents with their ``weight`` and a ``cluster`` column.
 
-    The cluster is ``cluster`` (e.g. ``"kommune"``) where the frame gives one, else the person.
-    Returns the joined scores and notes (e.g. respondents missing from the frame).
+    ``cluster`` names the frame column(s) that form clusters, in order of preference (e.g.
+    ``("kommune", "school")``): a person's cluster is the first of them that is known, else
+    the person alone. Returns the joined scores and notes (e.g. respondents missing from the
+    frame).
     """
-    keep = ["respondent_id", "wave", "weight"] + ([cluster] if cluster and cluster in
-                                                  weights.columns else [])
-    w = weights[keep].copy()
+    columns = [cluster] if isinstance(cluster, str) else list(cluster or [])
+    columns = [c for c in columns if c in weights.columns]
+    w = weights[["respondent_id", "wave", "weight", *columns]].copy()
     w["respondent_id"] = w["respondent_id"].astype(str)
     s = scores.copy()
     s["respondent_id"] = s["respondent_id"].astype(str)
     s["wave"] = s["wave"].astype(int)
-    drop = [c for c in keep[2:] if c in s.columns]
-    joined = s.drop(columns=drop).merge(w, on=["respondent_id", "wave"], how="left")
+    joined = s.drop(columns=[c for c in ["weight", *columns] if c in s.columns]).merge(
+        w, on=["respondent_id", "wave"], how="left")
     notes = []
     lost = joined.loc[joined["weight"].isna(), ["respondent_id", "wave"]].drop_duplicates()
     if len(lost):
         notes.append(f"{len(lost)} response(s) have no row with responded = 1 in the frame "
                      f"(e.g. {lost.iloc[0, 0]} in {lost.iloc[0, 1]}); left out of the weighted "
                      "estimates")
-    joined = joined.loc[joined["weight"].notna()]
-    person = "person:" + joined["respondent_id"]
-    if cluster and cluster in joined.columns:
-        known = joined[cluster].notna() & (joined[cluster].astype(str) != "(ukjent)")
-        joined["cluster"] = np.where(known, cluster + ":" + joined[cluster].astype(str), person)
-    else:
-        joined["cluster"] = person
-    return joined.reset_index(drop=True), notes
+    joined = joined.loc[joined["weight"].notna()].reset_index(drop=True)
+    ids = "person:" + joined["respondent_id"]
+    for col in reversed(columns):  # the first known column wins
+        known = joined[col].notna() & (joined[col].astype(str) != "(ukjent)")
+        ids = ids.where(~known, col + ":" + joined[col].astype(str))
+    joined["cluster"] = ids
+    return joined, notes
 
 
 def weighted_means(data: pd.DataFrame, by: Sequence[str] = ("role",)) -> pd.DataFrame:

@@ -37,6 +37,28 @@ def test_cli_writes_change_reliability_and_report_from_the_database(demo, runner
     assert {"role", "wave", "theme", "n_answered", "count", "share"} <= set(themes.columns)
     assert len(set(themes["theme"])) == 10 and themes["count"].sum() > 0
     assert "Suksesskriterier og gode grep (fritekst)" in report
+    # the invitations are the frame: representativeness, weights and weighted change
+    rep = pd.read_csv(out / "representativeness.csv")
+    assert {2021, 2023} <= set(rep["wave"]) and "R" in set(rep["indicator"])
+    weights = pd.read_csv(out / "weights.csv")
+    assert len(weights) > 0 and (weights["weight"] > 0).all()
+    assert "weighted" in set(change["method"])
+    assert "Representativitet (R-indikator)" in report
+
+
+def test_frame_from_the_database_is_every_invitation_with_responded(demo):
+    from webapp.domain.analysis import invited_frame
+    from webapp.models import Invitation, Response
+
+    with demo.app_context():
+        frame = invited_frame()
+        invited = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
+            Invitation.status != "revoked"))
+        complete = db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
+            Response.status == "complete"))
+    assert len(frame) == invited and frame["responded"].sum() == complete
+    assert {"respondent_id", "wave", "role", "fylke", "network", "responded"} <= set(frame.columns)
+    assert not frame.duplicated(["respondent_id", "wave"]).any()
 
 
 def test_cli_on_empty_database_says_so(runner, tmp_path):

@@ -194,3 +194,15 @@ def test_weighted_change_covers_the_population_change_where_the_respondents_do_n
                                                              "weighted": True}
     assert change.loc[change["method"] == "weighted", "correction"].str.startswith(
         "holm across 12 tests").all()
+
+
+def test_cluster_is_the_kommune_else_the_school_else_the_person():
+    from evaluation.weighted_change import attach_weights
+
+    scores = pd.DataFrame({"scale": "x", "respondent_id": ["a", "b", "c", "d"], "wave": 2023,
+                           "role": "uh", "score": [1.0, 2.0, 3.0, 4.0]})
+    weights = pd.DataFrame({"respondent_id": ["a", "b", "c"], "wave": 2023, "weight": 1.5,
+                            "kommune": ["K1", "(ukjent)", None], "school": ["S1", "S2", None]})
+    data, notes = attach_weights(scores, weights, ("kommune", "school"))
+    assert data["cluster"].tolist() == ["kommune:K1", "school:S2", "person:c"]
+    assert notes and notes[0].startswith("1 response(s) have no row with responded = 1")

@@ -14,7 +14,7 @@ from questionnaires import INSTRUMENT_DIR
 
 from ..extensions import db
 from ..infra import jobs
-from ..models import Invitation, Job, Person, Wave
+from ..models import Invitation, Job, Organisation, Person, Response, Wave
 
 KIND = "analysis.run"
 REPORT_FILES = ("report.html", "change.csv", "reliability.csv", "cleaning_log.csv")
@@ -42,6 +42,40 @@ def invited_population() -> pd.DataFrame:
     return pd.DataFrame(db.session.execute(stmt).all(), columns=["wave", "role", "fylke", "invited"])
 
 
+def invited_frame() -> pd.DataFrame:
+    """The frame for weighting: one row per invitation (revoked left out) with the person's
+    panel id, wave (year), role, fylke, network, kommune, school and ``responded`` (1 when the
+    response is complete)."""
+    network = sa.orm.aliased(Organisation)
+    org = sa.orm.aliased(Organisation)
+    parent = sa.orm.aliased(Organisation)
+    kommune = sa.case((org.kind == "kommune", org.name),
+                      (sa.and_(org.kind == "skole", parent.kind == "kommune"), parent.name))
+    school = sa.case((org.kind == "skole", org.name))
+    responded = sa.case((Response.status == "complete", 1), else_=0)
+    stmt = (
+        sa.select(Person.panel_id, Wave.year, Person.role, Person.fylke, network.name, kommune,
+                  school, responded)
+        .select_from(Invitation)
+        .join(Wave, Wave.id == Invitation.wave_id)
+        .join(Person, Person.id == Invitation.person_id)
+        .outerjoin(network, network.id == Person.network_id)
+        .outerjoin(org, org.id == Person.organisation_id)
+        .outerjoin(parent, parent.id == org.parent_id)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.status != "revoked")
+    )
+    frame = pd.DataFrame(db.session.execute(stmt).all(), columns=[
+        "respondent_id", "wave", "role", "fylke", "network", "kommune", "school", "responded"])
+    # A person invited twice to one wave (an invitation re-issued) counts once: answered if any.
+    frame = frame.sort_values("responded", ascending=False).drop_duplicates(
+        ["respondent_id", "wave"]).sort_values(["wave", "respondent_id"])
+    for col in ("kommune", "school"):  # drop a column nobody has: it would be one big cluster
+        if frame[col].isna().all():
+            frame = frame.drop(columns=col)
+    return frame.reset_index(drop=True)
+
+
 def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = True,
                     progress: bool = False, scales_path: Path | None = None) -> Any:
     """Read every wave's answers from the database and run the whole analysis into ``out_dir``."""
@@ -50,11 +84,12 @@ def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = Tr
 
     answers = read_database(db.engine)
     themes, codebook = coded_themes()
+    frame = invited_frame()
     return run(
         answers, scales_path or INSTRUMENT_DIR / "scales.yaml", out_dir,
         by=("role", "fylke") if by_fylke else ("role",), figures=figures, progress=progress,
         population=invited_population(), source="dekom-eval-databasen", workers=2,
-        themes=themes, codebook=codebook,
+        themes=themes, codebook=codebook, frame=frame if len(frame) else None,
     )
 
 
