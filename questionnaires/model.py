@@ -110,6 +110,8 @@ class Questionnaire:
     format: int = 1
     #: instrument version declared in the file (``version: 2``); None means version 1
     version: int | None = None
+    #: how long answering takes, [fewest, most] minutes; shown on the start page and in e-mails
+    minutes: list[int] | None = None
 
     @property
     def instrument_version(self) -> int:
@@ -145,7 +147,15 @@ class Questionnaire:
             intro=data.get("intro"),
             format=data.get("format", 1),
             version=data.get("version"),
+            minutes=data.get("minutes"),
         )
+
+    def minutes_text(self) -> str:
+        """How long it takes as «10–15» (empty when the questionnaire does not say)."""
+        if not self.minutes:
+            return ""
+        low, high = self.minutes[0], self.minutes[-1]
+        return str(low) if low == high else f"{low}\u2013{high}"
 
     def content_hash(self) -> str:
         """SHA-256 over the canonical JSON of the definition."""

@@ -22,7 +22,7 @@ from .model import (
 from .problems import Problem
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-TOP_KEYS = {"format", "version", "code", "role", "title", "intro", "response_scales", "pages"}
+TOP_KEYS = {"format", "version", "code", "role", "title", "intro", "minutes", "response_scales", "pages"}
 PAGE_KEYS = {"id", "title", "intro", "show_if", "items"}
 COMMON_ITEM_KEYS = {"code", "type", "text", "help", "required", "show_if"}
 TYPE_KEYS = {
@@ -63,6 +63,21 @@ def _where(node: Any, key: str | None = None) -> tuple[str, int]:
     if key is not None and isinstance(node, LDict):
         return source, node.line_of(key)
     return source, getattr(node, "line", 0)
+
+
+def _parse_minutes(ctx: _Ctx, raw: LDict) -> list[int] | None:
+    """``minutes: [10, 15]`` (or one number): how long answering takes."""
+    value = raw.get("minutes")
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    ok = (1 <= len(values) <= 2 and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 600
+                                       for v in values) and values == sorted(values))
+    if not ok:
+        ctx.error(raw, f"'minutes' must be a number of minutes or [fewest, most], e.g. [10, 15]; got {value!r}",
+                  "minutes")
+        return None
+    return [int(v) for v in values]
 
 
 def parse_text(ctx: _Ctx, parent: LDict, key: str, what: str, required: bool = True) -> Text | None:
@@ -403,6 +418,7 @@ def parse_questionnaire(path: Path | str) -> tuple[Questionnaire | None, list[Pr
     q = Questionnaire(
         code=str(code), role=str(role), title=title, pages=pages, response_scales=ctx.scales,
         intro=parse_text(ctx, raw, "intro", "questionnaire", False), version=version,
+        minutes=_parse_minutes(ctx, raw),
     )
     q.item_lines = {code: where for code, where in ctx.item_where.items()}  # type: ignore[attr-defined]
     return q, ctx.problems

@@ -33,7 +33,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - register the tables on the metadata
     from .access import init_access
+    from .formats import init_formats
     from .i18n import init_i18n, select_locale
+    from .labels import init_labels
     from .navigation import init_navigation
     from .security import init_security
 
@@ -49,6 +51,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     init_i18n(app)
+    init_formats(app)
+    init_labels(app)
     init_access(app)
     init_security(app)
     init_navigation(app)

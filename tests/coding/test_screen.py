@@ -51,7 +51,7 @@ def test_answer_shows_suggestions_with_highlighted_evidence(client, auth, users,
     for code in ("ledelse", "tid", "alle_med"):
         assert re.search(rf'value="{code}" id="theme-{code}" [^>]*checked', page), code
     assert not re.search(r'value="forskning" id="theme-forskning" [^>]*checked', page)
-    assert "forslag 80 %" in page
+    assert "forslag 80\u00a0%" in page
     assert "skoleleder" in page and "2023" in page and "Oslo" in page
     assert SECRET_NAME not in page and "@example.no\"" not in page.split("whoami")[1]
     assert "style=" not in page and "<script>" not in page  # CSP: no inline styles or scripts

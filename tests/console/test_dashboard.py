@@ -67,11 +67,11 @@ def test_a_submission_changes_the_dashboard(app, client, users):
         first = db.session.scalar(sa.select(Invitation).order_by(Invitation.id))
     login(client, "evaluator")
     before = client.get(f"/console/dashboard?wave={wave_id}&by=network").get_data(as_text=True)
-    assert "0.0 %" in before and "Nettverk Vest" in before and "<svg" in before
+    assert "0,0\u00a0%" in before and "Nettverk Vest" in before and "<svg" in before
     with app.app_context():
         _submit(db.session.get(Invitation, first.id))
     after = client.get(f"/console/dashboard?wave={wave_id}&by=network").get_data(as_text=True)
-    assert "25.0 %" in after and "50.0 %" in after  # total 1/4, Nettverk Vest 1/2
+    assert "25,0\u00a0%" in after and "50,0\u00a0%" in after  # total 1/4, Nettverk Vest 1/2
     assert "<polyline" in after
 
 
@@ -88,6 +88,6 @@ def test_non_responders_for_evaluators_not_researchers(app, client, users):
     login(client, "researcher")
     assert client.get(f"/console/dashboard/{wave_id}/non-responders").status_code == 403
     page = client.get(f"/console/dashboard?wave={wave_id}").get_data(as_text=True)
-    assert "25.0 %" in page
+    assert "25,0\u00a0%" in page
     assert "@example.no" not in page.replace("researcher@example.no", "")
     assert "Se hvem som ikke har svart" not in page

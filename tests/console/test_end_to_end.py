@@ -50,7 +50,7 @@ def _answer_everything_required(response) -> None:
 
 
 def _rate_cells(page: str) -> list[str]:
-    return re.findall(r'<td class="num">([0-9.]+ %)</td>', page)
+    return re.findall(r'<td class="num">([0-9,]+\u00a0%)</td>', page)
 
 
 def test_evaluator_journey(smtp_app, client, users, instrument):
@@ -75,7 +75,7 @@ def test_evaluator_journey(smtp_app, client, users, instrument):
     assert sorted(server.to()) == sorted(["kari@bergen.kommune.no", "ola@nordnes.skole.no",
                                           "siri@bodo.skole.no", "tone@udf.no"])
     dashboard = f"/console/dashboard?wave={wave_id}&by=fylke"
-    assert _rate_cells(client.get(dashboard).get_data(as_text=True))[-1] == "0.0 %"
+    assert _rate_cells(client.get(dashboard).get_data(as_text=True))[-1] == "0,0\u00a0%"
     # 4. Ola follows the link in his e-mail and submits
     ola_mail = next(m for m in server.messages if "ola@" in m["To"])
     body = ola_mail.get_body(("plain",)).get_content()
@@ -89,8 +89,8 @@ def test_evaluator_journey(smtp_app, client, users, instrument):
         assert responses.submit(response, revision=None) == []
         db.session.commit()
     page = client.get(dashboard).get_data(as_text=True)
-    assert _rate_cells(page)[-1] == "25.0 %"  # total: 1 of 4
-    assert "33.3 %" in page  # Vestland: 1 of 3
+    assert _rate_cells(page)[-1] == "25,0\u00a0%"  # total: 1 of 4
+    assert "33,3\u00a0%" in page  # Vestland: 1 of 3
     non_responders = client.get(f"/console/dashboard/{wave_id}/non-responders").get_data(as_text=True)
     assert "ola@nordnes.skole.no" not in non_responders and "siri@bodo.skole.no" in non_responders
     # 5. a week later: reminders to the three who have not submitted

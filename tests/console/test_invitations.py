@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -294,3 +295,47 @@ def test_unreachable_smtp_fails_the_job_and_keeps_invitations_pending(app, instr
         assert job.status == "failed" and "cannot connect to SMTP 127.0.0.1:1" in job.error
         assert {i.status for i in db.session.scalars(sa.select(Invitation))} == {"pending"}
         assert {i.claimed_at for i in db.session.scalars(sa.select(Invitation))} == {None}
+
+
+def test_nobody_who_has_submitted_gets_an_invitation_or_a_reminder(smtp_app, instrument):
+    app, server = smtp_app
+    with app.app_context():
+        _panel(3)
+        wave = make_wave(instrument, status="open")
+        invs = list(db.session.scalars(sa.select(Invitation).order_by(Invitation.id)))
+        # invitation 0 still "pending" but its person answered through a link given out by hand
+        resp = responses.start_response(invs[0])
+        resp.status, resp.submitted_at = "complete", utcnow()
+        invs[0].submitted_at = resp.submitted_at
+        # invitation 1: a complete response although the invitation row missed its time stamp
+        resp = responses.start_response(invs[1])
+        resp.status, resp.submitted_at = "complete", utcnow()
+        db.session.commit()
+        result = send_invitations(wave.id)
+        assert result["sent"] == 1 and result["answered"] == 2
+        assert server.to() == ["person2@example.no"]
+        db.session.execute(sa.update(Invitation).values(status="sent", sent_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+        server.messages.clear()
+        assert send_reminders(wave.id, max_reminders=2, min_days=7)["sent"] == 1
+        assert server.to() == ["person2@example.no"]
+
+
+def test_nynorsk_invitation_opens_the_survey_in_nynorsk(smtp_app, instrument):
+    app, server = smtp_app
+    with app.app_context():
+        _panel(1)
+        wave = make_wave(instrument, status="open")
+        send_invitations(wave.id, "nn")
+    text = _parts(server.messages[0])["text/plain"]
+    link = next(line.strip() for line in text.splitlines() if "/s/" in line)
+    assert link.endswith("?lang=nn")
+    client = app.test_client()
+    page = client.get(link.split("127.0.0.1:5000", 1)[-1]).get_data(as_text=True)
+    assert '<html lang="nn">' in page and "Start undersøkinga" in page
+    # the duration the e-mail promises is the one on the start page
+    minutes = re.search(r"Det tek (\S+) minutt", text).group(1)
+    assert f"Det tek {minutes} minutt." in page
+    # later pages stay in nynorsk without the parameter
+    first = re.search(r'href="(/s/[^"]+/side/[^"]+)"', page).group(1)
+    assert '<html lang="nn">' in client.get(first).get_data(as_text=True)

@@ -24,7 +24,7 @@ def test_create_open_close_through_the_console(app, client, users, instrument):
     assert response.status_code == 302
     detail = response.headers["Location"]
     page = client.get(detail).get_data(as_text=True)
-    assert "Dekom 2025" in page and "2025-03-01 08:00" in page and "utkast" in page
+    assert "Dekom 2025" in page and "01.03.2025 kl. 08:00" in page and "utkast" in page
     with app.app_context():
         wave = db.session.scalar(sa.select(Wave))
         # Oslo is UTC+1 in March

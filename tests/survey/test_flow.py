@@ -122,3 +122,25 @@ def test_item_codes_that_look_like_form_internals(app, client):
     assert r.status_code == 200 and "Takk for svarene" in respondent.text
     with app.app_context():
         assert stored(link) == {"data": 7, "errors": "ingen", "lang": 2, "action": 1, "revision": "v2"}
+
+
+def test_thanks_page_time_is_norwegian_wall_clock(app, respondent, link):
+    from datetime import UTC, datetime
+
+    from webapp.extensions import db
+
+    from .factories import response_for
+
+    respondent.open("")
+    with app.app_context():
+        response = response_for(link)
+        response.status, response.submitted_at = "complete", datetime(2026, 11, 29, 11, 29, tzinfo=UTC)
+        response.invitation.submitted_at = response.submitted_at
+        db.session.commit()
+    respondent.open("")
+    assert "Sendt inn 29.11.2026 kl. 12:29." in respondent.text and "UTC" not in respondent.text
+
+
+def test_first_page_has_no_back_button(respondent):
+    respondent.open("/side/start")
+    assert "Tilbake" not in respondent.text and "Neste" in respondent.text

@@ -1,25 +1,14 @@
-"""Template filters for the console: Norwegian local time, the body of an HTML e-mail."""
+"""Template filters for the console: the body of an HTML e-mail, audit changes (times: webapp/formats)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
 from . import bp
 
-OSLO = ZoneInfo("Europe/Oslo")
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
-
-
-@bp.app_template_filter("localtime")
-def localtime(value: datetime | None) -> str:
-    """A UTC datetime as Norwegian wall-clock time, e.g. 2025-03-01 14:05."""
-    if value is None:
-        return ""
-    return value.astimezone(OSLO).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.app_template_filter("mail_body")

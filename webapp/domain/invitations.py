@@ -61,14 +61,28 @@ def _format_day(day, language: str) -> str:
     return format_date(day, pattern, locale=language if language in ("nb", "nn", "en") else "nb")
 
 
+_MINUTES: dict[str, str] = {}  # per content hash: versions never change
+
+
+def minutes_text(wave: Wave, role: str) -> str:
+    """How long the role's questionnaire in ``wave`` takes, «10–15»: the start page says the same."""
+    version = wave.version_for(role)
+    if version is None:
+        return ""
+    if version.content_hash not in _MINUTES:
+        _MINUTES[version.content_hash] = version.questionnaire.minutes_text()
+    return _MINUTES[version.content_hash]
+
+
 def mail_context(invitation: Invitation, language: str) -> dict[str, Any]:
     """Template variables for one invitation's e-mail."""
     wave = invitation.wave
     contact = invitation.person.contact
     return {
+        "minutes": minutes_text(wave, invitation.person.role),
         "name": contact.name if contact else "",
         "wave_name": wave.name,
-        "url": survey_url(invitation),
+        "url": survey_url(invitation, language),
         "closes_at": _closes_text(wave, language),
         "role_label": ROLE_LABELS.get(language, ROLE_LABELS["nb"]).get(invitation.person.role, ""),
     }
@@ -105,7 +119,8 @@ FAILED = _T.update().where(_T.c.id == _ID).values(
     status="failed", claimed_at=None, last_error=sa.bindparam("error"))
 RELEASE = _T.update().where(_T.c.id == _ID).values(claimed_at=None, last_error=sa.bindparam("error"))
 CLAIM_INVITATION = _T.update().where(
-    _T.c.id == _ID, _T.c.status == "pending", _T.c.claimed_at.is_(None)).values(claimed_at=_NOW)
+    _T.c.id == _ID, _T.c.status == "pending", _T.c.claimed_at.is_(None), _T.c.submitted_at.is_(None),
+).values(claimed_at=_NOW)
 SENT_INVITATION = _T.update().where(_T.c.id == _ID).values(
     status="sent", sent_at=_NOW, claimed_at=None, last_error=None)
 # reminder_count must still be what the sender saw: each reminder round is claimed once.
@@ -239,12 +254,21 @@ def send_invitations(wave_id: int, language: str = "nb", progress: Progress | No
         raise SendingError(f"wave {wave_id} is missing or closed")
     revoked = _revoke_leavers(wave_id)
     db.session.commit()
-    ids = list(db.session.scalars(
-        sa.select(Invitation.id).where(Invitation.wave_id == wave_id, Invitation.status == "pending",
-                                       Invitation.claimed_at.is_(None)).order_by(Invitation.id)))
+    due = sa.select(Invitation.id).where(Invitation.wave_id == wave_id, Invitation.status == "pending",
+                                         Invitation.claimed_at.is_(None))
+    ids = list(db.session.scalars(due.where(not_answered()).order_by(Invitation.id)))
+    answered = db.session.scalar(sa.select(sa.func.count()).select_from(
+        due.where(~not_answered()).subquery())) or 0
     counts = _deliver(ids, CLAIM_INVITATION, lambda _id: {}, SENT_INVITATION, lambda inv: "invitation",
                       language, progress)
-    return {**counts, "revoked": revoked, "wave_id": wave_id, "language": language}
+    return {**counts, "answered": answered, "revoked": revoked, "wave_id": wave_id, "language": language}
+
+
+def not_answered():
+    """Condition: the invitation has no submitted answer (nobody who answered is mailed again)."""
+    complete = sa.select(Response.id).where(Response.invitation_id == Invitation.id,
+                                            Response.status == "complete").exists()
+    return sa.and_(Invitation.submitted_at.is_(None), ~complete)
 
 
 def reminder_candidates(wave: Wave, max_reminders: int, min_days: int):
@@ -252,15 +276,13 @@ def reminder_candidates(wave: Wave, max_reminders: int, min_days: int):
     cutoff = utcnow() - timedelta(days=min_days)
     has_answers = (sa.select(Answer.id).join(Response, Response.id == Answer.response_id)
                    .where(Response.invitation_id == Invitation.id).exists())
-    not_complete = ~sa.select(Response.id).where(Response.invitation_id == Invitation.id,
-                                                 Response.status == "complete").exists()
     return (sa.select(Invitation.id, Invitation.reminder_count, has_answers.label("has_answers"))
             .join(Person, Person.id == Invitation.person_id)
             .where(Invitation.wave_id == wave.id, Invitation.status == "sent",
                    Invitation.claimed_at.is_(None), Invitation.submitted_at.is_(None),
                    Invitation.reminder_count < max_reminders,
                    sa.func.coalesce(Invitation.last_reminded_at, Invitation.sent_at) <= cutoff,
-                   Person.left_at.is_(None), not_complete)
+                   Person.left_at.is_(None), not_answered())
             .order_by(Invitation.id))
 
 

@@ -109,7 +109,8 @@ def find_invitation(token: str) -> Invitation | None:
     return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == hash_token(token)))
 
 
-def survey_url(invitation: Invitation) -> str:
-    """The absolute personal link for ``invitation``."""
+def survey_url(invitation: Invitation, language: str = "nb") -> str:
+    """The absolute personal link for ``invitation``; it opens in ``language`` unless bokmål."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/s/{token_for(invitation)}"
+    lang = f"?lang={language}" if language in ("nn", "en") else ""
+    return f"{base}/s/{token_for(invitation)}{lang}"

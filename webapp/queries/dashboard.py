@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from ..extensions import db
+from ..formats import number
 from ..models import Contact, Invitation, Organisation, Person, Response, Wave, utcnow
 
 DIMENSIONS = ("role", "fylke", "network")
@@ -130,13 +131,13 @@ def timeline_svg(series: list[tuple[date, int, int]], invited: int, labels: dict
         y = top + plot_h * (1 - frac)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde3ea"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-                     f'fill="#55606e">{round(ymax * frac)}</text>')
+                     f'fill="#55606e">{number(round(ymax * frac))}</text>')
     if series:
         step = max(1, len(series) // 6)
         for i in range(0, len(series), step):
             x = left + plot_w * i / n
             parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
-                         f'fill="#55606e">{series[i][0]:%d.%m}</text>')
+                         f'fill="#55606e">{series[i][0]:%d.%m.%Y}</text>')
         for idx, colour in ((1, "#8aa4c2"), (2, "#0062ba")):
             points = " ".join(xy(i, row[idx]) for i, row in enumerate(series))
             parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
