@@ -78,6 +78,7 @@ def _item(item: Item) -> dict[str, Any]:
 def questionnaire_data(q: Questionnaire) -> dict[str, Any]:
     """The questionnaire as the plain data of a YAML file (includes resolved)."""
     out: dict[str, Any] = {"format": 1, "code": q.code, "role": q.role, "title": _text(q.title)}
+    _put(out, "minutes", list(q.minutes) if q.minutes else None)
     _put(out, "intro", _text(q.intro))
     scales = {}
     for name, scale in q.response_scales.items():

@@ -44,7 +44,7 @@ SURVEY_COLUMNS = {"type", "name", "label", "hint", "unit", "relevant", "required
                   "constraint_message", "required_message", "appearance"}
 CHOICES_COLUMNS = {"list_name", "name", "label"}
 SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language", "role", "style",
-                    "instance_name", "title_nn", "title_en"}
+                    "instance_name", "title_nn", "title_en", "minutes"}
 COLUMN_ALIASES = {"relevance": "relevant", "caption": "label", "constraining_message": "constraint_message",
                   "jr:constraintmsg": "constraint_message", "requiredmsg": "required_message",
                   "jr:requiredmsg": "required_message", "list name": "list_name", "value": "name",
@@ -284,6 +284,19 @@ def _settings(data: Any, reader: _Reader) -> dict[str, str]:
             continue
         out[base] = str(value).strip()
     return out
+
+
+def _minutes(value: str | None, reader: _Reader) -> list[int] | None:
+    """The settings column ``minutes``: «10-15» or «12», how long answering takes."""
+    if not value:
+        return None
+    parts = [p.strip() for p in str(value).replace("\u2013", "-").split("-")]
+    if 1 <= len(parts) <= 2 and all(p.isdigit() and 0 < int(p) < 600 for p in parts):
+        numbers = [int(p) for p in parts]
+        if numbers == sorted(numbers):
+            return numbers
+    reader.error("settings", 2, f"minutes {value!r} must be a number of minutes or fewest-most, e.g. 10-15")
+    return None
 
 
 def _code(name: str, reader: _Reader, sheet: str, row: int, what: str) -> str | None:
@@ -995,7 +1008,7 @@ def _map(path: Path, role: str | None, reader: _Reader) -> XLSFormResult:
     q = Questionnaire(
         code=code or "form", role=str(role), title=title,
         pages=[Page(id=p.id, title=p.title, items=p.items, intro=_join(p.intro), show_if=p.show_if) for p in pages],
-        response_scales=scales, intro=_join(intro),
+        response_scales=scales, intro=_join(intro), minutes=_minutes(settings.get("minutes"), reader),
     )
     where = {f"page:{p.id}": p.row for p in pages}
     for p in pages:
@@ -1185,8 +1198,10 @@ def xlsform_sheets(q: Questionnaire) -> dict[str, list[list[Any]]]:
                     _constraint_for(item), "multiline" if item.type == "longtext" else "")
         add("end_group", "", None)
     title = q.title or {}
-    settings = [["form_title", "form_id", "role", "default_language", "title_nn", "title_en"],
-                [title.get("nb", q.code), q.code, q.role, LANGUAGE_NAMES["nb"], title.get("nn", ""), title.get("en", "")]]
+    minutes = "-".join(str(m) for m in q.minutes) if q.minutes else ""
+    settings = [["form_title", "form_id", "role", "default_language", "title_nn", "title_en", "minutes"],
+                [title.get("nb", q.code), q.code, q.role, LANGUAGE_NAMES["nb"], title.get("nn", ""), title.get("en", ""),
+                 minutes]]
     return {"survey": survey, "choices": choices, "settings": settings}
 
 
