@@ -321,11 +321,18 @@ def test_nobody_who_has_submitted_gets_an_invitation_or_a_reminder(smtp_app, ins
         assert server.to() == ["person2@example.no"]
 
 
-def test_nynorsk_invitation_opens_the_survey_in_nynorsk(smtp_app, instrument):
+def test_nynorsk_invitation_opens_the_survey_in_nynorsk(smtp_app):
+    from questionnaires import INSTRUMENT_DIR, instrument_files
+    from webapp.domain.questionnaires import import_file
+
     app, server = smtp_app
     with app.app_context():
+        v2 = {}
+        for path in instrument_files(INSTRUMENT_DIR / "v2").values():
+            version, _ = import_file(path)
+            v2[version.role] = version.id
         _panel(1)
-        wave = make_wave(instrument, status="open")
+        wave = make_wave(v2, status="open")
         send_invitations(wave.id, "nn")
     text = _parts(server.messages[0])["text/plain"]
     link = next(line.strip() for line in text.splitlines() if "/s/" in line)

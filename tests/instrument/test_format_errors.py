@@ -288,3 +288,11 @@ def test_cli_validate_accepts_good_file(tmp_path, runner):
     result = runner.invoke(args=["questionnaires", "validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output
+
+
+def test_minutes_says_how_long_answering_takes(tmp_path):
+    path = write(tmp_path, GOOD_ITEM, header=HEADER.replace("format: 1\n", "format: 1\nminutes: [10, 15]\n"))
+    assert Q.load_questionnaire(path).minutes_text() == "10\u201315"
+    bad = write(tmp_path, GOOD_ITEM, name="bad.yaml", header=HEADER.replace("format: 1\n", "format: 1\nminutes: [20, 5]\n"))
+    [message] = messages(bad)
+    assert "bad.yaml:2" in message and "'minutes' must be a number of minutes or [fewest, most]" in message
