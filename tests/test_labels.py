@@ -30,7 +30,8 @@ def test_every_stored_key_has_a_label(group, keys):
 
 
 def test_every_job_kind_has_a_label(app):
-    assert set(jobs.registered_kinds()) <= set(labels.JOB_KIND)
+    real = {k for k in jobs.registered_kinds() if not k.startswith("test.")}  # tests register their own
+    assert real <= set(labels.JOB_KIND)
 
 
 def test_labels_follow_the_language(app):
