@@ -50,6 +50,16 @@ def test_researcher_exports_and_downloads_the_zip(app, client, auth, users, expo
     assert "dekom_wave_2023.sav" in detail
     one = client.get(f"/exports/jobs/{job_id}/files/codebook.html")
     assert one.status_code == 200 and b"Kodebok" in one.data
+    # the start and both downloads are in the audit trail
+    from webapp.extensions import db
+    from webapp.models import AuditEvent
+
+    with app.app_context():
+        events = [(e.action, e.actor, (e.after or {}).get("file")) for e in db.session.query(AuditEvent)
+                  .filter(AuditEvent.action.like("export.%")).order_by(AuditEvent.id)]
+    assert events == [("export.start", users["researcher"], None),
+                      ("export.download", users["researcher"], "export.zip"),
+                      ("export.download", users["researcher"], "codebook.html")]
 
 
 def test_form_errors_are_named(app, client, auth, users, export_data):

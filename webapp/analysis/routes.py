@@ -67,6 +67,8 @@ def report(job_id: int):
     job = _job_or_404(job_id)
     if job.status != "done":
         abort(404)
+    record("analysis.download", target=job, after={"file": "report.html"})
+    db.session.commit()
     response = send_from_directory(run_dir(job.id), "report.html", mimetype="text/html")
     # The report is one self-contained file (inline CSS, images as data: URIs) so it can be mailed;
     # it has no scripts, and none may run.
@@ -83,4 +85,6 @@ def file(job_id: int, name: str):
     job = _job_or_404(job_id)
     if job.status != "done" or name not in (job.result or {}).get("files", []):
         abort(404)
+    record("analysis.download", target=job, after={"file": name})
+    db.session.commit()
     return send_from_directory(run_dir(job.id), name, as_attachment=not name.endswith((".png", ".svg", ".html")))

@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from ..domain.audit import record
 from ..extensions import db
 from ..models import Wave
 
@@ -81,6 +82,7 @@ def export_qdc(out: Path) -> None:
 
     version = current_version()
     out.write_bytes(qdc_bytes(version))
+    record("coding.export", actor="cli", target=version, after={"file": "qdc", "out": str(out)})
     db.session.commit()
     click.echo(f"Wrote codebook v{version.version_no} to {out}.")
 
@@ -98,6 +100,7 @@ def export_qdpx(out: Path) -> None:
     version = current_version()
     with tempfile.TemporaryDirectory() as tmp:
         out.write_bytes(qdpx_bytes(version, Path(tmp)))
+    record("coding.export", actor="cli", target=version, after={"file": "qdpx", "out": str(out)})
     db.session.commit()
     click.echo(f"Wrote the coded answers (codebook v{version.version_no}) to {out}.")
 
@@ -111,6 +114,7 @@ def final_codes_csv(out: Path, years: tuple[int, ...]) -> None:
     from ..domain.coding import final_codes
 
     frame = final_codes(_wave_ids(years))
+    record("coding.export", actor="cli", after={"file": "final-codes", "out": str(out), "rows": len(frame)})
     db.session.commit()
     frame.to_csv(out, index=False)
     human = int((frame["coded_by"] == "human").sum())

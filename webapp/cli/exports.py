@@ -87,6 +87,13 @@ def build(out_dir: Path, waves: str, roles: str, layouts: str, formats: str, cle
                               pseudonym_key=current_app.config["PSEUDONYM_KEY"],
                               progress=progress, zip_name=None if no_zip else "export.zip",
                               redact_terms=contact_terms() if free_text else None)
+    from ..domain.audit import record
+    from ..extensions import db
+
+    record("export.build", actor="cli", after={"out": str(out_dir), "formats": list(options.formats),
+                                               "free_text": bool(free_text),
+                                               "files": [f["file"] for f in result.manifest["files"]]})
+    db.session.commit()
     for f in result.manifest["files"]:
         click.echo(f"{f['file']}: {f['rows']} rows × {f['columns']} columns")
     for s in result.manifest["skipped"]:

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..domain import coding as service
+from ..domain.audit import record
 from ..extensions import db
 from ..models.coding import CodebookVersion
 from . import bp
@@ -179,6 +180,7 @@ def _version_arg() -> CodebookVersion:
 def export_qdc():
     """The codebook as a REFI-QDA .qdc file (NVivo, ATLAS.ti, MAXQDA)."""
     version = _version_arg()
+    record("coding.download", target=version, after={"file": "qdc", "codebook_version": version.version_no})
     db.session.commit()
     return Response(qdc_bytes(version), mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="dekom-kodebok-v{version.version_no}.qdc"'})
@@ -191,6 +193,7 @@ def export_qdpx():
     version = service.current_version()
     with tempfile.TemporaryDirectory() as tmp:
         data = qdpx_bytes(version, Path(tmp))
+    record("coding.download", target=version, after={"file": "qdpx", "codebook_version": version.version_no})
     db.session.commit()
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="dekom-koding-v{version.version_no}.qdpx"'})

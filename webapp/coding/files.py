@@ -12,6 +12,8 @@ from questionnaires.problems import errors as problem_errors
 
 from ..domain.coding import coded_answers, definition_of
 from ..models.coding import CodebookVersion, codebook_from_definition
+from ..queries.research_view import redactor as research_redactor
+from ..queries.research_view import respondent_key
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
@@ -61,8 +63,10 @@ def qdc_bytes(version: CodebookVersion, lang: str = "nb") -> bytes:
 def qdpx_bytes(version: CodebookVersion, folder: Path, lang: str = "nb") -> bytes:
     """The coded answers (final codes) as a REFI-QDA project, written in ``folder`` and read back."""
     frame = coded_answers(version)
-    frame["source"] = [f"{r} {w} svar {a}" for r, w, a in zip(frame["respondent_id"], frame["wave"],
-                                                                frame["answer_id"], strict=True)]
+    redactor = research_redactor()
+    frame["text"] = [redactor(t) for t in frame["text"]]
+    frame["source"] = [f"{respondent_key(r)} {w} svar {a}" for r, w, a in zip(
+        frame["respondent_id"], frame["wave"], frame["answer_id"], strict=True)]
     path = write_qdpx(version.codebook, frame, "text", folder / "project.qdpx", id_column="source",
                       variables=("role", "wave", "fylke", "coded_by"), lang=lang)
     return path.read_bytes()

@@ -14,6 +14,8 @@ from ..extensions import db
 from ..i18n import select_locale
 from ..models import Answer, Person, Response, Wave
 from ..models.coding import CodingDecision, CodingMemo, CodingSuggestion
+from ..queries.research_view import redact, respondent_key
+from ..queries.research_view import redactor as research_redactor
 from . import bp
 from .highlight import segments
 from .queue import (
@@ -108,8 +110,8 @@ def answer(answer_id: int):
     prev_id, next_id = neighbours(order, ans.id)
     colour = {t["code"]: t["colour"] for t in themes}
     return render_template(
-        "coding/answer.html", version=version, answer=ans, meta=meta, suggestion=suggestion,
-        segments=segments(ans.value_text or "", suggestion.suggestions, version.theme_codes),
+        "coding/answer.html", version=version, answer=ans, meta=researcher_meta(meta), suggestion=suggestion,
+        segments=redacted_segments(ans.value_text or "", suggestion.suggestions, version.theme_codes),
         colour=colour, themes=themes, memo=memo or "", coded=bool(decisions), filters=filters,
         position=order.index(ans.id) + 1 if ans.id in order else None, total=len(order), mine=len(mine),
         prev_id=prev_id, next_id=next_id)
@@ -170,12 +172,35 @@ def bulk_accept():
     return redirect(url_for("coding.index", **filters.args))
 
 
+def researcher_meta(meta) -> dict:
+    """An answer's metadata as researchers see it: the pseudonym instead of the panel id."""
+    out = dict(meta)
+    out["respondent_id"] = respondent_key(out["respondent_id"])
+    out["text"] = redact(out.get("text"))
+    return out
+
+
+def redacted_segments(text: str, suggestions: list[dict], theme_order: list[str]) -> list:
+    """The highlighted segments with contact data redacted; plain redacted text when a name
+    runs across a highlight boundary (so no part of it is left)."""
+    from .highlight import Segment
+
+    redactor = research_redactor()
+    whole = redactor(text) or ""
+    parts = segments(text, suggestions, theme_order)
+    out = [Segment(redactor(p.text) or "", p.themes, p.signals, p.weak) for p in parts]
+    if "".join(p.text for p in out) != whole:
+        return [Segment(whole)] if whole else []
+    return out
+
+
 def answer_meta(answer_ids: list[int]) -> dict[int, dict]:
-    """Panel id, role, wave and fylke for answers (for lists of answers)."""
+    """Pseudonym, role, wave, fylke and redacted text for answers (for lists of answers)."""
     if not answer_ids:
         return {}
     rows = db.session.execute(
         sa.select(Answer.id, Answer.value_text, Person.panel_id, Person.role, Person.fylke, Wave.year)
         .join(Response, Answer.response_id == Response.id).join(Person, Response.person_id == Person.id)
         .join(Wave, Response.wave_id == Wave.id).where(Answer.id.in_(answer_ids))).all()
-    return {r[0]: {"text": r[1], "panel_id": r[2], "role": r[3], "fylke": r[4], "wave": r[5]} for r in rows}
+    return {r[0]: {"text": redact(r[1]), "panel_id": respondent_key(r[2]), "role": r[3], "fylke": r[4],
+                   "wave": r[5]} for r in rows}

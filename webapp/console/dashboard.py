@@ -7,6 +7,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 
 from ..access import roles_required
+from ..domain.audit import record
 from ..extensions import db
 from ..models import Wave
 from ..queries import dashboard as stats
@@ -53,5 +54,7 @@ def non_responders(wave_id: int):
     page = max(request.args.get("page", 1, type=int), 1)
     total = stats.non_responder_count(wave.id)
     rows = stats.non_responders(wave.id, limit=200, offset=(page - 1) * 200)
+    record("dashboard.non_responders", target=wave, after={"page": page, "shown": len(rows), "total": total})
+    db.session.commit()
     return render_template("console/non_responders.html", wave=wave, rows=rows, total=total,
                            page=page, pages=max((total + 199) // 200, 1))

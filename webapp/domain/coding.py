@@ -230,6 +230,12 @@ def save_decisions(version: CodebookVersion, answer: Answer, coder: User, applie
         elif row.applied != on or row.source != source:
             row.applied, row.source = on, source
     save_memo(answer, coder, memo)
+    before = {c: r.applied for c, r in existing.items()}
+    after = {c: c in applied for c in themes}
+    if before != after:
+        record("coding.decide", target=answer, user=coder,
+               before={"themes": sorted(c for c, on in before.items() if on)} if existing else None,
+               after={"themes": sorted(applied), "codebook_version": version.version_no})
     return sources
 
 

@@ -155,13 +155,37 @@ def apply_plan(parsed: ParsedPanel, mark_leavers: bool = False, filename: str | 
                 person.contact.name, person.contact.email = row.name, row.email
         db.session.flush()
         changed_ids.append(person.panel_id)
+        if change.action != "new":
+            before, after = _audit_values(change, person.panel_id)
+            record("panel.person_update", target=person, before=before, after=after)
     for person in plan.leavers:
         person.left_at = now
+        record("panel.person_left", target=person, before={"panel_id": person.panel_id, "left_at": None},
+               after={"panel_id": person.panel_id, "left_at": now.isoformat()})
     summary = plan.summary
     record("panel.import", target=None,
            before={"leavers": [p.panel_id for p in plan.leavers]},
            after={"file": filename or parsed.filename, **summary, "changed": changed_ids[:500]})
     return summary
+
+
+#: contact values: the audit trail keeps a keyed fingerprint, never the value (it cannot be erased)
+_FINGERPRINTED = ("name", "email", "external_id")
+
+
+def _audit_values(change: PlannedChange, panel_id: str) -> tuple[dict, dict]:
+    """Before and after values of a changed person for the audit trail."""
+    from .people import fingerprint
+
+    before: dict = {"panel_id": panel_id}
+    after: dict = {"panel_id": panel_id}
+    for key, (old, new) in change.changes.items():
+        if key in _FINGERPRINTED:
+            old, new = fingerprint(old), fingerprint(new)
+        before[key], after[key] = old, new
+    if change.action == "rejoined":
+        before["left"], after["left"] = True, False
+    return before, after
 
 
 def _organisation(kind: str | None, name: str | None, number: str | None, fylke: str,

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required
+from ..domain.audit import record
 from ..extensions import db
 from ..infra.jobs import enqueue
 from ..models import Job, Wave
@@ -46,6 +47,8 @@ def index():
     form = _form()
     if form.validate_on_submit():
         job = enqueue(KIND, form.params(), user=current_user)
+        record("export.start", target=job, after=job.params)
+        db.session.commit()
         flash(_("Eksporten er startet (jobb %(id)s). Lenken til nedlasting kommer her når den er "
                 "ferdig.", id=job.id), "success")
         return redirect(url_for("exports.index"))
@@ -92,7 +95,10 @@ def download(job_id: int):
     name = (job.result or {}).get("zip")
     if not name:
         abort(404)
-    return send_file(_file(job, name), as_attachment=True,
+    path = _file(job, name)
+    record("export.download", target=job, after={"file": name})
+    db.session.commit()
+    return send_file(path, as_attachment=True,
                      download_name=f"dekom_export_{job.id}.zip", mimetype="application/zip")
 
 
@@ -101,4 +107,7 @@ def download(job_id: int):
 def download_file(job_id: int, name: str):
     """One file of a finished export."""
     job = _own_job(job_id)
-    return send_file(_file(job, name), as_attachment=True, download_name=name)
+    path = _file(job, name)
+    record("export.download", target=job, after={"file": name})
+    db.session.commit()
+    return send_file(path, as_attachment=True, download_name=name)
