@@ -1205,8 +1205,8 @@ def xlsform_sheets(q: Questionnaire) -> dict[str, list[list[Any]]]:
     return {"survey": survey, "choices": choices, "settings": settings}
 
 
-def write_xlsform(q: Questionnaire, path: Path | str) -> None:
-    """Write the questionnaire as an .xlsx XLSForm workbook."""
+def write_xlsform(q: Questionnaire, path: Any) -> None:
+    """Write the questionnaire as an .xlsx XLSForm workbook to a path or a binary file object."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -1215,4 +1215,4 @@ def write_xlsform(q: Questionnaire, path: Path | str) -> None:
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append([v if v != "" else None for v in row])
-    wb.save(str(path))
+    wb.save(str(path) if isinstance(path, (str, Path)) else path)

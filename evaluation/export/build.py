@@ -146,7 +146,9 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     stata_renames = _stata_renames(per_wave) if "dta" in options.formats else {}
     about = {"title": options.title, "software": f"dekom-eval {software_version()}",
              "waves": [wd.wave for wd in waves], "cleaned": options.cleaned,
-             "lang": options.lang}
+             "lang": options.lang,
+             "comparability_notes": [n for n in source.comparability_notes
+                                     if n["wave"] in {wd.wave for wd in waves}]}
     zip_path = out / zip_name if zip_name else None
     with _Bundle(zip_path) as bundle:
         # the files are written by worker processes while this one writes the documentation

@@ -163,6 +163,15 @@ def write_codebook_html(entries: list[dict[str, Any]], path: Path, about: dict[s
     for k in MISSING_KINDS:
         out.append(f"<tr><td><code>{k.name}</code></td><td>{codes[k.status]}</td>"
                    f"<td>.{k.stata}</td><td>{esc(k.label_nb)} / {esc(k.label_en)}</td></tr>")
+    notes = about.get("comparability_notes") or []
+    if notes:
+        out.append("</table><h2>Brudd i sammenlignbarhet</h2><table><tr><th>Bølge</th><th>Rolle</th>"
+                   "<th>Skjemaversjon</th><th>Skalaer</th><th>Endringer</th><th>Evaluators merknad</th></tr>")
+        for n in notes:
+            out.append(f"<tr><td>{esc(str(n['wave_name']))}</td><td>{esc(n['role'])}</td>"
+                       f"<td>{esc(n['version'])}<br><span class=\"muted\">mot {esc(str(n.get('compared_with') or ''))}</span></td>"
+                       f"<td>{esc(', '.join(n['broken_scales']))}</td>"
+                       f"<td>{'<br>'.join(esc(c) for c in n['changes'])}</td><td>{esc(n['note'])}</td></tr>")
     out.append("</table><h2>Variabler</h2><table><tr><th>Variabel</th><th>Etikett</th>"
                "<th>Type</th><th>Verdier</th><th>Skalaer</th><th>Bølger</th><th>Gyldige</th>"
                "<th>Manglende</th></tr>")

@@ -66,6 +66,15 @@ def write_ddi(entries: list[dict[str, Any]], files: list[dict[str, Any]], path: 
     for w in about.get("waves", []):
         _el(summary, "collDate", str(w), date=str(w), event="single")
     _el(summary, "anlyUnit", "Individer (skoleeiere, skoleledere, tillitsvalgte, UH-ansatte)")
+    comparability = about.get("comparability_notes") or []
+    for n in comparability:
+        _el(info, "notes", f"Brudd i sammenlignbarhet, bølge {n['wave_name']} ({n['role']}, {n['version']} mot "
+            f"{n.get('compared_with') or '?'}): skalaer {', '.join(n['broken_scales'])}. "
+            f"Evaluators merknad: {n['note']}", type="comparability", **{XML_LANG: "nb"})
+    by_item: dict[str, list[str]] = {}
+    for n in comparability:
+        for code in n.get("items", []):
+            by_item.setdefault(code, []).append(f"Sammenlignbarhet brutt i bølge {n['wave_name']}: {n['note']}")
     method = _el(study, "method")
     coll = _el(method, "dataColl")
     _el(coll, "collMode", "Nettskjema (selvutfylling)")
@@ -131,6 +140,7 @@ def write_ddi(entries: list[dict[str, Any]], files: list[dict[str, Any]], path: 
             notes.append("Skjemaversjoner: " + ", ".join(e["questionnaire_versions"]))
         for c in e.get("changes", []):
             notes.append(f"Endret i {c['version']}: {c['field']}")
+        notes.extend(by_item.get(e.get("item_code") or "", []))
         if notes:
             _el(var, "notes", "; ".join(notes))
     ET.indent(root)

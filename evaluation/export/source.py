@@ -39,6 +39,9 @@ class ExportSource:
     #: human-confirmed theme codes: response_id, item, theme (1 = present); None = use auto-coder
     coded_themes: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    #: the evaluator's notes confirming a launch that broke comparability with an earlier wave:
+    #: one dict per wave and role (wave, wave_name, role, version, note, broken_scales, items, changes)
+    comparability_notes: list[dict[str, Any]] = field(default_factory=list)
 
     def validate(self) -> None:
         """Check columns and references; raise SourceError naming the first problem."""
@@ -77,6 +80,16 @@ JOIN wave w ON w.id = r.wave_id
 JOIN person p ON p.id = r.person_id
 WHERE 1 = 1 {where}
 ORDER BY a.response_id, a.item_code
+"""
+
+_COMPARABILITY_SQL = """
+SELECT w.year AS wave, w.name AS wave_name, wq.role AS role, wq.comparability_note AS note,
+       wq.comparability AS detail, v.code AS code, v.version_no AS version_no, v.content_hash AS content_hash
+FROM wave_questionnaire wq
+JOIN wave w ON w.id = wq.wave_id
+JOIN questionnaire_version v ON v.id = wq.questionnaire_version_id
+WHERE wq.comparability_note IS NOT NULL
+ORDER BY w.year, w.id, wq.role
 """
 
 _VERSIONS_SQL = """
@@ -173,6 +186,29 @@ def read_source(url_or_engine: Any, *, waves: Sequence[int] | None = None,
         responses[col] = pd.to_datetime(responses[col], errors="coerce", utc=True)
     answers["value_num"] = pd.to_numeric(answers["value_num"], errors="coerce").astype("float64")
     answers["value_list"] = answers["value_list"].map(_as_list).astype(object)
-    source = ExportSource(responses=responses, answers=answers, versions=versions)
+    source = ExportSource(responses=responses, answers=answers, versions=versions,
+                          comparability_notes=_comparability(engine, waves, roles))
     source.validate()
     return source
+
+
+def _comparability(engine: Any, waves: Sequence[int] | None, roles: Sequence[str] | None) -> list[dict[str, Any]]:
+    """The comparability notes of the chosen waves and roles (empty on a database without them)."""
+    import sqlalchemy as sa
+
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(_COMPARABILITY_SQL)).mappings().all()
+    except sa.exc.DBAPIError:
+        return []
+    out = []
+    for row in rows:
+        if (waves and int(row["wave"]) not in set(map(int, waves))) or (roles and row["role"] not in roles):
+            continue
+        detail = _definition(row["detail"]) or {}
+        out.append({"wave": int(row["wave"]), "wave_name": row["wave_name"], "role": row["role"],
+                    "version": f"{row['code']} v{row['version_no']} ({row['content_hash'][:8]})",
+                    "compared_with": detail.get("version"), "note": row["note"],
+                    "broken_scales": list(detail.get("broken_scales", [])),
+                    "items": list(detail.get("items", [])), "changes": list(detail.get("changes", []))})
+    return out

@@ -8,13 +8,14 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 add_nav("Oversikt", "console.home", ("admin", "evaluator", "researcher"), order=1)
 add_nav("Bølger", "console.waves", ("admin", "evaluator"), order=10)
+add_nav("Spørreskjema", "console.questionnaires", ("admin", "evaluator"), order=15)
 add_nav("Panel", "console.panel", ("admin", "evaluator"), order=20)
 add_nav("Svarinngang", "console.dashboard", ("admin", "evaluator", "researcher"), order=30)
 add_nav("Jobber", "console.jobs", ("admin", "evaluator"), order=80)
 add_nav("Revisjonslogg", "console.audit_log", ("admin",), order=90)
 add_nav("Brukere", "console.users", ("admin",), order=91)
 
-from . import admin, dashboard, filters, home, invitations, panel, people, waves  # noqa: E402,F401
+from . import admin, dashboard, filters, home, invitations, panel, people, questionnaires, waves  # noqa: E402,F401
 
 
 @bp.before_request

@@ -12,6 +12,7 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
@@ -95,3 +96,22 @@ class UserRoleForm(FlaskForm):
     """Change a user's role."""
 
     role = SelectField(_l("Rolle"), choices=[SelectChoice(r, r) for r in USER_ROLES])
+
+
+class QuestionnaireUploadForm(FlaskForm):
+    """A questionnaire file (YAML or XLSForm) and, for an XLSForm without one, the role."""
+
+    file = FileField(_l("Skjemafil (YAML eller XLSForm)"), validators=[
+        FileRequired(_l("Velg en fil.")),
+        FileAllowed(["yaml", "yml", "xlsx", "xls"], _l("Bare .yaml, .yml, .xlsx og .xls kan leses.")),
+    ])
+    role = SelectField(_l("Rolle (hvis XLSForm-filen ikke oppgir den)"), choices=[
+        SelectChoice("", _l("– fra filen –")), SelectChoice("skoleeier", "skoleeier"),
+        SelectChoice("skoleleder", "skoleleder"), SelectChoice("tillitsvalgt", "tillitsvalgt"),
+        SelectChoice("uh", "uh")], default="")
+
+
+class WaveOpenForm(FlaskForm):
+    """Opening a wave; the note is needed when a questionnaire breaks comparability."""
+
+    note = TextAreaField(_l("Merknad om sammenlignbarhet"), validators=[Optional(), Length(max=4000)])

@@ -16,7 +16,15 @@ from ..extensions import db
 from ..models import Invitation, Job, Wave
 from ..readers.panel_file import PANEL_ROLES
 from . import bp
-from .forms import ActionForm, CloneForm, ReminderForm, SelectChoice, SendForm, WaveForm
+from .forms import (
+    ActionForm,
+    CloneForm,
+    ReminderForm,
+    SelectChoice,
+    SendForm,
+    WaveForm,
+    WaveOpenForm,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -122,7 +130,8 @@ def wave_detail(wave_id: int):
         failed=invitation_service.failed_invitations(wave.id, limit=50),
         uncertain=list(db.session.scalars(invitation_service.uncertain_query(wave.id).limit(50))),
         jobs=jobs, action=ActionForm(), clone=clone, send=SendForm(), remind=ReminderForm(),
-        oslo=OSLO)
+        oslo=OSLO, open_form=WaveOpenForm(),
+        breaks=wave_service.comparability_breaks(wave) if wave.status == "draft" else {})
 
 
 def _act(wave_id: int, action, success: str):
@@ -143,8 +152,24 @@ def _act(wave_id: int, action, success: str):
 @bp.route("/waves/<int:wave_id>/open", methods=["POST"])
 @roles_required("admin", "evaluator")
 def wave_open(wave_id: int):
-    """Open the wave for answers."""
-    return _act(wave_id, wave_service.open_wave, _("Bølgen er åpnet."))
+    """Open the wave for answers; a break of comparability must be confirmed with a note."""
+    wave = _wave_or_404(wave_id)
+    form = WaveOpenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        wave_service.open_wave(wave, comparability_note=form.note.data)
+        db.session.commit()
+    except wave_service.NeedsComparabilityNote:
+        db.session.rollback()
+        flash(_("Skjemaene bryter sammenlignbarheten med en tidligere bølge. Skriv en merknad som "
+                "forklarer endringene for å åpne bølgen."), "error")
+    except wave_service.WaveError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Bølgen er åpnet."), "success")
+    return redirect(url_for("console.wave_detail", wave_id=wave_id))
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["POST"])

@@ -1,4 +1,5 @@
-"""Store questionnaire versions: a new version only when the content hash is new."""
+"""Store questionnaire versions (a new version only when the content hash is new), uploaded drafts,
+and the comparability of a version with the one the same role answered in the last wave."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from questionnaires import Questionnaire, load_questionnaire
+from questionnaires import INSTRUMENT_DIR, Questionnaire, load_questionnaire, load_scales
+from questionnaires.diff import QuestionnaireDiff, diff_questionnaires
 
 from ..extensions import db
-from ..models import QuestionnaireVersion
+from ..models import QuestionnaireDraft, QuestionnaireVersion, Response, Wave, WaveQuestionnaire
+from .audit import record
+
+
+class VersionInUse(ValueError):
+    """A version that a wave uses (or that has answers) cannot be deleted."""
 
 
 def store_version(q: Questionnaire, source: str | None = None) -> tuple[QuestionnaireVersion, bool]:
@@ -63,3 +70,78 @@ def find_version(spec: str) -> QuestionnaireVersion | None:
                 return db.session.scalar(sa.select(QuestionnaireVersion).where(
                     QuestionnaireVersion.code == code.strip(), QuestionnaireVersion.version_no == int(number)))
     return None
+
+
+def create_draft(q: Questionnaire, source: str, warnings: list[str], user=None) -> QuestionnaireDraft:
+    """Keep a cleanly converted upload for preview before it is saved as a version."""
+    draft = QuestionnaireDraft(code=q.code, role=q.role, definition=q.to_dict(), source=source[:255],
+                               warnings=warnings, created_by_id=getattr(user, "id", None))
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def save_draft(draft: QuestionnaireDraft) -> tuple[QuestionnaireVersion, bool]:
+    """Store the draft as a new immutable version (or find the identical one); the draft is removed."""
+    version, created = store_version(draft.questionnaire, source=f"upload: {draft.source}")
+    if created:
+        record("questionnaire.save", target=version, after={"label": version.label, "source": draft.source})
+    db.session.delete(draft)
+    db.session.flush()
+    return version, created
+
+
+def delete_version(version: QuestionnaireVersion) -> None:
+    """Delete a version no wave uses; a version in a wave (or with answers) is kept for good."""
+    used = db.session.scalar(sa.select(sa.func.count(WaveQuestionnaire.id)).where(
+        WaveQuestionnaire.questionnaire_version_id == version.id))
+    answered = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
+        Response.questionnaire_version_id == version.id))
+    if used or answered:
+        raise VersionInUse(f"{version.label} is used by a wave and cannot be deleted")
+    record("questionnaire.delete", target=version, before={"label": version.label})
+    db.session.delete(version)
+    db.session.flush()
+
+
+def analysis_scales() -> list:
+    """The analysis scales (scales.yaml) that comparability is judged by."""
+    return load_scales(INSTRUMENT_DIR / "scales.yaml")
+
+
+def launched_waves(exclude: Wave | None = None) -> list[Wave]:
+    """Waves that have been opened (open or closed), most recent first."""
+    query = sa.select(Wave).where(Wave.status != "draft").order_by(Wave.year.desc(), Wave.id.desc())
+    return [w for w in db.session.scalars(query) if exclude is None or w.id != exclude.id]
+
+
+def previous_version(role: str, exclude: Wave | None = None) -> tuple[Wave, QuestionnaireVersion] | None:
+    """The version ``role`` answered in the most recent launched wave (other than ``exclude``)."""
+    for wave in launched_waves(exclude):
+        version = wave.version_for(role)
+        if version is not None:
+            return wave, version
+    return None
+
+
+def measured_items(exclude: Wave | None = None) -> set[str]:
+    """Item codes asked in any launched wave (other than ``exclude``), in any role."""
+    codes: set[str] = set()
+    for wave in launched_waves(exclude):
+        for wq in wave.questionnaires:
+            codes.update(wq.version.questionnaire.item_codes())
+    return codes
+
+
+def compare(old: Questionnaire, new: Questionnaire, exclude: Wave | None = None) -> QuestionnaireDiff:
+    """The diff from ``old`` to ``new``; changes to scale items measured in earlier waves are breaking."""
+    return diff_questionnaires(old, new, scales=analysis_scales(), measured=measured_items(exclude))
+
+
+def comparability(q: Questionnaire, role: str, exclude: Wave | None = None) -> tuple[Wave, QuestionnaireVersion, QuestionnaireDiff] | None:
+    """(last wave, its version, diff) for ``q`` against what ``role`` answered in the last launched wave."""
+    found = previous_version(role, exclude)
+    if found is None:
+        return None
+    wave, version = found
+    return wave, version, compare(version.questionnaire, q, exclude)

@@ -20,6 +20,34 @@ class WaveError(ValueError):
     """A wave action that is not allowed in the wave's current state."""
 
 
+class NeedsComparabilityNote(WaveError):
+    """Opening needs the evaluator's note: a questionnaire breaks comparability with an earlier wave."""
+
+    def __init__(self, breaks: dict[str, dict]):
+        self.breaks = breaks
+        scales = sorted({s for b in breaks.values() for s in b["broken_scales"]})
+        super().__init__("the questionnaires change items of scales measured in an earlier wave "
+                         f"({', '.join(scales)}); confirm with a note to open the wave")
+
+
+def comparability_breaks(wave: Wave) -> dict[str, dict]:
+    """Per role: what breaks comparability with the last launched wave (empty when nothing does)."""
+    from .questionnaires import comparability
+
+    out: dict[str, dict] = {}
+    for wq in wave.questionnaires:
+        found = comparability(wq.version.questionnaire, wq.role, exclude=wave)
+        if found is None:
+            continue
+        previous_wave, previous, diff = found
+        if diff.breaking:
+            out[wq.role] = {"wave": previous_wave.name, "wave_id": previous_wave.id, "version": previous.label,
+                            "version_id": previous.id, "broken_scales": diff.broken_scales(),
+                            "items": sorted({c.code for c in diff.breaking}),
+                            "changes": [c.describe() for c in diff.breaking]}
+    return out
+
+
 def wave_state(wave: Wave) -> dict:
     """The audited fields of a wave."""
     return {
@@ -27,6 +55,8 @@ def wave_state(wave: Wave) -> dict:
         "opens_at": wave.opens_at.isoformat() if wave.opens_at else None,
         "closes_at": wave.closes_at.isoformat() if wave.closes_at else None,
         "versions": {wq.role: wq.questionnaire_version_id for wq in wave.questionnaires},
+        **({"comparability_notes": notes} if (notes := {wq.role: wq.comparability_note for wq in wave.questionnaires
+                                                         if wq.comparability_note}) else {}),
     }
 
 
@@ -85,12 +115,23 @@ def update_wave(wave: Wave, *, name: str, year: int, versions: dict[str, int],
     return wave
 
 
-def open_wave(wave: Wave) -> Wave:
-    """Open the wave for answers (from draft, or re-open a closed one)."""
+def open_wave(wave: Wave, comparability_note: str | None = None) -> Wave:
+    """Open the wave for answers (from draft, or re-open a closed one).
+
+    When a questionnaire changes items of a scale measured in an earlier wave, opening needs
+    ``comparability_note``; the note and what broke are stored per role (codebook, DDI export).
+    """
     if wave.status == "open":
         raise WaveError("the wave is open already")
     if not wave.questionnaires:
         raise WaveError("the wave has no questionnaires")
+    breaks = comparability_breaks(wave) if wave.status == "draft" else {}
+    note = (comparability_note or "").strip()
+    if breaks and not note:
+        raise NeedsComparabilityNote(breaks)
+    for wq in wave.questionnaires:
+        if wq.role in breaks:
+            wq.comparability_note, wq.comparability = note, breaks[wq.role]
     before = wave_state(wave)
     wave.status = "open"
     if wave.opens_at is None or wave.opens_at > utcnow():
@@ -178,6 +219,9 @@ def apply_schedule(now: datetime | None = None) -> dict[str, list[str]]:
     for wave in db.session.scalars(due_open):
         if not wave.questionnaires or (wave.closes_at is not None and wave.closes_at <= now):
             continue
+        if comparability_breaks(wave) and not all(wq.comparability_note for wq in wave.questionnaires
+                                                  if wq.role in comparability_breaks(wave)):
+            continue  # an evaluator must confirm the break of comparability with a note
         before = wave_state(wave)
         wave.status = "open"
         record("wave.open", target=wave, before=before, after=wave_state(wave), actor="schedule")

@@ -53,6 +53,29 @@ class QuestionnaireVersion(db.Model):
         return f"<QuestionnaireVersion {self.label}>"
 
 
+class QuestionnaireDraft(db.Model):
+    """An uploaded questionnaire that converted cleanly, waiting to be previewed and saved as a version."""
+
+    __tablename__ = "questionnaire_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[str] = mapped_column(sa.String(32))
+    #: the normalised definition, as Questionnaire.to_dict()
+    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: the uploaded file's name
+    source: Mapped[str] = mapped_column(sa.String(255))
+    #: warnings found on upload, as strings (errors never make a draft)
+    warnings: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The definition as a Questionnaire object."""
+        return Questionnaire.from_dict(self.definition)
+
+
 _CACHE: dict[str, Questionnaire] = {}
 
 

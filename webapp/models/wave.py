@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,6 +81,10 @@ class WaveQuestionnaire(db.Model):
     wave_id: Mapped[int] = mapped_column(sa.ForeignKey("wave.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(sa.String(32))
     questionnaire_version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_version.id"))
+    #: the evaluator's note confirming a launch on a version that breaks comparability with earlier waves
+    comparability_note: Mapped[str | None] = mapped_column(sa.Text)
+    #: what broke comparability when the wave was launched: compared version, scales, changes
+    comparability: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     wave: Mapped[Wave] = relationship(back_populates="questionnaires")
     version: Mapped[QuestionnaireVersion] = relationship()
