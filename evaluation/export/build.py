@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..cleaning_text import cleaning_log_in
 from ..hashing import sha256_file
 from .catalogue import VersionUse, build_catalogue
 from .codebook import codebook_entries, write_codebook_csv, write_codebook_html, write_codebook_json
@@ -22,6 +23,7 @@ from .layouts import ExportTable, long_table, per_wave_tables, wide_table
 from .matrix import build_wave_data
 from .options import EXTENSIONS, ExportOptions
 from .pseudonym import pseudonymise
+from .readme import write_readme
 from .redact import Redactor
 from .source import ExportSource, SourceError
 from .suppression import frequency_table
@@ -177,7 +179,10 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
         (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
                                                       default=str), encoding="utf-8")
         bundle.add(out / "manifest.json")
-    paths = [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json"]
+        made = [f["file"] for f in files if "rows" in f]
+        readme = write_readme(out, made + docs + ["manifest.json"], skipped, options.cleaned, options.lang)
+        bundle.add(readme)
+    paths = [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json", readme]
     clock.tick("zip")
     clock.done()
     return ExportResult(out, paths, manifest, zip_path, clock.timings)
@@ -269,7 +274,8 @@ def _write_documentation(out: Path, entries: Any, files: list[dict], about: dict
     docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml",
             "frequencies.csv"]
     if cleaning_log is not None:
-        cleaning_log.to_csv(out / "cleaning_log.csv", index=False, lineterminator="\n")
+        cleaning_log_in(cleaning_log, options.lang).to_csv(out / "cleaning_log.csv", index=False,
+                                                           lineterminator="\n")
         docs.append("cleaning_log.csv")
     return docs
 

@@ -137,3 +137,22 @@ def test_scores_reverse_key_and_respect_min_items():
 def test_answers_helper_builds_a_valid_table():
     df = validate_answers(answers([("x", 2021, "uh", "a", 3)]))
     assert df["wave"].dtype == "int32" and df["value"].dtype == "float64"
+
+
+def test_cleaning_log_reads_in_bokmal_and_english():
+    import pandas as pd
+
+    from evaluation.cleaning_text import cleaning_log_in
+
+    log = pd.DataFrame([
+        {"rule": "partial", "setting": "status partial/in_progress (min_share, min share 0.5)", "action": "flag",
+         "answers": 0, "responses": 3, "respondents": 3},
+        {"rule": "straightlining", "setting": "identical answers in a matrix of ≥ 5 answered items",
+         "action": "drop_if_reversed", "answers": 10, "responses": 2, "respondents": 2},
+    ])
+    nb = cleaning_log_in(log, "nb")
+    assert list(nb.columns) == ["Regel", "Innstilling", "Handling", "Svar", "Besvarelser", "Respondenter"]
+    assert nb.iloc[0]["Innstilling"] == "påbegynte besvarelser (beholdes med nok svar, minst andel 0,5)"
+    assert nb.iloc[1]["Regel"] == "Like svar i en matrise" and nb.iloc[0]["Handling"] == "merket"
+    en = cleaning_log_in(log, "en")
+    assert en.iloc[0]["Setting"] == "partial responses (kept with enough answers, share at least 0.5)"

@@ -132,7 +132,13 @@ def test_manifest_lists_every_file_with_hash_and_counts(app, export_data, tmp_pa
     wide = next(f for f in manifest["files"] if f["file"] == "dekom_wide.csv")
     rows = sum(1 for _ in open(out / "dekom_wide.csv", encoding="utf-8")) - 1
     assert wide["rows"] == rows == manifest["counts"]["persons"]
-    assert (out / "cleaning_log.csv").exists()
+    log = (out / "cleaning_log.csv").read_text(encoding="utf-8")
+    assert log.startswith("Regel,Innstilling,Handling,Svar,Besvarelser,Respondenter")
+    assert "svartid under 0,3 × medianen for bølge og rolle" in log and "duration" not in log
+    readme = (out / "README.txt").read_text(encoding="utf-8")
+    for name in ("dekom_wide.csv", "dekom_wide.parquet", "codebook.html", "cleaning_log.csv", "manifest.json"):
+        assert f"  {name} " in readme, name
+    assert "panelfil, én rad per person" in readme and "renset etter evalueringens regler" in readme
 
 
 def test_frequency_table_suppresses_small_cells(app, export_data, tmp_path):

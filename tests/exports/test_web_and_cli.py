@@ -30,10 +30,12 @@ def test_researcher_exports_and_downloads_the_zip(app, client, auth, users, expo
     auth.login(users["researcher"])
     page = client.get("/exports/")
     assert page.status_code == 200 and b"Start eksport" in page.data
+    # the hint shows the mark, escaped, instead of cutting the sentence off
+    assert "vises som «&lt;k» i frekvenstabellen." in page.get_data(as_text=True)
     res = _start(client)
     assert res.status_code == 302
     listing = client.get("/exports/").get_data(as_text=True)
-    assert "queued" in listing and 'http-equiv="refresh"' in listing
+    assert ">i kø<" in listing and ">queued<" not in listing and 'http-equiv="refresh"' in listing
     done = _run_jobs(app)
     assert done and done[0][1] == "done", done
     job_id = done[0][0]
@@ -44,10 +46,13 @@ def test_researcher_exports_and_downloads_the_zip(app, client, auth, users, expo
     names = zipfile.ZipFile(io.BytesIO(res.data)).namelist()
     for expected in ("dekom_wide.csv", "dekom_wide.sav", "dekom_wide.dta", "dekom_wide.xlsx",
                      "dekom_wide.parquet", "dekom_wave_2021.sav", "codebook.html",
-                     "codebook.json", "codebook.csv", "ddi-codebook.xml", "manifest.json"):
+                     "codebook.json", "codebook.csv", "ddi-codebook.xml", "manifest.json", "README.txt"):
         assert expected in names
     detail = client.get(f"/exports/jobs/{job_id}").get_data(as_text=True)
     assert "dekom_wave_2023.sav" in detail
+    # the options in words, not as parameter names
+    assert "Rådata" in detail and "Skoleeiere, Skoleledere" in detail and "CSV (UTF-8)" in detail
+    assert "free_text" not in detail and "cleaned" not in detail and "True" not in detail
     one = client.get(f"/exports/jobs/{job_id}/files/codebook.html")
     assert one.status_code == 200 and b"Kodebok" in one.data
     # the start and both downloads are in the audit trail

@@ -27,6 +27,40 @@ FORMAT_LABELS = {"csv": "CSV (UTF-8)", "parquet": "Parquet", "sav": "SPSS (.sav)
                  "dta": "Stata (.dta)", "xlsx": "Excel (.xlsx)"}
 
 
+#: the job page names each chosen option in words, in the order of the form
+OPTION_LABELS = {"waves": _l("Bølger"), "roles": _l("Respondentgrupper"), "layouts": _l("Filoppsett"),
+                 "formats": _l("Formater"), "cleaned": _l("Data"), "statuses": _l("Besvarelser"),
+                 "scale_scores": _l("Skalaskårer"), "themes": _l("Kodede temaer"), "free_text": _l("Fritekstsvar"),
+                 "k": _l("Minste celle i frekvenstabeller (k)"), "lang": _l("Språk på etiketter")}
+STATUS_LABELS = {"complete": _l("fullførte"), "partial": _l("ufullstendige")}
+
+
+def option_rows(params: dict, wave_names: dict[int, str]) -> list[tuple[str, str]]:
+    """(label, value) for each option of an export job, in words, as the form offered them."""
+    from ..formats import number
+    from ..labels import label
+
+    roles = dict(ROLE_CHOICES)
+    words = {
+        "waves": lambda v: ", ".join(wave_names.get(w, str(w)) for w in v),
+        "roles": lambda v: ", ".join(str(roles.get(r, r)) for r in v),
+        "layouts": lambda v: ", ".join(str(LAYOUT_LABELS.get(x, x)) for x in v),
+        "formats": lambda v: ", ".join(FORMAT_LABELS.get(x, x) for x in v),
+        "cleaned": lambda v: str(_l("Rensede data") if v else _l("Rådata")),
+        "statuses": lambda v: ", ".join(str(STATUS_LABELS.get(x, x)) for x in v),
+        "k": lambda v: number(v),
+        "lang": lambda v: label(v, "language"),
+    }
+    rows = []
+    for key, title in OPTION_LABELS.items():
+        if key not in params:
+            continue
+        value = params[key]
+        text = words[key](value) if key in words else label(bool(value), "yes_no")
+        rows.append((str(title), text))
+    return rows
+
+
 class ExportForm(FlaskForm):
     """Everything a researcher chooses before starting an export job."""
 

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..infra.jobs import enqueue
 from ..models import Job, Wave
 from . import bp
-from .forms import ExportForm
+from .forms import ExportForm, option_rows
 from .jobs import KIND, job_dir
 
 ROLES = ("admin", "researcher")
@@ -84,7 +84,9 @@ def _file(job: Job, name: str) -> Path:
 def job_detail(job_id: int):
     """One export: its options, status and every file for download."""
     job = _own_job(job_id)
-    return render_template("exports/job.html", job=job)
+    ids = list((job.params or {}).get("waves") or [])
+    names = dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.id.in_(ids))).all()) if ids else {}
+    return render_template("exports/job.html", job=job, options=option_rows(job.params or {}, names))
 
 
 @bp.route("/jobs/<int:job_id>/download")
