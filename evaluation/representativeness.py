@@ -24,13 +24,14 @@ but the bootstrap is simple, covers every indicator alike and, on the cell count
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["REPRESENTATIVENESS_COLUMNS", "cell_counts", "fit_propensities",
-           "indicators_from_cells", "representativeness"]
+           "indicators_from_cells", "representativeness", "representativeness_from_cells"]
 
 REPRESENTATIVENESS_COLUMNS = ["wave", "indicator", "variable", "category", "value", "se",
                               "ci_low", "ci_high", "invited", "responded", "rate", "note"]
@@ -50,7 +51,16 @@ def _design(cells: pd.DataFrame, variables: Sequence[str]) -> np.ndarray:
         codes, uniques = pd.factorize(cells[v], sort=True)
         for j in range(1, len(uniques)):
             cols.append((codes == j).astype(float))
-    return np.column_stack(cols)
+    X = np.column_stack(cols)
+    # Keep linearly independent columns only (a network lies within one fylke, so the fylke
+    # dummies are sums of network dummies): the fitted propensities are the same, and the
+    # full-rank normal equations are solved much faster than a least-squares problem.
+    from scipy.linalg import qr
+
+    _, R, piv = qr(X, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(R))
+    rank = int((diag > diag.max() * 1e-10).sum()) if len(diag) else 0
+    return X[:, np.sort(piv[:rank])]
 
 
 def fit_propensities(cells: pd.DataFrame, variables: Sequence[str],
@@ -58,9 +68,9 @@ def fit_propensities(cells: pd.DataFrame, variables: Sequence[str],
                      responded: np.ndarray | None = None) -> np.ndarray:
     """Response propensity per cell from a main-effects logistic model (IRLS).
 
-    The cells are binomial: ``invited`` trials and ``responded`` successes. A rank-deficient
-    design (network nested in fylke) is solved by least squares (minimum norm), which leaves
-    the fitted propensities unique. Groups where everyone or no one answered get fitted values
+    The cells are binomial: ``invited`` trials and ``responded`` successes. In a rank-deficient
+    design (network nested in fylke) the redundant columns are dropped, which leaves the
+    fitted propensities unchanged. Groups where everyone or no one answered get fitted values
     that approach 1 or 0 (the iteration stops at 50 steps).
     """
     X = _design(cells, variables)
@@ -82,8 +92,12 @@ def _irls(X: np.ndarray, n: np.ndarray, r: np.ndarray) -> np.ndarray:
         mu = 1 / (1 + np.exp(-eta))
         w = nn * mu * (1 - mu)
         z = eta + (rr - nn * mu) / np.maximum(w, 1e-300)
-        sw = np.sqrt(w)
-        beta = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)[0]
+        XtW = X.T * w
+        try:
+            beta = np.linalg.solve(XtW @ X, XtW @ z)
+        except np.linalg.LinAlgError:  # an empty category in a bootstrap draw
+            sw = np.sqrt(w)
+            beta = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)[0]
         eta = np.clip(X @ beta, -30, 30)
         mu = 1 / (1 + np.exp(-eta))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -97,52 +111,55 @@ def _irls(X: np.ndarray, n: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 
 class _Indicators:
-    """The indicators as a function of the cell counts; the design and the category codes are
-    built once, so each bootstrap replicate costs one IRLS fit and a few bincounts."""
+    """The indicators as a function of the cell counts; the design, the category codes and the
+    output keys are built once, so each bootstrap replicate costs one IRLS fit and a few
+    bincounts. :meth:`values` returns them as one vector in the order of :attr:`keys`."""
 
     def __init__(self, cells: pd.DataFrame, variables: Sequence[str]) -> None:
         self.variables = list(variables)
         self.X = _design(cells, variables)
-        self.codes, self.uniques, self.others = {}, {}, {}
+        self.codes, self.sizes, self.others = {}, {}, {}
+        self.keys: list[tuple] = [("R", "", ""), ("CV", "", ""), ("rate", "", "")]
         for v in variables:
-            self.codes[v], self.uniques[v] = pd.factorize(cells[v], sort=True)
+            codes, uniques = pd.factorize(cells[v], sort=True)
+            self.codes[v], self.sizes[v] = codes, len(uniques)
             rest = [o for o in variables if o != v]
             if len(rest) > 1:
                 self.others[v] = pd.MultiIndex.from_frame(cells[rest]).factorize()[0]
             elif rest:
                 self.others[v] = pd.factorize(cells[rest[0]])[0]
+            names = [str(u) for u in uniques]
+            self.keys += [("P_u", v, ""), ("P_c", v, "")]
+            self.keys += [("P_u", v, c) for c in names] + [("P_c", v, c) for c in names]
 
-    def __call__(self, n: np.ndarray, r: np.ndarray) -> dict[tuple, float]:
+    def values(self, n: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """The indicators for cell counts ``n`` (invited) and ``r`` (responded)."""
         n, r = np.asarray(n, float), np.asarray(r, float)
         rho = np.where(n > 0, _irls(self.X, n, r), 0.0)
         N = n.sum()
         mean = float(n @ rho / N)
         s = float(np.sqrt(n @ (rho - mean) ** 2 / (N - 1))) if N > 1 else np.nan
-        out: dict[tuple, float] = {("R", "", ""): 1 - 2 * s,
-                                   ("CV", "", ""): s / mean if mean else np.nan,
-                                   ("rate", "", ""): float(r.sum() / N)}
-        for v in self.variables:
-            codes, K = self.codes[v], len(self.uniques[v])
-            nk = np.bincount(codes, weights=n, minlength=K)
-            with np.errstate(invalid="ignore", divide="ignore"):
+        out = [np.array([1 - 2 * s, s / mean if mean else np.nan, r.sum() / N])]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for v in self.variables:
+                codes, K = self.codes[v], self.sizes[v]
+                nk = np.bincount(codes, weights=n, minlength=K)
                 mk = np.bincount(codes, weights=n * rho, minlength=K) / nk
-            pu_k = np.sqrt(nk / N) * (mk - mean)
-            out[("P_u", v, "")] = float(np.sqrt(np.nansum(pu_k ** 2)))
-            if v in self.others:
-                oc = self.others[v]
-                on = np.bincount(oc, weights=n)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    om = np.bincount(oc, weights=n * rho) / on
-                within = n * (rho - np.nan_to_num(om[oc])) ** 2
-                pc_k = np.sqrt(np.bincount(codes, weights=within, minlength=K) / N)
-                out[("P_c", v, "")] = float(np.sqrt(within.sum() / N))
-            else:
-                pc_k = np.abs(pu_k)
-                out[("P_c", v, "")] = out[("P_u", v, "")]
-            for k, cat in enumerate(self.uniques[v]):
-                out[("P_u", v, str(cat))] = float(pu_k[k])
-                out[("P_c", v, str(cat))] = float(pc_k[k])
-        return out
+                pu_k = np.sqrt(nk / N) * (mk - mean)
+                pu = np.sqrt(np.nansum(pu_k ** 2))
+                if v in self.others:
+                    oc = self.others[v]
+                    om = np.bincount(oc, weights=n * rho) / np.bincount(oc, weights=n)
+                    within = n * (rho - np.nan_to_num(om[oc])) ** 2
+                    pc_k = np.sqrt(np.bincount(codes, weights=within, minlength=K) / N)
+                    pc = np.sqrt(within.sum() / N)
+                else:
+                    pc_k, pc = np.abs(pu_k), pu
+                out += [np.array([pu, pc]), pu_k, pc_k]
+        return np.concatenate(out)
+
+    def __call__(self, n: np.ndarray, r: np.ndarray) -> dict[tuple, float]:
+        return dict(zip(self.keys, self.values(n, r).tolist(), strict=True))
 
 
 def indicators_from_cells(cells: pd.DataFrame, variables: Sequence[str],
@@ -153,6 +170,54 @@ def indicators_from_cells(cells: pd.DataFrame, variables: Sequence[str],
     n = cells["invited"].to_numpy(float) if invited is None else invited
     r = cells["responded"].to_numpy(float) if responded is None else responded
     return _Indicators(cells, variables)(n, r)
+
+
+def representativeness_from_cells(cells: pd.DataFrame, variables: Sequence[str] | None = None,
+                                  n_boot: int = 200, seed: int = 2009, ci: float = 0.95,
+                                  ) -> pd.DataFrame:
+    """The indicators of one wave from cell counts (``invited``, ``responded`` per combination
+    of the variables), with bootstrap intervals; :data:`REPRESENTATIVENESS_COLUMNS` but
+    ``wave``. Variables with a single category are left out of the model."""
+    from scipy import stats
+
+    if variables is None:
+        variables = [v for v in DEFAULT_VARIABLES if v in cells.columns]
+    variables = [v for v in variables if cells.loc[cells["invited"] > 0, v].nunique() > 1] \
+        or list(variables)[:1]
+    cells = cells.groupby(variables, observed=True, sort=True)[["invited", "responded"]].sum(
+    ).reset_index()
+    z = stats.norm.isf((1 - ci) / 2)
+    rng = np.random.default_rng(seed)
+    indicators = _Indicators(cells, variables)
+    n = cells["invited"].to_numpy(int)
+    r = cells["responded"].to_numpy(int)
+    est = indicators(n, r)
+    boot = []
+    if n_boot > 0 and n.sum() > 0:
+        # Persons are resampled with replacement: a multinomial draw over (cell, answered).
+        p = np.concatenate([r, n - r]) / n.sum()
+        for draw in rng.multinomial(int(n.sum()), p, size=n_boot):
+            rb, nrb = draw[:len(n)], draw[len(n):]
+            boot.append(indicators.values(rb + nrb, rb))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a category empty in every replicate
+        se = np.nanstd(np.asarray(boot), axis=0, ddof=1) if len(boot) > 1 else \
+            np.full(len(est), np.nan)
+    counts = {}
+    for v in variables:
+        g = cells.groupby(v, observed=True)[["invited", "responded"]].sum()
+        counts.update({(v, str(k)): (int(a), int(b)) for k, (a, b) in g.iterrows()})
+    total = (int(n.sum()), int(r.sum()))
+    rows = []
+    for key, s in zip(est, se, strict=True):
+        ind, var, cat = key
+        value = est[key]
+        inv, resp = counts.get((var, cat), total)
+        rows.append(dict(indicator=ind, variable=var, category=cat, value=value, se=s,
+                         ci_low=value - z * s, ci_high=value + z * s, invited=inv,
+                         responded=resp, rate=resp / inv if inv else np.nan,
+                         note=f"bootstrap {n_boot}" if n_boot else ""))
+    return pd.DataFrame(rows, columns=REPRESENTATIVENESS_COLUMNS[1:])
 
 
 def representativeness(frame: pd.DataFrame, variables: Sequence[str] | None = None,
@@ -186,41 +251,13 @@ def representativeness(frame: pd.DataFrame, variables: Sequence[str] | None = No
     >>> table = representativeness(frame)  # doctest: +SKIP
     >>> table.query("indicator == 'R'")[["wave", "value", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
-    from scipy import stats
-
     if variables is None:
         variables = [v for v in DEFAULT_VARIABLES if v in frame.columns]
-    variables = [v for v in variables if frame[v].nunique() > 1] or list(variables)[:1]
-    z = stats.norm.isf((1 - ci) / 2)
-    rng = np.random.default_rng(seed)
-    rows = []
+    parts = []
     for wave, part in frame.groupby("wave", sort=True):
-        cells = cell_counts(part, variables)
-        indicators = _Indicators(cells, variables)
-        est = indicators(cells["invited"].to_numpy(float), cells["responded"].to_numpy(float))
-        boot = []
-        if n_boot > 0:
-            n = cells["invited"].to_numpy(int)
-            r = cells["responded"].to_numpy(int)
-            # Persons are resampled with replacement: a multinomial draw over (cell, answered)
-            p = np.concatenate([r, n - r]) / n.sum()
-            for _ in range(n_boot):
-                draw = rng.multinomial(int(n.sum()), p)
-                rb, nrb = draw[:len(n)], draw[len(n):]
-                b = indicators(rb + nrb, rb)
-                boot.append([b.get(k, np.nan) for k in est])
-        se = np.nanstd(np.asarray(boot), axis=0, ddof=1) if len(boot) > 1 else \
-            np.full(len(est), np.nan)
-        counts = {}
-        for v in variables:
-            g = cells.groupby(v, observed=True)[["invited", "responded"]].sum()
-            counts.update({(v, str(k)): (int(a), int(b)) for k, (a, b) in g.iterrows()})
-        total = (int(cells["invited"].sum()), int(cells["responded"].sum()))
-        for (ind, var, cat), s in zip(est, se, strict=True):
-            value = est[(ind, var, cat)]
-            inv, resp = counts.get((var, cat), total)
-            rows.append(dict(wave=int(wave), indicator=ind, variable=var, category=cat,
-                             value=value, se=s, ci_low=value - z * s, ci_high=value + z * s,
-                             invited=inv, responded=resp, rate=resp / inv if inv else np.nan,
-                             note=f"bootstrap {n_boot}" if n_boot else ""))
-    return pd.DataFrame(rows, columns=REPRESENTATIVENESS_COLUMNS)
+        table = representativeness_from_cells(cell_counts(part, variables), variables,
+                                              n_boot=n_boot, seed=seed + int(wave), ci=ci)
+        table.insert(0, "wave", int(wave))
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=REPRESENTATIVENESS_COLUMNS)

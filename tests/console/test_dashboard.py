@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from webapp.domain import responses
@@ -91,3 +92,40 @@ def test_non_responders_for_evaluators_not_researchers(app, client, users):
     assert "25,0\u00a0%" in page
     assert "@example.no" not in page.replace("researcher@example.no", "")
     assert "Se hvem som ikke har svart" not in page
+
+
+def test_dashboard_shows_the_r_indicator_and_the_groups_that_lag(app, client, users):
+    """8 invited in Vestland (6 answer) and 8 in Nordland (1 answers): ρ = 0.75 and 0.125,
+    S² = 16 × 0.3125² / 15, R = 1 − 2S = 0.354 (by hand); Nordland pulls it down."""
+    with app.app_context():
+        version, _ = import_file(MINI)
+        wave = Wave(name="Dekom 2025", year=2025, status="open")
+        wave.questionnaires.append(WaveQuestionnaire(role="skoleleder", version=version))
+        db.session.add(wave)
+        for i in range(16):
+            add_person(i, fylke="Vestland" if i < 8 else "Nordland",
+                       network="Nettverk Vest" if i < 8 else "Nettverk Nord")
+        db.session.commit()
+        from webapp.domain.waves import invite_panel
+
+        invite_panel(wave)
+        db.session.commit()
+        send_invitations(wave.id)
+        wave_id = wave.id
+        invs = list(db.session.scalars(sa.select(Invitation).order_by(Invitation.id)))
+        before = dashboard.representativeness(dashboard.grouped_counts(wave_id))
+        for inv in invs[:6] + invs[8:9]:
+            _submit(inv)
+        rep = dashboard.representativeness(dashboard.grouped_counts(wave_id))
+    assert before is None  # nobody has answered yet
+    assert rep.r == pytest.approx(1 - 2 * (16 * 0.3125 ** 2 / 15) ** 0.5)
+    assert rep.ci_low < rep.r < rep.ci_high
+    assert rep.lagging[0][:2] in {("fylke", "Nordland"), ("network", "Nettverk Nord")}
+    assert {v for v, *_ in rep.variables} == {"fylke", "network"}  # role has one category
+    login(client, "evaluator")
+    page = client.get(f"/console/dashboard?wave={wave_id}").get_data(as_text=True)
+    assert "Representativitet" in page and "0,35</span> R-indikator" in page
+    assert "oppdateres mens bølgen er åpen" in page
+    assert "Her hjelper purringer mest" in page and "Nordland" in page
+    page = client.get(f"/console/dashboard?wave={wave_id}&lang=en").get_data(as_text=True)
+    assert "0.35</span> R-indicator" in page and "Reminders help most here" in page

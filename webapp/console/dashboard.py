@@ -34,14 +34,15 @@ def dashboard():
     grouping = request.args.get("by", "role")
     if grouping not in stats.GROUPINGS:
         grouping = "role"
-    rows, total, chart = [], None, None
+    rows, total, chart, rep = [], None, None, None
     if wave is not None:
         fine = stats.grouped_counts(wave.id)
         rows, total = stats.rate_table(fine, grouping)
+        rep = stats.representativeness(fine)
         chart = stats.timeline_svg(stats.timeline(wave), total.invited, {
             "title": _("Åpnet og fullført over tid siden oppstart")})
     return render_template("console/dashboard.html", wave=wave, waves=waves, rows=rows, total=total,
-                           grouping=grouping, dims=stats.GROUPINGS[grouping], chart=chart)
+                           grouping=grouping, dims=stats.GROUPINGS[grouping], chart=chart, rep=rep)
 
 
 @bp.route("/dashboard/<int:wave_id>/non-responders")

@@ -7,8 +7,9 @@ fine-grained groups.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
@@ -82,6 +83,58 @@ def rate_table(rows: list[RateRow], grouping: str = "role") -> tuple[list[RateRo
         out.setdefault(key, RateRow(key)).add(row)
         total.add(row)
     return sorted(out.values(), key=lambda r: r.key), total
+
+
+@dataclass
+class Representativeness:
+    """The wave's R-indicator so far, its partial indicators and the groups that pull it down."""
+
+    r: float
+    ci_low: float
+    ci_high: float
+    cv: float
+    rate: float
+    #: (variable, P_u, P_c) per variable of the propensity model
+    variables: list[tuple[str, float, float]] = field(default_factory=list)
+    #: (variable, category, P_u, invited, complete, rate), the most negative P_u first
+    lagging: list[tuple[str, str, float, int, int, float]] = field(default_factory=list)
+
+
+def representativeness(rows: list[RateRow], n_boot: int = 50, top: int = 6,
+                       ) -> Representativeness | None:
+    """R-indicator and partial indicators (evaluation.representativeness) from the group counts.
+
+    None until someone has answered. The result is cached on the counts, so a page reload
+    without new answers costs nothing.
+    """
+    if sum(r.complete for r in rows) == 0 or sum(r.invited for r in rows) < 2:
+        return None
+    key = tuple(sorted((r.key, r.invited, r.complete) for r in rows if r.invited))
+    return _representativeness(key, n_boot, top)
+
+
+@lru_cache(maxsize=32)
+def _representativeness(key: tuple, n_boot: int, top: int) -> Representativeness:
+    import pandas as pd
+
+    from evaluation.representativeness import representativeness_from_cells
+
+    cells = pd.DataFrame([(*k, n, c) for k, n, c in key],
+                         columns=[*DIMENSIONS, "invited", "responded"])
+    table = representativeness_from_cells(cells, list(DIMENSIONS), n_boot=n_boot)
+    overall = table.loc[table["variable"] == ""].set_index("indicator")
+    per_var = table.loc[(table["variable"] != "") & (table["category"] == "")]
+    variables = [(v, float(g.set_index("indicator").at["P_u", "value"]),
+                  float(g.set_index("indicator").at["P_c", "value"]))
+                 for v, g in per_var.groupby("variable", sort=False)]
+    cats = table.loc[(table["indicator"] == "P_u") & (table["category"] != "")
+                     & (table["value"] < 0)].sort_values("value").head(top)
+    return Representativeness(
+        r=float(overall.at["R", "value"]), ci_low=float(overall.at["R", "ci_low"]),
+        ci_high=float(overall.at["R", "ci_high"]), cv=float(overall.at["CV", "value"]),
+        rate=float(overall.at["rate", "value"]), variables=variables,
+        lagging=[(c.variable, c.category, float(c.value), int(c.invited), int(c.responded),
+                  float(c.rate)) for c in cats.itertuples()])
 
 
 def timeline(wave: Wave) -> list[tuple[date, int, int]]:
