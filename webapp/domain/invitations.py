@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..infra import jobs
 from ..infra.mailer import PermanentFailure, TransientFailure, build_message, render_mail, transport
-from ..infra.tokens import reissue_if_needed, survey_url
+from ..infra.tokens import privacy_url, reissue_if_needed, survey_url
 from ..models import Answer, Contact, Invitation, Person, Response, UTCDateTime, Wave, utcnow
 
 Progress = Callable[[int, int | None], None]
@@ -83,6 +83,7 @@ def mail_context(invitation: Invitation, language: str) -> dict[str, Any]:
         "name": contact.name if contact else "",
         "wave_name": wave.name,
         "url": survey_url(invitation, language),
+        "privacy_url": privacy_url(language),
         "closes_at": _closes_text(wave, language),
         "role_label": ROLE_LABELS.get(language, ROLE_LABELS["nb"]).get(invitation.person.role, ""),
     }

@@ -114,3 +114,9 @@ def survey_url(invitation: Invitation, language: str = "nb") -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     lang = f"?lang={language}" if language in ("nn", "en") else ""
     return f"{base}/s/{token_for(invitation)}{lang}"
+
+
+def privacy_url(language: str = "nb") -> str:
+    """The absolute address of the privacy notice in ``language`` (linked from every invitation)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/personvern?lang={language if language in ('nb', 'nn', 'en') else 'nb'}"
