@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 COMPARISONS = ("equals", "in", "not_in", "contains", "gt", "gte", "lt", "lte", "answered")
@@ -89,7 +90,10 @@ def evaluate(cond: dict | None, answers: dict[str, Any]) -> bool:
         return value not in cond["not_in"]
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
-    for op, test in (("gt", value.__gt__), ("gte", value.__ge__), ("lt", value.__lt__), ("lte", value.__le__)):
+    for op, test in _ORDER:
         if op in cond:
-            return bool(test(cond[op]))
+            return bool(test(value, cond[op]))  # operator.gt, not int.__gt__: 3 > 2.5 works
     return False
+
+
+_ORDER = (("gt", operator.gt), ("gte", operator.ge), ("lt", operator.lt), ("lte", operator.le))

@@ -181,6 +181,19 @@ class _Cells:
         j = self.wd.col(code)
         return self.wd.values[self.rows, j], self.wd.status[self.rows, j] == VALID
 
+    def dont_know(self, code: str) -> np.ndarray:
+        """True where the item was answered "vet ikke"."""
+        if not self.wd.has(code):
+            return np.zeros(len(self.rows), dtype=bool)
+        return self.wd.status[self.rows, self.wd.col(code)] == DONT_KNOW
+
+    def text_is(self, code: str, text: str) -> np.ndarray:
+        """True where the free-text answer is exactly ``text``."""
+        texts = self.wd.texts.get(code)
+        if texts is None:
+            return np.zeros(len(self.rows), dtype=bool)
+        return np.fromiter((t == text for t in texts[self.rows]), dtype=bool, count=len(self.rows))
+
     def contains(self, code: str, option: object) -> np.ndarray:
         name = f"{code}_{option}"
         if not self.wd.has(name):
@@ -204,13 +217,25 @@ def _holds(cond: dict, cells: _Cells) -> np.ndarray:
     if "contains" in cond:
         return cells.contains(code, cond["contains"])
     value, usable = cells.value(code)
+
+    def equal(target: object) -> np.ndarray:
+        if target == "dont_know":
+            return cells.dont_know(code)
+        if isinstance(target, str):
+            return cells.text_is(code, target)
+        with np.errstate(invalid="ignore"):
+            return usable & (value == target)
+
+    def among(targets: list) -> np.ndarray:
+        return np.logical_or.reduce([equal(t) for t in targets]) if targets else ~answered & answered
+
+    if "equals" in cond:
+        return equal(cond["equals"])
+    if "in" in cond:
+        return among(cond["in"])
+    if "not_in" in cond:
+        return answered & ~among(cond["not_in"])
     with np.errstate(invalid="ignore"):
-        if "equals" in cond:
-            return usable & (value == cond["equals"])
-        if "in" in cond:
-            return usable & np.isin(value, cond["in"])
-        if "not_in" in cond:
-            return answered & ~(usable & np.isin(value, cond["not_in"]))
         for op, fn in (("gt", np.greater), ("gte", np.greater_equal), ("lt", np.less),
                        ("lte", np.less_equal)):
             if op in cond:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from questionnaires.answers import missing_required
 from webapp.domain import responses
 from webapp.extensions import db
 from webapp.infra import jobs
@@ -42,7 +43,7 @@ def _value_for(q, item):
 def _answer_everything_required(response) -> None:
     q = response.version.questionnaire
     for _ in range(20):
-        missing = responses.missing_required(q, responses.load_answers(response))
+        missing = missing_required(q, responses.load_answers(response))
         if not missing:
             return
         responses.save_answers(response, {item.code: _value_for(q, item) for _, item in missing})

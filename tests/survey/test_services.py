@@ -1,9 +1,10 @@
-"""webapp.domain.responses on its own: values, visibility, save_answers, submit."""
+"""questionnaires.answers (values, visibility) and webapp.domain.responses (save, submit)."""
 
 from __future__ import annotations
 
 import pytest
 
+from questionnaires import answers as rules
 from questionnaires import load_questionnaire
 from webapp.domain import responses as svc
 from webapp.extensions import db
@@ -20,31 +21,65 @@ Q = load_questionnaire(MINI)
     ("kommentar", "", None),
 ])
 def test_check_value_normalises(code, value, expected):
-    assert svc.check_value(Q, Q.find_item(code), value) == expected
+    assert rules.check_value(Q, Q.find_item(code), value) == expected
 
 
 @pytest.mark.parametrize("code, value", [
     ("samarb_a", 6), ("samarb_a", True), ("samarb_a", "3"), ("deltatt", 3), ("tiltak_type", [1, 1]),
     ("tiltak_type", [9]), ("ant_larere", 401), ("ant_larere", 1.5), ("ant_larere", float("nan")),
-    ("kommentar", "x" * 51), ("kommentar", 5),
+    ("kommentar", "x" * 51), ("kommentar", 5), ("tiltak_type", [1, 2, 3]),
 ])
 def test_check_value_refuses(code, value):
-    with pytest.raises(svc.InvalidAnswer) as err:
-        svc.check_value(Q, Q.find_item(code), value)
+    with pytest.raises(rules.InvalidAnswer) as err:
+        rules.check_value(Q, Q.find_item(code), value)
     assert err.value.code == code
 
 
+@pytest.mark.parametrize("value, reason", [([], None), ([1, 2, 3], "too_many_choices")])
+def test_check_value_counts_the_choices(value, reason):
+    """min_choices/max_choices are part of the one rule, so the save enforces them as well."""
+    item = Q.find_item("tiltak_type")
+    if reason is None:
+        assert rules.check_value(Q, item, value) is None  # no answer: required is separate
+        return
+    with pytest.raises(rules.InvalidAnswer) as err:
+        rules.check_value(Q, item, value)
+    assert err.value.reason == reason and err.value.is_mistake and err.value.params == {"n": 2}
+
+
+def test_check_value_needs_the_minimum_of_choices():
+    from dataclasses import replace
+
+    item = replace(Q.find_item("tiltak_type"), min_choices=2)
+    with pytest.raises(rules.InvalidAnswer) as err:
+        rules.check_value(Q, item, [1])
+    assert err.value.reason == "too_few_choices" and err.value.params == {"n": 2}
+    assert rules.check_value(Q, item, [2, 1]) == [1, 2]
+
+
+def test_save_refuses_too_many_choices(app_ctx):
+    link = make_link(make_wave())
+    response = svc.start_response(find_invitation(link.token))
+    db.session.commit()
+    svc.save_page(response, "start", {"deltatt": 1}, revision=0)
+    db.session.commit()
+    with pytest.raises(rules.InvalidAnswer):
+        svc.save_page(response, "tiltak", {"tiltak_type": [1, 2, 3]}, revision=1)
+    db.session.rollback()
+    assert "tiltak_type" not in stored(link)
+
+
 def test_visibility_and_pruning():
-    assert [p.id for p in svc.visible_pages(Q, {})] == ["start", "samarbeid", "slutt"]
-    assert [p.id for p in svc.visible_pages(Q, {"deltatt": 1})] == ["start", "samarbeid", "tiltak", "slutt"]
+    assert [p.id for p in rules.visible_pages(Q, {})] == ["start", "samarbeid", "slutt"]
+    assert [p.id for p in rules.visible_pages(Q, {"deltatt": 1})] == ["start", "samarbeid", "tiltak", "slutt"]
     answers = {"deltatt": 2, "tiltak_type": [1], "oppfolging": 3, "annet": 2, "annet_hva": "x"}
-    assert svc.prune_hidden(Q, answers) == {"deltatt": 2, "annet": 2}
+    assert rules.prune_hidden(Q, answers) == {"deltatt": 2, "annet": 2}
 
 
 def test_missing_required_follows_conditions():
-    missing = [i.code for _, i in svc.missing_required(Q, {"deltatt": 1})]
+    missing = [i.code for _, i in rules.missing_required(Q, {"deltatt": 1})]
     assert missing == ["samarb_a", "samarb_b", "tiltak_type"]
-    assert [i.code for _, i in svc.missing_required(Q, {"deltatt": 2, "samarb_a": 1, "samarb_b": 2})] == []
+    assert [i.code for _, i in rules.missing_required(Q, {"deltatt": 2, "samarb_a": 1, "samarb_b": 2})] == []
 
 
 def test_save_answers_for_loaders_and_submit(app_ctx):

@@ -31,6 +31,7 @@ from ..models import (
     Wave,
     WaveQuestionnaire,
 )
+from ..models.response import answer_columns
 from .text import free_text
 
 DEMO_FYLKER = ("Trøndelag", "Vestland", "Nordland", "Agder", "Innlandet")
@@ -163,20 +164,8 @@ def _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value,
 
 
 def _answer_rows(response_id: int, answers: dict) -> list[dict]:
-    rows = []
-    for code, value in answers.items():
-        row = {"response_id": response_id, "item_code": code, "value_num": None, "value_text": None,
-               "value_list": None, "missing_code": None}
-        if value == "dont_know":
-            row["missing_code"] = "dont_know"
-        elif isinstance(value, list):
-            row["value_list"] = value
-        elif isinstance(value, str):
-            row["value_text"] = value
-        else:
-            row["value_num"] = float(value)
-        rows.append(row)
-    return rows
+    return [{"response_id": response_id, "item_code": code, **answer_columns(value)}
+            for code, value in answers.items()]
 
 
 def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-2025") -> DemoResult:

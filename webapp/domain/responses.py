@@ -1,28 +1,42 @@
 """Respondents' answers: open a response, save a page, submit once, close a wave's responses.
 
-Answers are plain values keyed by item code: an int/float (likert, single, number), a str
-(text, longtext), a list of ints (multi) or ``'dont_know'``. Items hidden by ``show_if`` (their
-own or their page's) never keep an answer: every save prunes them. Saves are guarded by the
-response's ``revision`` (compare-and-set), so two tabs cannot interleave half-written pages.
+What an answer may be and which items are shown is questionnaires/answers.py (pure); this module
+stores them. Every save prunes the answers of items that became hidden. Saves are guarded by the
+response's ``revision`` (compare-and-set), so two tabs cannot interleave half-written pages. A
+page save is three statements: the compare-and-set UPDATE of the response, one DELETE of the
+answers that went away and one multi-row INSERT ... ON CONFLICT DO UPDATE of those that changed.
 The caller owns the transaction (commit or rollback).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from questionnaires import DONT_KNOW, NOT_APPLICABLE, Item, Page, Questionnaire, evaluate_condition
+from questionnaires import Item, Page, Questionnaire
+from questionnaires.answers import (
+    InvalidAnswer,
+    check_value,
+    leaf_items,
+    missing_required,
+    prune_hidden,
+)
 
 from ..extensions import db
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
+from ..models.response import ANSWER_VALUE_COLUMNS, answer_columns, answer_value
 
-TEXT_DEFAULT_MAX = {"text": 200, "longtext": 4000}
+__all__ = [
+    "AlreadySubmitted", "InvalidAnswer", "PageChange", "StaleRevision", "apply_change", "find_response",
+    "load_answers", "mark_partial_for_wave", "page_change", "questionnaire_of", "save_answers",
+    "save_page", "start_response", "submit",
+]
 
 
 class StaleRevision(Exception):
@@ -31,15 +45,6 @@ class StaleRevision(Exception):
 
 class AlreadySubmitted(Exception):
     """The response is complete; nothing may change any more."""
-
-
-class InvalidAnswer(ValueError):
-    """A value that no form could have produced (unknown item, option outside the list...)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 _QUESTIONNAIRES: dict[str, Questionnaire] = {}
@@ -63,158 +68,15 @@ def find_response(invitation_id: int) -> Response | None:
     )
 
 
-# -- visibility ---------------------------------------------------------------------------------
-
-def item_shown(item: Item, answers: Mapping[str, Any], parent: Item | None = None) -> bool:
-    """True when ``item`` (and its matrix ``parent``, if any) passes its show_if."""
-    if parent is not None and not evaluate_condition(parent.show_if, answers):
-        return False
-    return evaluate_condition(item.show_if, answers)
-
-
-def visible_pages(q: Questionnaire, answers: Mapping[str, Any]) -> list[Page]:
-    """The pages whose show_if holds for ``answers``, in order (pages without items are skipped)."""
-    return [p for p in q.pages if p.items and evaluate_condition(p.show_if, answers)]
-
-
-def leaf_items(page: Page) -> list[tuple[Item, Item | None]]:
-    """Every answerable item of ``page`` as (item, parent matrix or None)."""
-    out: list[tuple[Item, Item | None]] = []
-    for item in page.items:
-        if item.type == "matrix":
-            out.extend((row, item) for row in item.rows)
-        else:
-            out.append((item, None))
-    return out
-
-
-def hidden_codes(q: Questionnaire, answers: Mapping[str, Any]) -> set[str]:
-    """Codes of the answerable items that are hidden (by their page's or their own show_if)."""
-    shown_pages = {p.id for p in visible_pages(q, answers)}
-    hidden: set[str] = set()
-    for page in q.pages:
-        for item, parent in leaf_items(page):
-            if page.id not in shown_pages or not item_shown(item, answers, parent):
-                hidden.add(item.code)
-    return hidden
-
-
-def prune_hidden(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """``answers`` without the answers to hidden items (repeated until nothing more hides)."""
-    current = {k: v for k, v in answers.items() if v is not None}
-    while True:
-        drop = hidden_codes(q, current) & set(current)
-        if not drop:
-            return current
-        for code in drop:
-            del current[code]
-
-
-# -- values -------------------------------------------------------------------------------------
-
-def max_length(item: Item) -> int:
-    """The longest text accepted for a text item."""
-    return item.max_length or TEXT_DEFAULT_MAX.get(item.type, 200)
-
-
-def check_value(q: Questionnaire, item: Item, value: Any) -> Any:
-    """Return ``value`` normalised for ``item``, or raise InvalidAnswer saying what is wrong."""
-    if value is None or value == "" or value == []:
-        return None
-    code = item.code
-    if item.type == "likert":
-        if value == DONT_KNOW:
-            if not item.dont_know:
-                raise InvalidAnswer(code, "'vet ikke' is not offered for this item")
-            return DONT_KNOW
-        if value == NOT_APPLICABLE:
-            if not item.not_applicable:
-                raise InvalidAnswer(code, "'ikke relevant' is not offered for this item")
-            return NOT_APPLICABLE
-        scale = q.response_scales.get(item.scale or "")
-        top = scale.max if scale else 5
-        if not _is_int(value) or not 1 <= int(value) <= top:
-            raise InvalidAnswer(code, f"{value!r} is not a point on the scale 1..{top}")
-        return int(value)
-    if item.type == "single":
-        allowed = {o.value for o in item.options}
-        if not _is_int(value) or int(value) not in allowed:
-            raise InvalidAnswer(code, f"{value!r} is not one of the options {sorted(allowed)}")
-        return int(value)
-    if item.type == "multi":
-        allowed = [o.value for o in item.options]
-        if not isinstance(value, list) or not all(_is_int(v) and int(v) in allowed for v in value):
-            raise InvalidAnswer(code, f"{value!r} is not a list of the options {allowed}")
-        chosen = {int(v) for v in value}
-        if len(chosen) != len(value):
-            raise InvalidAnswer(code, "an option is chosen twice")
-        return [v for v in allowed if v in chosen]
-    if item.type == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise InvalidAnswer(code, f"{value!r} is not a number")
-        if item.integer and not float(value).is_integer():
-            raise InvalidAnswer(code, f"{value!r} is not a whole number")
-        if (item.min is not None and value < item.min) or (item.max is not None and value > item.max):
-            raise InvalidAnswer(code, f"{value!r} is outside {item.min}..{item.max}")
-        return int(value) if item.integer else value
-    if item.type in ("text", "longtext"):
-        if not isinstance(value, str):
-            raise InvalidAnswer(code, "is not a text")
-        text = value.strip()
-        if len(text) > max_length(item):
-            raise InvalidAnswer(code, f"is {len(text)} characters long; the limit is {max_length(item)}")
-        return text or None
-    raise InvalidAnswer(code, f"items of type {item.type} take no answer")
-
-
-def _is_int(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and float(value).is_integer()
-
-
-def _store(answer: Answer, value: Any) -> None:
-    answer.value_num = answer.value_text = answer.value_list = answer.missing_code = None
-    if value in (DONT_KNOW, NOT_APPLICABLE):
-        answer.missing_code = value
-    elif isinstance(value, list):
-        answer.value_list = list(value)
-    elif isinstance(value, str):
-        answer.value_text = value
-    else:
-        answer.value_num = float(value)
-
-
 # -- reading ------------------------------------------------------------------------------------
 
 def load_answers(response: Response) -> dict[str, Any]:
     """The stored answers of ``response`` as item code -> value."""
     rows = db.session.execute(
-        sa.select(Answer.item_code, Answer.value_num, Answer.value_text, Answer.value_list,
-                  Answer.missing_code).where(Answer.response_id == response.id)
+        sa.select(Answer.item_code, *[getattr(Answer, c) for c in ANSWER_VALUE_COLUMNS])
+        .where(Answer.response_id == response.id)
     )
-    return {code: _value(num, text, lst, missing) for code, num, text, lst, missing in rows}
-
-
-def _value(num: float | None, text: str | None, lst: list | None, missing: str | None) -> Any:
-    """The answer value from its columns (as Answer.value does)."""
-    if missing:
-        return missing
-    if lst is not None:
-        return lst
-    if text is not None:
-        return text
-    if num is not None and float(num).is_integer():
-        return int(num)
-    return num
-
-
-def missing_required(q: Questionnaire, answers: Mapping[str, Any]) -> list[tuple[Page, Item]]:
-    """Required, visible items without an answer, as (page, item), in form order."""
-    out = []
-    for page in visible_pages(q, answers):
-        for item, parent in leaf_items(page):
-            if item.required and item_shown(item, answers, parent) and answers.get(item.code) is None:
-                out.append((page, item))
-    return out
+    return {code: answer_value(*values) for code, *values in rows}
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -239,15 +101,18 @@ def start_response(invitation: Invitation) -> Response:
     return response
 
 
-def _bump_revision(response: Response, revision: int | None) -> None:
-    """Compare-and-set the revision: only one writer per revision wins."""
+def _bump_revision(response: Response, revision: int | None, **values: Any) -> None:
+    """Compare-and-set the revision (and set ``values``): only one writer per revision wins."""
     if response.status == "complete":
         raise AlreadySubmitted()
     stmt = sa.update(Response).where(Response.id == response.id, Response.status != "complete")
     if revision is not None:
         stmt = stmt.where(Response.revision == revision)
+    if "status" not in values and response.status == "partial" \
+            and db.session.get(Wave, response.wave_id).is_open:
+        values["status"] = "in_progress"  # a wave that closed and opened again
     result = db.session.execute(
-        stmt.values(revision=Response.revision + 1, updated_at=utcnow()),
+        stmt.values(revision=Response.revision + 1, updated_at=utcnow(), **values),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount != 1:
@@ -256,38 +121,25 @@ def _bump_revision(response: Response, revision: int | None) -> None:
         db.session.refresh(response, ["revision"])
     else:
         set_committed_value(response, "revision", revision + 1)
+    for key, value in values.items():
+        set_committed_value(response, key, value)
 
 
-def _write(response: Response, q: Questionnaire, values: Mapping[str, Any]) -> dict[str, Any]:
-    existing = {a.item_code: a for a in
-                db.session.scalars(sa.select(Answer).where(Answer.response_id == response.id))}
-    before = {code: a.value for code, a in existing.items()}
-    merged = {**before, **values}
-    final = prune_hidden(q, merged)
-    for code, answer in existing.items():
-        if code not in final:
-            db.session.delete(answer)
-    for code, value in final.items():
-        answer = existing.get(code)
-        if answer is None:
-            answer = Answer(response_id=response.id, item_code=code)
-            db.session.add(answer)
-        elif code not in values or before[code] == value:
-            continue  # unchanged answers are not rewritten (their updated_at stays)
-        _store(answer, value)
-    if response.status == "partial" and db.session.get(Wave, response.wave_id).is_open:
-        response.status = "in_progress"
-    db.session.flush()
-    return final
+@dataclass
+class PageChange:
+    """A validated save, not yet written: what was posted, and all answers after it (pruned)."""
+
+    values: dict[str, Any]
+    before: dict[str, Any]
+    final: dict[str, Any]
 
 
-def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,
-              revision: int | None) -> dict[str, Any]:
-    """Store the answers given on one page (None clears one) and prune hidden items' answers.
+def page_change(response: Response, page_id: str, values: Mapping[str, Any],
+                before: Mapping[str, Any] | None = None) -> PageChange:
+    """Check the answers given on one page (None clears one) and prune what becomes hidden.
 
-    ``revision`` is the revision the form was shown with; a different stored revision raises
-    StaleRevision (the caller rolls back), so a second tab never overwrites the first. Returns the
-    answers after the save.
+    ``before`` are the stored answers when the caller has them. Raises InvalidAnswer for an item
+    that is not on the page or a value that breaks the item's rule. Writes nothing.
     """
     q = questionnaire_of(response)
     index = q.page_index(page_id)
@@ -299,8 +151,57 @@ def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,
         if code not in allowed:
             raise InvalidAnswer(code, f"is not an item on page '{page_id}'")
         clean[code] = check_value(q, allowed[code], value)
-    _bump_revision(response, revision)
-    return _write(response, q, clean)
+    before = dict(load_answers(response) if before is None else before)
+    return PageChange(clean, before, prune_hidden(q, {**before, **clean}))
+
+
+def apply_change(response: Response, change: PageChange, *, revision: int | None,
+                 **columns: Any) -> dict[str, Any]:
+    """Write ``change`` if the stored revision is still ``revision`` (else StaleRevision).
+
+    ``columns`` are further response columns set in the same UPDATE (e.g. ``current_page``).
+    Unchanged answers are not rewritten (their updated_at stays). Returns the answers after it.
+    """
+    _bump_revision(response, revision, **columns)
+    _write(response.id, change.before, change.values, change.final)
+    return change.final
+
+
+def _write(response_id: int, before: Mapping[str, Any], values: Mapping[str, Any],
+           final: Mapping[str, Any]) -> None:
+    gone = [code for code in before if code not in final]
+    if gone:
+        db.session.execute(sa.delete(Answer).where(Answer.response_id == response_id,
+                                                   Answer.item_code.in_(gone)),
+                           execution_options={"synchronize_session": False})
+    now = utcnow()
+    rows = [{"response_id": response_id, "item_code": code, "updated_at": now, **answer_columns(value)}
+            for code, value in final.items()
+            if code not in before or (code in values and before[code] != value)]
+    if rows:
+        db.session.execute(_upsert(rows))
+
+
+def _upsert(rows: list[dict[str, Any]]) -> Any:
+    """One INSERT ... ON CONFLICT (response_id, item_code) DO UPDATE for PostgreSQL or SQLite."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Answer).values(rows)
+    return stmt.on_conflict_do_update(
+        index_elements=[Answer.response_id, Answer.item_code],
+        set_={c: stmt.excluded[c] for c in (*ANSWER_VALUE_COLUMNS, "updated_at")},
+    )
+
+
+def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,
+              revision: int | None) -> dict[str, Any]:
+    """Store the answers given on one page (None clears one) and prune hidden items' answers.
+
+    ``revision`` is the revision the form was shown with; a different stored revision raises
+    StaleRevision (the caller rolls back), so a second tab never overwrites the first. Returns the
+    answers after the save.
+    """
+    return apply_change(response, page_change(response, page_id, values), revision=revision)
 
 
 def save_answers(response: Response, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -312,32 +213,35 @@ def save_answers(response: Response, values: Mapping[str, Any]) -> dict[str, Any
         if item is None or not item.is_answerable:
             raise InvalidAnswer(code, "is not an answerable item in this questionnaire")
         clean[code] = check_value(q, item, value)
-    _bump_revision(response, None)
-    return _write(response, q, clean)
+    before = load_answers(response)
+    return apply_change(response, PageChange(clean, before, prune_hidden(q, {**before, **clean})),
+                        revision=None)
 
 
-def submit(response: Response, *, revision: int | None) -> list[tuple[Page, Item]]:
+def submit(response: Response, *, revision: int | None,
+           answers: Mapping[str, Any] | None = None) -> list[tuple[Page, Item]]:
     """Mark the response complete when every required visible item is answered.
 
     Returns the missing (page, item) pairs and changes nothing when some are missing. Raises
     AlreadySubmitted when it was submitted before, StaleRevision when another save came first.
+    ``answers`` are the stored answers when the caller has them.
     """
     if response.status == "complete":
         raise AlreadySubmitted()
     q = questionnaire_of(response)
-    answers = load_answers(response)
+    answers = dict(load_answers(response) if answers is None else answers)
     missing = missing_required(q, answers)
     if missing:
         return missing
-    _bump_revision(response, revision)
-    _write(response, q, {})
     now = utcnow()
-    response.status = "complete"
-    response.submitted_at = now
-    response.current_page = None
-    invitation = db.session.get(Invitation, response.invitation_id)
-    invitation.submitted_at = now
-    db.session.flush()
+    final = prune_hidden(q, answers)
+    _bump_revision(response, revision, status="complete", submitted_at=now, current_page=None)
+    _write(response.id, answers, {}, final)
+    db.session.execute(sa.update(Invitation).where(Invitation.id == response.invitation_id)
+                       .values(submitted_at=now), execution_options={"synchronize_session": False})
+    invitation = db.session.identity_map.get(db.session.identity_key(Invitation, response.invitation_id))
+    if invitation is not None:
+        set_committed_value(invitation, "submitted_at", now)
     return []
 
 
@@ -351,4 +255,3 @@ def mark_partial_for_wave(wave: Wave) -> int:
     )
     db.session.flush()
     return result.rowcount or 0
-

@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from questionnaires.model import MISSING_ANSWERS
+
 from ..extensions import db
 from .invitation import Invitation
 from .questionnaire import QuestionnaireVersion
@@ -95,12 +97,34 @@ class Answer(db.Model):
     @property
     def value(self) -> Any:
         """The answer as the form and conditions see it (number, text, list or 'dont_know')."""
-        if self.missing_code:
-            return self.missing_code
-        if self.value_list is not None:
-            return self.value_list
-        if self.value_text is not None:
-            return self.value_text
-        if self.value_num is not None and float(self.value_num).is_integer():
-            return int(self.value_num)
-        return self.value_num
+        return answer_value(self.value_num, self.value_text, self.value_list, self.missing_code)
+
+
+ANSWER_VALUE_COLUMNS = ("value_num", "value_text", "value_list", "missing_code")
+
+
+def answer_value(num: float | None, text: str | None, lst: list | None, missing: str | None) -> Any:
+    """An answer value from its stored columns: the one decoding of an answer row."""
+    if missing:
+        return missing
+    if lst is not None:
+        return lst
+    if text is not None:
+        return text
+    if num is not None and float(num).is_integer():
+        return int(num)
+    return num
+
+
+def answer_columns(value: Any) -> dict[str, Any]:
+    """The stored columns of an answer value: the one encoding (``answer_value`` reverses it)."""
+    row: dict[str, Any] = dict.fromkeys(ANSWER_VALUE_COLUMNS)
+    if value in MISSING_ANSWERS:
+        row["missing_code"] = value
+    elif isinstance(value, list):
+        row["value_list"] = list(value)
+    elif isinstance(value, str):
+        row["value_text"] = value
+    else:
+        row["value_num"] = float(value)
+    return row

@@ -12,9 +12,10 @@ import flask_babel
 from flask import current_app, g, request, session
 
 from questionnaires import Item, Page, Questionnaire, tr
+from questionnaires.answers import item_shown, leaf_items, max_length, visible_pages
 from questionnaires.conditions import condition_items
 
-from ..domain.responses import find_response, item_shown, leaf_items, max_length, visible_pages
+from ..domain.responses import find_response
 from ..i18n import LANGUAGES
 from ..infra.tokens import find_invitation
 from ..models import Invitation, Response

@@ -19,8 +19,7 @@ from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
 from questionnaires import DONT_KNOW, NOT_APPLICABLE, Item, Page, Questionnaire, tr
-
-from ..domain.responses import leaf_items, max_length
+from questionnaires.answers import InvalidAnswer, check_value, leaf_items
 
 #: form fields that are not items
 #: item codes are [a-z][a-z0-9_]*, so names starting with "_" can never clash with one
@@ -70,35 +69,37 @@ class ShownRequired:
             raise StopValidation()
 
 
-def check_number(form: PageForm, field: ItemField) -> None:
-    """A number in the item's range (comma or point as decimal sign)."""
+def check_answer(form: PageForm, field: ItemField) -> None:
+    """The item's rule (questionnaires.answers.check_value) as a field error in the user's language.
+
+    A value no form could have produced (which ``tampering`` did not already refuse, such as the
+    same checkbox twice) is collected in ``form.refused`` for the refusal page.
+    """
     item = field.item
-    value = parse_number(field.data)
-    if value is None:
+    if item.type == "number" and parse_number(field.data) is None:
         raise ValidationError(_("Skriv et tall, for eksempel 12."))
-    if item.integer and not float(value).is_integer():
-        raise ValidationError(_("Skriv et helt tall, uten desimaler."))
-    low, high = item.min, item.max
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValidationError(_("Skriv et tall fra %(low)s til %(high)s.", low=_fmt(low), high=_fmt(high)))
+    try:
+        check_value(form.questionnaire, item, typed_value(field))
+    except InvalidAnswer as exc:
+        if not exc.is_mistake:
+            form.refused.append(exc.message)
+            raise StopValidation() from None
+        raise ValidationError(_mistake(exc)) from None
 
 
-def check_length(form: PageForm, field: ItemField) -> None:
-    """A text no longer than the item's limit (never truncated)."""
-    limit = max_length(field.item)
-    length = len(field.data.strip())
-    if length > limit:
-        raise ValidationError(_("Teksten er %(n)s tegn for lang. Den kan ha høyst %(limit)s tegn.",
-                                n=length - limit, limit=limit))
-
-
-def check_choices(form: PageForm, field: ItemField) -> None:
-    """A multi-choice answer with the allowed number of choices."""
-    item, n = field.item, len(field.data)
-    if item.min_choices and n < item.min_choices:
-        raise ValidationError(_("Velg minst %(n)s.", n=item.min_choices))
-    if item.max_choices and n > item.max_choices:
-        raise ValidationError(_("Velg høyst %(n)s.", n=item.max_choices))
+def _mistake(exc: InvalidAnswer) -> str:
+    """The field error for a rule a person broke by typing or ticking."""
+    p = exc.params
+    if exc.reason == "not_whole":
+        return _("Skriv et helt tall, uten desimaler.")
+    if exc.reason == "out_of_range":
+        return _("Skriv et tall fra %(low)s til %(high)s.", low=_fmt(p["low"]), high=_fmt(p["high"]))
+    if exc.reason == "too_long":
+        return _("Teksten er %(n)s tegn for lang. Den kan ha høyst %(limit)s tegn.",
+                 n=p["over"], limit=p["limit"])
+    if exc.reason == "too_few_choices":
+        return _("Velg minst %(n)s.", n=p["n"])
+    return _("Velg høyst %(n)s.", n=p["n"])
 
 
 def parse_number(raw: Any) -> float | int | None:
@@ -127,6 +128,12 @@ class PageForm(FlaskForm):
     hidden: set[str] = set()
     #: False for "back" and language switches: save what is there without demanding answers
     check_required = True
+    questionnaire: Questionnaire
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: what no form could have sent, found while validating (for the refusal page)
+        self.refused: list[str] = []
 
     def field(self, code: str) -> ItemField:
         """The field of the item with ``code``."""
@@ -204,17 +211,12 @@ def _make_form_class(q: Questionnaire, page: Page, lang: str) -> type[PageForm]:
     for item, parent in leaf_items(page):
         if item.code == "csrf_token":
             raise ValueError("item code 'csrf_token' is reserved for the form's CSRF token")
-        validators: list[Any] = [ShownRequired()]
-        if item.type == "number":
-            validators.append(check_number)
-        elif item.type in ("text", "longtext"):
-            validators.append(check_length)
-        elif item.type == "multi":
-            validators.append(check_choices)
+        validators: list[Any] = [ShownRequired(), check_answer]
         field_cls = type("MultiField" if item.type == "multi" else "OneField", (ItemField,),
                          {"item": item, "parent": parent, "multiple": item.type == "multi"})
         attrs["q_" + item.code] = field_cls(tr(item.text, lang), validators=validators,
                                      id=f"f-{item.code}")
+    attrs["questionnaire"] = q
     return type(f"Form_{page.id}", (PageForm,), attrs)
 
 

@@ -10,6 +10,14 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from questionnaires import Page, tr
+from questionnaires.answers import (
+    InvalidAnswer,
+    check_value,
+    item_shown,
+    leaf_items,
+    missing_required,
+    visible_pages,
+)
 
 from ..access import public
 from ..domain import responses as svc
@@ -125,7 +133,7 @@ def start(token: str):
         db.session.commit()
     q = svc.questionnaire_of(response)
     answers = svc.load_answers(response)
-    pages = svc.visible_pages(q, answers)
+    pages = visible_pages(q, answers)
     resume = response.current_page if response.current_page in {p.id for p in pages} else None
     if resume and not request.args.get("lang") and request.args.get("intro") is None:
         return redirect(url_for("survey.page", token=token, page_id=resume))
@@ -150,7 +158,7 @@ def _render_page(token: str, response: Response, page: Page, answers: dict[str, 
         form = build_form(response.version.content_hash, q, page, lang)
         form.set_answers(answers)
         if check:
-            for missing_page, item in svc.missing_required(q, answers):
+            for missing_page, item in missing_required(q, answers):
                 if missing_page.id == page.id and item.code in rendered:
                     field = form.field(item.code)
                     field.errors = [_("Svar på «%(q)s».", q=field.label.text)]
@@ -179,7 +187,7 @@ def page(token: str, page_id: str):
     q = svc.questionnaire_of(response)
     this = _page_or_404(q, page_id)
     answers = svc.load_answers(response)
-    visible = svc.visible_pages(q, answers)
+    visible = visible_pages(q, answers)
     if this.id not in {p.id for p in visible}:
         target = response.current_page if response.current_page in {p.id for p in visible} else visible[0].id
         return redirect(url_for("survey.page", token=token, page_id=target), code=303)
@@ -217,78 +225,83 @@ def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
         except ValueError:
             merged[f.name] = None
     form.hidden = {f.name for f in form.item_fields()
-                   if f.name not in rendered or not svc.item_shown(f.item, merged, f.parent)}
+                   if f.name not in rendered or not item_shown(f.item, merged, f.parent)}
     if stale:
         # a retry of a save that was committed just before the server died looks stale; when
         # what is stored is what was posted, it did succeed: move on as it would have
         if form.validate() and _already_stored(q, this, form.answers(), answers) and not new_lang:
-            return _move_on(token, response, q, this, answers, action, write=False)
+            return _move_on(token, response, q, this, answers, action)
         return _stale(token, response, this)
     if new_lang in ("nb", "nn", "en"):
         set_language(response, new_lang)
-    if not form.validate():
+    valid = form.validate()
+    if form.refused:
+        db.session.rollback()
+        return notice("tampered", link=link, back=request.path, problems=form.refused)
+    if not valid:
         db.session.commit()  # the language choice only
         return _render_page(token, response, this, answers, form, status=422)
     try:
-        final = svc.save_page(response, this.id, form.answers(), revision=int(revision))
-    except svc.StaleRevision:
-        db.session.rollback()
-        return _stale(token, response, this)
-    except OperationalError:  # SQLite: another tab holds the write lock right now
-        db.session.rollback()
-        return _stale(token, response, this)
-    except svc.InvalidAnswer as exc:
+        change = svc.page_change(response, this.id, form.answers(), before=answers)
+    except InvalidAnswer as exc:
         db.session.rollback()
         return notice("tampered", link=link, back=request.path, problems=[exc.message])
-    if new_lang:
-        response.current_page = this.id
-        db.session.commit()
-        return redirect(url_for("survey.page", token=token, page_id=this.id), code=303)
-    return _move_on(token, response, q, this, final, action, write=True)
+    target, outcome = _next_page(q, this, change.final, "save" if new_lang else action)
+    try:
+        svc.apply_change(response, change, revision=int(revision), current_page=target or this.id)
+    except (svc.StaleRevision, OperationalError):  # OperationalError: SQLite's write lock
+        db.session.rollback()
+        return _stale(token, response, this)
+    if outcome == "submit":
+        svc.submit(response, revision=response.revision, answers=change.final)
+    db.session.commit()
+    return _redirect(token, target, outcome)
 
 
 def _already_stored(q, this: Page, posted: dict[str, Any], stored: dict[str, Any]) -> bool:
     """True when every answer posted for ``this`` page equals the stored one (None: none stored)."""
-    items = {item.code: item for item, _ in svc.leaf_items(this)}
+    items = {item.code: item for item, _ in leaf_items(this)}
     try:
-        return all(svc.check_value(q, items[code], value) == stored.get(code)
+        return all(check_value(q, items[code], value) == stored.get(code)
                    for code, value in posted.items())
-    except svc.InvalidAnswer:
+    except InvalidAnswer:
         return False
 
 
-def _move_on(token: str, response: Response, q, this: Page, final: dict[str, Any], action: str,
-             *, write: bool):
-    """After a save of ``this`` page: the next page, the previous one, or submit at the end.
-
-    ``write`` is False for a retried save that had already been stored: nothing is written then
-    (the stored position and status are the ones the first attempt committed).
-    """
-    pages = svc.visible_pages(q, final)
-    ids = [p.id for p in pages]
+def _next_page(q, this: Page, final: dict[str, Any], action: str) -> tuple[str | None, str]:
+    """Where a save of ``this`` page leads: (page id, "page"); (None, "start") back from the
+    first page; at the end (None, "submit"), or (its page, "check") when a required answer is
+    still missing."""
+    ids = [p.id for p in visible_pages(q, final)]
     at = ids.index(this.id)
     if action == "back":
-        target = ids[at - 1] if at > 0 else None
-    elif action == "save":
-        target = this.id
-    elif at + 1 < len(ids):
-        target = ids[at + 1]
-    else:
-        missing = svc.submit(response, revision=response.revision)  # once: it checks the status
-        if not missing:
-            db.session.commit()
-            return redirect(url_for("survey.start", token=token), code=303)
-        target = missing[0][0].id
-        if write:
-            response.current_page = target
-            db.session.commit()
-        return redirect(url_for("survey.page", token=token, page_id=target, check=1), code=303)
-    if write:
-        response.current_page = target or this.id
-        db.session.commit()
-    if target is None:
+        return (ids[at - 1], "page") if at > 0 else (None, "start")
+    if action == "save":
+        return this.id, "page"
+    if at + 1 < len(ids):
+        return ids[at + 1], "page"
+    missing = missing_required(q, final)
+    return (missing[0][0].id, "check") if missing else (None, "submit")
+
+
+def _redirect(token: str, target: str | None, outcome: str):
+    """The 303 after a save: the next page, the start page or (submitted) the thank-you page."""
+    if outcome == "submit":
+        return redirect(url_for("survey.start", token=token), code=303)
+    if outcome == "start":
         return redirect(url_for("survey.start", token=token, intro=1), code=303)
+    if outcome == "check":
+        return redirect(url_for("survey.page", token=token, page_id=target, check=1), code=303)
     return redirect(url_for("survey.page", token=token, page_id=target), code=303)
+
+
+def _move_on(token: str, response: Response, q, this: Page, stored: dict[str, Any], action: str):
+    """A retried save that had been stored: go where it went (submitting, if it had not yet)."""
+    target, outcome = _next_page(q, this, stored, action)
+    if outcome == "submit":
+        svc.submit(response, revision=response.revision, answers=stored)  # once: it checks status
+        db.session.commit()
+    return _redirect(token, target, outcome)
 
 
 def _stale(token: str, response: Response, this: Page):
