@@ -10,7 +10,7 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from .mixedlm import fit_random_intercept
+from .mixedlm import fit_nested_intercepts, fit_random_intercept
 from .multiplicity import adjust_p
 
 __all__ = [
@@ -20,7 +20,8 @@ __all__ = [
 
 #: What each method is, in one line (also written into the report).
 METHODS = {
-    "lmm": "linear mixed model, random intercept per respondent (REML), all answers; Wald z",
+    "lmm": "linear mixed model, random intercept per respondent (and per kommune or school "
+           "when the data give one) (REML), all answers; Wald z",
     "welch": "cross-section: everyone who answered each wave; Welch t test; Hedges g",
     "paired": "panel: persons who answered both waves; paired t test; Hedges g (paired)",
     "weighted": "weighted means (nonresponse weights raked to the frame); linearised SE with "
@@ -168,8 +169,14 @@ def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
 
 
 def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
-               pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95) -> pd.DataFrame:
+               pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95,
+               cluster: str | None = None) -> pd.DataFrame:
     """Wave contrasts from a linear mixed model with a random intercept per respondent.
+
+    With ``cluster`` (a column such as ``kommune`` or ``school``), the model gets a random
+    intercept for the cluster as well, persons nested in it
+    (:func:`evaluation.mixedlm.fit_nested_intercepts`); a person whose cluster is unknown is a
+    cluster of their own.
 
     One model ``score ~ wave + (1 | respondent_id)`` per scale × group, fitted by REML on
     every answer (panel members, drop-outs and newcomers alike) with
@@ -189,10 +196,16 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         counts = {v: int((w == v).sum()) for v in waves}
         means = {v: float(y[w == v].mean()) for v in waves}
         fit = None
+        names = ["Intercept"] + [f"wave[{v}]" for v in waves[1:]]
+        groups = _cluster_codes(cell, cluster)
         if len(y) > len(waves):
             try:
-                fit = fit_random_intercept(y, X, _subject_codes(cell["respondent_id"]),
-                                           ["Intercept"] + [f"wave[{v}]" for v in waves[1:]])
+                if groups is not None:
+                    fit = fit_nested_intercepts(y, X, _subject_codes(cell["respondent_id"]),
+                                                groups, names)
+                else:
+                    fit = fit_random_intercept(y, X, _subject_codes(cell["respondent_id"]),
+                                               names)
             except (ValueError, np.linalg.LinAlgError) as err:
                 note = f"model not estimable: {err}"
         else:
@@ -222,7 +235,10 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                              effect_size=est / sd if sd > 0 else np.nan,
                              effect_size_type="d_total_sd",
                              note=f"tau2={fit.tau2:.4g}, sigma2={fit.sigma2:.4g}, "
-                                  f"{fit.n_groups} respondents"))
+                                  f"{fit.n_groups} respondents" + (
+                                      f", tau2_{cluster}={fit.extra['tau2_cluster']:.4g}, "
+                                      f"{fit.extra['n_clusters']} {cluster} clusters"
+                                      if "tau2_cluster" in fit.extra else "")))
     return _frame(rows, by)
 
 
@@ -291,7 +307,7 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                  methods: Sequence[str] = ("lmm", "welch", "paired"),
                  correction: str = "holm", ci: float = 0.95, family_steps: str = "consecutive",
                  weighted: pd.DataFrame | None = None, cluster_label: str = "person",
-                 ) -> pd.DataFrame:
+                 cluster: str | None = None) -> pd.DataFrame:
     """All wave comparisons for every scale × group, with p-values corrected per method.
 
     Parameters
@@ -314,6 +330,9 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         (:func:`evaluation.weighted_change.attach_weights`); adds ``method = "weighted"`` rows.
     cluster_label : str
         What the clusters of ``weighted`` are (for the note).
+    cluster : str, optional
+        A column of ``scores`` (``kommune`` or ``school``): the mixed model gets a random
+        intercept for it besides the person's.
 
     Returns
     -------
@@ -334,7 +353,8 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     if not pairs:
         raise ValueError("change needs scores from at least two waves; found "
                          f"{_scored_waves(scores)}")
-    parts = [funcs[m](scores, by, pairs, ci) for m in methods]
+    parts = [lmm_change(scores, by, pairs, ci, cluster=cluster) if m == "lmm"
+             else funcs[m](scores, by, pairs, ci) for m in methods]
     if weighted is not None and len(weighted):
         from .weighted_change import weighted_change
 
@@ -370,6 +390,19 @@ def _matched_rows(who: np.ndarray, wave: np.ndarray, waves: Sequence[int]) -> li
         both &= table >= 0
     persons = np.flatnonzero(both)
     return [table[persons] for table in rows_of]
+
+
+def _cluster_codes(cell: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
+    """Cluster labels for the nested model, or None when there is no cluster column or fewer
+    than two known clusters (a person with an unknown cluster is a cluster of their own)."""
+    if not cluster or cluster not in cell.columns:
+        return None
+    col = cell[cluster].astype("string")
+    known = col.notna() & (col != "(ukjent)")
+    if col[known].nunique() < 2:
+        return None
+    person = "person:" + cell["respondent_id"].astype("string")
+    return col.where(known, person).to_numpy(dtype=object)
 
 
 def _scored_waves(scores: pd.DataFrame) -> list[int]:

@@ -265,11 +265,14 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         rel, items = scale_reliability(cleaned, scales, index=index)
         drawer.submit("reliability", {"reliability": rel, "scales": scales}, fig_dir / "reliability")
         step("reliability")
-        frame_tables, weighted, cluster = {}, None, "person"
+        frame_tables, weighted, cluster_label = {}, None, "person"
         if frame is not None:
-            frame_tables, weighted, cluster = _frame_tables(
+            frame_tables, weighted, cluster_label = _frame_tables(
                 frame, scores, weight_min_cell, weight_trim, n_boot, problems)
         step("weights")
+        cluster = _cluster_column(scores, frame)
+        if cluster and cluster not in scores.columns:
+            scores = _with_cluster(scores, frame, cluster)
         waves = describe_waves(scores, by)
         summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
         drawer.submit("trend", {"summary": summary_role, "scales": scales}, fig_dir / "trend")
@@ -277,7 +280,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         if n_waves >= 2:
             change = change_table(scores, by=by, methods=methods, correction=correction,
                                   family_steps=family_steps, weighted=weighted,
-                                  cluster_label=cluster)
+                                  cluster_label=cluster_label, cluster=cluster)
         else:
             problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
                             "estimate")
@@ -317,10 +320,10 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
             "scales": [s.code for s in scales], "versions": _versions(),
             "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in scales},
-            "family_steps": family_steps,
+            "family_steps": family_steps, "lmm_cluster": cluster,
         }
         if frame is not None:
-            settings["frame"] = {"persons": int(len(frame)), "clusters": cluster,
+            settings["frame"] = {"persons": int(len(frame)), "clusters": cluster_label,
                                  "weight_min_cell": weight_min_cell, "weight_trim": weight_trim,
                                  "bootstrap": n_boot}
         result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
@@ -340,6 +343,30 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
     finally:
         bar.close()
         drawer.close()
+
+
+def _cluster_column(scores: pd.DataFrame, frame: pd.DataFrame | None) -> str | None:
+    """The column for the mixed model's second random intercept: kommune, else school, from
+    the answers or the frame (None when neither has two or more known values)."""
+    for col in ("kommune", "school"):
+        for source in (scores, frame):
+            if source is not None and col in source.columns:
+                known = source[col].astype("string")
+                if known[known.notna() & (known != "(ukjent)")].nunique() >= 2:
+                    return col
+    return None
+
+
+def _with_cluster(scores: pd.DataFrame, frame: pd.DataFrame, cluster: str) -> pd.DataFrame:
+    """Scores with the frame's ``cluster`` column, matched on person and wave."""
+    keys = frame[["respondent_id", "wave", cluster]].copy()
+    keys["respondent_id"] = keys["respondent_id"].astype(str)
+    out = scores.copy()
+    rid = out["respondent_id"].astype(str)
+    lookup = keys.set_index(["respondent_id", "wave"])[cluster]
+    idx = pd.MultiIndex.from_arrays([rid, out["wave"].astype(int)])
+    out[cluster] = lookup.reindex(idx).to_numpy()
+    return out
 
 
 def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim: float,

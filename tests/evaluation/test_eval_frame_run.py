@@ -48,6 +48,9 @@ def test_frame_run_writes_representativeness_weights_and_weighted_change(frame_r
     assert len(weighted) == 2 * 4 * 3  # scales × roles × wave pairs
     assert weighted[["diff", "se", "ci_low", "ci_high", "p", "p_adj"]].notna().all().all()
     assert weighted["note"].str.contains("kommune/person clusters").all()
+    # the frame's kommune gives the mixed model a second random intercept
+    lmm = change.loc[change["method"] == "lmm"]
+    assert lmm["note"].str.contains("kommune clusters").all()
 
 
 def test_frame_run_report_has_the_new_sections(frame_run):
