@@ -17,12 +17,12 @@ from werkzeug.utils import secure_filename
 
 import questionnaires as instrument
 from questionnaires import Questionnaire, tr
+from questionnaires.answers import item_shown, visible_pages
 from questionnaires.conditions import condition_items
 from questionnaires.problems import Problem
 
 from ..access import roles_required
 from ..domain import questionnaires as service
-from ..domain import responses as svc
 from ..extensions import db
 from ..models import QuestionnaireDraft, QuestionnaireVersion
 from ..queries.questionnaires import version_rows, waves_using
@@ -294,7 +294,7 @@ def questionnaire_preview(kind: str, obj_id: int, page_id: str | None):
     flask_babel.refresh()
     answers: dict[str, Any] = state["answers"]
     conditions = state["conditions"]
-    pages = svc.visible_pages(q, answers) if conditions else list(q.pages)
+    pages = visible_pages(q, answers) if conditions else list(q.pages)
     ids = [p.id for p in pages]
     if page_id is None or page_id not in ids:
         session["questionnaire_preview"] = state
@@ -314,7 +314,7 @@ def questionnaire_preview(kind: str, obj_id: int, page_id: str | None):
             except ValueError:
                 merged[f.name] = None
         form.hidden = {f.name for f in form.item_fields()
-                       if f.name not in rendered or (conditions and not svc.item_shown(f.item, merged, f.parent))}
+                       if f.name not in rendered or (conditions and not item_shown(f.item, merged, f.parent))}
         if action == "back" or form.validate():
             keep = _conditional_codes(q)
             if action != "back":
@@ -323,7 +323,7 @@ def questionnaire_preview(kind: str, obj_id: int, page_id: str | None):
                         answers[code] = value
             state["answers"] = answers
             session["questionnaire_preview"] = state
-            pages = svc.visible_pages(q, answers) if conditions else list(q.pages)
+            pages = visible_pages(q, answers) if conditions else list(q.pages)
             ids = [p.id for p in pages]
             at = ids.index(page.id) if page.id in ids else 0
             if action == "back":
