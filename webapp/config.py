@@ -50,6 +50,10 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "dekom-evaluering <noreply@dekom-eval.local>"),
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(instance / "outbox")),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance / "exports")),
+        # the auto-coder's learned models (one folder per codebook version)
+        "CODING_MODEL_DIR": os.environ.get("CODING_MODEL_DIR", str(instance / "coding_models")),
+        # newly coded answers that make the coding screen queue a retrain of the learned coder
+        "CODING_RETRAIN_AFTER": int(os.environ.get("CODING_RETRAIN_AFTER", "25")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # parallel SMTP connections per sending job
         "MAIL_SENDER_THREADS": int(os.environ.get("MAIL_SENDER_THREADS", "4")),

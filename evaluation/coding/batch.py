@@ -26,8 +26,8 @@ def get_coder(codebook: Any = None, normaliser: str = "lemma") -> DictionaryCode
 
     A codebook file is read again when it has changed on disk since the last call.
     """
-    if isinstance(codebook, DictionaryCoder):
-        return codebook
+    if isinstance(codebook, DictionaryCoder) or (hasattr(codebook, "code_many") and hasattr(codebook, "themes")):
+        return codebook  # a coder already: the dictionary or the learned layer
     if codebook is None or isinstance(codebook, (str, Path)):
         path = Path(codebook) if codebook is not None else DEFAULT_CODEBOOK
         try:
@@ -66,13 +66,20 @@ def suggest(text: str | None, codebook: Any = None) -> list[Suggestion]:
 
 
 def format_evidence(answer: CodedAnswer, assigned_only: bool = True) -> str:
-    """Evidence as text, e.g. ``ledelse: rektor, ledelsen | tid: fellestiden``."""
+    """Evidence as text, e.g. ``ledelse: rektor, ledelsen | tid: fellestiden``.
+
+    A theme the learned layer suggests without any codebook word shows the features that
+    weighed most instead, after ``≈`` (``tid: ≈ møtetid, «møte»``).
+    """
     parts = []
     for s in answer.suggestions:
         if assigned_only and not s.assigned:
             continue
         words = list(dict.fromkeys(e.word for e in s.evidence))
-        parts.append(f"{s.theme}: {', '.join(words)}")
+        if words:
+            parts.append(f"{s.theme}: {', '.join(words)}")
+        else:
+            parts.append(f"{s.theme}: ≈ {', '.join(getattr(s, 'ngrams', ()))}".rstrip())
     return " | ".join(parts)
 
 
@@ -86,8 +93,9 @@ def code_answers(df: pd.DataFrame, text_column: str, codebook: Any = None, prefi
         One row per answer; every column is kept.
     text_column : str
         The column with the free-text answers.
-    codebook : Codebook, path, DictionaryCoder or None
-        None uses ``questionnaires/codebook.yaml``.
+    codebook : Codebook, path, DictionaryCoder, LearnedCoder or None
+        None uses ``questionnaires/codebook.yaml``; a LearnedCoder (``evaluation.coding.model``)
+        codes with the learned layer.
     prefix : str
         Put before each added column name, e.g. ``"auto_"`` to keep human codes beside.
     normaliser : {"lemma", "stem", "none"}
@@ -119,7 +127,7 @@ def code_answers(df: pd.DataFrame, text_column: str, codebook: Any = None, prefi
     clash = [c for c in added if c in df.columns]
     if clash:
         raise ValueError(f"the data already has columns {', '.join(clash)}; pass a prefix, e.g. 'auto_'")
-    coded = [coder.code(t) for t in df[text_column].tolist()]
+    coded = coder.code_many(df[text_column].tolist())
     out = df.copy()
     assigned = [set(a.themes) for a in coded]
     for theme in coder.themes:

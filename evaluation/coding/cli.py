@@ -36,6 +36,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--text-column", required=True, metavar="COL", help="column with the free text")
     p.add_argument("--out", required=True, metavar="OUT.csv", help="where to write the coded answers")
     p.add_argument("--codebook", metavar="YAML", help="codebook file (default questionnaires/codebook.yaml)")
+    p.add_argument("--model", metavar="FILE.pkl",
+                   help="code with the learned layer in this model file (exported from the web app's "
+                        "learning page or 'flask coding export-model'); it carries its own codebook")
     p.add_argument("--sep", default="auto", help="field separator: auto (default), ',', ';' or 'tab'")
     p.add_argument("--encoding", default="utf-8-sig", help="input encoding (default utf-8, BOM allowed)")
     p.add_argument("--prefix", default="", help="put before each added column name, e.g. auto_")
@@ -103,8 +106,10 @@ def _run(args: argparse.Namespace) -> int:
                          f"{', '.join(map(str, df.columns)) or '(none)'}")
     if args.id_column and args.id_column not in df.columns:
         raise InputError(f"{path}: no column {args.id_column!r} for --id-column")
+    if args.model and args.codebook:
+        raise InputError("--model carries its own codebook; leave out --codebook")
     try:
-        coder = get_coder(args.codebook, args.normaliser)
+        coder = _load_model(args.model) if args.model else get_coder(args.codebook, args.normaliser)
     except InstrumentError as exc:
         raise InputError(f"the codebook has errors:\n{exc}") from exc
     except OSError as exc:
@@ -124,9 +129,20 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot write output ({exc})") from exc
     n_review = int(coded[args.prefix + "needs_review"].sum())
-    print(f"coded {len(coded)} answers into {len(coder.themes)} themes (codebook v{coder.codebook.version}); "
+    meta = getattr(coder, "meta", None)
+    using = f", learned model {meta.get('model_no', '?')} trained on {meta.get('trained_on')} answers" if meta else ""
+    print(f"coded {len(coded)} answers into {len(coder.themes)} themes (codebook v{coder.codebook.version}{using}); "
           f"{n_review} need review; wrote {out}")
     return 0
+
+
+def _load_model(path: str):
+    from .model import ModelFileError, load_model
+
+    try:
+        return load_model(path)
+    except ModelFileError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def main(argv: list[str] | None = None) -> int:

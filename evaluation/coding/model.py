@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ import pandas as pd
 
 from .codebook import resolve_codebook
 from .dictionary import CodedAnswer, DictionaryCoder, Suggestion
-from .text import compound_parts, content_words, tokenize
+from .text import compound_parts, content_words, is_known_word, tokenize
 
 __all__ = ["FORMAT", "LearnedCoder", "ModelFileError", "load_model", "save_model", "train_model",
            "training_data"]
@@ -57,8 +58,8 @@ def _lemmas(coder: DictionaryCoder, text: str) -> list[str]:
     out = []
     for t in tokens:
         out.append(t.norm)
-        for part in compound_parts(t.lower):
-            out.append(coder.normaliser(part))
+        if not is_known_word(t.lower):  # "rektor" is a word, not "rek|tor"
+            out.extend(coder.normaliser(part) for part in compound_parts(t.lower))
     return out
 
 
@@ -186,13 +187,13 @@ class LearnedCoder:
             if base is None and p < SHOW_FLOOR:
                 continue
             evidence = base.evidence if base is not None else ()
-            grams = self._top_ngrams(theme, xrow, names) if p >= SHOW_FLOOR else ()
+            grams = self._top_ngrams(theme, xrow, names, text) if p >= SHOW_FLOOR else ()
             suggestions.append(Suggestion(theme, p, p >= self.threshold, evidence, grams))
         suggestions.sort(key=lambda s: (-s.confidence, self.themes.index(s.theme)))
         tokens = tokenize(text, self.dictionary.normaliser, self.dictionary.stopwords)
         return self.dictionary._verdict(tuple(suggestions), tokens)
 
-    def _top_ngrams(self, theme: str, xrow, names: list[str]) -> tuple[str, ...]:
+    def _top_ngrams(self, theme: str, xrow, names: list[str], text: str = "") -> tuple[str, ...]:
         model = self.models.get(theme)
         if model is None:
             return ()
@@ -203,11 +204,14 @@ class LearnedCoder:
             return ()
         weights = coef[idx] * xrow[0, idx].toarray().ravel()
         order = np.argsort(-weights)
-        out = []
-        for k in order[:TOP_NGRAMS]:
-            if weights[k] <= 0:
+        out: list[str] = []
+        words = [w.lower() for w in _WORD_RE.findall(text)]
+        for k in order:
+            if weights[k] <= 0 or len(out) >= TOP_NGRAMS:
                 break
-            out.append(names[idx[k]])
+            label = _readable(names[idx[k]], words)
+            if label not in out:
+                out.append(label)
         return tuple(out)
 
     def top_features(self, theme: str, n: int = 10) -> list[tuple[str, float]]:
@@ -219,6 +223,20 @@ class LearnedCoder:
         names = self._names()
         order = np.argsort(-coef)[:n]
         return [(names[i], round(float(coef[i]), 3)) for i in order]
+
+
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _readable(name: str, words: list[str]) -> str:
+    """A feature as a coder reads it: a character n-gram with the answer's word it came from."""
+    if not name.startswith("«"):
+        return name  # a lemma
+    gram = name.strip("«»")
+    if gram in words:
+        return gram
+    word = next((w for w in words if gram in w), None)
+    return f"«{gram}» ({word})" if word else name
 
 
 def _coef(model) -> np.ndarray:
@@ -281,7 +299,7 @@ def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any 
         pos, neg = int(y.sum()), int(len(y) - y.sum())
         if pos < MIN_CLASS or neg < MIN_CLASS:
             continue
-        base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, random_state=seed)
+        base = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", random_state=seed)
         model = CalibratedClassifierCV(base, method="sigmoid", cv=min(3, pos, neg), ensemble=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -104,6 +104,10 @@ class Normaliser:
             return NorwegianStemmer().stem
         return lambda w: w
 
+    def __reduce__(self):
+        # Pickled (inside a learned model file) by its method; the function is rebuilt on load.
+        return (Normaliser, (self.method,))
+
     def __call__(self, word: str) -> str:
         """Return the normal form of a lower-cased word."""
         try:

@@ -8,4 +8,4 @@ bp = Blueprint("coding", __name__, url_prefix="/coding")
 
 add_nav("Koding", "coding.index", ("admin", "researcher"), order=40)
 
-from . import agreement, codebook, screen, tables  # noqa: E402,F401
+from . import agreement, codebook, model, screen, tables  # noqa: E402,F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..domain import coding as service
+from ..domain import coding_model
 from ..extensions import db
 from ..i18n import select_locale
 from ..models import Answer
@@ -144,5 +146,12 @@ def learning():
         learned = table[table["method"] != "dictionary"].sort_values("macro_f1", ascending=False).iloc[0]
         verdict = {"dictionary": dictionary, "best": learned["method"], "best_f1": float(learned["macro_f1"]),
                    "beats": float(learned["macro_f1"]) > dictionary}
+    model = coding_model.current_model(version)
+    meta = coding_model.latest_meta(version)
+    themes = theme_views(version, select_locale())
+    weights = {t["code"]: [name for name, w in model.top_features(t["code"], 6) if w > 0] for t in themes} if model else {}
     return render_template("coding/learning.html", version=version, table=table, n=len(reference),
-                           minimum=MIN_FOR_LEARNING, verdict=verdict)
+                           minimum=MIN_FOR_LEARNING, verdict=verdict, meta=meta,
+                           created=datetime.fromisoformat(meta["created"]) if meta else None,
+                           new=coding_model.new_decisions(version), threshold=coding_model.retrain_after(),
+                           pending=coding_model.pending_retrain(version), themes=themes, weights=weights)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import roles_required
 from ..domain import coding as service
+from ..domain import coding_model
 from ..extensions import db
 from ..i18n import select_locale
 from ..models import Answer, Person, Response, Wave
@@ -105,6 +106,7 @@ def answer(answer_id: int):
         t["suggested"] = bool(s and s["assigned"])
         t["confidence"] = s["confidence"] if s else None
         t["evidence"] = list(dict.fromkeys(e[2] for e in s["evidence"])) if s else []
+        t["ngrams"] = list(s.get("ngrams") or ()) if s else []
         t["checked"] = decisions[t["code"]].applied if decisions.get(t["code"]) else (
             t["suggested"] if not decisions else False)
     prev_id, next_id = neighbours(order, ans.id)
@@ -137,6 +139,8 @@ def save_answer(answer_id: int):
             db.session.rollback()
             if attempt == 2:
                 raise
+    if coding_model.maybe_retrain(version, current_user) is not None:
+        flash(_("Nok nye kodede svar: autokoderen lærer av dem i bakgrunnen."), "info")
     if request.form.get("action") == "stay":
         flash(_("Kodingen er lagret."), "success")
         return redirect(url_for("coding.answer", answer_id=answer_id, **filters.args))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from evaluation.coding import agreement_table, alpha_for_codes, cohen_kappa, disagreements, macro_f1
 
-from ..domain.coding import answers_select, coder_for
+from ..domain.coding import answers_select, dictionary_for
 from ..extensions import db
 from ..models import Answer, User
 from ..models.coding import CodebookVersion, CodingDecision, CodingResolution, CodingSuggestion
@@ -145,5 +145,5 @@ def learning_comparison(version: CodebookVersion, reference: pd.DataFrame, k: in
     if key not in _LEARN_CACHE:
         if len(_LEARN_CACHE) > 8:
             _LEARN_CACHE.clear()
-        _LEARN_CACHE[key] = cross_validate(ordered, reference.reset_index(drop=True), coder_for(version), k=k)
+        _LEARN_CACHE[key] = cross_validate(ordered, reference.reset_index(drop=True), dictionary_for(version), k=k)
     return _LEARN_CACHE[key]

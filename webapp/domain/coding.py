@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from evaluation.coding import DEFAULT_CODEBOOK, DictionaryCoder
+from evaluation.coding import DEFAULT_CODEBOOK, CodedAnswer, DictionaryCoder
 from questionnaires import load_codebook
 from questionnaires.model import content_hash
 
@@ -34,6 +34,7 @@ THEME_FIELDS = ("label", "definition", "include", "exclude")
 LANGS = ("nb", "nn", "en")
 CODED_STATUSES = ("complete", "partial")
 _CODERS: dict[str, DictionaryCoder] = {}
+_SHIPPED: dict[str, Any] = {}
 
 
 # -- codebook versions ---------------------------------------------------------------------------
@@ -98,16 +99,41 @@ def latest_version() -> CodebookVersion | None:
     return db.session.scalar(sa.select(CodebookVersion).order_by(CodebookVersion.version_no.desc()).limit(1))
 
 
+def shipped_definition() -> dict[str, Any]:
+    """The definition of the shipped ``questionnaires/codebook.yaml`` (read again when the file changes)."""
+    stamp = DEFAULT_CODEBOOK.stat().st_mtime
+    if _SHIPPED.get("stamp") != stamp:
+        _SHIPPED.update(stamp=stamp, definition=definition_of(load_codebook(DEFAULT_CODEBOOK)))
+    return _SHIPPED["definition"]
+
+
 def current_version() -> CodebookVersion:
-    """The codebook coders work with: the newest version (the shipped YAML is stored as v1 on first use)."""
+    """The codebook coders work with: the newest version.
+
+    The shipped YAML is stored as the first version on first use. When the newest version is
+    the shipped file as it was (nobody edited or imported a codebook since) and the shipped
+    file has changed, e.g. codebook v2 -> v3, the new file is stored as a new version beside
+    the old one, and the coders' decisions carry over.
+    """
     version = latest_version()
-    if version is None:
-        version, _ = store_codebook(definition_of(load_codebook(DEFAULT_CODEBOOK)),
-                                    source=DEFAULT_CODEBOOK.name)
+    if version is None or (version.source == DEFAULT_CODEBOOK.name
+                           and version.content_hash != content_hash(shipped_definition())):
+        stored, created = store_codebook(shipped_definition(), source=DEFAULT_CODEBOOK.name,
+                                         note=None if version is None else "shipped codebook updated")
+        if created or version is None:
+            version = stored
     return version
 
 
-def coder_for(version: CodebookVersion) -> DictionaryCoder:
+def coder_for(version: CodebookVersion) -> Any:
+    """The auto-coder for ``version``: its newest learned model when one exists, else the dictionary."""
+    from .coding_model import current_model
+
+    model = current_model(version)
+    return model if model is not None else dictionary_for(version)
+
+
+def dictionary_for(version: CodebookVersion) -> DictionaryCoder:
     """The dictionary auto-coder for ``version`` (built once per content hash)."""
     coder = _CODERS.get(version.content_hash)
     if coder is None:
@@ -145,13 +171,15 @@ def text_hash(text: str | None) -> str:
     return hashlib.sha1((text or "").encode("utf-8")).hexdigest()
 
 
-def _suggestion_row(coder: DictionaryCoder, version: CodebookVersion, answer_id: int, text: str) -> dict:
-    coded = coder.code(text)
+def _suggestion_row(coder: Any, version: CodebookVersion, answer_id: int, text: str,
+                    coded: CodedAnswer | None = None) -> dict:
+    coded = coded if coded is not None else coder.code(text)
     return {
         "answer_id": answer_id, "codebook_version_id": version.id, "confidence": coded.confidence,
         "needs_review": coded.needs_review, "reason": coded.reason[:200] or None, "themes": coded.themes,
         "suggestions": [{"theme": s.theme, "confidence": s.confidence, "assigned": s.assigned,
-                         "evidence": [[e.start, e.end, e.word, e.signal, e.weak] for e in s.evidence]}
+                         "evidence": [[e.start, e.end, e.word, e.signal, e.weak] for e in s.evidence],
+                         "ngrams": list(s.ngrams)}
                         for s in coded.suggestions],
         "text_hash": text_hash(text),
     }
@@ -169,7 +197,8 @@ def ensure_suggestions(version: CodebookVersion, wave_ids: Iterable[int] | None 
     if not missing:
         return 0
     coder = coder_for(version)
-    rows = [_suggestion_row(coder, version, a, t) for a, t in missing]
+    coded = coder.code_many([t for _a, t in missing])
+    rows = [_suggestion_row(coder, version, a, t, c) for (a, t), c in zip(missing, coded, strict=True)]
     try:
         with db.session.begin_nested():
             for start in range(0, len(rows), 1000):
@@ -177,6 +206,17 @@ def ensure_suggestions(version: CodebookVersion, wave_ids: Iterable[int] | None 
     except IntegrityError:  # another request stored them first
         return 0
     return len(rows)
+
+
+def refresh_suggestions(version: CodebookVersion) -> int:
+    """Recompute every stored suggestion of ``version`` with its current auto-coder; returns how many.
+
+    Run after a new learned model is stored, so the queue order and the pre-ticked themes
+    follow the new model. Coders' decisions are kept as they are.
+    """
+    db.session.execute(sa.delete(CodingSuggestion).where(CodingSuggestion.codebook_version_id == version.id))
+    db.session.flush()
+    return ensure_suggestions(version)
 
 
 def suggestion_for(version: CodebookVersion, answer: Answer) -> CodingSuggestion:

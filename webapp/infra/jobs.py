@@ -59,7 +59,7 @@ def registered_kinds() -> list[str]:
 
 def _import_job_modules() -> None:
     """Import the modules that register job functions, so a worker knows every kind."""
-    from ..domain import analysis, invitations  # noqa: F401
+    from ..domain import analysis, coding_model, invitations  # noqa: F401
     from ..exports import jobs  # noqa: F401
 
 
