@@ -32,6 +32,7 @@ JOB_KIND = {
     "invitations.remind": _l("Sende påminnelser"),
     "exports.build": _l("Eksport"),
     "analysis.run": _l("Analyse"),
+    "coding.retrain": _l("Opplæring av autokoderen"),
 }
 #: keys of a job's result summary
 RESULT_KEY = {
@@ -55,6 +56,10 @@ RESULT_KEY = {
     "dir": _l("mappe"),
     "out_dir": _l("mappe"),
     "problems": _l("problemer"),
+    "model_no": _l("modell nr."),
+    "trained_on": _l("treningssvar"),
+    "coder_answers": _l("av dem kodet her"),
+    "suggestions": _l("forslag oppdatert"),
 }
 WAVE_STATUS = {"draft": _l("utkast"), "open": _l("åpen"), "closed": _l("stengt")}
 RESPONSE_STATUS = {

@@ -49,12 +49,12 @@ def test_agreement_page_matches_the_library(client, auth, researchers, coding_da
     fa, fb = _matrix(CODER_A), _matrix(CODER_B)
     assert re.search(r'id="n-double">6<', page)
     alpha = alpha_for_codes([fa, fb], THEMES)
-    assert re.search(rf'id="alpha">{alpha:.3f}<', page)
+    assert re.search(rf'id="alpha">{alpha:.3f}<'.replace(".", ","), page)
     for theme in THEMES:
         kappa = cohen_kappa(fa[theme].tolist(), fb[theme].tolist())
         shown = _cell(page, "kappa-table", theme, 3)
-        assert shown == ("–" if kappa != kappa else f"{kappa:.3f}"), theme
-    assert _cell(page, "kappa-table", "tid", 3) == "0.000"  # A ticked tid once, B never
+        assert shown == ("–" if kappa != kappa else f"{kappa:.3f}".replace(".", ",")), theme
+    assert _cell(page, "kappa-table", "tid", 3) == "0,000"  # A ticked tid once, B never
     assert re.search(r'id="n-unresolved">3<', page)  # answers 1, 3 and 4 differ
     # auto-coder against the answers both agree on
     assert 'id="auto-table"' in page
