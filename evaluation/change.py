@@ -170,13 +170,13 @@ def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
 
 def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95,
-               cluster: str | None = None) -> pd.DataFrame:
+               cluster: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Wave contrasts from a linear mixed model with a random intercept per respondent.
 
-    With ``cluster`` (a column such as ``kommune`` or ``school``), the model gets a random
-    intercept for the cluster as well, persons nested in it
-    (:func:`evaluation.mixedlm.fit_nested_intercepts`); a person whose cluster is unknown is a
-    cluster of their own.
+    With ``cluster`` (a column such as ``kommune``, or columns in order of preference such as
+    ``("kommune", "school")``), the model gets a random intercept for the cluster as well,
+    persons nested in it (:func:`evaluation.mixedlm.fit_nested_intercepts`); a person whose
+    cluster is unknown is a cluster of their own.
 
     One model ``score ~ wave + (1 | respondent_id)`` per scale × group, fitted by REML on
     every answer (panel members, drop-outs and newcomers alike) with
@@ -187,6 +187,7 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     """
     pairs = pairs or wave_pairs(_scored_waves(scores))
     z = stats.norm.isf((1 - ci) / 2)
+    label = cluster if isinstance(cluster, str) else "/".join(cluster or [])
     rows = []
     for key, cell in _cells(scores, by):
         waves = sorted(cell["wave"].unique())
@@ -236,8 +237,8 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                              effect_size_type="d_total_sd",
                              note=f"tau2={fit.tau2:.4g}, sigma2={fit.sigma2:.4g}, "
                                   f"{fit.n_groups} respondents" + (
-                                      f", tau2_{cluster}={fit.extra['tau2_cluster']:.4g}, "
-                                      f"{fit.extra['n_clusters']} {cluster} clusters"
+                                      f", tau2_cluster={fit.extra['tau2_cluster']:.4g}, "
+                                      f"{fit.extra['n_clusters']} {label} clusters"
                                       if "tau2_cluster" in fit.extra else "")))
     return _frame(rows, by)
 
@@ -307,7 +308,7 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                  methods: Sequence[str] = ("lmm", "welch", "paired"),
                  correction: str = "holm", ci: float = 0.95, family_steps: str = "consecutive",
                  weighted: pd.DataFrame | None = None, cluster_label: str = "person",
-                 cluster: str | None = None) -> pd.DataFrame:
+                 cluster: str | Sequence[str] | None = None) -> pd.DataFrame:
     """All wave comparisons for every scale × group, with p-values corrected per method.
 
     Parameters
@@ -330,9 +331,9 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         (:func:`evaluation.weighted_change.attach_weights`); adds ``method = "weighted"`` rows.
     cluster_label : str
         What the clusters of ``weighted`` are (for the note).
-    cluster : str, optional
-        A column of ``scores`` (``kommune`` or ``school``): the mixed model gets a random
-        intercept for it besides the person's.
+    cluster : str or sequence of str, optional
+        Column(s) of ``scores`` (``kommune``, else ``school``): the mixed model gets a random
+        intercept for the cluster besides the person's.
 
     Returns
     -------
@@ -392,17 +393,23 @@ def _matched_rows(who: np.ndarray, wave: np.ndarray, waves: Sequence[int]) -> li
     return [table[persons] for table in rows_of]
 
 
-def _cluster_codes(cell: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
-    """Cluster labels for the nested model, or None when there is no cluster column or fewer
-    than two known clusters (a person with an unknown cluster is a cluster of their own)."""
-    if not cluster or cluster not in cell.columns:
+def _cluster_codes(cell: pd.DataFrame, cluster: str | Sequence[str] | None) -> np.ndarray | None:
+    """Cluster labels for the nested model: the first known of the ``cluster`` columns (e.g.
+    kommune, else school), else the person alone; None when fewer than two clusters are known."""
+    columns = [cluster] if isinstance(cluster, str) else list(cluster or [])
+    columns = [c for c in columns if c in cell.columns]
+    if not columns:
         return None
-    col = cell[cluster].astype("string")
-    known = col.notna() & (col != "(ukjent)")
-    if col[known].nunique() < 2:
+    codes = "person:" + cell["respondent_id"].astype("string")
+    any_known = pd.Series(False, index=cell.index)
+    for col in reversed(columns):  # the first known column wins
+        value = cell[col].astype("string")
+        known = value.notna() & (value != "(ukjent)")
+        codes = codes.where(~known, col + ":" + value)
+        any_known |= known
+    if codes[any_known].nunique() < 2:
         return None
-    person = "person:" + cell["respondent_id"].astype("string")
-    return col.where(known, person).to_numpy(dtype=object)
+    return codes.to_numpy(dtype=object)
 
 
 def _scored_waves(scores: pd.DataFrame) -> list[int]:

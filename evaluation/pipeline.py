@@ -270,9 +270,10 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             frame_tables, weighted, cluster_label = _frame_tables(
                 frame, scores, weight_min_cell, weight_trim, n_boot, problems)
         step("weights")
-        cluster = _cluster_column(scores, frame)
-        if cluster and cluster not in scores.columns:
-            scores = _with_cluster(scores, frame, cluster)
+        cluster = _cluster_columns(scores, frame)
+        for col in cluster:
+            if col not in scores.columns:
+                scores = _with_cluster(scores, frame, col)
         waves = describe_waves(scores, by)
         summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
         drawer.submit("trend", {"summary": summary_role, "scales": scales}, fig_dir / "trend")
@@ -320,7 +321,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
             "scales": [s.code for s in scales], "versions": _versions(),
             "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in scales},
-            "family_steps": family_steps, "lmm_cluster": cluster,
+            "family_steps": family_steps, "lmm_cluster": "/".join(cluster) or None,
         }
         if frame is not None:
             settings["frame"] = {"persons": int(len(frame)), "clusters": cluster_label,
@@ -345,16 +346,18 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         drawer.close()
 
 
-def _cluster_column(scores: pd.DataFrame, frame: pd.DataFrame | None) -> str | None:
-    """The column for the mixed model's second random intercept: kommune, else school, from
-    the answers or the frame (None when neither has two or more known values)."""
+def _cluster_columns(scores: pd.DataFrame, frame: pd.DataFrame | None) -> list[str]:
+    """The columns for the mixed model's second random intercept, kommune before school, that
+    the answers or the frame give (with at least one known value)."""
+    out = []
     for col in ("kommune", "school"):
         for source in (scores, frame):
             if source is not None and col in source.columns:
                 known = source[col].astype("string")
-                if known[known.notna() & (known != "(ukjent)")].nunique() >= 2:
-                    return col
-    return None
+                if (known.notna() & (known != "(ukjent)")).any():
+                    out.append(col)
+                    break
+    return out
 
 
 def _with_cluster(scores: pd.DataFrame, frame: pd.DataFrame, cluster: str) -> pd.DataFrame:

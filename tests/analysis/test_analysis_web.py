@@ -43,6 +43,9 @@ def test_cli_writes_change_reliability_and_report_from_the_database(demo, runner
     weights = pd.read_csv(out / "weights.csv")
     assert len(weights) > 0 and (weights["weight"] > 0).all()
     assert "weighted" in set(change["method"])
+    # skoleledere's schools (and skoleeiere's kommuner) give the mixed model a second intercept
+    lmm_leaders = change.loc[(change["method"] == "lmm") & (change["role"] == "skoleleder")]
+    assert lmm_leaders["note"].str.contains("kommune/school clusters").all()
     assert "Representativitet (R-indikator)" in report
 
 

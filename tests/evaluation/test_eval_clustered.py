@@ -66,3 +66,14 @@ def test_lmm_change_uses_the_kommune_when_given_and_widens_the_interval(data):
     assert "60 kommune clusters" in nested["note"].iloc[0]
     assert "kommune" not in plain["note"].iloc[0]
     assert not np.allclose(plain["se"], nested["se"])  # the kommune intercept is in the model
+
+
+def test_cluster_is_the_kommune_else_the_school_else_the_person():
+    from evaluation.change import _cluster_codes
+
+    cell = pd.DataFrame({"respondent_id": ["a", "b", "c", "d"],
+                         "kommune": ["K1", None, "(ukjent)", None],
+                         "school": ["S1", "S2", "S3", None]})
+    codes = _cluster_codes(cell, ("kommune", "school")).tolist()
+    assert codes == ["kommune:K1", "school:S2", "school:S3", "person:d"]
+    assert _cluster_codes(cell.assign(kommune=None, school=None), ("kommune", "school")) is None
