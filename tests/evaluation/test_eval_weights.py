@@ -206,3 +206,20 @@ def test_cluster_is_the_kommune_else_the_school_else_the_person():
     data, notes = attach_weights(scores, weights, ("kommune", "school"))
     assert data["cluster"].tolist() == ["kommune:K1", "school:S2", "person:c"]
     assert notes and notes[0].startswith("1 response(s) have no row with responded = 1")
+
+
+def test_frame_reads_csv_and_parquet_alike(frame, tmp_path):
+    from evaluation.frame import read_frame
+
+    raw = frame.drop(columns=["cell", "net_cell"])
+    raw.to_csv(tmp_path / "f.csv", index=False)
+    raw.to_parquet(tmp_path / "f.parquet")
+    a, b = read_frame(tmp_path / "f.csv"), read_frame(tmp_path / "f.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns) == ["respondent_id", "wave", "role", "fylke", "responded",
+                               "network", "kommune"]
+    (tmp_path / "f.xlsx").write_bytes(b"")
+    with pytest.raises(AnswerTableError, match="must be .csv or .parquet"):
+        read_frame(tmp_path / "f.xlsx")
+    with pytest.raises(FileNotFoundError, match="frame file not found"):
+        read_frame(tmp_path / "missing.csv")
