@@ -14,9 +14,10 @@ from .textgrid import Tokens, number_tokens, string_tokens
 __all__ = ["coded_values", "table_tokens", "neutralise", "neutralise_series", "value_labels", "FORMULA_START",
            "truncate_bytes", "label_text"]
 
-#: a cell starting with one of these is read as a formula by spreadsheet programs
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_RE = re.compile(r"^[=+\-@\t\r]")
+#: a cell starting with one of these is read as a formula by spreadsheet programs; the full-width
+#: forms (＝ ＋ － ＠) too, as Excel with an East Asian input method turns them into formulas
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_FORMULA_RE = re.compile(r"^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 
 
 def coded_values(table: ExportTable, col: Column) -> np.ndarray:
@@ -40,7 +41,7 @@ def table_tokens(table: ExportTable, number_cell, string_cell) -> list[Tokens]:
     ]
 
 def neutralise(text: str | None) -> str | None:
-    """Prefix ``'`` to a text that a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
+    """Prefix ``'`` to a text that a spreadsheet would run as a formula (=, +, -, @, tab, CR, ＝ …)."""
     if text is None:
         return None
     return "'" + text if text.startswith(FORMULA_START) else text
