@@ -48,6 +48,11 @@ def attach_weights(scores: pd.DataFrame, weights: pd.DataFrame,
         w, on=["respondent_id", "wave"], how="left")
     notes = []
     lost = joined.loc[joined["weight"].isna(), ["respondent_id", "wave"]].drop_duplicates()
+    framed = set(w["wave"].astype(int))
+    for wave in sorted(set(lost["wave"]) - framed):
+        notes.append(f"wave {wave} is not in the frame: its "
+                     f"{int((lost['wave'] == wave).sum())} response(s) have no weights")
+    lost = lost.loc[lost["wave"].isin(framed)]
     if len(lost):
         notes.append(f"{len(lost)} response(s) have no row with responded = 1 in the frame "
                      f"(e.g. {lost.iloc[0, 0]} in {lost.iloc[0, 1]}); left out of the weighted "
@@ -135,7 +140,9 @@ def weighted_change(data: pd.DataFrame, by: Sequence[str] = ("role",),
                 row.update(n_from=ns[a], n_to=ns[b], mean_from=means.get(a, np.nan),
                            mean_to=means.get(b, np.nan))
                 if ns[a] < 2 or ns[b] < 2 or C < 2:
-                    rows.append(dict(row, note="fewer than 2 answers in a wave"))
+                    empty = [str(v) for v in (a, b) if ns[v] == 0]
+                    rows.append(dict(row, note=f"no weighted answers in {', '.join(empty)}"
+                                     if empty else "fewer than 2 answers in a wave"))
                     continue
                 diff = means[b] - means[a]
                 se = float(np.sqrt(C / (C - 1) * (u ** 2).sum()))

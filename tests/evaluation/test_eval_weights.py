@@ -223,3 +223,16 @@ def test_frame_reads_csv_and_parquet_alike(frame, tmp_path):
         read_frame(tmp_path / "f.xlsx")
     with pytest.raises(FileNotFoundError, match="frame file not found"):
         read_frame(tmp_path / "missing.csv")
+
+
+def test_a_wave_missing_from_the_frame_is_named():
+    from evaluation.weighted_change import attach_weights, weighted_change
+
+    scores = pd.DataFrame({"scale": "x", "respondent_id": ["a", "b", "a", "b"],
+                           "wave": [2021, 2021, 2023, 2023], "role": "uh",
+                           "score": [1.0, 2.0, 3.0, 4.0]})
+    weights = pd.DataFrame({"respondent_id": ["a", "b"], "wave": 2021, "weight": 1.5})
+    data, notes = attach_weights(scores, weights)
+    assert notes == ["wave 2023 is not in the frame: its 2 response(s) have no weights"]
+    row = weighted_change(data, pairs=[(2021, 2023)]).iloc[0]
+    assert row["note"] == "no weighted answers in 2023" and np.isnan(row["diff"])
