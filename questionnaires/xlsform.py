@@ -520,10 +520,12 @@ _COUNT = re.compile(r"^\s*count-selected\(\s*\.\s*\)\s*(>=|<=|>|<|=)\s*(\d+)\s*$
 
 
 def _constraint(item: Item, expr: str, reader: _Reader, row: int) -> None:
-    parts = re.split(r"\s+and\s+", expr.strip().strip("()") if expr.count("(") == expr.count(")") else expr)
+    parts = re.split(r"\s+and\s+", expr.strip())
     bad = False
-    for part in parts:
-        part = part.strip().strip("()").strip() if part.strip().startswith("(") and part.strip().endswith(")") and "(" not in part.strip()[1:-1] else part.strip()
+    for raw in parts:
+        part = raw.strip()
+        if part.count("(") != part.count(")") or (part.startswith("(") and part.endswith(")")):
+            part = part.lstrip("(").rstrip(")").strip()  # (. >= 1) and (. <= 9)
         if item.type == "number" and (m := _BOUND.match(part)):
             op, num = m.group(1), float(m.group(2))
             if op in (">", "<"):

@@ -129,3 +129,22 @@ def test_cli_diff_between_files_and_stored_versions(runner, app, tmp_path):
     result = runner.invoke(args=["questionnaires", "diff", labels[0], "nosuch:v9"])
     assert result.exit_code == 1 and "neither a file nor a stored version" in result.output
 
+
+
+def test_cli_diff_reports_items_moved_between_scales(runner, tmp_path):
+    """--old-scales: an item that left one scale for another is 'moved scale' and breaking."""
+    text = (Q.INSTRUMENT_DIR / "scales.yaml").read_text(encoding="utf-8")
+    moved = SCALES[0].items[0]
+    first_items = ", ".join(SCALES[0].items)
+    rest = ", ".join(SCALES[0].items[1:])
+    assert first_items in text
+    changed = text.replace(first_items, rest, 1)
+    second_items = ", ".join(SCALES[1].items)
+    changed = changed.replace(second_items, second_items + ", " + moved, 1)
+    new_scales = tmp_path / "scales.yaml"
+    new_scales.write_text(changed, encoding="utf-8")
+    src = str(Q.INSTRUMENT_DIR / "skoleeier.yaml")
+    result = runner.invoke(args=["questionnaires", "diff", src, src, "--scales", str(new_scales),
+                                 "--old-scales", str(Q.INSTRUMENT_DIR / "scales.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"{moved}: moved scale" in result.output and "BREAKS COMPARABILITY" in result.output

@@ -29,6 +29,8 @@ SHARED = next((p for p in CANDIDATES if (p / "EXPECTED.json").is_file()), CANDID
 EXPECTED = json.loads((SHARED / "EXPECTED.json").read_text(encoding="utf-8"))["forms"] if SHARED.is_dir() else {}
 FORMS = sorted(EXPECTED)
 LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<sheet>workbook|survey|choices|settings|[^:]+)(?::(?P<row>\d+))?: ")
+if not EXPECTED and os.environ.get("CI"):
+    raise RuntimeError(f"CI has the shared XLSForm corpus beside the repository; not found at {SHARED}")
 pytestmark = pytest.mark.skipif(not EXPECTED, reason=f"no shared XLSForm corpus at {SHARED}")
 
 

@@ -63,6 +63,19 @@ def good_survey() -> list[list]:
     ]
 
 
+@pytest.mark.parametrize(("constraint", "bounds"), [
+    (". >= 0 and . <= 50", (0, 50)), ("(. >= 1) and (. <= 9)", (1, 9)), (". > 0 and . < 10", (1, 9)),
+    (". <= 7", (None, 7)),
+])
+def test_number_constraints_become_ranges(tmp_path, constraint, bounds):
+    survey = good_survey()
+    survey[4][8] = constraint
+    q, problems = read_xlsform(workbook(tmp_path / "c.xlsx", survey, CHOICES, SETTINGS))
+    assert Q.errors(problems) == [], problems
+    ant = q.pages[0].items[1]
+    assert (ant.min, ant.max) == bounds
+
+
 def test_language_names():
     assert language_code("Norsk bokmål (nb)") == "nb" and language_code("Nynorsk") == "nn"
     assert language_code("English") == "en" and language_code("English (en)") == "en"

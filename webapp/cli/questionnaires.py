@@ -102,19 +102,22 @@ def _load_for_diff(spec: str) -> instrument.Questionnaire:
 @click.argument("new")
 @click.option("--scales", "scales_path", type=click.Path(path_type=Path),
               default=instrument.INSTRUMENT_DIR / "scales.yaml", help="The analysis scales file.")
+@click.option("--old-scales", "old_scales_path", type=click.Path(path_type=Path),
+              help="The scales file that went with OLD, when items moved between scales.")
 @with_appcontext
-def diff(old: str, new: str, scales_path: Path) -> None:
+def diff(old: str, new: str, scales_path: Path, old_scales_path: Path | None) -> None:
     """List what changed from OLD to NEW (files or stored versions); flags breaks of comparability."""
     from questionnaires.diff import diff_questionnaires
 
     old_q, new_q = _load_for_diff(old), _load_for_diff(new)
     try:
         scales = instrument.load_scales(scales_path)
+        old_scales = instrument.load_scales(old_scales_path) if old_scales_path else None
     except instrument.InstrumentError as exc:
         for p in exc.problems:
             click.echo(str(p), err=True)
         sys.exit(1)
-    result = diff_questionnaires(old_q, new_q, scales=scales)
+    result = diff_questionnaires(old_q, new_q, scales=scales, old_scales=old_scales)
     for line in result.lines():
         click.echo(line)
     broken = result.broken_scales()
