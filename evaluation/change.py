@@ -49,11 +49,34 @@ def wave_pairs(waves: Sequence[int]) -> list[tuple[int, int]]:
     return pairs
 
 
+def _defcols(scores: pd.DataFrame) -> list[str]:
+    """``["definition"]`` when scores come from several instrument versions, else ``[]``."""
+    return ["definition"] if "definition" in scores.columns else []
+
+
 def _cells(scores: pd.DataFrame, by: Sequence[str]):
     data = scores.loc[scores["score"].notna()]
-    keys = ["scale", *by]
+    keys = ["scale", *_defcols(scores), *by]
     for key, cell in data.groupby(keys, observed=True, sort=True):
         yield dict(zip(keys, key, strict=True)), cell
+
+
+def _definition_waves(scores: pd.DataFrame) -> dict[tuple[str, str], set[int]]:
+    """(scale, definition) -> the waves scored with that definition (any group)."""
+    if "definition" not in scores.columns:
+        return {}
+    data = scores.loc[scores["score"].notna(), ["scale", "definition", "wave"]]
+    return {(str(s), str(d)): set(int(w) for w in g["wave"])
+            for (s, d), g in data.groupby(["scale", "definition"], observed=True)}
+
+
+def _cell_pairs(key: dict, pairs: Sequence[tuple[int, int]],
+                spans: dict[tuple[str, str], set[int]]) -> list[tuple[int, int]]:
+    """The wave pairs a cell is compared on: only waves scored with the cell's definition."""
+    if "definition" not in key:
+        return list(pairs)
+    waves = spans.get((str(key["scale"]), str(key["definition"])), set())
+    return [(a, b) for a, b in pairs if a in waves and b in waves]
 
 
 def describe_waves(scores: pd.DataFrame, by: Sequence[str] = ("role",),
@@ -75,7 +98,7 @@ def describe_waves(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         ``scale, *by, wave, n, mean, sd, se, ci_low, ci_high``.
     """
     data = scores.loc[scores["score"].notna()]
-    g = data.groupby(["scale", *by, "wave"], observed=True, sort=True)["score"]
+    g = data.groupby(["scale", *_defcols(scores), *by, "wave"], observed=True, sort=True)["score"]
     out = g.agg(n="count", mean="mean", sd="std").reset_index()
     out["se"] = out["sd"] / np.sqrt(out["n"])
     q = stats.t.isf((1 - ci) / 2, np.maximum(out["n"] - 1, 1))
@@ -101,10 +124,11 @@ def welch_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     two decimals and computes a Bayes factor per call, too slow for hundreds of cells.)
     """
     pairs = pairs or wave_pairs(_scored_waves(scores))
+    spans = _definition_waves(scores)
     rows = []
     for key, cell in _cells(scores, by):
         by_wave = {w: v["score"].to_numpy() for w, v in cell.groupby("wave")}
-        for a, b in pairs:
+        for a, b in _cell_pairs(key, pairs, spans):
             x0, x1 = by_wave.get(a, np.empty(0)), by_wave.get(b, np.empty(0))
             base = dict(n_from=len(x0), n_to=len(x1), mean_from=_mean(x0), mean_to=_mean(x1))
             if len(x0) < 2 or len(x1) < 2:
@@ -137,12 +161,13 @@ def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     ``n_to`` are both the number of pairs. t and p from :func:`scipy.stats.ttest_rel`.
     """
     pairs = pairs or wave_pairs(_scored_waves(scores))
+    spans = _definition_waves(scores)
     rows = []
     for key, cell in _cells(scores, by):
         who = _subject_codes(cell["respondent_id"])
         w = cell["wave"].to_numpy()
         y = cell["score"].to_numpy(dtype=float)
-        for a, b in pairs:
+        for a, b in _cell_pairs(key, pairs, spans):
             i0, i1 = _matched_rows(who, w, (a, b))
             x0, x1 = y[i0], y[i1]
             base = dict(n_from=len(x0), n_to=len(x1), mean_from=_mean(x0), mean_to=_mean(x1))
@@ -186,6 +211,7 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     difference over the total SD ``sqrt(τ² + σ²)``.
     """
     pairs = pairs or wave_pairs(_scored_waves(scores))
+    spans = _definition_waves(scores)
     z = stats.norm.isf((1 - ci) / 2)
     label = cluster if isinstance(cluster, str) else "/".join(cluster or [])
     rows = []
@@ -211,7 +237,7 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                 note = f"model not estimable: {err}"
         else:
             note = "too few answers for the model"
-        for a, b in pairs:
+        for a, b in _cell_pairs(key, pairs, spans):
             base = dict(n_from=counts.get(a, 0), n_to=counts.get(b, 0),
                         mean_from=means.get(a, np.nan), mean_to=means.get(b, np.nan))
             if fit is None or a not in counts or b not in counts:
@@ -267,14 +293,21 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
     if waves is None:
         waves = wave_pairs(_scored_waves(scores))
     data = scores.loc[scores["score"].notna()]
+    defcols = _defcols(scores)
     rows = []
-    for scale, cell in data.groupby("scale", observed=True, sort=True):
+    for key, cell in data.groupby(["scale", *defcols], observed=True, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        scale = key[0]
+        extra = {"definition": key[1]} if defcols else {}
+        in_cell = set(int(v) for v in cell["wave"].unique())
         who = _subject_codes(cell["respondent_id"])
         w = cell["wave"].to_numpy()
         y = cell["score"].to_numpy(dtype=float)
         group = pd.factorize(cell[between])[0]
         for ws in waves:
             ws = tuple(ws)
+            if defcols and not set(ws) <= in_cell:
+                continue  # waves scored with another definition are not compared
             # Complete cases in plain numpy columns, the group as integer codes (pingouin's
             # pivots are slow on text and on categoricals with many unused categories).
             idx = _matched_rows(who, w, ws)
@@ -284,7 +317,7 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
                                 between: np.tile(group[first], len(ws)),
                                 "wave": np.concatenate([w[i] for i in idx]),
                                 "score": np.concatenate([y[i] for i in idx])})
-            label = dict(scale=scale, waves=",".join(str(v) for v in ws), wave_from=ws[0],
+            label = dict(scale=scale, **extra, waves=",".join(str(v) for v in ws), wave_from=ws[0],
                          wave_to=ws[-1], n_subjects=len(common), method="mixed_anova")
             sizes = sub.groupby(between)["respondent_id"].nunique()
             if len(sizes) < 2 or sizes.min() < 2:
@@ -299,8 +332,8 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
                 rows.append(dict(label, source=r["Source"], SS=r["SS"], ddof1=r["DF1"],
                                  ddof2=r["DF2"], F=r["F"], p=r["p_unc"], np2=r["np2"],
                                  eps=r.get("eps", np.nan), note=""))
-    cols = ["scale", "waves", "wave_from", "wave_to", "source", "SS", "ddof1", "ddof2", "F", "p",
-            "np2", "eps", "n_subjects", "method", "note"]
+    cols = ["scale", *defcols, "waves", "wave_from", "wave_to", "source", "SS", "ddof1", "ddof2",
+            "F", "p", "np2", "eps", "n_subjects", "method", "note"]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
@@ -359,7 +392,17 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     if weighted is not None and len(weighted):
         from .weighted_change import weighted_change
 
-        parts.append(weighted_change(weighted, by, pairs, ci, cluster_label=cluster_label))
+        if "definition" in weighted.columns:  # each definition on its own waves only
+            spans = _definition_waves(scores)
+            for (scale, d), sub in weighted.groupby(["scale", "definition"], observed=True):
+                waves = spans.get((str(scale), str(d)), set())
+                ok = [(a, b) for a, b in pairs if a in waves and b in waves]
+                if ok:
+                    part = weighted_change(sub, by, ok, ci, cluster_label=cluster_label)
+                    part.insert(1, "definition", d)
+                    parts.append(part)
+        else:
+            parts.append(weighted_change(weighted, by, pairs, ci, cluster_label=cluster_label))
         methods = [*methods, "weighted"]
     table = adjust_p(pd.concat([p for p in parts if len(p)], ignore_index=True), correction,
                      steps=family_steps)
@@ -368,8 +411,9 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     table["_m"] = table["method"].map(order)
     table["_p"] = [pair_order[(a, b)] for a, b in zip(table["wave_from"], table["wave_to"],
                                                       strict=True)]
-    table = table.sort_values(["scale", *by, "_p", "_m"], kind="stable")
-    cols = CHANGE_COLUMNS[:2] + [c for c in by if c != "role"] + CHANGE_COLUMNS[2:]
+    defcols = _defcols(scores)
+    table = table.sort_values(["scale", *defcols, *by, "_p", "_m"], kind="stable")
+    cols = CHANGE_COLUMNS[:1] + defcols + CHANGE_COLUMNS[1:2] + [c for c in by if c != "role"] + CHANGE_COLUMNS[2:]
     return table.drop(columns=["_m", "_p"]).reindex(columns=cols).reset_index(drop=True)
 
 
@@ -429,5 +473,6 @@ def _mean(x: np.ndarray) -> float:
 
 
 def _frame(rows: list[dict], by: Sequence[str]) -> pd.DataFrame:
-    cols = ["scale", *by] + CHANGE_COLUMNS[2:]
+    defcols = ["definition"] if any("definition" in r for r in rows) else []
+    cols = ["scale", *defcols, *by] + CHANGE_COLUMNS[2:]
     return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))

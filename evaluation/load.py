@@ -21,7 +21,7 @@ __all__ = [
 REQUIRED_COLUMNS = ("respondent_id", "wave", "role", "fylke", "item", "value")
 OPTIONAL_COLUMNS = (
     "kompetansenettverk", "duration_s", "status", "missing_code", "response_id", "submitted_at",
-    "wave_name",
+    "wave_name", "instrument_version",
 )
 #: Text values in ``value`` that mean "no numeric answer" ("vet ikke"): read as missing.
 MISSING_CODES = frozenset({
@@ -163,7 +163,8 @@ _DB_QUERY = """
 SELECT p.panel_id AS respondent_id, w.year AS wave, w.name AS wave_name, p.role AS role,
        p.fylke AS fylke, o.name AS kompetansenettverk, a.item_code AS item,
        a.value_num AS value, a.missing_code AS missing_code, r.status AS status,
-       r.id AS response_id, r.started_at AS started_at, r.submitted_at AS submitted_at
+       r.id AS response_id, r.started_at AS started_at, r.submitted_at AS submitted_at,
+       r.questionnaire_version_id AS questionnaire_version_id
 FROM answer a
 JOIN response r ON r.id = a.response_id
 JOIN person p ON p.id = r.person_id
@@ -172,6 +173,15 @@ LEFT JOIN organisation o ON o.id = p.network_id
 WHERE (a.value_num IS NOT NULL OR a.missing_code IS NOT NULL) {where}
 ORDER BY r.id, a.item_code
 """
+
+
+def _instrument_version(definition: Any) -> int:
+    """The instrument version a stored questionnaire definition declares (1 when none)."""
+    if isinstance(definition, (str, bytes)):
+        import json
+
+        definition = json.loads(definition)
+    return int((definition or {}).get("version") or 1)
 
 
 def read_database(url_or_engine: Any, wave: int | None = None) -> pd.DataFrame:
@@ -188,7 +198,8 @@ def read_database(url_or_engine: Any, wave: int | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         As :func:`validate_answers`; ``respondent_id`` is the person's panel id, ``wave`` the
-        wave's year, ``duration_s`` submitted minus started in seconds, ``value`` NaN for
+        wave's year, ``instrument_version`` the version of the questionnaire answered (1, 2 …),
+        ``duration_s`` submitted minus started in seconds, ``value`` NaN for
         answers with a missing code (kept in ``missing_code``). Free-text and multiple-choice
         answers are left out.
     """
@@ -199,9 +210,12 @@ def read_database(url_or_engine: Any, wave: int | None = None) -> pd.DataFrame:
     params = {"year": int(wave)} if wave is not None else {}
     with engine.connect() as conn:
         df = pd.read_sql_query(sa.text(_DB_QUERY.format(where=where)), conn, params=params)
+        versions = {int(vid): _instrument_version(definition) for vid, definition in
+                    conn.execute(sa.text("SELECT id, definition FROM questionnaire_version"))}
     if df.empty:
         what = f"wave {wave}" if wave is not None else "any wave"
         raise AnswerTableError(f"database: no numeric answers for {what}")
+    df["instrument_version"] = df.pop("questionnaire_version_id").map(versions).astype("int32")
     started = pd.to_datetime(df.pop("started_at"), errors="coerce", utc=True)
     submitted = pd.to_datetime(df["submitted_at"], errors="coerce", utc=True)
     df["duration_s"] = (submitted - started).dt.total_seconds()

@@ -134,8 +134,12 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
     ----------
     answers : pandas.DataFrame or path
         The tidy long answers table, or a CSV/Parquet file with it.
-    scales : sequence of Scale or path
-        The scales, or the ``scales.yaml`` file.
+    scales : sequence of Scale, VersionedScales or path
+        The scales, or the ``scales.yaml`` file; or the instrument folder (``questionnaires/``)
+        or a :class:`evaluation.versions.VersionedScales` for waves on several instrument
+        versions (the answers then need ``instrument_version``). Each response is scored with
+        its version's definitions, change is estimated only between waves scored with the same
+        definition, and ``comparability.csv`` says which trends continue and which restart.
     out_dir : path
         Created when missing; files in it with the same names are replaced.
     rules : CleaningRules, optional
@@ -226,9 +230,24 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             from .frame import validate_frame
 
             frame = validate_frame(frame, source="frame")
+        from .versions import (
+            VersionedScales,
+            comparability_table,
+            instrument_version_of,
+            load_versioned,
+        )
+
         if isinstance(scales, (str, Path)):
-            scales = load_scales(scales)
-        scales = list(scales)
+            scales = load_versioned(scales) if Path(scales).is_dir() else load_scales(scales)
+        versioned = scales if isinstance(scales, VersionedScales) else None
+        if versioned is not None:
+            instrument_version_of(answers, versioned)  # a clear error before any work
+            scale_defs = versioned  # what scores and reliability use
+            scales = versioned.all_scales()  # every definition: ranges and matrices for cleaning
+            plot_scales = versioned.merged()  # one per code, for figures and labels
+        else:
+            scales = list(scales)
+            scale_defs = plot_scales = scales
         unknown_by = [c for c in by if c not in answers.columns]
         if unknown_by:
             raise AnswerTableError(f"cannot group by {', '.join(map(repr, unknown_by))}: not a "
@@ -246,14 +265,15 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         step("clean")
         index = index_responses(cleaned)
         if figures:
-            drawer.submit("likert", {"shares": plots.likert_shares(cleaned, scales),
-                                     "scales": scales}, fig_dir / "likert")
+            drawer.submit("likert", {"shares": plots.likert_shares(cleaned, plot_scales),
+                                     "scales": plot_scales}, fig_dir / "likert")
             drawer.submit("responses", {"responses": index.responses[
                 [c for c in ("wave", "role", "fylke") if c in index.responses]],
                 "population": population}, fig_dir / "responses")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            scores = score_scales(cleaned, scales, index=index)
+            scores = (score_scales(cleaned, scale_defs) if versioned is not None
+                      else score_scales(cleaned, scales, index=index))
         if scores.empty or scores["score"].notna().sum() == 0:
             raise AnswerTableError(
                 "no scale scores: every answer to the scale items is missing or was removed by "
@@ -262,8 +282,9 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
                                                                          "wave"])):
             problems.append(f"wave {wave} has responses but no scale scores; it is left out")
         step("score")
-        rel, items = scale_reliability(cleaned, scales, index=index)
-        drawer.submit("reliability", {"reliability": rel, "scales": scales}, fig_dir / "reliability")
+        rel, items = (scale_reliability(cleaned, scale_defs) if versioned is not None
+                      else scale_reliability(cleaned, scales, index=index))
+        drawer.submit("reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability")
         step("reliability")
         frame_tables, weighted, cluster_label = {}, None, "person"
         if frame is not None:
@@ -276,7 +297,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
                 scores = _with_cluster(scores, frame, col)
         waves = describe_waves(scores, by)
         summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
-        drawer.submit("trend", {"summary": summary_role, "scales": scales}, fig_dir / "trend")
+        drawer.submit("trend", {"summary": summary_role, "scales": plot_scales}, fig_dir / "trend")
         n_waves = scores.loc[scores["score"].notna(), "wave"].nunique()
         if n_waves >= 2:
             change = change_table(scores, by=by, methods=methods, correction=correction,
@@ -299,6 +320,10 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
                  "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
         tables.update(frame_tables)
         names.update({k: f"{k}.csv" for k in frame_tables})
+        if versioned is not None:
+            by_wave = scores.groupby("wave")["instrument_version"].agg(lambda v: int(v.mode().iloc[0]))
+            tables["comparability"] = comparability_table(versioned, by_wave.to_dict())
+            names["comparability"] = "comparability.csv"
         if themes is not None and len(themes):
             from .themes import draw_theme_figure, theme_table
 
@@ -319,8 +344,8 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         settings = {
             "source": source, "input_sha256": input_hash, "correction": correction,
             "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
-            "scales": [s.code for s in scales], "versions": _versions(),
-            "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in scales},
+            "scales": [s.code for s in plot_scales], "versions": _versions(),
+            "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in plot_scales},
             "family_steps": family_steps, "lmm_cluster": "/".join(cluster) or None,
         }
         if frame is not None:

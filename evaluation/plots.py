@@ -51,8 +51,10 @@ def trend_plot(summary: pd.DataFrame, scales: Sequence[Any] | None = None, lang:
     step = 0.35 * (min(np.diff(waves)) if len(waves) > 1 else 1) / max(len(roles), 1)
     offset = {r: (i - (len(roles) - 1) / 2) * step for i, r in enumerate(roles)}
     d["x"] = d["wave"] + d["role"].map(offset)
+    # A scale whose definition changed between waves gets a break in its line.
+    d["series"] = d["role"] + "/" + (d["definition"].astype(str) if "definition" in d else "")
     return (p9.ggplot(d, p9.aes("x", "mean", colour="role"))
-            + p9.geom_line(p9.aes(group="role"))
+            + p9.geom_line(p9.aes(group="series"))
             + p9.geom_segment(p9.aes(xend="x", y="ci_low", yend="ci_high"))
             + p9.geom_point(size=1.6)
             + p9.facet_wrap("~scale")

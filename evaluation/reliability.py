@@ -78,7 +78,21 @@ def scale_reliability(answers: pd.DataFrame, scales: Sequence[Any], by: Sequence
     --------
     >>> from evaluation import scale_reliability
     >>> rel, items = scale_reliability(answers, scales)  # doctest: +SKIP
+
+    With VersionedScales each instrument version is scored with its own definitions and both
+    tables gain a ``definition`` column after ``scale``.
     """
+    from .versions import VersionedScales, split_by_version
+
+    if isinstance(scales, VersionedScales):
+        rels, itemss = [], []
+        for version, sub, version_scales in split_by_version(answers, scales):
+            r, i = scale_reliability(sub, version_scales, by)
+            for t in (r, i):
+                t.insert(1, "definition", t["scale"].map(lambda c, v=version: scales.label_for(v, c)))
+            rels.append(r)
+            itemss.append(i)
+        return pd.concat(rels, ignore_index=True), pd.concat(itemss, ignore_index=True)
     index = index or index_responses(answers)
     grouped = index.responses.groupby(list(by), observed=True, sort=True)
     gcodes = grouped.ngroup().to_numpy()

@@ -213,12 +213,22 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
             f"<li>{html.escape(p)}</li>" for p in result.problems) + "</ul></div>")
     parts.append("<h2>Sammendrag per skala</h2>")
     labels = settings.get("scale_labels", {})
+    comp = t.get("comparability")
+    status: dict[str, list[str]] = {}
+    if comp is not None and not comp.empty:
+        for r in comp.itertuples(index=False):
+            status.setdefault(str(r.scale), []).append(
+                f"{r.definition} ({html.escape(r.items)}): {html.escape(r.status_nb)}")
     for code in scales_order:
-        if code in summary:
+        if code in summary or code in status:
             name = labels.get(code) or code
-            parts.append(f"<h3>{html.escape(name)} <small>({html.escape(code)})</small></h3>"
-                         "<p>Estimert gjennomsnitt (blandet modell) per bølge:</p><ul>"
-                         + "".join(f"<li>{s}</li>" for s in summary[code]) + "</ul>")
+            parts.append(f"<h3>{html.escape(name)} <small>({html.escape(code)})</small></h3>")
+            if code in status:
+                parts.append('<p class="comparability"><b>Sammenlignbarhet:</b></p><ul>'
+                             + "".join(f"<li>{s}</li>" for s in status[code]) + "</ul>")
+            if code in summary:
+                parts.append("<p>Estimert gjennomsnitt (blandet modell) per bølge:</p><ul>"
+                             + "".join(f"<li>{s}</li>" for s in summary[code]) + "</ul>")
     parts.append("<h2>Figurer</h2>")
     for name, caption in [("trend", "Gjennomsnitt per bølge med 95 % KI, én linje per rolle"),
                           ("likert", "Svarfordeling per ledd og bølge"),
@@ -227,6 +237,14 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
         parts.append(_figure(result, name, caption))
     parts.append(_themes_section(result))
     parts += _frame_sections(result)
+    if comp is not None and not comp.empty:
+        parts.append("<h2>Sammenlignbarhet mellom bølger</h2>"
+                     "<p>En skala sammenlignes bare mellom bølger der den er skåret med samme "
+                     "definisjon (samme spørsmål med samme ordlyd, samme snuing og samme minste "
+                     "antall besvarte). Når en definisjon bare har tatt ut spørsmål, er den "
+                     "beregnet på nytt i de tidligere bølgene, og tidsserien fortsetter; når den "
+                     "har nye eller omformulerte spørsmål, starter tidsserien på nytt.</p>"
+                     + _table(comp.drop(columns=["status"])))
     change = t["change"]
     if not change.empty:
         head = change.loc[change["method"] == "lmm"]

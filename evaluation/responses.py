@@ -11,7 +11,8 @@ __all__ = ["ResponseIndex", "index_responses", "RESPONSE_COLUMNS"]
 
 #: Columns that describe a response rather than one answer (constant within a response).
 RESPONSE_COLUMNS = ("respondent_id", "wave", "role", "fylke", "kompetansenettverk", "kommune",
-                    "school", "status", "duration_s", "submitted_at", "wave_name")
+                    "school", "status", "duration_s", "submitted_at", "wave_name",
+                    "instrument_version")
 
 
 @dataclass

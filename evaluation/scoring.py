@@ -173,23 +173,39 @@ def score_scales(answers: pd.DataFrame, scales: Sequence[Any], *,
     ----------
     answers : pandas.DataFrame
         The (cleaned) answers table.
-    scales : sequence of Scale
-        Objects with ``code, items, reverse, min_items, range``.
+    scales : sequence of Scale or VersionedScales
+        Objects with ``code, items, reverse, min_items, range``; or the definitions of several
+        instrument versions (:mod:`evaluation.versions`), which need ``instrument_version``.
     index : ResponseIndex, optional
-        Reuse a response index computed before.
+        Reuse a response index computed before (a single list of scales only).
 
     Returns
     -------
     pandas.DataFrame
         One row per response × scale where at least one item is answered: the response columns
         (``respondent_id, wave, role, fylke``, ...), ``scale``, ``n_items`` (answered) and
-        ``score`` (NaN when fewer than ``min_items`` are answered).
+        ``score`` (NaN when fewer than ``min_items`` are answered). With VersionedScales also
+        ``definition`` (``v1``, ``v2``): the definition that scored the response.
 
     Examples
     --------
     >>> from evaluation import score_scales
     >>> scores = score_scales(answers, scales)  # doctest: +SKIP
     """
+    from .versions import VersionedScales, split_by_version
+
+    if isinstance(scales, VersionedScales):
+        parts = []
+        for version, sub, version_scales in split_by_version(answers, scales):
+            part = score_scales(sub, version_scales)
+            part["scale"] = part["scale"].astype(str)
+            part["definition"] = part["scale"].map(lambda c, v=version: scales.label_for(v, c))
+            parts.append(part)
+        if not parts:
+            raise ValueError("no scales to score")
+        out = pd.concat(parts, ignore_index=True)
+        out["scale"] = pd.Categorical(out["scale"], categories=scales.codes)
+        return out
     index = index or index_responses(answers)
     for problem in check_scales(answers, scales):
         warnings.warn(problem, ScaleWarning, stacklevel=2)

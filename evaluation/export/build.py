@@ -75,10 +75,37 @@ def _prepare_responses(source: ExportSource, key: str | bytes,
     return r.sort_values(["wave", "panel_id", "response_id"], kind="stable").reset_index(drop=True)
 
 
-def _default_scales() -> list[Any]:
-    from questionnaires import INSTRUMENT_DIR, load_scales
+def _default_scales(versions_used: Sequence[int] = (1,)) -> dict[int, list[Any]]:
+    """Each used instrument version's own ``scales.yaml`` (version 1: questionnaires/scales.yaml)."""
+    from questionnaires import INSTRUMENT_DIR, load_scales, scale_files
 
-    return list(load_scales(INSTRUMENT_DIR / "scales.yaml"))
+    files = scale_files(INSTRUMENT_DIR)
+    return {v: list(load_scales(files.get(v, INSTRUMENT_DIR / "scales.yaml"))) for v in versions_used}
+
+
+def _scales_per_version(by_version: dict[int, list[Any]]) -> dict[int, list[Any]]:
+    """Rename a scale whose definition differs between the exported versions: ``code_v1``, ``code_v2``.
+
+    A wave is scored with its own version's definition. A scale defined the same way in every
+    exported version keeps its plain code, so an export of version-1 waves only is unchanged.
+    """
+    from dataclasses import replace
+
+    def sig(s: Any) -> tuple:
+        return (tuple(s.items), tuple(sorted(s.reverse)), s.min_items, tuple(s.range))
+
+    sigs: dict[str, set[tuple]] = {}
+    for scales in by_version.values():
+        for s in scales:
+            sigs.setdefault(s.code, set()).add(sig(s))
+    first: dict[tuple[str, tuple], int] = {}
+    for v in sorted(by_version):
+        for s in by_version[v]:
+            first.setdefault((s.code, sig(s)), v)
+    return {v: [s if len(sigs[s.code]) == 1 else
+                replace(s, code=f"{s.code}_v{first[(s.code, sig(s))]}",
+                        label={k: f"{t} (v{first[(s.code, sig(s))]})" for k, t in s.label.items()})
+                for s in scales] for v, scales in by_version.items()}
 
 
 def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Path, *,
@@ -121,8 +148,13 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     clock = _Clock(progress, 4 + (len(options.layouts) + 1) * len(options.formats) + 4)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scales = list(scales) if scales is not None else _default_scales()
     source.validate()
+    used = sorted({q.instrument_version for _, q in source.versions.values()}) or [1]
+    if scales is not None:
+        by_version = {v: list(scales) for v in used}
+    else:
+        by_version = _scales_per_version(_default_scales(used))
+    scales = list({s.code: s for v in sorted(by_version) for s in by_version[v]}.values())
     responses = _prepare_responses(source, pseudonym_key, options)
     uses = {VersionUse(int(w), str(role), source.versions[int(v)][0], source.versions[int(v)][1])
             for w, role, v in responses[["wave", "role", "version_id"]].drop_duplicates()
@@ -130,7 +162,7 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     catalogue = build_catalogue(uses, scales)
     waves = build_wave_data(source, catalogue, responses)
     clock.tick("matrices")
-    derived = _derive(waves, source, scales, codebook, options, redact_terms, clock)
+    derived = _derive(waves, source, scales, codebook, options, redact_terms, clock, by_version)
     per_wave = per_wave_tables(waves, options.free_text, derived.labels)
     for wd in waves:  # the tables hold copies of the values now; free the matrices
         wd.values = None
@@ -221,7 +253,7 @@ class _Derived:
 
 def _derive(waves, source: ExportSource, scales: list[Any], codebook: Any,
             options: ExportOptions, redact_terms: Sequence[str] | None,
-            clock: _Clock) -> _Derived:
+            clock: _Clock, by_version: dict[int, list[Any]] | None = None) -> _Derived:
     """Cleaning, scale scores, theme columns and free-text redaction, in place on ``waves``."""
     cleaning_log = None
     if options.cleaned:
@@ -232,7 +264,13 @@ def _derive(waves, source: ExportSource, scales: list[Any], codebook: Any,
     clock.tick("cleaning")
     labels: dict[str, dict[str, str]] = {}
     if options.scale_scores and scales:
-        add_scale_scores(waves, scales)
+        instrument_of = {vid: q.instrument_version for vid, (_, q) in source.versions.items()}
+        groups: dict[int, list[Any]] = {}
+        for wd in waves:  # a wave is scored with its own instrument version's scales
+            used = {instrument_of[int(v)] for v in pd.unique(wd.responses["version_id"])} or {1}
+            groups.setdefault(max(used), []).append(wd)
+        for v, group in sorted(groups.items()):
+            add_scale_scores(group, (by_version or {}).get(v, scales))
         for s in scales:
             labels[f"score_{s.code}"] = {"nb": f"Skåre: {s.label.get('nb', s.code)}",
                                          "en": f"Score: {s.label.get('en', s.code)}"}

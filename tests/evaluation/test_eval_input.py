@@ -158,9 +158,13 @@ def _make_db(url: str) -> None:
             " started_at DATETIME, submitted_at DATETIME, updated_at DATETIME)",
             "CREATE TABLE answer (id INTEGER PRIMARY KEY, response_id INTEGER, item_code TEXT,"
             " value_num FLOAT, value_text TEXT, value_list JSON, missing_code VARCHAR(16))",
+            "CREATE TABLE questionnaire_version (id INTEGER PRIMARY KEY, definition JSON)",
         ]:
             c.execute(sa.text(ddl))
         c.execute(sa.text("INSERT INTO organisation VALUES (1, 'kompetansenettverk', 'Nettverk Midt')"))
+        # a version-1 definition names no version; version 2 says so
+        c.execute(sa.text("""INSERT INTO questionnaire_version VALUES (1, '{"code": "q"}'),"""
+                          """ (2, '{"code": "q", "version": 2}')"""))
         c.execute(sa.text("INSERT INTO person VALUES (1, 'K7Q2', 'skoleleder', 'Trøndelag', 1),"
                           " (2, 'M3X9', 'uh', 'Oslo', NULL)"))
         c.execute(sa.text("INSERT INTO wave VALUES (1, 'Bølge 2021', 2021, 'closed'),"
@@ -168,7 +172,7 @@ def _make_db(url: str) -> None:
         c.execute(sa.text(
             "INSERT INTO response VALUES"
             " (1, 1, 1, 1, 1, 'complete', '2021-03-01 10:00:00', '2021-03-01 10:12:30', NULL),"
-            " (2, 2, 2, 1, 1, 'complete', '2023-03-01 09:00:00', '2023-03-01 09:05:00', NULL),"
+            " (2, 2, 2, 1, 2, 'complete', '2023-03-01 09:00:00', '2023-03-01 09:05:00', NULL),"
             " (3, 3, 1, 2, 1, 'partial', '2021-03-02 10:00:00', NULL, NULL)"))
         c.execute(sa.text(
             "INSERT INTO answer (response_id, item_code, value_num, value_text, value_list,"
@@ -187,6 +191,8 @@ def test_read_database_gives_the_tidy_table(tmp_path):
     assert first.loc["s1", "value"] == 4 and np.isnan(first.loc["s2", "value"])
     assert first.loc["s2", "missing_code"] == "dont_know"
     assert first.loc["s1", "duration_s"] == 750
+    assert first.loc["s1", "instrument_version"] == 1
+    assert set(df.loc[df["wave"] == 2023, "instrument_version"]) == {2}
     assert first.loc["s1", "kompetansenettverk"] == "Nettverk Midt"
     assert first.loc["s1", "fylke"] == "Trøndelag" and first.loc["s1", "status"] == "complete"
     partial = df.loc[df["respondent_id"] == "M3X9"].iloc[0]
