@@ -34,7 +34,9 @@ def test_demo_answers_respect_the_questionnaire(app, runner):
     with app.app_context():
         complete = db.session.scalars(sa.select(Response).where(Response.status == "complete")).all()
         assert len(complete) >= 25
-        for resp in complete[:25]:
+        on_v2 = [r for r in complete if r.version.questionnaire.version == 2]
+        assert on_v2, "the 2025 wave has answers on version 2"
+        for resp in complete[:20] + on_v2[:10]:
             q = resp.version.questionnaire
             answers = {a.item_code: a.value for a in resp.answers}
             assert set(answers) <= set(q.item_codes())
@@ -44,7 +46,9 @@ def test_demo_answers_respect_the_questionnaire(app, runner):
                     assert on_page and not on_page & set(answers)
             for code, value in answers.items():
                 item = q.find_item(code)
-                if item.type == "likert" and value != "dont_know":
+                if value == "not_applicable":
+                    assert item.not_applicable, code
+                elif item.type == "likert" and value != "dont_know":
                     assert 1 <= value <= q.response_scales[item.scale].max
 
 
@@ -64,3 +68,34 @@ def test_demo_users_can_log_in_with_the_printed_password(app, runner, client):
         client.post("/auth/logout")
     bad = client.post("/auth/login", data={"email": "admin@dekom.local", "password": "wrong"})
     assert bad.status_code == 401
+
+
+def test_demo_2025_runs_on_version_2_with_the_notes_actor_by_phase_pattern(app, runner):
+    loaded = runner.invoke(args=["demo", "load", "--size", "300", "--seed", "11"])
+    assert loaded.exit_code == 0, loaded.output
+    with app.app_context():
+        waves = {w.year: w for w in db.session.scalars(sa.select(Wave))}
+        for year, version in ((2021, 1), (2023, 1), (2025, 2)):
+            assert {wq.version.questionnaire.instrument_version for wq in waves[year].questionnaires} == {version}
+        rows = db.session.execute(
+            sa.select(Answer.item_code, Answer.value_num, Answer.missing_code, Person.role)
+            .join(Response, Response.id == Answer.response_id).join(Person, Person.id == Response.person_id)
+            .where(Response.wave_id == waves[2025].id)).all()
+    import pandas as pd
+
+    df = pd.DataFrame(rows, columns=["item", "value", "missing", "role"])
+    assert not df["item"].isin(["samarb_behov", "likev_kunde", "eff_laering"]).any(), "v1-only items"
+    mean = df.groupby("item")["value"].mean()
+    for actor in ("sl", "tv", "lar"):
+        # local actors are less involved than the partnership and least in needs and priorities
+        assert mean[f"akt_{actor}_behov"] < mean[f"akt_{actor}_gjenn"], actor
+        assert mean[f"akt_{actor}_prior"] < mean[f"akt_{actor}_plan"], actor
+        assert mean[f"akt_{actor}_eval"] < mean["sam_eval"], actor
+    own = df.loc[df["item"].str.startswith("akt_tv_")].groupby("role")["value"].mean()
+    assert own["tillitsvalgt"] < own["skoleeier"], "tillitsvalgte see their own involvement as lower"
+    na = df.loc[df["missing"] == "not_applicable"]
+    assert len(na) and set(na["item"]) <= {"sam_behov", "sam_prior", "sam_plan", "sam_gjenn", "sam_eval",
+                                           "medbest", "res_laering", "res_miljo", "res_praksis",
+                                           "res_kollektiv", "res_profesjon", "res_kvalitet"}
+    assert (na["role"] == "uh").any() and (na.loc[na["item"].str.startswith("sam_"), "role"] == "tillitsvalgt").any()
+    assert {"fornoyd_tiltak", "lytt_behov", "led_tid", "tiltak_start", "tiltak_varighet"} <= set(df["item"])

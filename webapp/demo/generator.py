@@ -5,6 +5,12 @@ involvering down for skoleledere and tillitsvalgte, behovstilpasning up. Persons
 trait per scale, so panel members' answers correlate across waves; 2023 keeps about 70 % of the
 2021 panel and adds new persons (attrition and refreshment); 2025 is open with some invitations
 unsent, some sent, some answered.
+
+2021 and 2023 run on instrument version 1; 2025 runs on version 2 (questionnaires/v2), answered
+plausibly: the actor × phase matrix follows the note (TN7 2.2, 4.1.4): skoleledere, tillitsvalgte
+and teachers are less involved than the partnership itself, least in behovskartlegging,
+prioritering and evaluering, and they see their own involvement as lower than skoleeiere and UH
+see it; partners' listening goes with satisfaction, also where involvement is low.
 """
 
 from __future__ import annotations
@@ -15,7 +21,15 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from questionnaires import INSTRUMENT_DIR, Questionnaire, evaluate_condition, load_scales
+from questionnaires import (
+    INSTRUMENT_DIR,
+    NOT_APPLICABLE,
+    Questionnaire,
+    evaluate_condition,
+    instrument_versions,
+    load_scales,
+    scale_files,
+)
 
 from ..domain.questionnaires import import_file
 from ..extensions import db
@@ -44,6 +58,15 @@ FIRST = ("Kari", "Ola", "Ingrid", "Lars", "Sigrid", "Nils", "Ane", "Per", "Hilde
 LAST = ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Jensen",
         "Karlsen", "Johnsen", "Berg", "Haugen", "Hagen", "Bakken", "Solberg", "Moen", "Lie", "Strand", "Dahl")
 WAVES = ((2021, "closed"), (2023, "closed"), (2025, "open"))
+#: the instrument version each wave runs on
+WAVE_VERSION = {2021: 1, 2023: 1, 2025: 2}
+#: actor × phase (v2): mean shift by phase, by actor, and for rating one's own group (TN7 2.2, 4.1.4)
+ACTOR_PHASE = {"behov": -0.55, "prior": -0.75, "plan": -0.2, "gjenn": 0.35, "eval": -0.6}
+ACTOR_LEVEL = {"sl": -0.1, "tv": -0.65, "lar": -0.45}
+ACTOR_SELF = {("sl", "skoleleder"), ("tv", "tillitsvalgt")}
+#: (item prefix, role) -> chance of "ikke relevant" where the item may not apply to the role
+NOT_APPLICABLE_CHANCE = {("sam_", "tillitsvalgt"): 0.3, ("medbest", "uh"): 0.6,
+                         ("res_laering", "uh"): 0.35, ("res_miljo", "uh"): 0.35}
 #: scale -> wave -> shift of the mean (role-specific overrides below)
 TREND = {
     "samarbeid": {2021: 0.0, 2023: 0.35, 2025: 0.45},
@@ -121,7 +144,7 @@ def _answers(q: Questionnaire, rng: random.Random, traits: dict[str, float], rol
             straight_value = rng.randint(3, 5)
             for leaf in rows:
                 value = _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value, reverse)
-                if straight and item.type == "matrix" and value != "dont_know":
+                if straight and item.type == "matrix" and value not in ("dont_know", NOT_APPLICABLE):
                     value = straight_value
                 if value is not None:
                     answers[leaf.code] = value
@@ -137,16 +160,31 @@ def _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value,
         return None  # item non-response
     kind = leaf.type
     if kind == "likert":
+        if leaf.not_applicable:
+            chance = next((c for (prefix, r), c in NOT_APPLICABLE_CHANCE.items()
+                           if r == role and leaf.code.startswith(prefix)), 0.02)
+            if rng.random() < chance:
+                return NOT_APPLICABLE
         if leaf.dont_know and rng.random() < 0.05:
             return "dont_know"
         scale = item_scale.get(leaf.code)
         n_points = q.response_scales[leaf.scale].max
         mu = 3.1 + ROLE_LEVEL[role] + _shift(scale, role, year) + traits.get(scale or "_", 0.0)
+        if leaf.code.startswith("akt_"):  # actor × phase: local actors less involved
+            _, actor, phase = leaf.code.split("_")
+            mu = (2.9 + ACTOR_LEVEL[actor] + ACTOR_PHASE[phase] + traits.get(scale or "_", 0.0)
+                  + (-0.4 if (actor, role) in ACTOR_SELF else 0.25 if role in ("skoleeier", "uh") else 0.0))
+        elif leaf.code.startswith("fornoyd"):  # satisfied when heard, whatever the involvement
+            mu = 3.7 + 0.6 * traits.get("lydhorhet", 0.0) + 0.3 * traits.get("behovstilpasning", 0.0)
         if leaf.code in reverse:
             mu = n_points + 1 - mu
         return int(min(n_points, max(1, round(rng.gauss(mu, 0.75)))))
     if kind == "single":
         return rng.choice(leaf.options).value
+    if leaf.code == "behov_kartlagt":  # where needs were found (TN7 4.1.4, table 1)
+        return [9] if rng.random() < 0.12 else sorted(rng.sample([1, 2, 3], rng.randint(1, 2)))
+    if leaf.code == "tiltak_start":
+        return rng.randint(2019, year)
     if kind == "multi":
         k = rng.randint(1, min(3, len(leaf.options)))
         return sorted(o.value for o in rng.sample(leaf.options, k))
@@ -179,15 +217,19 @@ def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-202
             user.set_password(password)
             db.session.add(user)
         result.users[role] = email
-    versions = {}
-    for path in sorted(INSTRUMENT_DIR.glob("*.yaml")):
-        if path.name in ("scales.yaml", "codebook.yaml"):
-            continue
-        version, _ = import_file(path)
-        versions[version.role] = version
-    scales = load_scales(INSTRUMENT_DIR / "scales.yaml")
-    item_scale = {i: s.code for s in scales for i in s.items}
-    reverse = {i for s in scales for i in s.reverse}
+    by_version: dict[int, dict] = {}
+    for number, files in instrument_versions(INSTRUMENT_DIR).items():  # version 1 first
+        by_version[number] = {}
+        for path in files.values():
+            version, _ = import_file(path)
+            by_version[number][version.role] = version
+    scale_sets = {v: load_scales(path) for v, path in scale_files(INSTRUMENT_DIR).items()}
+    scales = scale_sets[1]
+    later = [s for v, ss in sorted(scale_sets.items()) if v > 1 for s in ss]
+    item_scale = {i: s.code for s in [*later, *scales] for i in s.items}
+    reverse = {i for ss in scale_sets.values() for s in ss for i in s.reverse}
+    new_codes = sorted({s.code for s in later} - {s.code for s in scales})
+    rng_v2 = random.Random(seed + 1)  # version-2 traits: 2021 and 2023 data stay as before
     orgs = _organisations(rng)
 
     used: set[str] = set()
@@ -206,6 +248,7 @@ def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-202
         db.session.flush()
         for p in made:
             traits[p.id] = {s.code: rng.gauss(0, 0.55) for s in scales} | {"_": rng.gauss(0, 0.4)}
+            traits[p.id] |= {code: rng_v2.gauss(0, 0.55) for code in new_codes}
         return made
 
     panel = recruit(size)
@@ -221,6 +264,7 @@ def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-202
         opens = datetime(year, 2, 1, 8, tzinfo=UTC)
         wave = Wave(name=f"Dekom {year}", year=year, status=status, opens_at=opens,
                     closes_at=opens + timedelta(days=42))
+        versions = by_version.get(WAVE_VERSION[year], by_version[1])
         for role, version in versions.items():
             wave.questionnaires.append(WaveQuestionnaire(role=role, version=version))
         db.session.add(wave)
