@@ -155,3 +155,32 @@ def test_exported_model_codes_like_the_app_in_the_cli(app, client, auth, users, 
         assert cli_row.id == answer_id
         assert [t for t in themes if getattr(cli_row, t) == 1] == [t for t in themes if t in app_themes]
         assert cli_row.confidence == pytest.approx(app_conf, abs=1e-4)
+
+
+def test_a_database_on_the_shipped_v2_codebook_gets_v3_beside_it_with_the_codes_carried_over(
+        app, users, coding_data):
+    from pathlib import Path
+
+    from questionnaires import load_codebook
+    from webapp.models import User
+
+    v2_file = Path(__file__).resolve().parents[2] / "questionnaires" / "codebooks" / "codebook_v2.yaml"
+    with app.app_context():
+        old, _ = service.store_codebook(service.definition_of(load_codebook(v2_file)), source="codebook.yaml")
+        researcher = db.session.scalar(sa.select(User).where(User.email == users["researcher"]))
+        answer = db.session.get(Answer, coding_data[0])
+        service.save_decisions(old, answer, researcher, ["tid", "ledelse"])
+        db.session.commit()
+        current = service.current_version()
+        db.session.commit()
+        assert (old.version_no, current.version_no) == (1, 2)
+        assert current.content_hash == service.content_hash(service.shipped_definition())
+        assert len(current.definition["themes"][0]["signals"]) > len(old.definition["themes"][0]["signals"])
+        kept = service.decisions_of(current, researcher.id, answer.id)
+        assert {t for t, d in kept.items() if d.applied} == {"tid", "ledelse"}
+        assert service.current_version().id == current.id  # once only
+        # A codebook the researchers edited is theirs: the shipped file does not replace it.
+        edited = dict(current.definition, themes=current.definition["themes"][:-1])
+        mine, _ = service.store_codebook(edited, source="web")
+        db.session.commit()
+        assert service.current_version().id == mine.id
