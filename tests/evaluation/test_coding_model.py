@@ -15,7 +15,14 @@ import pytest
 
 from evaluation.coding import DictionaryCoder, agreement_table, code_answers, macro_f1
 from evaluation.coding.cli import main
-from evaluation.coding.model import LearnedCoder, ModelFileError, load_model, save_model, train_model, training_data
+from evaluation.coding.model import (
+    LearnedCoder,
+    ModelFileError,
+    load_model,
+    save_model,
+    train_model,
+    training_data,
+)
 from evaluation.coding.text import compound_parts
 
 DATA = Path(__file__).parent / "data"
