@@ -9,8 +9,14 @@ per-theme precision / recall / F1 and macro-F1 for
 * the learned layer (v3 dictionary + calibrated classifiers) trained on the shipped training
   answers ``evaluation/data/coding_training.csv`` (never on a held-out set);
 
-then the learning curve: macro-F1 on the v3 held-out sets against the number of coded
-answers the classifiers were trained on (random subsets of the training answers, 3 draws each).
+then two learning curves:
+
+* macro-F1 on the v3 held-out sets against the number of shipped training answers the
+  classifiers were trained on (random subsets, 3 draws each);
+* a simulated coding session (``--session``): each v3 set is split in two halves; the model is
+  trained on the shipped answers plus the first k coded answers of one half (weighted as the app
+  weighs coders' decisions) and scored on the other half, which it never sees; both halves in
+  turn. This is what the app does as coders work through a survey's answers.
 """
 
 from __future__ import annotations
@@ -56,9 +62,13 @@ def table(coder, frame: pd.DataFrame) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curve", type=int, default=3, help="draws per learning-curve point (0 = skip)")
+    parser.add_argument("--session", action="store_true", help="only the simulated coding session curve")
     args = parser.parse_args()
     sets = heldout_sets()
     train = training_data()
+    if args.session:
+        session_curve(sets, train)
+        return
     start = time.perf_counter()
     learned = train_model(train["text"].tolist(), train)
     print(f"learned layer trained on {len(train)} answers in {time.perf_counter() - start:.1f} s")
@@ -86,6 +96,27 @@ def main() -> None:
                 for lang in scores:
                     scores[lang].append(macro_f1(table(model, sets[f"v3_{lang}"])))
             print(f"{n:4d} answers: " + "  ".join(f"{lang} {np.mean(v):.3f}" for lang, v in scores.items()))
+
+
+def session_curve(sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 8, 16, 31)) -> None:
+    """Macro-F1 on unseen answers of a survey as coders code k of its other answers."""
+    print("## Simulated coding session: macro-F1 on the other half by coded answers of this half")
+    weight = 3.0  # webapp.domain.coding_model.CODER_WEIGHT
+    rng = np.random.default_rng(1)
+    for lang in ("nb", "nn", "en"):
+        frame = sets[f"v3_{lang}"]
+        order = rng.permutation(len(frame))
+        halves = (order[: len(frame) // 2], order[len(frame) // 2:])
+        line = []
+        for k in steps:
+            f1s = []
+            for a, b in (halves, halves[::-1]):
+                coded = frame.iloc[a[:k]]
+                data = pd.concat([train, coded], ignore_index=True)
+                model = train_model(data["text"].tolist(), data, weights=[1.0] * len(train) + [weight] * len(coded))
+                f1s.append(macro_f1(table(model, frame.iloc[b].reset_index(drop=True))))
+            line.append(f"k={k}: {np.mean(f1s):.3f}")
+        print(f"{lang}: " + "  ".join(line))
 
 
 if __name__ == "__main__":

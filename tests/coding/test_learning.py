@@ -184,3 +184,19 @@ def test_a_database_on_the_shipped_v2_codebook_gets_v3_beside_it_with_the_codes_
         mine, _ = service.store_codebook(edited, source="web")
         db.session.commit()
         assert service.current_version().id == mine.id
+
+
+def test_cli_retrains_and_exports_the_model(app, runner, coding_data, tmp_path):
+    out = tmp_path / "m.pkl"
+    result = runner.invoke(args=["coding", "export-model", "--out", str(out)])
+    assert result.exit_code == 1 and "no learned model yet" in result.output
+    result = runner.invoke(args=["coding", "retrain"])
+    assert result.exit_code == 0 and f"model 1 trained on {len(training_data())} answers" in result.output
+    assert f"{len(coding_data)} suggestions recomputed" in result.output
+    result = runner.invoke(args=["coding", "export-model", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_model(out).meta["model_no"] == 1
+    result = runner.invoke(args=["coding", "retrain", "--queue"])
+    assert result.exit_code == 0 and "Queued job" in result.output
+    with app.app_context():
+        assert [j.status for j in _retrain_jobs()] == ["queued"]

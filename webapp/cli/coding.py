@@ -119,3 +119,51 @@ def final_codes_csv(out: Path, years: tuple[int, ...]) -> None:
     frame.to_csv(out, index=False)
     human = int((frame["coded_by"] == "human").sum())
     click.echo(f"Wrote {len(frame)} answers ({human} coded by researchers) to {out}.")
+
+
+@cli.command("retrain")
+@click.option("--queue", is_flag=True, help="Queue a background job instead of training here and now.")
+@with_appcontext
+def retrain(queue: bool) -> None:
+    """Train the learned auto-coder on every decision so far and recompute the suggestions."""
+    from ..domain.coding import current_version, refresh_suggestions
+    from ..domain.coding_model import request_retrain, train_and_store
+
+    version = current_version()
+    if queue:
+        job = request_retrain(version)
+        click.echo(f"Queued job {job.id}; `flask jobs run` or the RQ worker runs it.")
+        return
+    started = time.perf_counter()
+    meta = train_and_store(version)
+    n = refresh_suggestions(version)
+    record("coding.retrain", target=version, actor="cli",
+           after={k: meta[k] for k in ("model_no", "trained_on", "coder_answers")})
+    db.session.commit()
+    click.echo(f"Codebook v{version.version_no}: model {meta['model_no']} trained on {meta['trained_on']} answers "
+               f"({meta['coder_answers']} coded here) in {time.perf_counter() - started:.1f} s; "
+               f"{n} suggestions recomputed.")
+
+
+@cli.command("export-model")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the model file (for python -m evaluation code --model).")
+@with_appcontext
+def export_model(out: Path) -> None:
+    """Copy the current codebook version's newest learned model file to OUT."""
+    import shutil
+
+    from ..domain.coding import current_version
+    from ..domain.coding_model import latest_meta
+
+    version = current_version()
+    meta = latest_meta(version)
+    if meta is None:
+        raise click.ClickException(f"codebook v{version.version_no} has no learned model yet; "
+                                   "run `flask coding retrain` first")
+    try:
+        shutil.copyfile(meta["path"], out)
+    except OSError as exc:
+        raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    click.echo(f"Wrote model {meta['model_no']} (codebook v{version.version_no}, trained on "
+               f"{meta['trained_on']} answers) to {out}.")
