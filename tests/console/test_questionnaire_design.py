@@ -115,6 +115,8 @@ def test_upload_fix_preview_save_diff_and_versions_list(app, client, users, inst
         v1_id, v2_id = instrument["skoleleder"], v2.id
     listing = client.get("/console/questionnaires").get_data(as_text=True)
     assert "dekom_skoleleder v2" in listing and "Dekom 2023" in listing
+    assert "Upload a questionnaire" in client.get("/console/questionnaires?lang=en").get_data(as_text=True)
+    assert "Samanlikn to versjonar" in client.get("/console/questionnaires?lang=nn").get_data(as_text=True)
     diff = client.get(f"/console/questionnaires/diff?old={v1_id}&new={v2_id}").get_data(as_text=True)
     assert code in diff and "ny ordlyd" in diff and "Ny ordlyd på nynorsk" in diff
     assert "bryter sammenlignbarheten" in diff
