@@ -18,11 +18,14 @@ from .model import LANGUAGES, Item, Page, Questionnaire, ResponseScale
 #: Change kinds, in the order they are listed.
 KINDS = (
     "added", "removed", "reworded", "help_reworded", "type_changed", "options_changed",
-    "response_scale_changed", "moved_scale", "moved_matrix", "moved_page", "condition_changed",
+    "response_scale_changed", "missing_options_changed", "moved_scale", "moved_matrix", "moved_page", "condition_changed",
     "required_changed", "range_changed",
 )
 #: Kinds that never affect what a respondent answers and so never break comparability.
-HARMLESS = frozenset({"help_reworded", "required_changed", "moved_page"})
+#: ``missing_options_changed``: only the "vet ikke" / "ikke relevant" options changed (their labels,
+#: or "ikke relevant" offered apart from "vet ikke"); the valid points are the same and every
+#: missing option is missing in the analysis, so a scale's scores stay comparable.
+HARMLESS = frozenset({"help_reworded", "required_changed", "moved_page", "missing_options_changed"})
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,20 @@ def _index(q: Questionnaire) -> dict[str, _Where]:
 
 
 def _scale_points(q: Questionnaire, name: str | None) -> Any:
+    """The valid points of a response scale (what a score is made of)."""
     scale: ResponseScale | None = q.response_scales.get(name) if name else None
     if scale is None:
         return None
-    return {"points": scale.points, "dont_know": scale.dont_know}
+    return {"points": scale.points}
+
+
+def _missing_options(q: Questionnaire, item: Item) -> Any:
+    """The missing options an item offers, with their labels ("vet ikke", "ikke relevant")."""
+    scale: ResponseScale | None = q.response_scales.get(item.scale) if item.scale else None
+    if scale is None:
+        return None
+    return {"dont_know": scale.dont_know if item.dont_know else None,
+            "not_applicable": scale.not_applicable if item.not_applicable else None}
 
 
 def _short(value: Any) -> str:
@@ -165,6 +178,8 @@ def _item_changes(code: str, old: _Where, new: _Where, oq: Questionnaire, nq: Qu
         out.append(Change(code, "options_changed", None, _scale_points(oq, a.scale), _scale_points(nq, b.scale)))
     if a.dont_know != b.dont_know and a.type in ("likert", "matrix"):
         out.append(Change(code, "options_changed", None, {"dont_know": a.dont_know}, {"dont_know": b.dont_know}))
+    elif a.scale and b.scale and _missing_options(oq, a) != _missing_options(nq, b):
+        out.append(Change(code, "missing_options_changed", None, _missing_options(oq, a), _missing_options(nq, b)))
     if (old.matrix.code if old.matrix else None) != (new.matrix.code if new.matrix else None):
         out.append(Change(code, "moved_matrix", None, old.matrix.code if old.matrix else None,
                           new.matrix.code if new.matrix else None))

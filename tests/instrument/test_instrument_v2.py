@@ -178,3 +178,29 @@ def test_not_applicable_is_a_missing_code_only_where_offered_and_the_form_offers
     offered = choices(q, q.find_item("sam_behov"), "nn")
     assert offered[-2:] == [(Q.DONT_KNOW, "Veit ikkje"), (Q.NOT_APPLICABLE, "Ikkje relevant for meg")]
     assert [v for v, _ in choices(q, q.find_item("likev_partnere"), "nb")][-1] == Q.DONT_KNOW
+
+
+def test_v1_to_v2_diff_lists_what_breaks_and_missing_options_alone_break_nothing():
+    from questionnaires.diff import comparability_report, diff_questionnaires
+
+    files = Q.scale_files()
+    v1_scales, v2_scales = Q.load_scales(files[1]), Q.load_scales(files[2])
+    for role in ROLES:
+        diff = diff_questionnaires(_v1()[role], _v2()[role], scales=v2_scales, old_scales=v1_scales)
+        assert set(diff.broken_scales()) == {"samarbeid", "likeverd", "felles_forstaelse", "forpliktelse",
+                                             "lokal_involvering", "behovstilpasning", "opplevd_effekt"}, role
+        missing = diff.by_kind("missing_options_changed")
+        assert {c.code for c in missing} >= {"invol_behov", "medbest", "forst_maal"}
+        assert not any(c.breaking for c in missing), "vet ikke / ikke relevant apart keeps scores comparable"
+        rows = {r["scale"]: r for r in comparability_report(diff)}
+        assert "forst_dialog" in rows["felles_forstaelse"]["items"]
+        assert "egen_involvering" not in rows and "medbestemmelse" not in rows
+
+
+def test_a_changed_point_label_still_breaks():
+    from questionnaires.diff import diff_questionnaires
+
+    new = Q.Questionnaire.from_dict(_v2()["uh"].to_dict())
+    new.response_scales["grad5"].points[0] = {"nb": "Ikke i det hele tatt", "nn": "Ikkje i det heile", "en": "Not at all"}
+    diff = diff_questionnaires(_v2()["uh"], new, scales=Q.load_scales(Q.scale_files()[2]))
+    assert "egen_involvering" in diff.broken_scales()

@@ -101,15 +101,20 @@ def _load_for_diff(spec: str) -> instrument.Questionnaire:
 @click.argument("old")
 @click.argument("new")
 @click.option("--scales", "scales_path", type=click.Path(path_type=Path),
-              default=instrument.INSTRUMENT_DIR / "scales.yaml", help="The analysis scales file.")
+              help="The analysis scales file of NEW (default: the scales.yaml of NEW's instrument version).")
 @click.option("--old-scales", "old_scales_path", type=click.Path(path_type=Path),
-              help="The scales file that went with OLD, when items moved between scales.")
+              help="The scales file that went with OLD (default: OLD's version's, when it differs from NEW's).")
 @with_appcontext
-def diff(old: str, new: str, scales_path: Path, old_scales_path: Path | None) -> None:
+def diff(old: str, new: str, scales_path: Path | None, old_scales_path: Path | None) -> None:
     """List what changed from OLD to NEW (files or stored versions); flags breaks of comparability."""
     from questionnaires.diff import diff_questionnaires
 
     old_q, new_q = _load_for_diff(old), _load_for_diff(new)
+    files = instrument.scale_files()
+    default = instrument.INSTRUMENT_DIR / "scales.yaml"
+    scales_path = scales_path or files.get(new_q.instrument_version, default)
+    if old_scales_path is None and old_q.instrument_version != new_q.instrument_version:
+        old_scales_path = files.get(old_q.instrument_version, default)
     try:
         scales = instrument.load_scales(scales_path)
         old_scales = instrument.load_scales(old_scales_path) if old_scales_path else None

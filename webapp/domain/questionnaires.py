@@ -7,7 +7,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from questionnaires import INSTRUMENT_DIR, Questionnaire, load_questionnaire, load_scales
+from questionnaires import (
+    INSTRUMENT_DIR,
+    Questionnaire,
+    load_questionnaire,
+    load_scales,
+    scale_files,
+)
 from questionnaires.diff import QuestionnaireDiff, diff_questionnaires
 
 from ..extensions import db
@@ -104,9 +110,10 @@ def delete_version(version: QuestionnaireVersion) -> None:
     db.session.flush()
 
 
-def analysis_scales() -> list:
-    """The analysis scales (scales.yaml) that comparability is judged by."""
-    return load_scales(INSTRUMENT_DIR / "scales.yaml")
+def analysis_scales(version: int = 1) -> list:
+    """The analysis scales of instrument ``version`` (its scales.yaml) that comparability is judged by."""
+    files = scale_files(INSTRUMENT_DIR)
+    return load_scales(files.get(version) or INSTRUMENT_DIR / "scales.yaml")
 
 
 def launched_waves(exclude: Wave | None = None) -> list[Wave]:
@@ -135,7 +142,10 @@ def measured_items(exclude: Wave | None = None) -> set[str]:
 
 def compare(old: Questionnaire, new: Questionnaire, exclude: Wave | None = None) -> QuestionnaireDiff:
     """The diff from ``old`` to ``new``; changes to scale items measured in earlier waves are breaking."""
-    return diff_questionnaires(old, new, scales=analysis_scales(), measured=measured_items(exclude))
+    new_scales = analysis_scales(new.instrument_version)
+    old_scales = analysis_scales(old.instrument_version) if old.instrument_version != new.instrument_version else None
+    return diff_questionnaires(old, new, scales=new_scales, old_scales=old_scales,
+                               measured=measured_items(exclude))
 
 
 def comparability(q: Questionnaire, role: str, exclude: Wave | None = None) -> tuple[Wave, QuestionnaireVersion, QuestionnaireDiff] | None:
