@@ -26,6 +26,9 @@ METHODS = {
     "paired": "panel: persons who answered both waves; paired t test; Hedges g (paired)",
     "weighted": "weighted means (nonresponse weights raked to the frame); linearised SE with "
                 "the same persons in both waves and clusters (kommune where given); Wald z",
+    "weighted_panel": "panel members who answered both waves, weighted for attrition (first "
+                      "wave's weight over the probability of answering again); mean "
+                      "within-person change; linearised SE over clusters; Wald z",
 }
 CHANGE_COLUMNS = [
     "scale", "role", "wave_from", "wave_to", "method", "n_from", "n_to", "mean_from", "mean_to",
@@ -341,7 +344,8 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
                  methods: Sequence[str] = ("lmm", "welch", "paired"),
                  correction: str = "holm", ci: float = 0.95, family_steps: str = "consecutive",
                  weighted: pd.DataFrame | None = None, cluster_label: str = "person",
-                 cluster: str | Sequence[str] | None = None) -> pd.DataFrame:
+                 cluster: str | Sequence[str] | None = None,
+                 attrition: pd.DataFrame | None = None) -> pd.DataFrame:
     """All wave comparisons for every scale × group, with p-values corrected per method.
 
     Parameters
@@ -364,6 +368,9 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         (:func:`evaluation.weighted_change.attach_weights`); adds ``method = "weighted"`` rows.
     cluster_label : str
         What the clusters of ``weighted`` are (for the note).
+    attrition : pandas.DataFrame, optional
+        Attrition weights (:func:`evaluation.weights.attrition_weights`); with ``weighted``,
+        adds ``method = "weighted_panel"`` rows.
     cluster : str or sequence of str, optional
         Column(s) of ``scores`` (``kommune``, else ``school``): the mixed model gets a random
         intercept for the cluster besides the person's.
@@ -404,6 +411,12 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         else:
             parts.append(weighted_change(weighted, by, pairs, ci, cluster_label=cluster_label))
         methods = [*methods, "weighted"]
+        if attrition is not None and len(attrition):
+            from .weighted_change import panel_weighted_change
+
+            parts.append(panel_weighted_change(weighted, attrition, by, pairs, ci,
+                                               cluster_label=cluster_label))
+            methods = [*methods, "weighted_panel"]
     table = adjust_p(pd.concat([p for p in parts if len(p)], ignore_index=True), correction,
                      steps=family_steps)
     order = {m: i for i, m in enumerate(methods)}

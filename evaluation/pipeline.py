@@ -169,8 +169,9 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         Theme labels for that figure.
     frame : pandas.DataFrame or path, optional
         The invited persons (:mod:`evaluation.frame`): adds ``representativeness.csv``,
-        ``weights.csv``, ``weights_summary.csv``, ``method = "weighted"`` rows in
-        ``change.csv`` and their report sections.
+        ``weights.csv``, ``weights_summary.csv``, ``attrition_weights.csv``,
+        ``method = "weighted"`` and ``"weighted_panel"`` rows in ``change.csv``, a random
+        intercept for kommune/school in the mixed model, and their report sections.
     family_steps : {"consecutive", "all"}
         The multiplicity family (:func:`evaluation.multiplicity.adjust_p`).
     weight_min_cell, weight_trim : int, float
@@ -287,9 +288,17 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         drawer.submit("reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability")
         step("reliability")
         frame_tables, weighted, cluster_label = {}, None, "person"
+        attrition = None
         if frame is not None:
             frame_tables, weighted, cluster_label = _frame_tables(
                 frame, scores, weight_min_cell, weight_trim, n_boot, problems)
+        if frame is not None and "weights" in frame_tables:
+            from .change import wave_pairs
+            from .weights import attrition_weights
+
+            attrition = attrition_weights(frame, frame_tables["weights"],
+                                          wave_pairs(sorted(scores["wave"].unique())))
+            frame_tables["attrition_weights"] = attrition
         step("weights")
         cluster = _cluster_columns(scores, frame)
         for col in cluster:
@@ -302,7 +311,8 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
         if n_waves >= 2:
             change = change_table(scores, by=by, methods=methods, correction=correction,
                                   family_steps=family_steps, weighted=weighted,
-                                  cluster_label=cluster_label, cluster=cluster)
+                                  cluster_label=cluster_label, cluster=cluster,
+                                  attrition=attrition)
         else:
             problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
                             "estimate")

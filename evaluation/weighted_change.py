@@ -25,7 +25,7 @@ from scipy import stats
 
 from .change import CHANGE_COLUMNS, wave_pairs
 
-__all__ = ["attach_weights", "weighted_change", "weighted_means"]
+__all__ = ["attach_weights", "weighted_change", "weighted_means", "panel_weighted_change"]
 
 
 def attach_weights(scores: pd.DataFrame, weights: pd.DataFrame,
@@ -154,5 +154,66 @@ def weighted_change(data: pd.DataFrame, by: Sequence[str] = ("role",),
                     effect_size=diff / sd if sd > 0 else np.nan,
                     effect_size_type="d_weighted_sd",
                     note=f"nonresponse weights; linearised SE, {C} {cluster_label} clusters"))
+    cols = ["scale", *by] + CHANGE_COLUMNS[2:]
+    return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))
+
+
+def panel_weighted_change(data: pd.DataFrame, attrition: pd.DataFrame,
+                          by: Sequence[str] = ("role",),
+                          pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95,
+                          cluster_label: str = "person") -> pd.DataFrame:
+    """Mean within-person change of the panel members, with attrition weights
+    (``method = "weighted_panel"``).
+
+    ``data`` are the scores with ``cluster`` (:func:`attach_weights`); ``attrition`` comes from
+    :func:`evaluation.weights.attrition_weights`. For each person who answered both waves,
+    ``d = y_b − y_a``; the estimate is the weighted mean of ``d`` with a linearised SE over
+    the clusters of the first wave, as R's ``svymean(~d, svydesign(ids = ~cluster,
+    weights = ~w))``. Same columns as :func:`weighted_change`; ``mean_from`` and ``mean_to``
+    are the panel's weighted wave means.
+    """
+    z = stats.norm.isf((1 - ci) / 2)
+    data = data.loc[data["score"].notna()].copy()
+    data["respondent_id"] = data["respondent_id"].astype(str)
+    pairs = pairs or wave_pairs(sorted(data["wave"].unique()))
+    att = attrition.copy()
+    att["respondent_id"] = att["respondent_id"].astype(str)
+    rows = []
+    for scale, part in data.groupby("scale", observed=True, sort=True):
+        for a, b in pairs:
+            first = part.loc[part["wave"] == a].drop_duplicates("respondent_id")
+            second = part.loc[part["wave"] == b].drop_duplicates("respondent_id")
+            w = att.loc[(att["wave_from"] == a) & (att["wave_to"] == b),
+                        ["respondent_id", "weight"]].rename(columns={"weight": "w_att"})
+            both = first[["respondent_id", *by, "cluster", "score"]].merge(
+                second[["respondent_id", "score"]], on="respondent_id",
+                suffixes=("_a", "_b")).merge(w, on="respondent_id")
+            if both.empty:
+                continue
+            cl = pd.factorize(both["cluster"])[0]
+            C = int(cl.max()) + 1
+            for key, dom in both.groupby(list(by), observed=True, sort=True):
+                key = key if isinstance(key, tuple) else (key,)
+                row = dict(scale=scale, **dict(zip(by, key, strict=True)), wave_from=a,
+                           wave_to=b, method="weighted_panel", n_from=len(dom), n_to=len(dom))
+                wt = dom["w_att"].to_numpy(float)
+                ya, yb = dom["score_a"].to_numpy(float), dom["score_b"].to_numpy(float)
+                d = yb - ya
+                row.update(mean_from=float(wt @ ya / wt.sum()), mean_to=float(wt @ yb / wt.sum()))
+                if len(dom) < 2 or C < 2:
+                    rows.append(dict(row, note="fewer than 2 persons answered both waves"))
+                    continue
+                diff = float(wt @ d / wt.sum())
+                u = np.bincount(cl[both.index.get_indexer(dom.index)],
+                                weights=wt * (d - diff) / wt.sum(), minlength=C)
+                se = float(np.sqrt(C / (C - 1) * (u ** 2).sum()))
+                sd = float(np.sqrt(wt @ (d - diff) ** 2 / wt.sum()))
+                zval = diff / se if se > 0 else np.nan
+                rows.append(dict(
+                    row, diff=diff, se=se, ci_low=diff - z * se, ci_high=diff + z * se,
+                    statistic=zval, p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
+                    effect_size=diff / sd if sd > 0 else np.nan,
+                    effect_size_type="d_weighted_change_sd",
+                    note=f"attrition weights; linearised SE, {C} {cluster_label} clusters"))
     cols = ["scale", *by] + CHANGE_COLUMNS[2:]
     return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))

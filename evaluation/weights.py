@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["WeightResult", "rake", "trim_weights", "kish_deff", "collapse_cells",
-           "nonresponse_weights"]
+           "nonresponse_weights", "attrition_weights"]
 
 OTHER_FYLKER = "øvrige fylker"
 OTHER_NETWORKS = "øvrige nettverk"
@@ -212,3 +212,49 @@ def nonresponse_weights(frame: pd.DataFrame, min_cell: int = 10, trim: float = 5
     weights = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["respondent_id", "wave", "weight"])
     return WeightResult(weights=weights, summary=pd.DataFrame(rows), notes=notes)
+
+
+def attrition_weights(frame: pd.DataFrame, weights: pd.DataFrame,
+                      pairs: Sequence[tuple[int, int]],
+                      variables: Sequence[str] | None = None) -> pd.DataFrame:
+    """Weights for the panel members of each wave pair: the first wave's nonresponse weight
+    over the estimated probability of answering again.
+
+    For a pair ``(a, b)``, the panel is everyone who answered in ``a`` and is invited in ``b``.
+    Their probability of answering in ``b`` (retention) comes from the same main-effects
+    logistic model as the response propensities (:mod:`evaluation.representativeness`) on
+    role, fylke and network; a member who answered both waves gets ``w_a / ρ̂``. So the
+    members who stayed stand for the whole panel, under the assumption that staying is random
+    given those variables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``respondent_id, wave_from, wave_to, weight_from, retention, weight`` for every person
+        who answered both waves of a pair.
+    """
+    from .representativeness import DEFAULT_VARIABLES, fit_propensities
+
+    if variables is None:
+        variables = [v for v in DEFAULT_VARIABLES if v in frame.columns]
+    w = weights[["respondent_id", "wave", "weight"]].copy()
+    w["respondent_id"] = w["respondent_id"].astype(str)
+    rows = []
+    for a, b in pairs:
+        first = w.loc[w["wave"] == a, ["respondent_id", "weight"]]
+        panel = frame.loc[frame["wave"] == b].copy()
+        panel["respondent_id"] = panel["respondent_id"].astype(str)
+        panel = panel.merge(first, on="respondent_id")
+        if panel.empty or panel["responded"].sum() == 0:
+            continue
+        used = [v for v in variables if panel[v].nunique() > 1] or list(variables)[:1]
+        cells = panel.groupby(used, observed=True, sort=True)["responded"].agg(
+            invited="size", responded="sum").reset_index()
+        cells["retention"] = fit_propensities(cells, used)
+        stayed = panel.loc[panel["responded"] == 1].merge(cells[[*used, "retention"]], on=used)
+        rows.append(pd.DataFrame({
+            "respondent_id": stayed["respondent_id"], "wave_from": a, "wave_to": b,
+            "weight_from": stayed["weight"], "retention": stayed["retention"],
+            "weight": stayed["weight"] / stayed["retention"]}))
+    cols = ["respondent_id", "wave_from", "wave_to", "weight_from", "retention", "weight"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)

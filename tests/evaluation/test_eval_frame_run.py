@@ -48,6 +48,12 @@ def test_frame_run_writes_representativeness_weights_and_weighted_change(frame_r
     assert len(weighted) == 2 * 4 * 3  # scales × roles × wave pairs
     assert weighted[["diff", "se", "ci_low", "ci_high", "p", "p_adj"]].notna().all().all()
     assert weighted["note"].str.contains("kommune/person clusters").all()
+    panel = change.loc[change["method"] == "weighted_panel"]
+    assert len(panel) == 2 * 4 * 3 and panel["diff"].notna().all()
+    attrition = pd.read_csv(frame_run / "attrition_weights.csv")
+    assert {(2021, 2023), (2023, 2025), (2021, 2025)} == set(
+        zip(attrition["wave_from"], attrition["wave_to"], strict=True))
+    assert ((attrition["retention"] > 0) & (attrition["retention"] <= 1)).all()
     # the frame's kommune gives the mixed model a second random intercept
     lmm = change.loc[change["method"] == "lmm"]
     assert lmm["note"].str.contains("kommune clusters").all()

@@ -236,3 +236,45 @@ def test_a_wave_missing_from_the_frame_is_named():
     assert notes == ["wave 2023 is not in the frame: its 2 response(s) have no weights"]
     row = weighted_change(data, pairs=[(2021, 2023)]).iloc[0]
     assert row["note"] == "no weighted answers in 2023" and np.isnan(row["diff"])
+
+
+# R: svyby(~d, ~role, svydesign(ids = ~kommune, weights = ~w2021), svymean), d = 2023 − 2021
+R_PANEL = {"skoleeier": (16, 0.188303457411, 0.161156775097),
+           "skoleleder": (35, 0.365577922658, 0.077140811241),
+           "tillitsvalgt": (21, 0.191828159907, 0.098963584318),
+           "uh": (14, 0.578760984731, 0.184151067005)}
+
+
+def test_panel_weighted_change_matches_svymean_of_the_differences():
+    from evaluation.weighted_change import panel_weighted_change
+
+    data = pd.read_csv(DATA / "weights_scores.csv")
+    data["scale"] = "samarbeid"
+    data["cluster"] = data["kommune"]
+    first = data.loc[data["wave"] == 2021]
+    attrition = pd.DataFrame({"respondent_id": first["respondent_id"], "wave_from": 2021,
+                              "wave_to": 2023, "weight": first["weight"]})
+    out = panel_weighted_change(data, attrition, pairs=[(2021, 2023)]).set_index("role")
+    for role, (n, d, se) in R_PANEL.items():
+        assert out.loc[role, "n_from"] == n
+        assert out.loc[role, "diff"] == pytest.approx(d, abs=1e-6)
+        assert out.loc[role, "se"] == pytest.approx(se, abs=1e-6)
+    assert set(out["method"]) == {"weighted_panel"}
+
+
+def test_attrition_weights_divide_by_the_probability_of_answering_again():
+    from evaluation.weights import attrition_weights
+
+    # 2021: 6 answered (weight 2 each); 2023: Oslo's 3 all answer again, Agder's 1 of 3
+    f = pd.DataFrame({"respondent_id": [f"p{i}" for i in range(6)] * 2,
+                      "wave": [2021] * 6 + [2023] * 6, "role": "uh",
+                      "fylke": ["Oslo"] * 3 + ["Agder"] * 3 + ["Oslo"] * 3 + ["Agder"] * 3,
+                      "responded": [1] * 6 + [1, 1, 1, 1, 0, 0]})
+    w = pd.DataFrame({"respondent_id": [f"p{i}" for i in range(6)], "wave": 2021,
+                      "weight": 2.0})
+    att = attrition_weights(validate_frame(f), w, [(2021, 2023)]).set_index("respondent_id")
+    assert list(att.index) == ["p0", "p1", "p2", "p3"]
+    assert att.loc["p3", "retention"] == pytest.approx(1 / 3)
+    assert att.loc["p3", "weight"] == pytest.approx(6.0)
+    assert att.loc["p0", "weight"] == pytest.approx(2.0, abs=1e-6)
+    assert att["weight"].sum() == pytest.approx(12.0, abs=1e-5)  # the whole panel's weight

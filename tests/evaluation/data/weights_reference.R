@@ -48,3 +48,16 @@ for (cl in c("kommune", "respondent_id")) {
                 coef(by)[a], coef(by)[b], coef(d), SE(d)))
   }
 }
+
+# Panel members' mean within-person change with the first wave's weights (the attrition
+# weights' variance path): svyby(~d, ~role, svydesign(ids = ~kommune, weights = ~w), svymean)
+a <- scores[scores$wave == 2021, ]
+b <- scores[scores$wave == 2023, ]
+p <- merge(a, b, by = "respondent_id", suffixes = c("_a", "_b"))
+p$d <- p$score_b - p$score_a
+des <- svydesign(ids = ~kommune_a, weights = ~weight_a, data = p)
+res <- svyby(~d, ~role_a, des, svymean)
+for (i in seq_len(nrow(res))) {
+  cat(sprintf("panel role %s n %d d %.12f se %.12f\n", res$role_a[i], sum(p$role_a == res$role_a[i]),
+              res$d[i], res$se[i]))
+}
