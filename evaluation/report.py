@@ -156,6 +156,29 @@ def _family_nb(settings: dict[str, Any]) -> str:
             "siden den følger av skrittene)")
 
 
+#: Scales whose items are the phases of the work (TN7 2.2); the report shows them phase by phase.
+PHASE_SCALES = ("samarbeid", "egen_involvering", "involvering_skoleledere",
+                "involvering_tillitsvalgte", "involvering_larere")
+
+
+def _phase_section(result: RunResult) -> str:
+    """Mean per phase (item) by role and wave for the phase scales, from reliability_items."""
+    items = result.tables.get("items")
+    if items is None or items.empty:
+        return ""
+    sub = items.loc[items["scale"].astype(str).isin(PHASE_SCALES)]
+    if sub.empty:
+        return ""
+    keys = ["scale", "definition", "item"] if "definition" in sub.columns else ["scale", "item"]
+    wide = sub.pivot_table(index=keys, columns=["role", "wave"], values="mean", sort=False)
+    wide.columns = [f"{r} {w}" for r, w in wide.columns]
+    return ("<h2>Per fase: samarbeid og involvering</h2>"
+            "<p>Gjennomsnitt per fase (ledd) for hver rolle og bølge: behovskartlegging (behov), "
+            "prioritering (prior), planlegging (plan), gjennomføring (gjenn) og evaluering (eval). "
+            "TN7 2.2 beskriver endringen fase for fase, så skalaskåren alene er ikke nok.</p>"
+            + _table(wide.reset_index(), digits=2))
+
+
 def _method_notes(settings: dict[str, Any]) -> str:
     clean = settings.get("cleaning", {})
     items = "".join(f"<li><b>{m}</b>: {html.escape(t)}</li>" for m, t in METHODS.items())
@@ -236,6 +259,7 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
                           ("responses", "Svar per fylke, rolle og bølge")]:
         parts.append(_figure(result, name, caption))
     parts.append(_themes_section(result))
+    parts.append(_phase_section(result))
     parts += _frame_sections(result)
     if comp is not None and not comp.empty:
         parts.append("<h2>Sammenlignbarhet mellom bølger</h2>"

@@ -117,3 +117,16 @@ def test_the_real_instrument_keeps_and_restarts_the_trends_docs_instrument_md_li
     for code in ("involvering_skoleledere", "involvering_larere", "involvering_tillitsvalgte",
                  "lydhorhet", "lederkapasitet_alle", "endret_praksis", "elevutbytte"):
         assert status[(code, "v2")] == "new in 2025", code
+
+
+def test_report_shows_the_phase_scales_phase_by_phase(tmp_path):
+    from evaluation.report import PHASE_SCALES
+
+    answers = _answers()
+    answers["item"] = answers["item"].replace({"x1": "invol_behov", "x2": "invol_prior"})
+    phase = [Scale("egen_involvering", LABEL, ("invol_behov", "invol_prior"), min_items=1)]
+    assert "egen_involvering" in PHASE_SCALES
+    run(answers, phase, tmp_path / "out", figures=False, progress=False)
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    section = report.split("Per fase: samarbeid og involvering")[1].split("<h2>")[0]
+    assert "invol_behov" in section and "invol_prior" in section and "skoleleder 2025" in section

@@ -204,3 +204,10 @@ def test_a_changed_point_label_still_breaks():
     new.response_scales["grad5"].points[0] = {"nb": "Ikke i det hele tatt", "nn": "Ikkje i det heile", "en": "Not at all"}
     diff = diff_questionnaires(_v2()["uh"], new, scales=Q.load_scales(Q.scale_files()[2]))
     assert "egen_involvering" in diff.broken_scales()
+
+
+def test_codebook_nynorsk_has_no_bokmal_forms():
+    book = Q.load_codebook(Q.INSTRUMENT_DIR / "codebook.yaml")
+    for theme in book.themes:
+        for text in (theme.label, theme.definition, theme.include, theme.exclude):
+            assert "kollegaene" not in (text or {}).get("nn", ""), theme.code
