@@ -10,6 +10,7 @@ The caller owns the transaction (commit or rollback).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -105,16 +106,14 @@ def _bump_revision(response: Response, revision: int | None, **values: Any) -> N
     """Compare-and-set the revision (and set ``values``): only one writer per revision wins."""
     if response.status == "complete":
         raise AlreadySubmitted()
-    stmt = sa.update(Response).where(Response.id == response.id, Response.status != "complete")
+    t = Response.__table__
+    stmt = sa.update(t).where(t.c.id == response.id, t.c.status != "complete")
     if revision is not None:
-        stmt = stmt.where(Response.revision == revision)
+        stmt = stmt.where(t.c.revision == revision)
     if "status" not in values and response.status == "partial" \
             and db.session.get(Wave, response.wave_id).is_open:
         values["status"] = "in_progress"  # a wave that closed and opened again
-    result = db.session.execute(
-        stmt.values(revision=Response.revision + 1, updated_at=utcnow(), **values),
-        execution_options={"synchronize_session": False},
-    )
+    result = db.session.execute(stmt.values(revision=t.c.revision + 1, updated_at=utcnow(), **values))
     if result.rowcount != 1:
         raise StaleRevision()
     if revision is None:
@@ -171,26 +170,28 @@ def _write(response_id: int, before: Mapping[str, Any], values: Mapping[str, Any
            final: Mapping[str, Any]) -> None:
     gone = [code for code in before if code not in final]
     if gone:
-        db.session.execute(sa.delete(Answer).where(Answer.response_id == response_id,
-                                                   Answer.item_code.in_(gone)),
-                           execution_options={"synchronize_session": False})
+        a = Answer.__table__
+        db.session.execute(sa.delete(a).where(a.c.response_id == response_id, a.c.item_code.in_(gone)))
     now = utcnow()
     rows = [{"response_id": response_id, "item_code": code, "updated_at": now, **answer_columns(value)}
             for code, value in final.items()
             if code not in before or (code in values and before[code] != value)]
     if rows:
-        db.session.execute(_upsert(rows))
+        # executemany of one cached statement; with RETURNING, SQLAlchemy's "insertmanyvalues"
+        # sends it as a single multi-row INSERT ... ON CONFLICT DO UPDATE
+        db.session.execute(_upsert(db.session.get_bind().dialect.name), rows).all()
 
 
-def _upsert(rows: list[dict[str, Any]]) -> Any:
-    """One INSERT ... ON CONFLICT (response_id, item_code) DO UPDATE for PostgreSQL or SQLite."""
-    dialect = db.session.get_bind().dialect.name
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (response_id, item_code) DO UPDATE for PostgreSQL or SQLite."""
+    a = Answer.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Answer).values(rows)
+    stmt = insert(a)
     return stmt.on_conflict_do_update(
-        index_elements=[Answer.response_id, Answer.item_code],
+        index_elements=[a.c.response_id, a.c.item_code],
         set_={c: stmt.excluded[c] for c in (*ANSWER_VALUE_COLUMNS, "updated_at")},
-    )
+    ).returning(a.c.id)
 
 
 def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,
@@ -237,8 +238,8 @@ def submit(response: Response, *, revision: int | None,
     final = prune_hidden(q, answers)
     _bump_revision(response, revision, status="complete", submitted_at=now, current_page=None)
     _write(response.id, answers, {}, final)
-    db.session.execute(sa.update(Invitation).where(Invitation.id == response.invitation_id)
-                       .values(submitted_at=now), execution_options={"synchronize_session": False})
+    inv = Invitation.__table__
+    db.session.execute(sa.update(inv).where(inv.c.id == response.invitation_id).values(submitted_at=now))
     invitation = db.session.identity_map.get(db.session.identity_key(Invitation, response.invitation_id))
     if invitation is not None:
         set_committed_value(invitation, "submitted_at", now)

@@ -100,13 +100,21 @@ def reissue_if_needed(invitation: Invitation) -> dict[str, str] | None:
     return values
 
 
-def find_invitation(token: str) -> Invitation | None:
-    """The invitation whose link carries ``token``, or None (malformed tokens never hit the DB)."""
+def plausible_token_hash(token: str) -> str | None:
+    """The hash to look ``token`` up by, or None for a malformed token (never sent to the DB)."""
     if not token or len(token) < TOKEN_MIN_LENGTH or len(token) > 64:
         return None
     if not all(c.isalnum() or c in "-_" for c in token):
         return None
-    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    return hash_token(token)
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation whose link carries ``token``, or None (malformed tokens never hit the DB)."""
+    token_hash = plausible_token_hash(token)
+    if token_hash is None:
+        return None
+    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == token_hash))
 
 
 def survey_url(invitation: Invitation, language: str = "nb") -> str:

@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import flask_babel
+import sqlalchemy as sa
 from flask import current_app, g, request, session
+from sqlalchemy.orm import joinedload
 
 from questionnaires import Item, Page, Questionnaire, tr
 from questionnaires.answers import item_shown, leaf_items, max_length, visible_pages
 from questionnaires.conditions import condition_items
 
-from ..domain.responses import find_response
+from ..extensions import db
 from ..i18n import LANGUAGES
-from ..infra.tokens import find_invitation
-from ..models import Invitation, Response
+from ..infra.tokens import plausible_token_hash
+from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave
+from ..models.response import answer_value
 from .forms import PageForm, choices
 
 
@@ -29,22 +32,69 @@ class Link:
     state: str
     invitation: Invitation | None = None
     response: Response | None = None
+    #: the stored answers, loaded with the link (None when there is no response yet)
+    answers: dict[str, Any] | None = None
 
 
 def resolve(token: str) -> Link:
-    """Look the token up and say what the respondent may do (no other respondent is revealed)."""
-    invitation = find_invitation(token)
-    if invitation is None or invitation.status == "revoked":
+    """Look the token up and say what the respondent may do (no other respondent is revealed).
+
+    One SELECT: the invitation, its wave's status, the response with its version (without the
+    bulky definition) and the stored answers aggregated as JSON.
+    """
+    token_hash = plausible_token_hash(token)
+    if token_hash is None:
         return Link("unknown")
-    response = find_response(invitation.id)
+    row = db.session.execute(_link_query(), {"token_hash": token_hash}).first()
+    if row is None:
+        return Link("unknown")
+    invitation, wave_status, response, answers = row
+    if invitation.status == "revoked":
+        return Link("unknown")
+    answers = decode_answers(answers) if response is not None else None
     if response is not None and response.status == "complete":
-        return Link("done", invitation, response)
-    wave = invitation.wave
-    if wave.status == "draft":
-        return Link("not_open", invitation, response)
-    if wave.status == "closed":
-        return Link("closed", invitation, response)
-    return Link("open", invitation, response)
+        return Link("done", invitation, response, answers)
+    if wave_status == "draft":
+        return Link("not_open", invitation, response, answers)
+    if wave_status == "closed":
+        return Link("closed", invitation, response, answers)
+    return Link("open", invitation, response, answers)
+
+
+def _link_query() -> sa.Select:
+    """The statement ``resolve`` runs (built once per database dialect)."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = _LINK_QUERIES.get(dialect)
+    if stmt is None:
+        a = Answer.__table__
+        if dialect == "postgresql":
+            agg = sa.func.json_agg(sa.func.json_build_array(
+                a.c.item_code, a.c.value_num, a.c.value_text, a.c.value_list, a.c.missing_code))
+        else:
+            agg = sa.func.json_group_array(sa.func.json_array(
+                a.c.item_code, a.c.value_num, a.c.value_text, sa.func.json(a.c.value_list),
+                a.c.missing_code))
+        answers = sa.select(agg).where(a.c.response_id == Response.id).scalar_subquery()
+        stmt = _LINK_QUERIES[dialect] = (
+            sa.select(Invitation, Wave.status, Response, answers)
+            .join(Wave, Wave.id == Invitation.wave_id)
+            .outerjoin(Response, Response.invitation_id == Invitation.id)
+            .options(joinedload(Response.version).defer(QuestionnaireVersion.definition))
+            .where(Invitation.token_hash == sa.bindparam("token_hash"))
+        )
+    return stmt
+
+
+_LINK_QUERIES: dict[str, sa.Select] = {}
+
+
+def decode_answers(raw: Any) -> dict[str, Any]:
+    """The answers aggregated by ``_link_query`` as item code -> value."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):  # SQLite returns the JSON text
+        raw = json.loads(raw)
+    return {code: answer_value(num, text, lst, missing) for code, num, text, lst, missing in raw}
 
 
 def choose_language(response: Response | None) -> str:

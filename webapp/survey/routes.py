@@ -89,6 +89,7 @@ def _open_link(token: str) -> tuple[Link, Any]:
     if link.response is None:
         try:
             link.response = svc.start_response(link.invitation)
+            link.answers = {}
             db.session.commit()
         except IntegrityError:  # opened in two tabs at once: the other one created it
             db.session.rollback()
@@ -132,7 +133,7 @@ def start(token: str):
         set_language(response, lang)
         db.session.commit()
     q = svc.questionnaire_of(response)
-    answers = svc.load_answers(response)
+    answers = link.answers
     pages = visible_pages(q, answers)
     resume = response.current_page if response.current_page in {p.id for p in pages} else None
     if resume and not request.args.get("lang") and request.args.get("intro") is None:
@@ -186,7 +187,7 @@ def page(token: str, page_id: str):
     lang = choose_language(response)
     q = svc.questionnaire_of(response)
     this = _page_or_404(q, page_id)
-    answers = svc.load_answers(response)
+    answers = link.answers
     visible = visible_pages(q, answers)
     if this.id not in {p.id for p in visible}:
         target = response.current_page if response.current_page in {p.id for p in visible} else visible[0].id
