@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from browser.test_accessibility import scan
 from conftest import PASSWORD
 
 from webapp.domain import waves
@@ -54,6 +55,7 @@ def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, 
     page.click("button:has-text('Les filen')")
     table = page.locator("table.problem-table").inner_text()
     assert "skoleleder.xlsx:survey:3" in table and "repeats are not supported" in table
+    scan(page, "upload with problems")
     # 2. fixed and uploaded again
     page.set_input_files("#file", str(good))
     page.click("button:has-text('Les filen')")
@@ -61,11 +63,13 @@ def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, 
     warning = page.locator(".comparability-warning").inner_text()
     assert "Bryter sammenlignbarheten" in warning
     assert page.locator(f"tr.breaking >> text={code}").count() >= 1
+    scan(page, "uploaded draft with diff")
 
     # 3. preview in three languages, conditions on and off
     page.click(".preview-links >> text=Bokmål")
     assert page.locator("h1").inner_text() == q.pages[0].title["nb"]
     assert page.locator("form.survey-form").count() == 1
+    scan(page, "preview")
     followed = page.locator(".preview-pages li").count()
     page.click("text=vis alle spørsmål")
     assert page.locator(".preview-bar").inner_text().count("alle spørsmål vises") == 1
@@ -95,6 +99,7 @@ def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, 
     page.select_option("#version_skoleleder", label=page.locator("#version_skoleleder option", has_text="v2").inner_text())
     page.click("form.narrow button[type=submit]")
     assert "Bryter sammenlignbarheten" in page.locator(".comparability").inner_text()
+    scan(page, "wave needing a comparability note")
     note = "Nynorsk-ordlyden er rettet; vi regner endringen som liten for skalaen."
     page.fill("#note", note)
     page.click("button:has-text('Bekreft og åpne bølgen')")
