@@ -2,6 +2,7 @@
 """Set up and run dekom-eval with nothing but Python 3.11.
 
     python3 manage.py demo   # venv, install, build the SQLite database, load demo data, serve
+                             # with gunicorn and a job worker (PORT, default 5000)
     python3 manage.py test   # venv, install, run the whole test suite (SQLite, then PostgreSQL
                              # too when TEST_DATABASE_URL is set)
 
@@ -61,18 +62,22 @@ def flask(*args: str, env: dict | None = None, check: bool = True) -> int:
 
 
 def cmd_demo(argv: list[str]) -> None:
-    """Build the database, load the demo and serve it."""
+    """Build the database, load the demo, serve it with gunicorn and run the job worker."""
     ensure_env("")
     port = os.environ.get("PORT", "5000")
-    env = dict(os.environ, PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}"))
-    say("building the database (flask db upgrade)")
-    flask("db", "upgrade", env=env)
-    say("importing the questionnaires")
-    flask("questionnaires", "import", env=env)
-    say("loading the demo panel (skipped if already loaded)")
-    flask("demo", "load", "--if-empty", env=env)
-    say(f"starting the server on http://127.0.0.1:{port}  (Ctrl+C stops it)")
-    flask("run", "--port", port, *argv, env=env)
+    # `flask serve --demo`: db upgrade, questionnaires import, demo load (if empty), then gunicorn
+    # and the job worker with PUBLIC_BASE_URL from PORT; Ctrl+C stops both
+    say(f"setting up and serving on http://127.0.0.1:{port} (set PORT to change it)")
+    server = subprocess.Popen([str(BIN / "flask"), "--app", "webapp", "serve", "--demo", "--port", port, *argv],
+                              cwd=ROOT)
+    while True:
+        try:
+            code = server.wait()
+            break
+        except KeyboardInterrupt:
+            # the Ctrl+C reached `flask serve` too; it stops gunicorn and the worker, then exits
+            continue
+    sys.exit(code)
 
 
 def cmd_test(argv: list[str]) -> None:

@@ -23,11 +23,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     check_production_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_error_pages(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX reverse proxies, take client address, scheme and host from X-Forwarded-*."""
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -82,7 +82,14 @@ def load_settings(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "nb",
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # login limits counted in Redis are shared by every app instance (several gunicorns)
+        "RATELIMIT_STORAGE_URI": (os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
+                                  or "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "dekom"),
+        # if Redis is briefly away, count in memory rather than refuse every login
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # how many reverse proxies set X-Forwarded-For/-Proto/-Host in front (0 = none trusted)
+        "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         "RATELIMIT_HEADERS_ENABLED": True,
     }
 

@@ -14,7 +14,7 @@ from .users import users_cli
 OPTIONAL_GROUPS = (
     "webapp.cli.demo", "webapp.cli.jobs", "webapp.cli.invitations", "webapp.cli.panel",
     "webapp.cli.analysis", "webapp.cli.exports", "webapp.cli.coding", "webapp.cli.people",
-    "webapp.cli.retention",
+    "webapp.cli.retention", "webapp.cli.serve",
 )
 
 

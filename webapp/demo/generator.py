@@ -262,8 +262,11 @@ def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-202
             panel = [p for p in panel if p not in leavers] + recruit(int(size * 0.3))
             people.extend(p for p in panel if p not in people)
         opens = datetime(year, 2, 1, 8, tzinfo=UTC)
-        wave = Wave(name=f"Dekom {year}", year=year, status=status, opens_at=opens,
-                    closes_at=opens + timedelta(days=42))
+        closes = opens + timedelta(days=42)
+        if status == "open" and closes <= datetime.now(UTC):
+            # the worker's schedule would close it at once: keep the open wave open six more weeks
+            closes = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=42)
+        wave = Wave(name=f"Dekom {year}", year=year, status=status, opens_at=opens, closes_at=closes)
         versions = by_version.get(WAVE_VERSION[year], by_version[1])
         for role, version in versions.items():
             wave.questionnaires.append(WaveQuestionnaire(role=role, version=version))

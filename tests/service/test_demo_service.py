@@ -1,0 +1,85 @@
+"""Done-when: the one command serves the demo and runs the worker; an evaluator's click on
+*Send invitations* puts e-mails in the outbox within a minute, linking to the served port."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from email import message_from_bytes, policy
+
+import pytest
+import sqlalchemy as sa
+
+from tests.console.conftest import free_port
+from webapp.extensions import db
+from webapp.models import Invitation, Job, Wave
+
+from .processes import ROOT, Browser, service_env, wait_until_served
+
+
+@pytest.mark.slow
+def test_serve_demo_sends_invitations_from_a_click_with_links_to_the_served_port(app, tmp_path):
+    port, log = free_port(), tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    env = service_env(app)  # no PUBLIC_BASE_URL: the command derives it from the port
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--demo", "--port", str(port),
+         "--workers", "2"], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_served(base + "/", serve, log, timeout=180)
+        printed = log.read_text()
+        assert f"Open          {base}/" in printed
+        assert "Evaluator     evaluator@dekom.local / dekom-demo-2025" in printed
+        respondent = re.search(r"Respondent    (\S+)", printed).group(1)
+        assert respondent.startswith(f"{base}/s/")
+
+        with app.app_context():
+            wave_id = db.session.scalar(sa.select(Wave.id).where(Wave.name == "Dekom 2025"))
+            pending = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
+                Invitation.wave_id == wave_id, Invitation.status == "pending"))
+        assert pending > 0
+
+        browser = Browser(base)
+        status, body = browser.post_form("/auth/login", "/auth/login", {
+            "email": "evaluator@dekom.local", "password": "dekom-demo-2025"})
+        assert status == 200, body[:500]
+        clicked = time.monotonic()
+        status, body = browser.post_form(f"/console/waves/{wave_id}", f"/console/waves/{wave_id}/send",
+                                         {"language": "nb"})
+        assert status == 200 and "invitations.send" in body  # the job page
+
+        outbox = tmp_path / "outbox"
+        while time.monotonic() - clicked < 60:
+            with app.app_context():
+                job = db.session.scalar(sa.select(Job).where(Job.kind == "invitations.send"))
+                if job is not None and job.status in ("done", "failed"):
+                    break
+            time.sleep(0.5)
+        took = time.monotonic() - clicked
+        assert job is not None and job.status == "done", (job and job.error, log.read_text()[-3000:])
+        files = sorted(outbox.glob("*.eml"))
+        assert len(files) == job.result["sent"] == pending, took
+        for path in files[:50]:
+            mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            text = mail.get_body(("plain",)).get_content()
+            assert f"{base}/s/" in text and "127.0.0.1:5000" not in text
+        print(f"{pending} invitations in the outbox {took:.1f} s after the click")
+
+        # the access log shows the respondent's visit without the token
+        assert browser.get(respondent[len(base):])[0] == 200
+        token = respondent.rsplit("/", 1)[1]
+        time.sleep(0.5)
+        printed = log.read_text()
+        assert '"GET /s/[token] HTTP/1.1" 200' in printed and token not in printed.split("Respondent")[-1].split("\n", 1)[1]
+    finally:
+        serve.send_signal(signal.SIGINT)  # Ctrl+C
+        code = serve.wait(timeout=60)
+    printed = log.read_text()
+    assert code == 0 and "stopped" in printed, printed[-2000:]
+    with pytest.raises(OSError):  # nothing serves the port any more
+        import urllib.request
+
+        urllib.request.urlopen(base + "/", timeout=2)

@@ -1,0 +1,1 @@
+"""Running as a service: the gunicorn settings and the one command that serves and works jobs."""
