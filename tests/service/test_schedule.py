@@ -98,3 +98,34 @@ def test_no_reminders_for_waves_without_automatic_reminders(app_ctx, instrument)
                        .values(status="sent", sent_at=utcnow() - timedelta(days=30)))
     db.session.commit()
     assert schedule.run_due()["invitations.auto_remind"] == {"queued_jobs": []}
+
+
+def test_evaluator_sets_automatic_reminders_on_the_wave_form(app, client, users, instrument):
+    from tests.console.conftest import login
+
+    login(client, "evaluator")
+    with app.app_context():
+        wave_id = make_wave(instrument, status="open", invite=False).id
+    form = {"name": "Dekom 2025", "year": "2025", "remind_every_days": "0", "remind_max": "2",
+            "remind_language": "nn", **{f"version_{role}": str(vid) for role, vid in instrument.items()}}
+    page = client.post(f"/console/waves/{wave_id}/edit", data=form).get_data(as_text=True)
+    assert "Number must be between 1 and 365." in page or "mellom 1 og 365" in page
+    form["remind_every_days"] = "5"
+    assert client.post(f"/console/waves/{wave_id}/edit", data=form).status_code == 302
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        assert (wave.remind_every_days, wave.remind_max, wave.remind_language) == (5, 2, "nn")
+        from webapp.models import AuditEvent
+
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wave.update"))
+        assert event.before["reminders"]["every_days"] is None
+        assert event.after["reminders"] == {"every_days": 5, "max": 2, "language": "nn"}
+    page = client.get(f"/console/waves/{wave_id}").get_data(as_text=True)
+    assert "Automatiske påminnelser: etter 5 dager, høyst 2 per person." in page
+    edit = client.get(f"/console/waves/{wave_id}/edit").get_data(as_text=True)
+    assert 'name="remind_every_days" type="number" value="5"' in edit
+    # emptied: automatic reminders off again
+    form["remind_every_days"] = ""
+    assert client.post(f"/console/waves/{wave_id}/edit", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Wave, wave_id).remind_every_days is None

@@ -53,6 +53,16 @@ class WaveForm(FlaskForm):
     version_skoleleder = SelectField(_l("Skjema for skoleledere"), coerce=int, validate_choice=True)
     version_tillitsvalgt = SelectField(_l("Skjema for tillitsvalgte"), coerce=int, validate_choice=True)
     version_uh = SelectField(_l("Skjema for UH"), coerce=int, validate_choice=True)
+    remind_every_days = IntegerField(_l("Automatisk påminnelse etter antall dager"),
+                                     validators=[Optional(), NumberRange(1, 365)])
+    remind_max = IntegerField(_l("Høyst antall automatiske påminnelser per person"), default=3,
+                              validators=[Optional(), NumberRange(0, 20)])
+    remind_language = SelectField(_l("Språk i påminnelsene"), choices=MAIL_LANGUAGE_CHOICES, default="nb")
+
+    def reminders(self) -> tuple[int | None, int, str]:
+        """(every_days or None, max per person, language) as the domain takes them."""
+        max_count = self.remind_max.data if self.remind_max.data is not None else 3
+        return self.remind_every_days.data, max_count, self.remind_language.data
 
     def validate_closes_at(self, field):
         """Closing must come after opening."""

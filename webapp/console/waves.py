@@ -78,7 +78,7 @@ def wave_new():
         try:
             wave = wave_service.create_wave(
                 form.name.data.strip(), form.year.data, _chosen_versions(form),
-                _to_utc(form.opens_at.data), _to_utc(form.closes_at.data))
+                _to_utc(form.opens_at.data), _to_utc(form.closes_at.data), reminders=form.reminders())
             db.session.commit()
         except wave_service.WaveError as exc:
             db.session.rollback()
@@ -99,13 +99,15 @@ def wave_edit(wave_id: int):
     if not form.is_submitted():
         form.name.data, form.year.data = wave.name, wave.year
         form.opens_at.data, form.closes_at.data = _to_local(wave.opens_at), _to_local(wave.closes_at)
+        form.remind_every_days.data, form.remind_max.data = wave.remind_every_days, wave.remind_max
+        form.remind_language.data = wave.remind_language
         for wq in wave.questionnaires:
             getattr(form, f"version_{wq.role}").data = wq.questionnaire_version_id
     if form.validate_on_submit():
         try:
             wave_service.update_wave(wave, name=form.name.data.strip(), year=form.year.data,
                                      versions=_chosen_versions(form), opens_at=_to_utc(form.opens_at.data),
-                                     closes_at=_to_utc(form.closes_at.data))
+                                     closes_at=_to_utc(form.closes_at.data), reminders=form.reminders())
             db.session.commit()
         except wave_service.WaveError as exc:
             db.session.rollback()

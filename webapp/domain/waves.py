@@ -57,7 +57,20 @@ def wave_state(wave: Wave) -> dict:
         "versions": {wq.role: wq.questionnaire_version_id for wq in wave.questionnaires},
         **({"comparability_notes": notes} if (notes := {wq.role: wq.comparability_note for wq in wave.questionnaires
                                                          if wq.comparability_note}) else {}),
+        "reminders": {"every_days": wave.remind_every_days, "max": wave.remind_max,
+                      "language": wave.remind_language},
     }
+
+
+def set_reminders(wave: Wave, every_days: int | None, max_count: int = 3, language: str = "nb") -> None:
+    """Automatic reminders: every ``every_days`` days (None = off), at most ``max_count`` each."""
+    if every_days is not None and not 1 <= every_days <= 365:
+        raise WaveError("reminder interval must be between 1 and 365 days")
+    if not 0 <= max_count <= 20:
+        raise WaveError("reminders per person must be between 0 and 20")
+    if language not in ("nb", "nn", "en"):
+        raise WaveError(f"unknown reminder language {language!r}")
+    wave.remind_every_days, wave.remind_max, wave.remind_language = every_days, max_count, language
 
 
 def versions_by_role() -> dict[str, list[QuestionnaireVersion]]:
@@ -88,12 +101,17 @@ def _set_versions(wave: Wave, versions: dict[str, int]) -> None:
 
 
 def create_wave(name: str, year: int, versions: dict[str, int],
-                opens_at: datetime | None = None, closes_at: datetime | None = None) -> Wave:
-    """A new draft wave answering ``versions`` (role -> QuestionnaireVersion id)."""
+                opens_at: datetime | None = None, closes_at: datetime | None = None,
+                reminders: tuple[int | None, int, str] | None = None) -> Wave:
+    """A new draft wave answering ``versions`` (role -> QuestionnaireVersion id).
+
+    ``reminders`` is (every_days or None, max per person, language) for automatic reminders.
+    """
     _check_schedule(opens_at, closes_at)
     if db.session.scalar(sa.select(Wave.id).where(Wave.name == name)):
         raise WaveError(f"a wave named {name!r} exists already")
     wave = Wave(name=name, year=year, status="draft", opens_at=opens_at, closes_at=closes_at)
+    set_reminders(wave, *(reminders or (None, 3, "nb")))
     _set_versions(wave, versions)
     db.session.add(wave)
     db.session.flush()
@@ -102,12 +120,15 @@ def create_wave(name: str, year: int, versions: dict[str, int],
 
 
 def update_wave(wave: Wave, *, name: str, year: int, versions: dict[str, int],
-                opens_at: datetime | None, closes_at: datetime | None) -> Wave:
-    """Change name, schedule or questionnaires (questionnaires only while the wave is a draft)."""
+                opens_at: datetime | None, closes_at: datetime | None,
+                reminders: tuple[int | None, int, str] | None = None) -> Wave:
+    """Change name, schedule, reminders or questionnaires (questionnaires only in a draft)."""
     before = wave_state(wave)
     _check_schedule(opens_at, closes_at)
     if wave.status != "draft" and versions != before["versions"]:
         raise WaveError("questionnaires can only be changed while the wave is a draft")
+    if reminders is not None:
+        set_reminders(wave, *reminders)
     wave.name, wave.year, wave.opens_at, wave.closes_at = name, year, opens_at, closes_at
     _set_versions(wave, versions)
     db.session.flush()
