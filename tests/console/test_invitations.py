@@ -242,7 +242,7 @@ def test_console_queues_sending_and_reminders_as_jobs(smtp_app, client, users, i
     response = client.post(f"/console/waves/{wave_id}/send", data={"language": "nb"})
     assert response.status_code == 302 and "/console/jobs/" in response.headers["Location"]
     assert server.messages == []  # queued, not sent by the web request
-    assert "venter på en arbeider" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "venter på jobbarbeideren" in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         jobs.run_pending(progress_bar=False)
     assert len(server.messages) == 2
