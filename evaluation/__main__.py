@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="clean, score, estimate change and write the report")
     p.add_argument("--answers", required=True, help="answers table (.csv or .parquet)")
-    p.add_argument("--scales", required=True, help="scales file (questionnaires/scales.yaml)")
+    p.add_argument("--scales", required=True,
+                   help="scales file (questionnaires/scales.yaml), or the instrument folder (questionnaires/) "
+                        "for waves on several versions (the answers need instrument_version)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--correction", default="holm", choices=["holm", "fdr_bh", "none"])
     p.add_argument("--family", default="consecutive", choices=["consecutive", "all"],
