@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from email import message_from_bytes, policy
 
 import pytest
@@ -79,7 +81,46 @@ def test_serve_demo_sends_invitations_from_a_click_with_links_to_the_served_port
         code = serve.wait(timeout=60)
     printed = log.read_text()
     assert code == 0 and "stopped" in printed, printed[-2000:]
+    assert not _alive(_child_pids(printed))  # gunicorn and the worker stopped with it
     with pytest.raises(OSError):  # nothing serves the port any more
-        import urllib.request
-
         urllib.request.urlopen(base + "/", timeout=2)
+
+
+def _child_pids(printed: str) -> list[int]:
+    """The gunicorn master's and the job worker's pids, from what they printed."""
+    web = re.search(r"Listening at: \S+ \((\d+)\)", printed)
+    worker = re.search(r"worker [^:\s]+:(\d+): jobs from", printed)
+    assert web and worker, printed[-2000:]
+    return [int(web.group(1)), int(worker.group(1))]
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        alive.append(pid)
+    return alive
+
+
+def test_serve_killed_outright_takes_gunicorn_and_the_worker_with_it(app, tmp_path):
+    """SIGKILL of `flask serve` (no chance to clean up): the children still stop, the port is free."""
+    port, log = free_port(), tmp_path / "serve.log"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--port", str(port), "--workers", "1"],
+        env=service_env(app), cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_served(f"http://127.0.0.1:{port}/", serve, log)
+        deadline = time.monotonic() + 30
+        while "jobs from the database" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        pids = _child_pids(log.read_text())
+    finally:
+        serve.kill()
+        serve.wait()
+    deadline = time.monotonic() + 40
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not _alive(pids), log.read_text()[-2000:]

@@ -167,3 +167,34 @@ def test_worker_killed_mid_batch_is_taken_over_and_each_invitee_gets_one_mail(sm
     assert "worker stopped" in out.decode()
     received = server.to()
     assert len(received) == n and sorted(received) == sorted(f"person{i}@example.no" for i in range(n))
+
+
+def test_with_redis_the_worker_is_an_rq_worker_that_also_runs_the_schedule(app, runner, instrument):
+    """REDIS_URL set: jobs travel over RQ (a forked work horse per job), the schedule still runs."""
+    url = "redis://127.0.0.1:6379/1"
+    try:
+        from redis import Redis
+        from rq import Queue
+
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI: {exc}")
+        pytest.skip(f"Redis unreachable: {exc}")
+    Queue(jobs.QUEUE_NAME, connection=Redis.from_url(url)).empty()
+    app.config["REDIS_URL"] = url
+    with app.app_context():
+        wave = make_wave(instrument, invite=False)
+        wave.opens_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        job = jobs.enqueue("test.noop")
+        job_id, rq_id = job.id, job.rq_id
+    assert rq_id
+    result = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert "RQ queue 'dekom' on Redis" in result.output
+    assert "schedule waves.apply_schedule: {'opened': ['Dekom 2025'], 'closed': []}" in result.output
+    with app.app_context():
+        db.session.expire_all()
+        job = db.session.get(Job, job_id)
+        assert job.status == "done" and job.result == {"ok": True} and job.worker

@@ -8,6 +8,7 @@ a job it was running goes back to the queue (job functions are safe to re-run).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -108,6 +109,9 @@ def work_rq(echo: Echo = print, *, burst: bool = False, tick: float = schedule.T
 
     redis_url = current_app.config["REDIS_URL"]
     jobs._import_job_modules()
+    # RQ runs each job in a forked child: it must open its own database connections
+    engine = db.engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     stop = threading.Event()
     if burst:
         run_schedule_safely(echo)

@@ -4,7 +4,8 @@
 get the same environment, with ``PORT`` and ``PUBLIC_BASE_URL`` filled in, so every link in an
 e-mail the worker sends points at the address gunicorn serves. Ctrl+C or SIGTERM stops both
 (gunicorn finishes its requests; the worker gives an unfinished job back to the queue). If one
-child dies, the other is stopped too and the exit code says which.
+child dies, the other is stopped too and the exit code says which. On Linux the children also
+get SIGTERM if this process is killed outright, so no orphan keeps the port.
 """
 
 from __future__ import annotations
@@ -58,6 +59,17 @@ def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool
     return False
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM if the supervisor dies (even by SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
 def _stop(children: dict[str, subprocess.Popen], grace: float = 30) -> None:
     for child in children.values():
         if child.poll() is None:
@@ -84,7 +96,8 @@ def serve(port: int, host: str = "127.0.0.1", *, with_worker: bool = True, worke
     try:
         for name, cmd in commands(with_worker, workers).items():
             # own process group: a Ctrl+C reaches the children only through us, in order
-            children[name] = subprocess.Popen(cmd, env=env, cwd=os.getcwd(), start_new_session=True)
+            children[name] = subprocess.Popen(cmd, env=env, cwd=os.getcwd(), start_new_session=True,
+                                              preexec_fn=_die_with_parent)
         probe = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
         if wait_for_port(probe, port, 60, lambda: all(c.poll() is None for c in children.values())):
             echo(f"dekom-eval serves {env['PUBLIC_BASE_URL']}/ (gunicorn"
