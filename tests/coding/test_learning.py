@@ -121,6 +121,7 @@ def test_retrain_button_queues_one_job_and_the_learning_page_reports_the_model(a
     page = client.get("/coding/agreement/learning").get_data(as_text=True)
     assert '<dd id="model-no">1</dd>' in page and f'<dd id="model-trained-on">{len(training_data())}</dd>' in page
     assert 'id="model-weights"' in page and 'id="model-export"' in page
+    assert "kodebokens signalord" in page and "dictionary" not in page.split('id="model-weights"')[1].split("</table>")[0]
 
 
 def test_evaluator_cannot_retrain_or_download_the_model(client, auth, users, coding_data):

@@ -68,6 +68,18 @@ def agreement():
         min_learning=MIN_FOR_LEARNING)
 
 
+def _readable_features(features: list[tuple[str, float]]) -> list[str]:
+    """Positive features for people: the dictionary's columns become one «codebook words»."""
+    out: list[str] = []
+    for name, weight in features:
+        if weight <= 0:
+            continue
+        label = _("kodebokens signalord") if name.startswith("dictionary") else name
+        if label not in out:
+            out.append(label)
+    return out[:6]
+
+
 def _coder_names(codes) -> dict[int, str]:
     from ..models import User
 
@@ -149,7 +161,7 @@ def learning():
     model = coding_model.current_model(version)
     meta = coding_model.latest_meta(version)
     themes = theme_views(version, select_locale())
-    weights = {t["code"]: [name for name, w in model.top_features(t["code"], 6) if w > 0] for t in themes} if model else {}
+    weights = {t["code"]: _readable_features(model.top_features(t["code"], 8)) for t in themes} if model else {}
     return render_template("coding/learning.html", version=version, table=table, n=len(reference),
                            minimum=MIN_FOR_LEARNING, verdict=verdict, meta=meta,
                            created=datetime.fromisoformat(meta["created"]) if meta else None,
