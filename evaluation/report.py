@@ -16,7 +16,7 @@ from .change import METHODS
 if TYPE_CHECKING:
     from .pipeline import RunResult
 
-__all__ = ["render_report", "write_report", "summarise_change", "run"]
+__all__ = ["render_report", "write_report", "summarise_change"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:2rem auto;
@@ -295,9 +295,3 @@ def write_report(result: RunResult, title: str = "Evaluering av dekom") -> Path:
     path.write_text(render_report(result, title), encoding="utf-8")
     return path
 
-
-def run(*args: Any, **kwargs: Any) -> RunResult:
-    """Run the whole analysis; see :func:`evaluation.pipeline.run`."""
-    from .pipeline import run as _run
-
-    return _run(*args, **kwargs)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -15,9 +13,9 @@ __all__ = ["coded_values", "table_tokens", "neutralise", "neutralise_series", "v
            "truncate_bytes", "label_text"]
 
 #: a cell starting with one of these is read as a formula by spreadsheet programs; the full-width
-#: forms (＝ ＋ － ＠) too, as Excel with an East Asian input method turns them into formulas
+#: forms (＝ ＋ － ＠) too, as Excel with an East Asian input method turns them into formulas.
+#: The one rule for every writer (``starts_formula``).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-_FORMULA_RE = re.compile(r"^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 
 
 def coded_values(table: ExportTable, col: Column) -> np.ndarray:
@@ -40,11 +38,16 @@ def table_tokens(table: ExportTable, number_cell, string_cell) -> list[Tokens]:
         for col in table.columns
     ]
 
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula."""
+    return text.startswith(FORMULA_START)
+
+
 def neutralise(text: str | None) -> str | None:
     """Prefix ``'`` to a text that a spreadsheet would run as a formula (=, +, -, @, tab, CR, ＝ …)."""
     if text is None:
         return None
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if starts_formula(text) else text
 
 
 def neutralise_series(values: pd.Series) -> pd.Series:
@@ -56,7 +59,7 @@ def neutralise_series(values: pd.Series) -> pd.Series:
             return values
         return values.cat.rename_categories(fixed)
     obj = values.astype(object)
-    mask = obj.map(lambda v: isinstance(v, str) and bool(_FORMULA_RE.match(v))).to_numpy(bool)
+    mask = obj.map(lambda v: isinstance(v, str) and starts_formula(v)).to_numpy(bool)
     if mask.any():
         obj = obj.copy()
         obj[mask] = "'" + obj[mask].astype(str)

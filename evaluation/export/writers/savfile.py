@@ -1,6 +1,8 @@
 """A vectorised writer for SPSS system files (.sav, bytecode-compressed), after the layout that
 GNU PSPP documents ("System File Format"). numpy builds the compressed data stream, so 100 000
 cases × 400 variables take seconds; pyreadstat (row by row) would take minutes.
+Measured side by side (bench/bench_writers.py, docs/benchmarks.md): a third of pyreadstat's CPU
+time on the wide table; tables with strings over 255 bytes still go through pyreadstat.
 
 Supported: numeric variables (labels, value labels, a user-missing range, print format,
 measurement level) and strings up to 255 bytes; longer strings are left to pyreadstat.
