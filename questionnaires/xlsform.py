@@ -814,10 +814,13 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
                     depth += 1
                 elif rows[j].type in ("end_repeat", "end_loop", "end_group"):
                     depth -= 1
-                reader.skipped[rows[j].number] = row.number
                 j += 1
                 if depth == 0:
                     break
+            if depth:  # never closed (pyxform says so too): leave out this row only
+                j = i + 1
+            for skipped in rows[i:j]:
+                reader.skipped[skipped.number] = row.number
             i = j
             continue
         if kind in UNMAPPABLE_TYPES or kind.startswith("select_one_from") or kind.endswith("+or_other") or kind in ("end_repeat", "end_loop"):

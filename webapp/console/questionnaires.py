@@ -108,7 +108,7 @@ def _version_or_404(version_id: int) -> QuestionnaireVersion:
 
 def _summary(q: Questionnaire) -> dict[str, Any]:
     leaves = q.leaf_items()
-    return {"pages": len(q.pages), "items": len(leaves),
+    return {"pages": len(q.pages), "n_items": len(leaves),
             "conditions": sum(1 for p in q.pages for i in p.items if i.show_if) + sum(1 for p in q.pages if p.show_if),
             "languages": [lang for lang in instrument.LANGUAGES
                           if all(lang in (item.text or {}) for _, item, _ in leaves)]}
