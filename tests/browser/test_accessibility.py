@@ -136,3 +136,10 @@ def test_closed_and_unknown_pages(app, live_server, wide, setup):
     r = wide.goto(live_server.url + "/s/" + "q" * 43)
     assert r.status == 404
     scan(wide, "unknown")
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_privacy_notice_page(live_server, wide, lang):
+    wide.goto(live_server.url + f"/personvern?lang={lang}")
+    assert wide.locator("h1").count() == 1 and wide.locator("html").get_attribute("lang") == lang
+    scan(wide, f"privacy notice {lang}")

@@ -183,3 +183,50 @@ def test_panel_import_payload_names_are_inert_in_console_pages_and_mails(app, cl
         wave_id = wave.id
     _inert_html(client.get("/console/panel").get_data(as_text=True), "panel page")
     _inert_html(client.get(f"/console/dashboard/{wave_id}/non-responders").get_data(as_text=True), "non-responders")
+
+
+def test_coder_memos_are_inert_on_the_coding_screen(app, client, users, answered):
+    login(client, "researcher")
+    with app.app_context():
+        answer_id = db.session.scalar(sa.select(Answer.id).where(Answer.item_code == "suksess_tekst").limit(1))
+    for payload in PAYLOADS:
+        saved = client.post(f"/coding/answer/{answer_id}", data={"memo": payload, "action": "stay"},
+                            follow_redirects=True)
+        assert saved.status_code == 200
+        _inert_html(saved.get_data(as_text=True), "coding screen memo")
+    with app.app_context():
+        from webapp.models.coding import CodingMemo
+
+        assert db.session.scalar(sa.select(CodingMemo.text)) == PAYLOADS[-1].strip()
+
+
+def test_wave_names_are_inert_in_console_pages_and_mails(app, client, users, instrument, smtp_app):
+    from console.conftest import add_person
+
+    from webapp.domain import waves
+    from webapp.domain.invitations import send_invitations
+
+    _app, server = smtp_app
+    with app.app_context():
+        add_person(1)
+        db.session.commit()
+        ids = []
+        for year, payload in enumerate(PAYLOADS[:8], start=2030):
+            wave = waves.create_wave(f"{payload}\r\nX-Injected: yes", year, instrument)
+            waves.open_wave(wave)
+            waves.invite_panel(wave)
+            db.session.commit()
+            ids.append(wave.id)
+            send_invitations(wave.id)
+    login(client, "evaluator")
+    _inert_html(client.get("/console/waves").get_data(as_text=True), "waves")
+    for wave_id in ids:
+        for url in (f"/console/waves/{wave_id}", f"/console/dashboard?wave={wave_id}"):
+            page = client.get(url)
+            assert page.status_code == 200, url
+            _inert_html(page.get_data(as_text=True), url)
+    assert len(server.messages) == 8
+    for msg in server.messages:
+        assert msg["X-Injected"] is None
+        body = next(p.get_content() for p in msg.walk() if p.get_content_type() == "text/html")
+        _inert_html(body, "mail")
