@@ -83,6 +83,7 @@ def test_upload_fix_preview_save_diff_and_versions_list(app, client, users, inst
     draft_url = good.headers["Location"]
     page = client.get(draft_url).get_data(as_text=True)
     assert "dekom_skoleleder" in page and "Dekom 2023" in page
+    assert f"<dd>{len(q.item_codes())}</dd>" in page and f"<dd>{len(q.pages)}</dd>" in page
     assert code in page and "bryter sammenlignbarheten" in page.lower()
     draft_id = int(draft_url.rstrip("/").rsplit("/", 1)[1])
 
