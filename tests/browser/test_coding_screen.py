@@ -36,7 +36,11 @@ def answers(app):
 
 
 def _answer_id(page) -> int:
-    return int(re.search(r"/coding/answer/(\d+)", page.url).group(1))
+    """The answer in the address, checked against the answer on the screen (they once differed)."""
+    in_address = int(re.search(r"/coding/answer/(\d+)", page.url).group(1))
+    on_screen = int(page.locator(".answer-head").get_attribute("data-answer-id"))
+    assert in_address == on_screen and page.locator("h1").inner_text().startswith(f"Svar {on_screen}")
+    return in_address
 
 
 def _applied(app, answer_id: int) -> set[str]:

@@ -25,7 +25,7 @@ CODER_B = [{"ledelse", "alle_med"}, {"ekstern_kompetanse"}, {"praksisnaer"},
 def _code(client, auth, email, answer_ids, codes):
     auth.login(email)
     for answer_id, themes in zip(answer_ids, codes, strict=True):
-        assert client.post(f"/coding/answer/{answer_id}", data={"theme": sorted(themes)}).status_code == 302
+        assert client.post(f"/coding/answer/{answer_id}", data={"theme": sorted(themes)}).status_code == 303
     auth.logout()
 
 

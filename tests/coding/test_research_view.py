@@ -15,6 +15,11 @@ from .conftest import SECRET_NAME, add_answer
 
 PHONE = "912 34 567"
 
+from questionnaires import load_codebook  # noqa: E402
+from webapp.domain.coding import DEFAULT_CODEBOOK  # noqa: E402
+
+V = load_codebook(DEFAULT_CODEBOOK).version
+
 
 def _identifying_answer(app, instrument) -> tuple[int, str, str]:
     with app.app_context():
@@ -51,13 +56,13 @@ def test_qdpx_project_is_pseudonymous_and_redacted(app, client, auth, users, ins
     assert pseudonym(app.config["PSEUDONYM_KEY"], panel_id) in content
     with app.app_context():
         assert db.session.scalar(sa.select(AuditEvent.after).where(AuditEvent.action == "coding.download")) == \
-            {"file": "qdpx", "codebook_version": 1}
+            {"file": "qdpx", "codebook_version": V}
 
 
 def test_every_coding_decision_is_audited(app, client, auth, users, instrument):
     answer_id, _panel_id, _email = _identifying_answer(app, instrument)
     auth.login("researcher@example.no")
-    assert client.post(f"/coding/answer/{answer_id}", data={"theme": [], "action": "stay"}).status_code == 302
+    assert client.post(f"/coding/answer/{answer_id}", data={"theme": [], "action": "stay"}).status_code == 303
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "coding.decide"))
         assert event is not None and event.target_id == str(answer_id) and event.actor == "researcher@example.no"

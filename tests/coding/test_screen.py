@@ -67,7 +67,7 @@ def test_saving_records_every_theme_with_its_source_and_the_memo(app, client, au
     first = coding_data[0]
     response = client.post(f"/coding/answer/{first}", data={
         "theme": ["ledelse", "alle_med", "forskning"], "memo": "Tid er nevnt, men som ramme.", "action": "next"})
-    assert response.status_code == 302
+    assert response.status_code == 303  # See Other: the browser's address becomes the next answer
     assert re.search(r"/coding/answer/\d+$", response.headers["Location"])
     assert response.headers["Location"] != f"/coding/answer/{first}"
     with app.app_context():
@@ -156,6 +156,6 @@ def test_save_form_needs_the_csrf_token(app, client, users, coding_data):
     page = client.get(url).get_data(as_text=True)
     form = page[page.index('id="coding-form"'):]
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    assert client.post(url, data={"theme": ["tid"], "csrf_token": token}).status_code == 302
+    assert client.post(url, data={"theme": ["tid"], "csrf_token": token}).status_code == 303
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CodingDecision)) == 10

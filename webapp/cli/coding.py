@@ -38,15 +38,17 @@ def _wave_ids(years: tuple[int, ...]) -> list[int] | None:
 @with_appcontext
 def suggest(years: tuple[int, ...]) -> None:
     """Run the auto-coder on answers that have no suggestion yet under the current codebook."""
-    from ..domain.coding import current_version, ensure_suggestions
+    from ..domain.coding import answers_select, current_version, ensure_suggestions
 
     wave_ids = _wave_ids(years)
     version = current_version()
     started = time.perf_counter()
     n = ensure_suggestions(version, wave_ids)
     db.session.commit()
-    click.echo(f"Codebook v{version.version_no}: {n} answers coded by the auto-coder in "
-               f"{time.perf_counter() - started:.1f} s.")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        answers_select(version, wave_ids).subquery())) or 0
+    click.echo(f"Codebook v{version.version_no}: {total} free-text answers; {n} coded by the auto-coder now, "
+               f"{total - n} already had its suggestions ({time.perf_counter() - started:.1f} s).")
 
 
 @cli.command("import-codebook")
@@ -64,7 +66,12 @@ def import_codebook(path: Path, note: str | None) -> None:
     except CodebookFileError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc).replace(path.name, str(path), 1)) from exc
-    version, created = store_codebook(definition, source=f"import {path.name}", note=note)
+    declared = None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        from questionnaires import load_codebook
+
+        declared = load_codebook(path).version
+    version, created = store_codebook(definition, source=f"import {path.name}", note=note, declared=declared)
     db.session.commit()
     if created:
         click.echo(f"Imported {path} as codebook v{version.version_no} ({len(version.theme_codes)} themes).")

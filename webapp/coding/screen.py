@@ -143,13 +143,14 @@ def save_answer(answer_id: int):
         flash(_("Nok nye kodede svar: autokoderen lærer av dem i bakgrunnen."), "info")
     if request.form.get("action") == "stay":
         flash(_("Kodingen er lagret."), "success")
-        return redirect(url_for("coding.answer", answer_id=answer_id, **filters.args))
+        return redirect(url_for("coding.answer", answer_id=answer_id, **filters.args), code=303)
     order = queue_ids(version, filters)
     following = next_uncoded(order, coded_by(version, current_user.id, order), after=answer_id)
     if following is None:
         flash(_("Alle svarene i utvalget er kodet. Takk!"), "success")
-        return redirect(url_for("coding.index", **filters.args))
-    return redirect(url_for("coding.answer", answer_id=following, **filters.args))
+        return redirect(url_for("coding.index", **filters.args), code=303)
+    # 303: the browser follows with a GET, so its address is the answer it then shows
+    return redirect(url_for("coding.answer", answer_id=following, **filters.args), code=303)
 
 
 @bp.route("/bulk-accept", methods=["POST"])

@@ -55,8 +55,12 @@ def definition_of(codebook: Any) -> dict[str, Any]:
 
 
 def store_codebook(definition: dict[str, Any], source: str, note: str | None = None,
-                   user: User | None = None, carry_over: bool = True) -> tuple[CodebookVersion, bool]:
+                   user: User | None = None, carry_over: bool = True,
+                   declared: int | None = None) -> tuple[CodebookVersion, bool]:
     """Store ``definition`` as a new version unless identical content exists (created flag).
+
+    ``declared`` is the version a codebook file names (``version: 3``): the stored version takes
+    that number when it is free, so the app, the files and ``python -m evaluation code`` agree.
 
     With ``carry_over`` the coders' decisions and resolutions on the previous current version
     are copied to the new one for every theme that still exists, so editing a definition does
@@ -68,7 +72,7 @@ def store_codebook(definition: dict[str, Any], source: str, note: str | None = N
         return existing, False
     previous = latest_version()
     last = db.session.scalar(sa.select(sa.func.max(CodebookVersion.version_no))) or 0
-    version = CodebookVersion(version_no=last + 1, content_hash=digest, definition=definition,
+    version = CodebookVersion(version_no=max(last + 1, declared or 0), content_hash=digest, definition=definition,
                               source=source[:255], note=note or None,
                               created_by_id=getattr(user, "id", None))
     db.session.add(version)
@@ -103,14 +107,16 @@ def shipped_definition() -> dict[str, Any]:
     """The definition of the shipped ``questionnaires/codebook.yaml`` (read again when the file changes)."""
     stamp = DEFAULT_CODEBOOK.stat().st_mtime
     if _SHIPPED.get("stamp") != stamp:
-        _SHIPPED.update(stamp=stamp, definition=definition_of(load_codebook(DEFAULT_CODEBOOK)))
+        shipped = load_codebook(DEFAULT_CODEBOOK)
+        _SHIPPED.update(stamp=stamp, definition=definition_of(shipped), version=shipped.version)
     return _SHIPPED["definition"]
 
 
 def current_version() -> CodebookVersion:
     """The codebook coders work with: the newest version.
 
-    The shipped YAML is stored as the first version on first use. When the newest version is
+    The shipped YAML is stored on first use under the number it declares (``version: 3``), so
+    the app, the file and ``python -m evaluation code`` name the same version. When the newest version is
     the shipped file as it was (nobody edited or imported a codebook since) and the shipped
     file has changed, e.g. codebook v2 -> v3, the new file is stored as a new version beside
     the old one, and the coders' decisions carry over.
@@ -119,7 +125,8 @@ def current_version() -> CodebookVersion:
     if version is None or (version.source == DEFAULT_CODEBOOK.name
                            and version.content_hash != content_hash(shipped_definition())):
         stored, created = store_codebook(shipped_definition(), source=DEFAULT_CODEBOOK.name,
-                                         note=None if version is None else "shipped codebook updated")
+                                         note=None if version is None else "shipped codebook updated",
+                                         declared=_SHIPPED.get("version"))
         if created or version is None:
             version = stored
     return version

@@ -7,6 +7,14 @@
   var form = document.getElementById("coding-form");
   if (!form) { return; }
   var saveNext = document.getElementById("save-next");
+  // The address always names the answer on the screen (also after a resubmitted or restored page).
+  var canonical = document.querySelector('link[rel="canonical"]');
+  if (canonical && window.history.replaceState) {
+    var here = new URL(canonical.href, window.location.href);
+    if (here.pathname + here.search !== window.location.pathname + window.location.search) {
+      window.history.replaceState(null, "", here.pathname + here.search);
+    }
+  }
 
   function typing(el) {
     if (!el) { return false; }
