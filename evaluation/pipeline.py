@@ -287,18 +287,10 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
                       else scale_reliability(cleaned, scales, index=index))
         drawer.submit("reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability")
         step("reliability")
-        frame_tables, weighted, cluster_label = {}, None, "person"
-        attrition = None
+        frame_tables, weighted, cluster_label, attrition = {}, None, "person", None
         if frame is not None:
-            frame_tables, weighted, cluster_label = _frame_tables(
+            frame_tables, weighted, cluster_label, attrition = _frame_tables(
                 frame, scores, weight_min_cell, weight_trim, n_boot, problems)
-        if frame is not None and "weights" in frame_tables:
-            from .change import wave_pairs
-            from .weights import attrition_weights
-
-            attrition = attrition_weights(frame, frame_tables["weights"],
-                                          wave_pairs(sorted(scores["wave"].unique())))
-            frame_tables["attrition_weights"] = attrition
         step("weights")
         cluster = _cluster_columns(scores, frame)
         for col in cluster:
@@ -409,11 +401,20 @@ def _with_cluster(scores: pd.DataFrame, frame: pd.DataFrame, cluster: str) -> pd
 
 def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim: float,
                   n_boot: int, problems: list[str],
-                  ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame | None, str]:
-    """Representativeness, weights and the weighted scores (with clusters) from the frame."""
+                  ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame | None, str,
+                             pd.DataFrame | None]:
+    """Representativeness, weights, attrition weights and the weighted scores (with clusters)
+    from the frame.
+
+    Representativeness describes the response as the frame records it. The weights are made
+    for the responses the analysis uses: a person counts as responding when they have a
+    score after cleaning (so a speeder removed by cleaning does not carry weight, and a
+    partial response that was kept does).
+    """
+    from .change import wave_pairs
     from .representativeness import representativeness
     from .weighted_change import attach_weights
-    from .weights import nonresponse_weights
+    from .weights import attrition_weights, nonresponse_weights
 
     scored_waves = set(scores["wave"].astype(int))
     unknown = sorted(set(frame["wave"]) - scored_waves)
@@ -422,17 +423,33 @@ def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim
     frame = frame.loc[frame["wave"].isin(scored_waves)]
     if frame.empty:
         problems.append("the frame has none of the answers' waves; no weights")
-        return {}, None, "person"
+        return {}, None, "person", None
     rep = representativeness(frame, n_boot=n_boot)
-    result = nonresponse_weights(frame, min_cell=min_cell, trim=trim)
+    scored = scores.loc[scores["score"].notna(), ["respondent_id", "wave"]].astype(
+        {"respondent_id": str}).drop_duplicates()
+    analysed = pd.MultiIndex.from_frame(scored.astype({"wave": int}))
+    in_analysis = pd.MultiIndex.from_arrays(
+        [frame["respondent_id"].astype(str), frame["wave"].astype(int)]).isin(analysed)
+    dropped = int(((frame["responded"] == 1) & ~in_analysis).sum())
+    added = int(((frame["responded"] == 0) & in_analysis).sum())
+    if dropped or added:
+        problems.append(
+            f"weights are made for the {int(in_analysis.sum())} responses with scores: "
+            f"{dropped} marked responded in the frame have no score after cleaning, "
+            f"{added} with scores are marked not responded")
+    weight_frame = frame.assign(responded=in_analysis.astype(int))
+    result = nonresponse_weights(weight_frame, min_cell=min_cell, trim=trim)
     summary = result.summary.copy()
     summary["notes"] = ["; ".join(n.split(": ", 1)[1] for n in result.notes
                                   if n.startswith(f"wave {w}:")) for w in summary["wave"]]
     clusters = [c for c in ("kommune", "school") if c in frame.columns]
     weighted, notes = attach_weights(scores, result.weights, clusters)
     problems += notes
-    tables = {"representativeness": rep, "weights": result.weights, "weights_summary": summary}
-    return tables, weighted, "/".join(clusters + ["person"])
+    attrition = attrition_weights(weight_frame, result.weights,
+                                  wave_pairs(sorted(scored_waves)))
+    tables = {"representativeness": rep, "weights": result.weights, "weights_summary": summary,
+              "attrition_weights": attrition}
+    return tables, weighted, "/".join(clusters + ["person"]), attrition
 
 
 def _versions() -> dict[str, str]:

@@ -54,9 +54,9 @@ def attach_weights(scores: pd.DataFrame, weights: pd.DataFrame,
                      f"{int((lost['wave'] == wave).sum())} response(s) have no weights")
     lost = lost.loc[lost["wave"].isin(framed)]
     if len(lost):
-        notes.append(f"{len(lost)} response(s) have no row with responded = 1 in the frame "
-                     f"(e.g. {lost.iloc[0, 0]} in {lost.iloc[0, 1]}); left out of the weighted "
-                     "estimates")
+        notes.append(f"{len(lost)} response(s) have no weight: the person is not in the frame "
+                     f"for that wave or not marked responded (e.g. {lost.iloc[0, 0]} in "
+                     f"{lost.iloc[0, 1]}); left out of the weighted estimates")
     joined = joined.loc[joined["weight"].notna()].reset_index(drop=True)
     ids = "person:" + joined["respondent_id"]
     for col in reversed(columns):  # the first known column wins

@@ -120,3 +120,16 @@ def test_family_is_the_consecutive_steps_by_default():
     np.testing.assert_allclose(together["p_adj"], [0.05, 0.08, 0.006, 0.09, 0.09, 0.3])
     with pytest.raises(ValueError, match="steps must be one of consecutive, all"):
         adjust_p(table, steps="pairs")
+
+
+def test_weights_are_for_the_responses_the_analysis_uses(frame_run):
+    import json
+
+    problems = json.loads((frame_run / "run.json").read_text(encoding="utf-8"))["problems"]
+    note = next(p for p in problems if p.startswith("weights are made for the"))
+    # the panel's speeders and duplicates are cleaned away: they answered but carry no weight
+    dropped = int(re.search(r": (\d+) marked responded in the frame have no score", note)[1])
+    assert dropped > 0
+    weights = pd.read_csv(frame_run / "weights.csv")
+    summary = pd.read_csv(frame_run / "weights_summary.csv")
+    assert summary["responded"].sum() == len(weights)

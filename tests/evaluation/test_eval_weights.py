@@ -205,7 +205,7 @@ def test_cluster_is_the_kommune_else_the_school_else_the_person():
                             "kommune": ["K1", "(ukjent)", None], "school": ["S1", "S2", None]})
     data, notes = attach_weights(scores, weights, ("kommune", "school"))
     assert data["cluster"].tolist() == ["kommune:K1", "school:S2", "person:c"]
-    assert notes and notes[0].startswith("1 response(s) have no row with responded = 1")
+    assert notes and notes[0].startswith("1 response(s) have no weight: the person is not in")
 
 
 def test_frame_reads_csv_and_parquet_alike(frame, tmp_path):
