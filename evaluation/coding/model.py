@@ -2,7 +2,8 @@
 
 Features of an answer: character n-grams of the text (3-5 letters within words, so inflections,
 typos and compounds share features), the lemmas of its content words and of the parts of its
-compounds, and the dictionary coder's confidence per theme. Per theme a logistic regression is
+compounds, and the dictionary coder's confidence per theme. Only n-grams and lemmas found in at
+least two training answers are kept, so a model file holds no word only one respondent wrote. Per theme a logistic regression is
 fitted and its scores are calibrated to probabilities by Platt scaling on cross-validated
 predictions (``CalibratedClassifierCV(method="sigmoid", ensemble=False)``).
 
@@ -287,9 +288,14 @@ def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any 
         raise ValueError(f"no column for theme(s) {', '.join(missing)}")
     w = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
     char_vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)
-    lemma_vec = TfidfVectorizer(analyzer=_Lemmas(dictionary), min_df=1, sublinear_tf=True)
+    lemma_vec = TfidfVectorizer(analyzer=_Lemmas(dictionary), min_df=2, sublinear_tf=True)
     char_vec.fit([t.lower() for t in texts])
     lemma_vec.fit(texts)
+    for vec in (char_vec, lemma_vec):
+        # scikit-learn keeps every feature it pruned (seen in one answer only) in stop_words_;
+        # a model file must not carry rare words of the answers, such as names.
+        if hasattr(vec, "stop_words_"):
+            del vec.stop_words_
     learned = LearnedCoder(dictionary, char_vec, lemma_vec, {}, {})
     coded = [dictionary.code(t) for t in texts]
     x = learned._matrix(texts, coded)

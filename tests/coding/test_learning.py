@@ -9,6 +9,7 @@ learning page exports codes the same answers the same way in ``python -m evaluat
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -107,10 +108,19 @@ def test_suggestions_are_calibrated_probabilities_with_evidence_and_the_queue_is
 def test_retrain_button_queues_one_job_and_the_learning_page_reports_the_model(app, client, auth, users,
                                                                                 coding_data):
     auth.login(users["researcher"])
+    overview = client.get("/coding/").get_data(as_text=True)
+    assert "Ingen lært modell ennå" in overview and 'id="index-retrain"' in overview
     page = client.get("/coding/agreement/learning").get_data(as_text=True)
     assert 'id="model-none"' in page and 'id="retrain-button"' in page
     assert "Ingen lært modell er lagret" in client.get("/coding/model/export", follow_redirects=True).get_data(
         as_text=True)
+    back = client.post("/coding/model/retrain", data={"next": "/coding/?wave=1"})
+    assert back.headers["Location"].endswith("/coding/?wave=1")
+    assert client.post("/coding/model/retrain", data={"next": "https://evil.example/"}).headers[
+        "Location"].endswith("/coding/agreement/learning")
+    with app.app_context():
+        db.session.execute(sa.delete(Job))
+        db.session.commit()
     first = client.post("/coding/model/retrain", follow_redirects=True).get_data(as_text=True)
     assert "læres opp på nytt i bakgrunnen" in first
     second = client.post("/coding/model/retrain", follow_redirects=True).get_data(as_text=True)
@@ -118,6 +128,8 @@ def test_retrain_button_queues_one_job_and_the_learning_page_reports_the_model(a
     with app.app_context():
         assert len(_retrain_jobs()) == 1
         run_pending(progress_bar=False)
+    overview = client.get("/coding/").get_data(as_text=True)
+    assert f"Lært modell 1, trent på {len(training_data())} svar (0 kodet her)." in overview
     page = client.get("/coding/agreement/learning").get_data(as_text=True)
     assert '<dd id="model-no">1</dd>' in page and f'<dd id="model-trained-on">{len(training_data())}</dd>' in page
     assert 'id="model-weights"' in page and 'id="model-export"' in page
@@ -202,3 +214,21 @@ def test_cli_retrains_and_exports_the_model(app, runner, coding_data, tmp_path):
     assert result.exit_code == 0 and "Queued job" in result.output
     with app.app_context():
         assert [j.status for j in _retrain_jobs()] == ["queued"]
+
+
+@pytest.mark.app_config(CODING_RETRAIN_AFTER=1)
+def test_the_model_file_holds_no_contact_data_or_word_only_one_respondent_wrote(app, client, auth, users,
+                                                                               instrument, coding_data):
+    with app.app_context():
+        answer_id = add_answer("Kontakt meg på ola.hemmelig@example.no eller ring 98765432; Zyxwvutq var best.",
+                               "skoleleder", 2023, "Oslo", instrument)
+        db.session.commit()
+    auth.login(users["researcher"])
+    client.post(f"/coding/answer/{answer_id}", data={"theme": ["tid"]})
+    with app.app_context():
+        run_pending(progress_bar=False)
+        meta = coding_model.latest_meta(service.current_version())
+        assert meta["coder_answers"] == 1
+        raw = Path(meta["path"]).read_bytes()
+    for secret in (b"hemmelig", b"98765432", b"zyxwvutq"):
+        assert secret not in raw, secret

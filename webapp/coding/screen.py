@@ -74,7 +74,8 @@ def index():
         "coding/index.html", version=version, filters=filters, total=len(order), mine=len(mine),
         first=first, coders=progress(version, order), counts=review_counts(version, order),
         waves=waves_with_text(version), roles=ROLES, bulk_min=bulk_min,
-        bulk_n=_bulk_candidates(version, filters, bulk_min))
+        bulk_n=_bulk_candidates(version, filters, bulk_min), model_meta=coding_model.latest_meta(version),
+        model_new=coding_model.new_decisions(version), model_threshold=coding_model.retrain_after())
 
 
 def _load_answer(answer_id: int):

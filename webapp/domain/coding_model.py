@@ -11,6 +11,8 @@ answer agrees on; that is, the suggestions they accepted and rejected and the th
 added), weighted ``CODER_WEIGHT``, plus the shipped hand-coded training answers
 (``evaluation/data/coding_training.csv``) when the version has exactly the shipped themes.
 Bulk-accepted answers are left out: learning from them would only teach the model its own guesses.
+The texts are redacted as on the coding screen (``[fjernet]`` for contact data), and the model
+keeps only features seen in at least two answers, so a model file holds no respondent's name.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ..extensions import db
 from ..infra import jobs
 from ..models import Answer, Job
 from ..models.coding import CodebookVersion, CodingDecision, CodingResolution
+from ..queries.research_view import redact
 from .audit import record
 
 KIND = "coding.retrain"
@@ -102,7 +105,7 @@ def current_model(version: CodebookVersion) -> LearnedCoder | None:
 
 
 def coder_codes(version: CodebookVersion) -> pd.DataFrame:
-    """The coders' confirmed codes: index answer_id, ``text`` and one 0/1 column per theme.
+    """The coders' confirmed codes: index answer_id, ``text`` (redacted) and one 0/1 column per theme.
 
     Per answer: a resolution where one exists, else the codes all hand-coders agree on;
     answers with an unresolved disagreement and bulk-accepted answers are left out.
@@ -131,7 +134,7 @@ def coder_codes(version: CodebookVersion) -> pd.DataFrame:
     ids = [a for a in sorted(rows) if (texts.get(a) or "").strip()]
     frame = pd.DataFrame([rows[a] for a in ids], index=pd.Index(ids, name="answer_id"), columns=themes,
                          dtype="int64")
-    frame.insert(0, "text", [texts[a] for a in ids])
+    frame.insert(0, "text", [redact(texts[a]) for a in ids])  # as researchers see it: no contact data
     return frame
 
 
