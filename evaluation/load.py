@@ -10,6 +10,7 @@ import pandas as pd
 
 __all__ = [
     "REQUIRED_COLUMNS",
+    "from_app_export",
     "OPTIONAL_COLUMNS",
     "MISSING_CODES",
     "AnswerTableError",
@@ -66,11 +67,31 @@ def read_answers(path: str | Path, *, missing_codes: frozenset[str] = MISSING_CO
         df = pd.read_parquet(path)
     elif suffix in (".csv", ".txt"):
         # Values stay text first so that "vet ikke" can be told from a typing error.
-        df = pd.read_csv(path, dtype={"value": "str", "respondent_id": "str", "fylke": "str"},
+        df = pd.read_csv(path, dtype={"value": "str", "respondent_id": "str", "panel_id": "str", "fylke": "str"},
                          keep_default_na=False, na_values=[""])
     else:
         raise AnswerTableError(f"{path}: unknown file type {suffix!r}; use .csv or .parquet")
-    return validate_answers(df, source=str(path), missing_codes=missing_codes)
+    return validate_answers(from_app_export(df), source=str(path), missing_codes=missing_codes)
+
+
+def from_app_export(df: pd.DataFrame) -> pd.DataFrame:
+    """The app's long export (``panel_id``, ``variable``, ``missing``) as an answers table.
+
+    The long layout names the person ``panel_id`` and the reason for a missing value
+    ``missing``; derived rows (scale scores, themes, flags) are left out, since the analysis
+    computes them again. Other tables are returned unchanged.
+    """
+    if "respondent_id" in df.columns or "panel_id" not in df.columns:
+        return df
+    out = df.rename(columns={"panel_id": "respondent_id"})
+    if "missing" in out.columns and "missing_code" not in out.columns:
+        out = out.rename(columns={"missing": "missing_code"})
+        out["missing_code"] = out["missing_code"].astype("string").replace("", pd.NA)
+    if "variable" in out.columns and "item" in out.columns:
+        # a derived row's item is its own variable name, which no questionnaire item has
+        derived = out["variable"].astype("string").str.match(r"^(score_|theme_|flag_)")
+        out = out.loc[~derived.fillna(False).to_numpy()]
+    return out
 
 
 def _coerce_values(df: pd.DataFrame, source: str, missing_codes: frozenset[str]) -> pd.DataFrame:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import make_user  # tests/conftest.py
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(client, **overrides):
@@ -139,3 +142,21 @@ def test_cli_names_bad_options(app, runner, export_data, tmp_path):
     assert res.exit_code == 2 and "pdf not allowed" in res.output
     res = runner.invoke(args=["exports", "build", "--out", str(tmp_path), "--waves", "1999"])
     assert res.exit_code == 2 and "no responses match" in res.output
+
+
+def test_the_analysis_library_reads_the_apps_own_long_export(app, runner, export_data, tmp_path):
+    from evaluation import read_answers
+    from evaluation.__main__ import main
+
+    out = tmp_path / "long"
+    res = runner.invoke(args=["exports", "build", "--out", str(out), "--layouts", "long",
+                              "--formats", "csv,parquet", "--no-zip"])
+    assert res.exit_code == 0, res.output
+    for name in ("dekom_long.csv", "dekom_long.parquet"):
+        answers = read_answers(out / name)
+        assert {"respondent_id", "wave", "role", "item", "value", "missing_code"} <= set(answers.columns)
+        assert not answers["item"].astype(str).str.startswith(("score_", "theme_")).any()
+        assert answers["respondent_id"].nunique() > 1
+    code = main(["run", "--answers", str(out / "dekom_long.csv"), "--scales",
+                 str(ROOT / "questionnaires" / "scales.yaml"), "--out", str(tmp_path / "run"), "--no-figures", "--quiet"])
+    assert code == 0 and (tmp_path / "run" / "change.csv").exists()
