@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def _definition_waves(scores: pd.DataFrame) -> dict[tuple[str, str], set[int]]:
             for (s, d), g in data.groupby(["scale", "definition"], observed=True)}
 
 
-def _cell_pairs(key: dict, pairs: Sequence[tuple[int, int]],
+def _cell_pairs(key: dict[str, Any], pairs: Sequence[tuple[int, int]],
                 spans: dict[tuple[str, str], set[int]]) -> list[tuple[int, int]]:
     """The wave pairs a cell is compared on: only waves scored with the cell's definition."""
     if "definition" not in key:
@@ -110,7 +111,7 @@ def describe_waves(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     return out
 
 
-def _row(key: dict, a: int, b: int, method: str, **kw) -> dict:
+def _row(key: dict[str, Any], a: int, b: int, method: str, **kw) -> dict[str, Any]:
     row = dict(key, wave_from=a, wave_to=b, method=method)
     row.update(kw)
     return row
@@ -485,7 +486,7 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else np.nan
 
 
-def _frame(rows: list[dict], by: Sequence[str]) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]], by: Sequence[str]) -> pd.DataFrame:
     defcols = ["definition"] if any("definition" in r for r in rows) else []
     cols = ["scale", *defcols, *by] + CHANGE_COLUMNS[2:]
     return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))

@@ -94,13 +94,13 @@ class CleaningRules:
         return asdict(self)
 
 
-def _log(rows: list[dict], rule: str, setting: str, action: str, answers: int,
+def _log(rows: list[dict[str, Any]], rule: str, setting: str, action: str, answers: int,
          responses: int, respondents: int) -> None:
     rows.append(dict(rule=rule, setting=setting, action=action, answers=int(answers),
                      responses=int(responses), respondents=int(respondents)))
 
 
-def _drop_duplicates(df: pd.DataFrame, rules: CleaningRules, log: list[dict]) -> pd.DataFrame:
+def _drop_duplicates(df: pd.DataFrame, rules: CleaningRules, log: list[dict[str, Any]]) -> pd.DataFrame:
     if rules.duplicates == "off":
         return df
     if "response_id" in df.columns:
@@ -134,7 +134,7 @@ def _drop_duplicates(df: pd.DataFrame, rules: CleaningRules, log: list[dict]) ->
 
 
 def _out_of_range(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules,
-                  log: list[dict]) -> pd.DataFrame:
+                  log: list[dict[str, Any]]) -> pd.DataFrame:
     if rules.out_of_range == "off":
         return df
     low = pd.Series({i: s.range[0] for s in scales for i in s.items})
@@ -159,7 +159,7 @@ def _out_of_range(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules,
 
 
 def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules,
-                    log: list[dict]) -> pd.DataFrame:
+                    log: list[dict[str, Any]]) -> pd.DataFrame:
     """Partial responses, speeders and straight-lining, judged per response."""
     index = index_responses(df)
     resp = index.responses
@@ -287,7 +287,7 @@ def clean(answers: pd.DataFrame, scales: Sequence[Any],
     >>> cleaned, log = clean(answers, scales, CleaningRules(speeders="flag"))  # doctest: +SKIP
     """
     rules = rules or CleaningRules()
-    log: list[dict] = []
+    log: list[dict[str, Any]] = []
 
     def count(frame: pd.DataFrame) -> tuple[int, int, int]:
         index = index_responses(frame)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,7 @@ class _Indicators:
         self.variables = list(variables)
         self.X = _design(cells, variables)
         self.codes, self.sizes, self.others = {}, {}, {}
-        self.keys: list[tuple] = [("R", "", ""), ("CV", "", ""), ("rate", "", "")]
+        self.keys: list[tuple[Any, ...]] = [("R", "", ""), ("CV", "", ""), ("rate", "", "")]
         for v in variables:
             codes, uniques = pd.factorize(cells[v], sort=True)
             self.codes[v], self.sizes[v] = codes, len(uniques)
@@ -158,13 +159,13 @@ class _Indicators:
                 out += [np.array([pu, pc]), pu_k, pc_k]
         return np.concatenate(out)
 
-    def __call__(self, n: np.ndarray, r: np.ndarray) -> dict[tuple, float]:
+    def __call__(self, n: np.ndarray, r: np.ndarray) -> dict[tuple[Any, ...], float]:
         return dict(zip(self.keys, self.values(n, r).tolist(), strict=True))
 
 
 def indicators_from_cells(cells: pd.DataFrame, variables: Sequence[str],
                           invited: np.ndarray | None = None,
-                          responded: np.ndarray | None = None) -> dict[tuple, float]:
+                          responded: np.ndarray | None = None) -> dict[tuple[Any, ...], float]:
     """R, CV, rate and the partial indicators from cell counts, keyed by (indicator, variable,
     category); variable and category are ``""`` for the overall ones."""
     n = cells["invited"].to_numpy(float) if invited is None else invited

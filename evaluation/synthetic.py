@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -156,7 +157,7 @@ def _panel_waves(spec: PanelSpec, rng: np.random.Generator) -> tuple[np.ndarray,
     return np.concatenate(persons), np.concatenate(waves), next_id
 
 
-def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataFrame, dict]:
+def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Generate a long answers table for a synthetic panel with planted changes.
 
     Parameters

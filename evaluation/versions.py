@@ -25,7 +25,7 @@ __all__ = ["Definition", "VersionedScales", "build_versioned", "load_versioned",
 COMPARABILITY_COLUMNS = ["scale", "definition", "items", "waves", "status", "status_nb"]
 
 
-def _signature(scale: Any) -> tuple:
+def _signature(scale: Any) -> tuple[Any, ...]:
     return (tuple(scale.items), tuple(sorted(scale.reverse)), int(scale.min_items),
             tuple(scale.range))
 
@@ -111,7 +111,7 @@ def build_versioned(scales_by_version: Mapping[int, Sequence[Any]],
     """
     items = {v: set(codes) for v, codes in items_by_version.items()}
     defs: list[Definition] = []
-    seen: dict[tuple[str, tuple], int] = {}
+    seen: dict[tuple[str, tuple[Any, ...]], int] = {}
     for v in sorted(scales_by_version):
         for s in scales_by_version[v]:
             key = (s.code, _signature(s))

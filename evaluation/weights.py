@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ OTHER_FYLKER = "øvrige fylker"
 OTHER_NETWORKS = "øvrige nettverk"
 
 
-def rake(categories: Sequence[np.ndarray], targets: Sequence[dict], start: np.ndarray,
+def rake(categories: Sequence[np.ndarray], targets: Sequence[dict[str, Any]], start: np.ndarray,
          tol: float = 1e-12, max_iter: int = 1000) -> np.ndarray:
     """Iterative proportional fitting of ``start`` weights to the margin ``targets``.
 

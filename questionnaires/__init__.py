@@ -6,6 +6,7 @@ Pure Python (no Flask), so both the web app and the analysis library use it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .codebook import Codebook, Theme, load_codebook, parse_codebook
 from .conditions import evaluate as evaluate_condition
@@ -134,7 +135,7 @@ def _validate_one(path: Path, expect_version: int | None = None) -> list[Problem
         return [Problem(str(path), 0, "no such file or folder")]
     items: dict[str, str] = {}
     text_items: set[str] = set()
-    shared: dict[str, tuple[dict, str, int]] = {}
+    shared: dict[str, tuple[dict[str, Any], str, int]] = {}
     roles: dict[str, str] = {}
     special = [f for f in files if f.name in SPECIAL_FILES]
     for f in files:
@@ -179,7 +180,7 @@ def _validate_one(path: Path, expect_version: int | None = None) -> list[Problem
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
 
 
-def _item_signature(item: Item) -> dict:
+def _item_signature(item: Item) -> dict[str, Any]:
     """What must be identical for an item code shared across roles (same code, same question)."""
     return {
         "type": item.type, "text": item.text, "scale": item.scale, "dont_know": item.dont_know,
@@ -188,7 +189,7 @@ def _item_signature(item: Item) -> dict:
     }
 
 
-def _check_shared_items(q: Questionnaire, shared: dict) -> list[Problem]:
+def _check_shared_items(q: Questionnaire, shared: dict[str, Any]) -> list[Problem]:
     """An item code used by several questionnaires must mean the same question in all of them."""
     out = []
     lines = getattr(q, "item_lines", {})

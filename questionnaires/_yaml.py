@@ -18,7 +18,7 @@ class Located:
     key_lines: dict[str, int]
 
 
-class LDict(dict, Located):
+class LDict(dict[str, Any], Located):
     """A dict that remembers where it and each of its keys were written."""
 
     def line_of(self, key: str) -> int:
@@ -26,7 +26,7 @@ class LDict(dict, Located):
         return self.key_lines.get(key, self.line)
 
 
-class LList(list, Located):
+class LList(list[Any], Located):
     """A list that remembers where it was written."""
 
 

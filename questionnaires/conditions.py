@@ -61,7 +61,7 @@ def _is_answered(value: Any) -> bool:
     return value is not None and value != "" and value != []
 
 
-def evaluate(cond: dict | None, answers: dict[str, Any]) -> bool:
+def evaluate(cond: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
     """True when ``cond`` holds for ``answers`` (item code -> value; 'dont_know' counts as answered).
 
     A comparison on an unanswered item is false, so follow-up questions stay hidden until the

@@ -65,7 +65,7 @@ class Item:
     text: Text
     help: Text | None = None
     required: bool = False
-    show_if: dict | None = None
+    show_if: dict[str, Any] | None = None
     scale: str | None = None
     dont_know: bool = True
     #: offer "ikke relevant" apart from "vet ikke" (None, not False, so v1 hashes stay the same)
@@ -94,7 +94,7 @@ class Page:
     title: Text
     items: list[Item]
     intro: Text | None = None
-    show_if: dict | None = None
+    show_if: dict[str, Any] | None = None
 
 
 @dataclass

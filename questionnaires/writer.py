@@ -9,7 +9,7 @@ import yaml
 from .model import LANGUAGES, Item, Questionnaire
 
 
-class _Flow(dict):
+class _Flow(dict[str, Any]):
     """A mapping written on one line, e.g. ``{nb: Ja, nn: Ja, en: 'Yes'}``."""
 
 
@@ -23,7 +23,7 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(_Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True))
 
 
-def _text(text: dict | None) -> _Flow | None:
+def _text(text: dict[str, Any] | None) -> _Flow | None:
     if not text:
         return None
     return _Flow((lang, text[lang]) for lang in LANGUAGES if text.get(lang))
@@ -38,7 +38,7 @@ def _cond(value: Any) -> Any:
     return value
 
 
-def _put(out: dict, key: str, value: Any) -> None:
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
     if value is not None and value != [] and value != {}:
         out[key] = value
 

@@ -384,27 +384,27 @@ class _CondParser:
         self.i += 1
         return tok
 
-    def parse(self) -> dict:
+    def parse(self) -> dict[str, Any]:
         cond = self.or_()
         if self.peek() is not None:
             raise _CondError(f"unexpected '{self.peek()[1]}'")
         return cond
 
-    def or_(self) -> dict:
+    def or_(self) -> dict[str, Any]:
         parts = [self.and_()]
         while self.peek() == ("word", "or"):
             self.take()
             parts.append(self.and_())
         return parts[0] if len(parts) == 1 else {"any": parts}
 
-    def and_(self) -> dict:
+    def and_(self) -> dict[str, Any]:
         parts = [self.atom()]
         while self.peek() == ("word", "and"):
             self.take()
             parts.append(self.atom())
         return parts[0] if len(parts) == 1 else {"all": parts}
 
-    def atom(self) -> dict:
+    def atom(self) -> dict[str, Any]:
         tok = self.peek()
         if tok is None:
             raise _CondError("unexpected end")
@@ -494,7 +494,7 @@ class _CondParser:
         return int(number) if number.is_integer() else number
 
 
-def _condition(expr: str | None, reader: _Reader, row: int) -> dict | None:
+def _condition(expr: str | None, reader: _Reader, row: int) -> dict[str, Any] | None:
     if not expr:
         return None
     try:
@@ -505,7 +505,7 @@ def _condition(expr: str | None, reader: _Reader, row: int) -> dict | None:
         return None
 
 
-def _combine(*conds: dict | None) -> dict | None:
+def _combine(*conds: dict[str, Any] | None) -> dict[str, Any] | None:
     parts = [c for c in conds if c]
     if not parts:
         return None
@@ -599,7 +599,7 @@ def _option_values(choices: list[_Choice], reader: _Reader, list_name: str) -> d
 class _Page:
     id: str
     title: dict[str, str]
-    show_if: dict | None
+    show_if: dict[str, Any] | None
     row: int
     intro: list[dict[str, str]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
@@ -633,7 +633,7 @@ def _scale_for(list_name: str, reader: _Reader, scales: dict[str, ResponseScale]
     return name, dont_know is not None
 
 
-def _question(row: _Row, reader: _Reader, scales: dict[str, ResponseScale], page_cond: dict | None) -> Item | None:
+def _question(row: _Row, reader: _Reader, scales: dict[str, ResponseScale], page_cond: dict[str, Any] | None) -> Item | None:
     kind = row.type
     appearance = row.values.get("appearance", "").strip().lower()
     code = _code(row.name, reader, "survey", row.number, "question") if row.name else None
@@ -760,7 +760,7 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
     pages: list[_Page] = []
     intro: list[dict[str, str]] = []
     scales: dict[str, ResponseScale] = {}
-    stack: list[tuple[_Row, dict | None]] = []  # open groups: row, their own condition
+    stack: list[tuple[_Row, dict[str, Any] | None]] = []  # open groups: row, their own condition
     page: _Page | None = None
     i = 0
     while i < len(rows):
@@ -1085,7 +1085,7 @@ def _num(value: float | int) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def relevant_expression(cond: dict | None, kinds: dict[str, str]) -> str:
+def relevant_expression(cond: dict[str, Any] | None, kinds: dict[str, str]) -> str:
     """A show_if condition as an XLSForm ``relevant`` expression."""
     if cond is None:
         return ""
@@ -1153,11 +1153,11 @@ def xlsform_sheets(q: Questionnaire) -> dict[str, list[list[Any]]]:
     choices: list[list[Any]] = [["list_name", "name", *[f"label::{n}" for n in lang_cols]]]
     lists_written: set[str] = set()
 
-    def texts(t: dict | None) -> list[str]:
+    def texts(t: dict[str, Any] | None) -> list[str]:
         return [(t or {}).get(lang, "") for lang in LANGUAGES]
 
-    def add(kind: str, name: str, label: dict | None, hint: dict | None = None, required: bool = False,
-            cond: dict | None = None, constraint: str = "", appearance: str = "", unit: dict | None = None) -> None:
+    def add(kind: str, name: str, label: dict[str, Any] | None, hint: dict[str, Any] | None = None, required: bool = False,
+            cond: dict[str, Any] | None = None, constraint: str = "", appearance: str = "", unit: dict[str, Any] | None = None) -> None:
         survey.append([kind, name, *texts(label), *texts(hint), "yes" if required else "",
                        relevant_expression(cond, kinds), constraint, appearance, *texts(unit)])
 

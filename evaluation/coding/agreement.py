@@ -7,6 +7,7 @@ and one row per answer, in the same order (or with the same index).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-def cohen_kappa(a: Sequence, b: Sequence) -> float:
+def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> float:
     """Cohen's kappa for two coders' nominal codes of the same units.
 
     ``kappa = (p_o - p_e) / (1 - p_e)``, with ``p_o`` the observed agreement and ``p_e`` the
@@ -146,7 +147,7 @@ def macro_f1(table: pd.DataFrame) -> float:
     return float(table["f1"].mean(skipna=True))
 
 
-def disagreements(a: pd.DataFrame, b: pd.DataFrame, themes: Sequence[str], text: Sequence | None = None,
+def disagreements(a: pd.DataFrame, b: pd.DataFrame, themes: Sequence[str], text: Sequence[Any] | None = None,
                   names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     """List every answer x theme where two coders differ, for a coding meeting.
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..cleaning_text import cleaning_log_in
@@ -20,7 +21,7 @@ from .codebook import codebook_entries, write_codebook_csv, write_codebook_html,
 from .ddi import write_ddi
 from .derived import add_scale_scores, add_themes, apply_cleaning
 from .layouts import ExportTable, long_table, per_wave_tables, wide_table
-from .matrix import build_wave_data
+from .matrix import WaveData, build_wave_data
 from .options import EXTENSIONS, ExportOptions
 from .pseudonym import pseudonymise
 from .readme import write_readme
@@ -91,14 +92,14 @@ def _scales_per_version(by_version: dict[int, list[Any]]) -> dict[int, list[Any]
     """
     from dataclasses import replace
 
-    def sig(s: Any) -> tuple:
+    def sig(s: Any) -> tuple[Any, ...]:
         return (tuple(s.items), tuple(sorted(s.reverse)), s.min_items, tuple(s.range))
 
-    sigs: dict[str, set[tuple]] = {}
+    sigs: dict[str, set[tuple[Any, ...]]] = {}
     for scales in by_version.values():
         for s in scales:
             sigs.setdefault(s.code, set()).add(sig(s))
-    first: dict[tuple[str, tuple], int] = {}
+    first: dict[tuple[str, tuple[Any, ...]], int] = {}
     for v in sorted(by_version):
         for s in by_version[v]:
             first.setdefault((s.code, sig(s)), v)
@@ -165,7 +166,7 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     derived = _derive(waves, source, scales, codebook, options, redact_terms, clock, by_version)
     per_wave = per_wave_tables(waves, options.free_text, derived.labels)
     for wd in waves:  # the tables hold copies of the values now; free the matrices
-        wd.values = None
+        wd.values = np.empty((0, 0))
         wd.texts = {}
     # the codebook describes the wide layout, so it is built even when not exported
     wide = wide_table(per_wave)
@@ -251,7 +252,7 @@ class _Derived:
     redacted: int
 
 
-def _derive(waves, source: ExportSource, scales: list[Any], codebook: Any,
+def _derive(waves: list[WaveData], source: ExportSource, scales: list[Any], codebook: Any,
             options: ExportOptions, redact_terms: Sequence[str] | None,
             clock: _Clock, by_version: dict[int, list[Any]] | None = None) -> _Derived:
     """Cleaning, scale scores, theme columns and free-text redaction, in place on ``waves``."""
@@ -299,7 +300,7 @@ def _layouts(options: ExportOptions, wide: ExportTable, per_wave: list[ExportTab
     return tables
 
 
-def _write_documentation(out: Path, entries: Any, files: list[dict], about: dict[str, Any],
+def _write_documentation(out: Path, entries: Any, files: list[dict[str, Any]], about: dict[str, Any],
                          per_wave: list[ExportTable], options: ExportOptions,
                          cleaning_log: pd.DataFrame | None) -> list[str]:
     """Write the codebooks, DDI, frequencies and cleaning log; return their file names."""
@@ -318,8 +319,10 @@ def _write_documentation(out: Path, entries: Any, files: list[dict], about: dict
     return docs
 
 
-def _manifest(options, source, responses, waves, uses, derived: _Derived, files, doc_entries,
-              skipped) -> dict[str, Any]:
+def _manifest(options: ExportOptions, source: ExportSource, responses: pd.DataFrame,
+              waves: list[WaveData], uses: set[VersionUse], derived: _Derived,
+              files: list[dict[str, Any]], doc_entries: list[dict[str, Any]],
+              skipped: list[dict[str, Any]]) -> dict[str, Any]:
     notes = [n for wd in waves for n in wd.notes] + list(source.notes)
     return {
         "title": options.title,
@@ -346,7 +349,8 @@ def _manifest(options, source, responses, waves, uses, derived: _Derived, files,
     }
 
 
-def _planned_files(tables: dict[str, ExportTable], work: list[tuple[str, str, Path]]):
+def _planned_files(tables: dict[str, ExportTable], work: list[tuple[str, str, Path]]
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The files the writers will make (rows/columns from the tables) and those skipped."""
     from .writers.xlsx import MAX_COLUMNS, MAX_ROWS
 
@@ -442,7 +446,7 @@ class _Writers:
     def __enter__(self) -> _Writers:
         return self
 
-    def finished(self):
+    def finished(self) -> Iterator[tuple[tuple[str, str, Path], dict[str, Any]]]:
         """Yield ((name, format, path), info) for every file as it is done."""
         if self.pool is None:
             for item in self.work:
@@ -465,7 +469,7 @@ def _rules(options: ExportOptions) -> dict[str, Any]:
     return CleaningRules.from_mapping(options.cleaning_rules or {}).describe()
 
 
-def _themes(waves, codebook, source: ExportSource, labels: dict) -> dict[str, Any] | None:
+def _themes(waves: list[WaveData], codebook: Any, source: ExportSource, labels: dict[str, Any]) -> dict[str, Any] | None:
     from evaluation.coding import resolve_codebook
 
     book = resolve_codebook(codebook)

@@ -54,7 +54,7 @@ class Variable:
     roles: list[str] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
-    show_if: dict[str, dict | None] = field(default_factory=dict)  # version label -> condition
+    show_if: dict[str, dict[str, Any] | None] = field(default_factory=dict[str, Any])  # version label -> condition
     wave_labels: dict[int, dict[str, str]] = field(default_factory=dict)  # wording per wave
 
     @property

@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ CSV_FIELDS = ("name", "label_nb", "label_en", "type", "measure", "source", "item
 
 
 def _counts(tables: list[ExportTable], name: str) -> tuple[int, dict[str, int]]:
-    valid, by_kind = 0, {}
+    valid, by_kind = 0, dict[str, int]()
     names = status_names()
     for t in tables:
         if name not in t.frame:
@@ -104,11 +105,11 @@ def codebook_entries(per_wave: list[ExportTable], wide: ExportTable | None = Non
 
 
 def _flat(entry: dict[str, Any]) -> dict[str, str]:
-    def join(xs):
+    def join(xs: Iterable[Any]) -> str:
         return "; ".join(str(x) for x in xs)
 
     return {
-        **{k: entry.get(k) if entry.get(k) is not None else "" for k in CSV_FIELDS},
+        **{k: str(entry[k]) if entry.get(k) is not None else "" for k in CSV_FIELDS},
         "values": join(f"{v['value']}={v['label_nb']}" for v in entry["values"]),
         "missing_codes": join(f"{m['code']}={m['label_nb']}" for m in entry["missing"]),
         "stata_missing": join(f"{m['stata']}={m['label_nb']}" for m in entry["missing"]),

@@ -9,6 +9,7 @@ become "not asked".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ def _init_status(wd: WaveData, catalogue: Catalogue) -> None:
     wd.status[:] = NOT_IN_QUESTIONNAIRE
     for label in pd.unique(labels):
         rows = np.flatnonzero(labels == label)
-        cols = [j for j, v in enumerate(wd.variables) if label in v.versions]
+        cols = np.array([j for j, v in enumerate(wd.variables) if label in v.versions], dtype=np.intp)
         wd.status[np.ix_(rows, cols)] = NOT_ANSWERED
 
 
@@ -126,7 +127,7 @@ def _fill_multi(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray, is_dk: np
     options: dict[str, dict[int, int]] = {}
     for j, v in enumerate(wd.variables):
         if v.item_type == "multi_option":
-            options.setdefault(v.item_code, {})[int(v.option)] = j
+            options.setdefault(v.item_code, {})[int(v.option or 0)] = j
     unknown: set[str] = set()
     for code, opt_cols in options.items():
         if code not in cats:
@@ -170,7 +171,7 @@ class _Cells:
         cols = self._cols(code)
         if not cols:
             return np.zeros(len(self.rows), dtype=bool)
-        s = self.wd.status[np.ix_(self.rows, cols)]
+        s = self.wd.status[np.ix_(self.rows, np.asarray(cols, dtype=np.intp))]
         return np.any((s == VALID) | (s == DONT_KNOW), axis=1)
 
     def value(self, code: str) -> tuple[np.ndarray, np.ndarray]:
@@ -202,7 +203,7 @@ class _Cells:
         return (self.wd.status[self.rows, j] == VALID) & (self.wd.values[self.rows, j] == 1)
 
 
-def _holds(cond: dict, cells: _Cells) -> np.ndarray:
+def _holds(cond: dict[str, Any], cells: _Cells) -> np.ndarray:
     """Vectorised questionnaires.evaluate_condition over the rows of ``cells``."""
     if "all" in cond:
         return np.logical_and.reduce([_holds(c, cells) for c in cond["all"]])
@@ -226,7 +227,7 @@ def _holds(cond: dict, cells: _Cells) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             return usable & (value == target)
 
-    def among(targets: list) -> np.ndarray:
+    def among(targets: list[Any]) -> np.ndarray:
         return np.logical_or.reduce([equal(t) for t in targets]) if targets else ~answered & answered
 
     if "equals" in cond:

@@ -100,7 +100,9 @@ SELECT id, code, version_no, content_hash, definition FROM questionnaire_version
 def _filters(waves: Sequence[int] | None, roles: Sequence[str] | None,
              statuses: Sequence[str] | None) -> tuple[str, dict[str, Any], list[str]]:
 
-    parts, params, expanding = [], {}, []
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    expanding: list[str] = []
     if waves:
         parts.append("AND w.year IN :waves")
         params["waves"] = [int(w) for w in waves]
@@ -116,7 +118,7 @@ def _filters(waves: Sequence[int] | None, roles: Sequence[str] | None,
     return " ".join(parts), params, expanding
 
 
-def _query(conn: Any, sql: str, where: str, params: dict, expanding: list[str]) -> pd.DataFrame:
+def _query(conn: Any, sql: str, where: str, params: dict[str, Any], expanding: list[str]) -> pd.DataFrame:
     import sqlalchemy as sa
 
     stmt = sa.text(sql.format(where=where))
@@ -126,7 +128,7 @@ def _query(conn: Any, sql: str, where: str, params: dict, expanding: list[str]) 
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def _as_list(value: Any) -> list | None:
+def _as_list(value: Any) -> list[Any] | None:
     """A multi answer as a list (JSON text from SQLite, a list from PostgreSQL)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -135,7 +137,7 @@ def _as_list(value: Any) -> list | None:
     return list(value) if isinstance(value, (list, tuple)) else None
 
 
-def _definition(value: Any) -> dict:
+def _definition(value: Any) -> dict[str, Any]:
     return json.loads(value) if isinstance(value, str) else value
 
 

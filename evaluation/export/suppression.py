@@ -7,6 +7,8 @@ recovered from the group total; such cells are shown as ``x``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,7 @@ def suppress(counts: pd.Series, k: int) -> pd.Series:
     return shown
 
 
-def _counts(t: ExportTable) -> list[dict]:
+def _counts(t: ExportTable) -> list[dict[str, Any]]:
     """Counts of (variable, role, value or missing status) in one per-wave table, vectorised."""
     names = status_names()
     cols = [c for c in t.columns if c.kind == "numeric" and c.source in ("item", "theme")]
@@ -59,6 +61,7 @@ def _counts(t: ExportTable) -> list[dict]:
                      for f in found]
         labels = col.value_labels or {}
         for ri, kv, count in pairs:
+            value: int | float | str
             if kv >= 0:
                 whole = kv.is_integer()
                 value = int(kv) if whole else kv

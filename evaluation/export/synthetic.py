@@ -111,7 +111,7 @@ def _answers(q: Questionnaire, ids: np.ndarray, rng: np.random.Generator, dont_k
             value[dk] = np.nan
             missing[dk] = "dont_know"
         elif item.type == "single":
-            opts = [o.value for o in item.options]
+            opts = np.array([o.value for o in item.options])
             value = rng.choice(opts, n).astype(float)
             if item.code == "deltatt_tiltak":
                 value = np.where(rng.random(n) < 0.8, opts[0], value).astype(float)
@@ -119,9 +119,9 @@ def _answers(q: Questionnaire, ids: np.ndarray, rng: np.random.Generator, dont_k
             hi = item.max if item.max is not None else 100
             value = rng.integers(int(item.min or 0), int(min(hi, 500)) + 1, n).astype(float)
         elif item.type == "multi":
-            opts = np.array([o.value for o in item.options])
-            picks = rng.random((n, len(opts))) < 0.3
-            lists = np.array([opts[row].tolist() for row in picks] + [None], dtype=object)[:-1]
+            opt_values = np.array([o.value for o in item.options])
+            picks = rng.random((n, len(opt_values))) < 0.3
+            lists = np.array([opt_values[row].tolist() for row in picks] + [None], dtype=object)[:-1]
         else:
             writes = rng.random(n) < text_share
             text[writes] = rng.choice(_TEXTS, int(writes.sum()))

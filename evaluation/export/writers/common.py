@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -30,7 +32,8 @@ def coded_values(table: ExportTable, col: Column) -> np.ndarray:
 
 
 
-def table_tokens(table: ExportTable, number_cell, string_cell) -> list[Tokens]:
+def table_tokens(table: ExportTable, number_cell: Callable[[str | None], bytes],
+                 string_cell: Callable[[str | None], bytes]) -> list[Tokens]:
     """One token column per table column: coded numbers through ``number_cell``, text through ``string_cell``."""
     return [
         number_tokens(coded_values(table, col), number_cell) if col.kind == "numeric"

@@ -7,6 +7,7 @@ with quotes doubled, missing cells empty. Rows end in "\\n"; there are no timest
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -35,7 +36,7 @@ def csv_tokens(table: ExportTable) -> list[Tokens]:
     return table_tokens(table, _number, _quoted)
 
 
-def write_csv(table: ExportTable, path: Path, *, bom: bool = False, **_: object) -> dict:
+def write_csv(table: ExportTable, path: Path, *, bom: bool = False, **_: object) -> dict[str, Any]:
     """Write ``table`` as CSV; returns rows and columns written."""
     header = b",".join(_quoted(c.name) for c in table.columns) + b"\n"
     with open(path, "wb") as fh:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -14,7 +15,7 @@ from .csv import arrow_table
 __all__ = ["write_parquet"]
 
 
-def write_parquet(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict:
+def write_parquet(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict[str, Any]:
     """Write ``table`` as Parquet (zstd); variable and value labels go in the metadata."""
     at = arrow_table(table, neutralised=False)
     labels = {c.name: {"label": label_text(c, lang),

@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ def _variable_records(v: SavVariable, short: str) -> bytes:
 
 
 def _value_label_records(variables: list[SavVariable], index: list[int]) -> bytes:
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[Any, ...], list[int]] = {}
     for v, idx in zip(variables, index, strict=True):
         if v.value_labels and not v.width:
             groups.setdefault(tuple(sorted(v.value_labels.items())), []).append(idx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,8 @@ LABEL_BYTES = 255  # variable label
 VALUE_LABEL_BYTES = 120  # SPSS cuts value labels at 120 bytes
 
 
-def spss_frame(table: ExportTable, lang: str, *, stata: bool = False):
+def spss_frame(table: ExportTable, lang: str, *,
+               stata: bool = False) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[float, str]]]:
     """The frame and label dictionaries both .sav and .dta writers share.
 
     Categories become integer codes 1..n labelled with the category text; the pseudonymous
@@ -26,7 +28,7 @@ def spss_frame(table: ExportTable, lang: str, *, stata: bool = False):
     """
     data: dict[str, object] = {}
     var_labels: dict[str, str] = {}
-    val_labels: dict[str, dict] = {}
+    val_labels: dict[str, dict[float, str]] = {}
     for col in table.columns:
         s = table.frame[col.name]
         var_labels[col.name] = label_text(col, lang)
@@ -72,7 +74,7 @@ def _string_bytes(values: object) -> np.ndarray:
                     dtype=object)
 
 
-def write_sav(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict:
+def write_sav(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict[str, Any]:
     """Write ``table`` as SPSS .sav (bytecode-compressed), via the vectorised writer.
 
     Numeric item columns carry their named missing codes, declared as the user-missing range
@@ -107,19 +109,19 @@ def write_sav(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) 
     return {"rows": len(table.frame), "columns": len(variables)}
 
 
-def _write_sav_pyreadstat(table: ExportTable, path: Path, lang: str) -> dict:
+def _write_sav_pyreadstat(table: ExportTable, path: Path, lang: str) -> dict[str, Any]:
     """pyreadstat path for tables with strings over 255 bytes (free text): slower, complete."""
     df, var_labels, val_labels = spss_frame(table, lang)
-    var_labels = {k: truncate_bytes(v, LABEL_BYTES) for k, v in var_labels.items()}
+    labels: dict[str, str | None] = {k: truncate_bytes(v, LABEL_BYTES) for k, v in var_labels.items()}
     val_labels = {k: {code: truncate_bytes(text, VALUE_LABEL_BYTES) for code, text in v.items()}
                   for k, v in val_labels.items()}
-    missing = {c.name: [{"lo": float(c.base - 5), "hi": float(c.base)}]
+    missing: dict[str, list[Any]] = {c.name: [{"lo": float(c.base - 5), "hi": float(c.base)}]
                for c in table.columns if c.name in table.status and c.base is not None
                and c.kind == "numeric"}
     measure = {c.name: c.measure for c in table.columns if c.kind != "string"}
     formats = {k: f"F{w}.{d}" for k, (w, d) in _formats(table).items()}
     pyreadstat.write_sav(df, str(path), file_label=f"dekom-eval {table.name}",
-                         column_labels=var_labels, variable_value_labels=val_labels,
+                         column_labels=labels, variable_value_labels=val_labels,
                          missing_ranges=missing, variable_measure=measure,
                          variable_format=formats, row_compress=True)
     return {"rows": len(df), "columns": df.shape[1]}

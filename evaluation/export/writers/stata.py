@@ -10,6 +10,7 @@ import re
 import struct
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def _patch_missing(path: Path, columns: list[str], patches: dict[str, np.ndarray
     del raw
 
 
-def write_dta(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict:
+def write_dta(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict[str, Any]:
     """Write ``table`` as Stata .dta; named missing values become .a, .b, ... (see docs)."""
     df, var_labels, val_labels = spss_frame(table, lang, stata=True)
     patches: dict[str, np.ndarray] = {}

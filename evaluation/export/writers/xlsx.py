@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 import pandas as pd
@@ -50,7 +51,7 @@ _SHEET_START = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _SHEET_END = "</sheetData></worksheet>"
 
 
-def _write_sheet(fh, header: list[str], tokens: list[Tokens], n_rows: int) -> None:
+def _write_sheet(fh: IO[bytes], header: list[str], tokens: list[Tokens], n_rows: int) -> None:
     fh.write(_SHEET_START.encode())
     fh.write(b"<row>" + b"".join(_string_cell(h) for h in header) + b"</row>")
     for chunk in render_rows(tokens, n_rows, row_start=b"<row>", row_end=b"</row>"):
@@ -100,7 +101,7 @@ def _workbook(sheet_name: str) -> str:
             '<sheet name="variabler" sheetId="2" r:id="rId2"/></sheets></workbook>')
 
 
-def write_xlsx(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict:
+def write_xlsx(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict[str, Any]:
     """Write ``table`` as .xlsx; raises TooBigForExcel beyond Excel's sheet limits."""
     n_rows, n_cols = table.shape
     if n_rows + 1 > MAX_ROWS or n_cols > MAX_COLUMNS:
