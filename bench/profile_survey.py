@@ -102,6 +102,14 @@ def main() -> None:
         run(args.saves)
         profile.disable()
         stats = pstats.Stats(profile)
+        by_package: dict[str, float] = {}
+        for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+            key = _package(filename)
+            by_package[key] = by_package.get(key, 0.0) + tottime
+        total = sum(by_package.values())
+        print("own CPU time by package (cProfile, so inflated; shares are what count):")
+        for key, value in sorted(by_package.items(), key=lambda kv: -kv[1])[:16]:
+            print(f"  {key:28} {100 * value / total:5.1f} %")
         stats.sort_stats("cumulative").print_stats(r"webapp|questionnaires|flask|wtforms|jinja2|sqlalchemy", 45)
         stats.sort_stats("tottime").print_stats(25)
         if args.html:
@@ -114,6 +122,18 @@ def main() -> None:
             db.engine.dispose()
     finally:
         drop_database(args.pg, dbname)
+
+
+def _package(filename: str) -> str:
+    """A short name for where a function lives: the site-package, or the project folder."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    if "/templates/" in filename:
+        return "templates (Jinja)"
+    for top in ("webapp", "questionnaires", "bench"):
+        if f"/{top}/" in filename:
+            return top + "/" + filename.split(f"/{top}/", 1)[1].split("/", 1)[0]
+    return "python" if filename.startswith(("/root/.pyenv", "<")) or "lib/python" in filename else filename
 
 
 if __name__ == "__main__":

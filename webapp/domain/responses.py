@@ -3,20 +3,22 @@
 What an answer may be and which items are shown is questionnaires/answers.py (pure); this module
 stores them. Every save prunes the answers of items that became hidden. Saves are guarded by the
 response's ``revision`` (compare-and-set), so two tabs cannot interleave half-written pages. A
-page save is three statements: the compare-and-set UPDATE of the response, one DELETE of the
-answers that went away and one multi-row INSERT ... ON CONFLICT DO UPDATE of those that changed.
+page save is at most three statements: the compare-and-set UPDATE of the response, one DELETE of
+the answers that went away and one multi-row INSERT ... ON CONFLICT DO UPDATE of those that
+changed (on PostgreSQL from unnest() of arrays, so the statement text never changes).
 The caller owns the transaction (commit or rollback).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,6 +34,7 @@ from questionnaires.answers import (
 from ..extensions import db
 from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
 from ..models.response import ANSWER_VALUE_COLUMNS, answer_columns, answer_value
+from ..models.types import UTCDateTime
 
 __all__ = [
     "AlreadySubmitted", "InvalidAnswer", "PageChange", "StaleRevision", "apply_change", "find_response",
@@ -176,22 +179,43 @@ def _write(response_id: int, before: Mapping[str, Any], values: Mapping[str, Any
     rows = [{"response_id": response_id, "item_code": code, "updated_at": now, **answer_columns(value)}
             for code, value in final.items()
             if code not in before or (code in values and before[code] != value)]
-    if rows:
-        # executemany of one cached statement; with RETURNING, SQLAlchemy's "insertmanyvalues"
-        # sends it as a single multi-row INSERT ... ON CONFLICT DO UPDATE
-        db.session.execute(_upsert(db.session.get_bind().dialect.name), rows).all()
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # one INSERT ... SELECT FROM unnest(arrays) ON CONFLICT: a short, constant statement that
+        # PostgreSQL prepares once per connection, whatever the number of rows
+        columns = {c: [r[c] for r in rows] for c in ("item_code", *ANSWER_VALUE_COLUMNS)}
+        columns["value_list"] = [None if v is None else json.dumps(v) for v in columns["value_list"]]
+        db.session.execute(_PG_UPSERT, {"response_id": response_id, "updated_at": now,
+                                        **{f"{c}s": v for c, v in columns.items()}})
+    else:
+        db.session.execute(_sqlite_upsert(), rows)
+
+
+_PG_UPSERT = sa.text("""
+INSERT INTO answer (response_id, item_code, value_num, value_text, value_list, missing_code, updated_at)
+SELECT :response_id, u.item_code, u.value_num, u.value_text, CAST(u.value_list AS JSON), u.missing_code,
+       :updated_at
+FROM unnest(CAST(:item_codes AS VARCHAR[]), CAST(:value_nums AS DOUBLE PRECISION[]),
+            CAST(:value_texts AS TEXT[]), CAST(:value_lists AS TEXT[]), CAST(:missing_codes AS VARCHAR[]))
+     AS u(item_code, value_num, value_text, value_list, missing_code)
+ON CONFLICT (response_id, item_code) DO UPDATE SET
+    value_num = EXCLUDED.value_num, value_text = EXCLUDED.value_text,
+    value_list = EXCLUDED.value_list, missing_code = EXCLUDED.missing_code,
+    updated_at = EXCLUDED.updated_at
+""").bindparams(sa.bindparam("updated_at", type_=UTCDateTime()))
 
 
 @functools.cache
-def _upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT (response_id, item_code) DO UPDATE for PostgreSQL or SQLite."""
+def _sqlite_upsert() -> Any:
+    """INSERT ... ON CONFLICT (response_id, item_code) DO UPDATE, one row per parameter set."""
     a = Answer.__table__
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(a)
+    stmt = sqlite.insert(a)
     return stmt.on_conflict_do_update(
         index_elements=[a.c.response_id, a.c.item_code],
         set_={c: stmt.excluded[c] for c in (*ANSWER_VALUE_COLUMNS, "updated_at")},
-    ).returning(a.c.id)
+    )
 
 
 def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,

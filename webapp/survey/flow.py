@@ -11,7 +11,7 @@ from typing import Any
 import flask_babel
 import sqlalchemy as sa
 from flask import current_app, g, request, session
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from questionnaires import Item, Page, Questionnaire, tr
 from questionnaires.answers import item_shown, leaf_items, max_length, visible_pages
@@ -79,7 +79,14 @@ def _link_query() -> sa.Select:
             sa.select(Invitation, Wave.status, Response, answers)
             .join(Wave, Wave.id == Invitation.wave_id)
             .outerjoin(Response, Response.invitation_id == Invitation.id)
-            .options(joinedload(Response.version).defer(QuestionnaireVersion.definition))
+            .options(
+                load_only(Invitation.status, Invitation.wave_id, Invitation.person_id,
+                          Invitation.opened_at, Invitation.submitted_at),
+                load_only(Response.invitation_id, Response.wave_id, Response.person_id,
+                          Response.questionnaire_version_id, Response.status, Response.current_page,
+                          Response.language, Response.revision, Response.submitted_at),
+                joinedload(Response.version).load_only(QuestionnaireVersion.content_hash),
+            )
             .where(Invitation.token_hash == sa.bindparam("token_hash"))
         )
     return stmt
