@@ -12,10 +12,23 @@ add_nav("Spørreskjema", "console.questionnaires", ("admin", "evaluator"), order
 add_nav("Panel", "console.panel", ("admin", "evaluator"), order=20)
 add_nav("Svarinngang", "console.dashboard", ("admin", "evaluator", "researcher"), order=30)
 add_nav("Jobber", "console.jobs", ("admin", "evaluator"), order=80)
+add_nav("Utboks", "console.outbox", ("admin", "evaluator"), order=85)
 add_nav("Revisjonslogg", "console.audit_log", ("admin",), order=90)
 add_nav("Brukere", "console.users", ("admin",), order=91)
 
-from . import admin, dashboard, filters, home, invitations, panel, people, questionnaires, waves  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin,
+    dashboard,
+    downloads,
+    filters,
+    home,
+    invitations,
+    outbox,
+    panel,
+    people,
+    questionnaires,
+    waves,
+)
 
 
 @bp.before_request
