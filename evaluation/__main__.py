@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main", "build_parser"]
 
 
-def _load_rules(args: argparse.Namespace):
+def _load_rules(args: argparse.Namespace) -> Any:
     from .cleaning import CleaningRules
 
-    data = {}
+    data: dict[str, Any] = {}
     if args.cleaning:
         import yaml
 

@@ -58,7 +58,7 @@ def _defcols(scores: pd.DataFrame) -> list[str]:
     return ["definition"] if "definition" in scores.columns else []
 
 
-def _cells(scores: pd.DataFrame, by: Sequence[str]):
+def _cells(scores: pd.DataFrame, by: Sequence[str]) -> Any:
     data = scores.loc[scores["score"].notna()]
     keys = ["scale", *_defcols(scores), *by]
     for key, cell in data.groupby(keys, observed=True, sort=True):
@@ -111,7 +111,7 @@ def describe_waves(scores: pd.DataFrame, by: Sequence[str] = ("role",),
     return out
 
 
-def _row(key: dict[str, Any], a: int, b: int, method: str, **kw) -> dict[str, Any]:
+def _row(key: dict[str, Any], a: int, b: int, method: str, **kw: Any) -> dict[str, Any]:
     row = dict(key, wave_from=a, wave_to=b, method=method)
     row.update(kw)
     return row

@@ -65,7 +65,8 @@ class MixedFit:
         })
 
 
-def _size_class_stats(y: np.ndarray, X: np.ndarray, g: np.ndarray, n_groups: int):
+def _size_class_stats(y: np.ndarray, X: np.ndarray, g: np.ndarray,
+                      n_groups: int) -> tuple[np.ndarray, ...]:
     """Per-group sufficient statistics, summed over groups of the same size.
 
     ``w = λ/(1 + nλ)`` depends on a group only through its size ``n``, so the sums over groups
@@ -135,7 +136,7 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
     XtX, Xty, yty = X.T @ X, X.T @ y, y @ y
     sizes, count, outer, st, tt = _size_class_stats(y, X, g, G)
 
-    def solve(lam: float):
+    def solve(lam: float) -> tuple[np.ndarray, np.ndarray, float]:
         w = lam / (1.0 + sizes * lam)
         A = XtX - np.tensordot(w, outer, axes=1)
         b = Xty - w @ st
@@ -223,7 +224,7 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
     k_of[unit] = kc
     XtX, Xty, yty = X.T @ X, X.T @ y, y @ y
 
-    def solve(lp: float, lk: float):
+    def solve(lp: float, lk: float) -> tuple[np.ndarray, np.ndarray, float, Any]:
         a = 1.0 / (1.0 + n_j * lp)
         w = lp * a
         A = XtX - (S * w[:, None]).T @ S
@@ -250,7 +251,7 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
         return (N - p) * (1 + np.log(2 * np.pi * rss / (N - p))) + logdet_v + logdet
 
     # Start from the person-only fit, search in log space, and compare with each boundary.
-    best = None
+    best: tuple[float, float, float] | None = None
     for lp0 in (1.0, 0.1):
         for lk0 in (0.1, 0.01):
             res = optimize.minimize(lambda z: criterion(np.exp(z[0]), np.exp(z[1])),
@@ -267,8 +268,9 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
             r1 = optimize.minimize_scalar(lambda z: criterion(np.exp(z), 0.0), bounds=(-30, 15),
                                           method="bounded", options={"xatol": 1e-10})
             cand = (float(np.exp(r1.x)), 0.0, float(r1.fun))
-        if cand[2] < best[2]:
+        if best is None or cand[2] < best[2]:
             best = cand
+    assert best is not None  # the loops above always set it
     lp, lk, crit = best
     A, beta, rss, _ = solve(lp, lk)
     if not rss > 0 or crit >= 1e300:

@@ -16,7 +16,7 @@ __all__ = ["trend_plot", "likert_plot", "likert_shares", "response_plot", "relia
 _ROLE_COLOURS = ["#1b6ca8", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#7f8c8d"]
 
 
-def _p9():
+def _p9() -> Any:
     import plotnine as p9
 
     return p9
@@ -26,7 +26,7 @@ def _labels(scales: Sequence[Any] | None, lang: str = "nb") -> dict[str, str]:
     return {s.code: (s.label.get(lang) or s.label.get("nb") or s.code) for s in scales or []}
 
 
-def trend_plot(summary: pd.DataFrame, scales: Sequence[Any] | None = None, lang: str = "nb"):
+def trend_plot(summary: pd.DataFrame, scales: Sequence[Any] | None = None, lang: str = "nb") -> Any:
     """Mean per wave with 95 % CI, one line per role, one panel per scale.
 
     Parameters
@@ -86,7 +86,7 @@ def likert_shares(answers: pd.DataFrame, scales: Sequence[Any]) -> pd.DataFrame:
     return out
 
 
-def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb"):
+def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb") -> Any:
     """Diverging stacked bars of every scale item per wave (disagreement left, agreement right).
 
     Parameters
@@ -141,7 +141,7 @@ def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb"):
                        axis_text_y=p9.element_text(size=5.5)))
 
 
-def response_plot(responses: pd.DataFrame, population: pd.DataFrame | None = None):
+def response_plot(responses: pd.DataFrame, population: pd.DataFrame | None = None) -> Any:
     """Responses (or response rates, given invited counts) per fylke, role and wave.
 
     Parameters
@@ -178,7 +178,7 @@ def response_plot(responses: pd.DataFrame, population: pd.DataFrame | None = Non
     return plot
 
 
-def reliability_plot(rel: pd.DataFrame, scales: Sequence[Any] | None = None, lang: str = "nb"):
+def reliability_plot(rel: pd.DataFrame, scales: Sequence[Any] | None = None, lang: str = "nb") -> Any:
     """Cronbach's alpha with 95 % CI per scale, role and wave; a reference line at 0.70."""
     p9 = _p9()
     d = rel.loc[rel["alpha"].notna()].copy()

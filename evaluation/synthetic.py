@@ -114,8 +114,8 @@ def truth(spec: PanelSpec) -> dict[str, pd.DataFrame]:
                 rows.append(dict(scale=s.code, role=r, wave=w,
                                  true_mean=float(_expected_answer(m, sd).mean())))
     means = pd.DataFrame(rows)
-    w = sorted(spec.waves)
-    pairs = list(zip(w[:-1], w[1:], strict=True)) + ([(w[0], w[-1])] if len(w) > 2 else [])
+    ws = sorted(spec.waves)
+    pairs = list(zip(ws[:-1], ws[1:], strict=True)) + ([(ws[0], ws[-1])] if len(ws) > 2 else [])
     idx = means.set_index(["scale", "role", "wave"])["true_mean"]
     change = pd.DataFrame([dict(scale=s.code, role=r, wave_from=a, wave_to=b,
                                 true_diff=idx[(s.code, r, b)] - idx[(s.code, r, a)])
@@ -157,7 +157,7 @@ def _panel_waves(spec: PanelSpec, rng: np.random.Generator) -> tuple[np.ndarray,
     return np.concatenate(persons), np.concatenate(waves), next_id
 
 
-def generate_panel(spec: PanelSpec | None = None, **overrides) -> tuple[pd.DataFrame, dict[str, Any]]:
+def generate_panel(spec: PanelSpec | None = None, **overrides: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Generate a long answers table for a synthetic panel with planted changes.
 
     Parameters

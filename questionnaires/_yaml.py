@@ -35,7 +35,7 @@ class _LineLoader(yaml.SafeLoader):
 
     source_name = "?"
 
-    def construct_mapping(self, node, deep=False):  # noqa: D102 - yaml API
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # yaml API
         result = LDict()
         result.source = self.source_name
         result.line = node.start_mark.line + 1
@@ -56,7 +56,7 @@ class _LineLoader(yaml.SafeLoader):
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
 
-    def construct_sequence(self, node, deep=False):  # noqa: D102 - yaml API
+    def construct_sequence(self, node: Any, deep: bool = False) -> LList:  # yaml API
         result = LList(self.construct_object(child, deep=True) for child in node.value)
         result.source = self.source_name
         result.line = node.start_mark.line + 1

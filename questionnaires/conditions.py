@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping
 from typing import Any
 
 COMPARISONS = ("equals", "in", "not_in", "contains", "gt", "gte", "lt", "lte", "answered")
@@ -61,7 +62,7 @@ def _is_answered(value: Any) -> bool:
     return value is not None and value != "" and value != []
 
 
-def evaluate(cond: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
+def evaluate(cond: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> bool:
     """True when ``cond`` holds for ``answers`` (item code -> value; 'dont_know' counts as answered).
 
     A comparison on an unanswered item is false, so follow-up questions stay hidden until the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,8 @@ def _check_keys(ctx: _Ctx, node: LDict, allowed: set[str], what: str) -> None:
             ctx.error(node, f"{what}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})", key)
 
 
-def coded_entries(ctx: _Ctx, entries: LList, kind: str, allowed: set[str], needs: str):
+def coded_entries(ctx: _Ctx, entries: LList, kind: str, allowed: set[str],
+                  needs: str) -> Iterator[tuple[Any, str, str]]:
     """Yield (node, code, what) for each well-formed entry with a new code; report the others.
 
     Shared by the scales file and the codebook: every entry is a mapping with a ``code`` that

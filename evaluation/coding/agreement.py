@@ -68,7 +68,7 @@ def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> float:
     return float((p_o - p_e) / (1.0 - p_e))
 
 
-def krippendorff_alpha(reliability_data, level: str = "nominal") -> float:
+def krippendorff_alpha(reliability_data: Any, level: str = "nominal") -> float:
     """Krippendorff's alpha for a coders x units matrix (NaN = unit not coded by that coder).
 
     Parameters
@@ -95,7 +95,7 @@ def krippendorff_alpha(reliability_data, level: str = "nominal") -> float:
     import krippendorff
 
     data = np.asarray(reliability_data, dtype=float)
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))  # type: ignore[arg-type]
 
 
 def _codes(frame: pd.DataFrame, themes: Sequence[str]) -> pd.DataFrame:

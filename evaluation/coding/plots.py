@@ -32,7 +32,7 @@ _TITLES = {
 
 
 def plot_theme_shares(freq: pd.DataFrame, codebook: Any = None, lang: str = "nb",
-                      facet: str | None = "role", fill: str | None = "wave") -> ggplot:
+                      facet: str | None = "role", fill: str | None = "wave") -> Any:
     """Bar chart of each theme's share of answering respondents, by wave, one panel per role.
 
     Parameters

@@ -138,7 +138,10 @@ def _parse_code(el: ET.Element, ns: str, seen: set[str]) -> list[ImportedTheme]:
     desc_el = el.find(f"{{{ns}}}Description")
     desc = desc_el.text or "" if desc_el is not None else ""
     fields: dict[str, Any] = {f: {} for f in _FIELDS}
-    code, signals, negative, loose = None, (), (), []
+    code: str | None = None
+    signals: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    loose: list[str] = []
     for line in desc.splitlines():
         key, sep, value = line.partition(": ")
         key, value = key.strip(), value.strip()

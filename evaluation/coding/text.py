@@ -10,6 +10,7 @@ a signal for the head also reaches the compound. Stop words come from a list shi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -92,7 +93,7 @@ class Normaliser:
         self._fn = self._make(method)
 
     @staticmethod
-    def _make(method: str):
+    def _make(method: str) -> Callable[[str], str]:
         if method == "lemma":
             import simplemma
 
@@ -104,7 +105,7 @@ class Normaliser:
             return NorwegianStemmer().stem
         return lambda w: w
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Normaliser], tuple[str]]:
         # Pickled (inside a learned model file) by its method; the function is rebuilt on load.
         return (Normaliser, (self.method,))
 
