@@ -159,7 +159,7 @@ def _split_column(header: str) -> tuple[str, str | None]:
 # ---------------------------------------------------------------------------- reading
 
 
-def _read_workbook(path: Path, reader: _Reader):
+def _read_workbook(path: Path, reader: _Reader) -> Any:
     """The workbook's sheets as pyxform reads them, or None with a problem."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2json_backends import definition_to_dict, get_definition_data, get_xlsform
@@ -229,7 +229,7 @@ def _texts(raw: dict[str, str], default_lang: str | None) -> tuple[dict[str, str
         value = str(value).strip()
         if base in TRANSLATABLE:
             code = language_code(lang) if lang else (default_lang or "nb")
-            if lang is not None and code is None:
+            if code is None:
                 continue  # reported once for the column
             texts.setdefault(base, {})
             if lang is None and code in texts[base]:
@@ -386,8 +386,9 @@ class _CondParser:
 
     def parse(self) -> dict[str, Any]:
         cond = self.or_()
-        if self.peek() is not None:
-            raise _CondError(f"unexpected '{self.peek()[1]}'")
+        rest = self.peek()
+        if rest is not None:
+            raise _CondError(f"unexpected '{rest[1]}'")
         return cond
 
     def or_(self) -> dict[str, Any]:
@@ -442,25 +443,25 @@ class _CondParser:
                 return {"item": code, "answered": False}
             raise _CondError("string-length() only maps as > 0 or = 0")
         code, xls = self.ref()
-        op = self.take()
-        if op[0] != "op":
+        comparison = self.take()
+        if comparison[0] != "op":
             raise _CondError(f"expected a comparison after ${{{xls}}}")
         raw = self.literal()
         if raw == "":
-            if op[1] == "!=":
+            if comparison[1] == "!=":
                 return {"item": code, "answered": True}
-            if op[1] == "=":
+            if comparison[1] == "=":
                 return {"item": code, "answered": False}
             raise _CondError("only = '' and != '' compare with an empty value")
         value = self.value(xls, raw)
         mapping = {"=": "equals", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
-        if op[1] == "!=":
+        if comparison[1] == "!=":
             return {"item": code, "not_in": [value]}
-        if op[1] != "=" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise _CondError(f"{op[1]} needs a number")
-        if op[1] == "=" and self.reader.item_types.get(code) == "multi":
+        if comparison[1] != "=" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise _CondError(f"{comparison[1]} needs a number")
+        if comparison[1] == "=" and self.reader.item_types.get(code) == "multi":
             raise _CondError(f"use selected(${{{xls}}}, ...) for a select_multiple")
-        return {"item": code, mapping[op[1]]: value}
+        return {"item": code, mapping[comparison[1]]: value}
 
     def ref(self) -> tuple[str, str]:
         kind, value = self.take()
