@@ -187,7 +187,8 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
     ``X'V⁻¹X·σ² = X'X − Σ_j w_j s_j s_j' − Σ_k λ_k u_k u_k'/(1 + λ_k c_k)`` and
     ``log|V/σ²| = Σ_j log(1 + n_j λ_p) + Σ_k log(1 + λ_k c_k)``. σ² is profiled out and the
     REML criterion minimised over ``(log λ_p, log λ_k)``, each variance allowed to be 0.
-    Cost per evaluation: O((persons + clusters) × p²).
+    Sums are kept per size class (persons with the same number of answers) and per cluster ×
+    size class, so an evaluation costs O(clusters × sizes × p + p³), not O(persons).
 
     A person found in two clusters (moved between waves) counts as a separate person in each.
 
@@ -223,24 +224,38 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
     k_of = np.zeros(J, dtype=int)
     k_of[unit] = kc
     XtX, Xty, yty = X.T @ X, X.T @ y, y @ y
+    # a_j and w_j depend on a person only through n_j: sum everything per size class (and per
+    # cluster × size class), so an evaluation costs O(clusters × sizes × p), not O(persons).
+    sizes, size_of = np.unique(n_j, return_inverse=True)
+    n_s = len(sizes)
+    outer = np.stack([np.bincount(size_of, weights=S[:, i] * S[:, j], minlength=n_s)
+                      for i in range(p) for j in range(p)], axis=1).reshape(n_s, p, p)
+    st = np.column_stack([np.bincount(size_of, weights=S[:, i] * t, minlength=n_s)
+                          for i in range(p)])
+    tt = np.bincount(size_of, weights=t * t, minlength=n_s)
+    ks = k_of * n_s + size_of
+    count_ks = np.bincount(ks, minlength=K * n_s).reshape(K, n_s).astype(float)
+    persons_s = np.bincount(size_of, minlength=n_s).astype(float)
+    S_ks = np.stack([np.bincount(ks, weights=S[:, i], minlength=K * n_s).reshape(K, n_s)
+                     for i in range(p)], axis=2)  # K × sizes × p
+    t_ks = np.bincount(ks, weights=t, minlength=K * n_s).reshape(K, n_s)
 
     def solve(lp: float, lk: float) -> tuple[np.ndarray, np.ndarray, float, Any]:
-        a = 1.0 / (1.0 + n_j * lp)
+        a = 1.0 / (1.0 + sizes * lp)
         w = lp * a
-        A = XtX - (S * w[:, None]).T @ S
-        b = Xty - S.T @ (w * t)
-        r = yty - w @ (t * t)
-        c = np.bincount(k_of, weights=n_j * a, minlength=K)
-        U = np.column_stack([np.bincount(k_of, weights=a * S[:, j], minlength=K)
-                             for j in range(p)])
-        v = np.bincount(k_of, weights=a * t, minlength=K)
+        A = XtX - np.tensordot(w, outer, axes=1)
+        b = Xty - w @ st
+        r = yty - w @ tt
+        c = count_ks @ (sizes * a)
+        U = np.tensordot(S_ks, a, axes=([1], [0]))
+        v = t_ks @ a
         f = lk / (1.0 + lk * c)
         A = A - (U * f[:, None]).T @ U
         b = b - U.T @ (f * v)
         r = r - f @ (v * v)
         beta = np.linalg.solve(A, b)
         rss = r - b @ beta
-        logdet_v = np.log1p(n_j * lp).sum() + np.log1p(lk * c).sum()
+        logdet_v = persons_s @ np.log1p(sizes * lp) + np.log1p(lk * c).sum()
         return A, beta, rss, logdet_v
 
     def criterion(lp: float, lk: float) -> float:
@@ -250,15 +265,16 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
         _, logdet = np.linalg.slogdet(A)
         return (N - p) * (1 + np.log(2 * np.pi * rss / (N - p))) + logdet_v + logdet
 
-    # Start from the person-only fit, search in log space, and compare with each boundary.
-    best: tuple[float, float, float] | None = None
-    for lp0 in (1.0, 0.1):
-        for lk0 in (0.1, 0.01):
-            res = optimize.minimize(lambda z: criterion(np.exp(z[0]), np.exp(z[1])),
-                                    np.log([lp0, lk0]), method="Nelder-Mead",
-                                    options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
-            if best is None or res.fun < best[2]:
-                best = (float(np.exp(res.x[0])), float(np.exp(res.x[1])), float(res.fun))
+    # Start from the person-only fit's λ_p, search in log space (Nelder–Mead), and compare
+    # with each boundary (one variance 0, a one-dimensional search for the other).
+    one = fit_random_intercept(y, X, unit)
+    lp0 = one.tau2 / max(one.sigma2, 1e-12)
+    start = np.log([max(lp0, 1e-3), max(0.1 * lp0, 1e-3)])
+    res = optimize.minimize(lambda z: criterion(np.exp(z[0]), np.exp(z[1])), start,
+                            method="Nelder-Mead",
+                            options={"xatol": 1e-8, "fatol": 1e-11, "maxiter": 2000})
+    best: tuple[float, float, float] = (float(np.exp(res.x[0])), float(np.exp(res.x[1])),
+                                        float(res.fun))
     for fixed in ("person", "cluster"):  # a variance at its boundary 0
         if fixed == "person":
             r1 = optimize.minimize_scalar(lambda z: criterion(0.0, np.exp(z)), bounds=(-30, 15),
@@ -268,9 +284,8 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
             r1 = optimize.minimize_scalar(lambda z: criterion(np.exp(z), 0.0), bounds=(-30, 15),
                                           method="bounded", options={"xatol": 1e-10})
             cand = (float(np.exp(r1.x)), 0.0, float(r1.fun))
-        if best is None or cand[2] < best[2]:
+        if cand[2] < best[2]:
             best = cand
-    assert best is not None  # the loops above always set it
     lp, lk, crit = best
     A, beta, rss, _ = solve(lp, lk)
     if not rss > 0 or crit >= 1e300:

@@ -287,8 +287,11 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
                       else scale_reliability(cleaned, scales, index=index))
         drawer.submit("reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability")
         step("reliability")
-        frame_tables, weighted, cluster_label, attrition = {}, None, "person", None
-        if frame is not None:
+        frame_tables: dict[str, pd.DataFrame] = {}
+        weighted: pd.DataFrame | None = None
+        attrition: pd.DataFrame | None = None
+        cluster_label = "person"
+        if isinstance(frame, pd.DataFrame):
             frame_tables, weighted, cluster_label, attrition = _frame_tables(
                 frame, scores, weight_min_cell, weight_trim, n_boot, problems)
         step("weights")
@@ -350,7 +353,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in plot_scales},
             "family_steps": family_steps, "lmm_cluster": "/".join(cluster) or None,
         }
-        if frame is not None:
+        if isinstance(frame, pd.DataFrame):
             settings["frame"] = {"persons": int(len(frame)), "clusters": cluster_label,
                                  "weight_min_cell": weight_min_cell, "weight_trim": weight_trim,
                                  "bootstrap": n_boot}

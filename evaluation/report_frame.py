@@ -4,7 +4,7 @@ change, and the assumptions behind the numbers (interval scale, missing at rando
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ __all__ = ["representativeness_section", "weights_section", "weighted_comparison
 _VAR_NB = {"role": "rolle", "fylke": "fylke", "network": "nettverk"}
 
 
-def _num(x, digits: int = 2) -> str:
+def _num(x: Any, digits: int = 2) -> str:
     from .report import _num as num
 
     return num(x, digits)
@@ -103,7 +103,7 @@ def weighted_comparison(change: pd.DataFrame, alpha: float = 0.05,
     wt = change.loc[change["method"] == "weighted", keys + cols]
     both = own.merge(wt, on=keys, suffixes=("_own", "_weighted"))
 
-    def verdict(d, p):
+    def verdict(d: pd.Series, p: pd.Series) -> np.ndarray:
         return np.where(~(p < alpha), 0, np.sign(d))
 
     v_own = verdict(both["diff_own"], both["p_adj_own"])
