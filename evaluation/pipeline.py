@@ -107,7 +107,7 @@ class _FigureDrawer:
             try:
                 paths = job.result() if isinstance(job, Future) else _figure_job(kind, *job)
                 files += [Path(p) for p in paths]
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 - a failed figure is reported, the run goes on
                 problems.append(f"figure '{kind}' failed: {err}")
         self.close()
         return files, problems
@@ -341,7 +341,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             if figures:
                 try:
                     files += draw_theme_figure(tables["themes"], fig_dir / "themes", codebook)
-                except Exception as err:  # a failed figure must not lose the tables
+                except Exception as err:  # noqa: BLE001 - a failed figure must not lose the tables
                     problems.append(f"figure 'themes' failed: {err}")
         for key, name in names.items():
             tables[key].to_csv(out / name, index=False, float_format="%.10g")

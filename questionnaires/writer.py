@@ -16,7 +16,7 @@ class _Flow(dict[str, Any]):
 class _Dumper(yaml.SafeDumper):
     """SafeDumper that writes texts in flow style and never uses aliases."""
 
-    def ignore_aliases(self, data: Any) -> bool:  # noqa: D102 - yaml API
+    def ignore_aliases(self, data: Any) -> bool:  # yaml API
         return True
 
 

@@ -21,7 +21,7 @@ from ..models import USER_ROLES
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
     from wtforms import SelectChoice
 except ImportError:  # pragma: no cover - older wtforms
-    def SelectChoice(value, label):  # noqa: N802 - stands in for the class
+    def SelectChoice(value, label):  # stands in for the class
         """(value, label) for wtforms before 3.3."""
         return (value, label)
 

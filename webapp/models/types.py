@@ -20,14 +20,14 @@ class UTCDateTime(TypeDecorator):
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):  # noqa: D102 - SQLAlchemy API
+    def process_bind_param(self, value, dialect):  # SQLAlchemy API
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC (models.types.utcnow)")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):  # noqa: D102 - SQLAlchemy API
+    def process_result_value(self, value, dialect):  # SQLAlchemy API
         if value is None:
             return None
         return value.replace(tzinfo=UTC)

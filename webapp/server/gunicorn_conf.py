@@ -36,7 +36,7 @@ def default_workers(cores: int | None = None) -> int:
 class RedactingLogger(Logger):
     """gunicorn's logger with the survey tokens taken out of every access-log field."""
 
-    def atoms(self, resp, req, environ, request_time):  # noqa: D102 - gunicorn API
+    def atoms(self, resp, req, environ, request_time):  # gunicorn API
         atoms = super().atoms(resp, req, environ, request_time)
         return {key: redact(value) if isinstance(value, str) and "/s/" in value else value
                 for key, value in atoms.items()}

@@ -39,7 +39,7 @@ class ItemField(Field):
         # 'data' or 'errors'); the posted name is the item code itself
         super().__init__(*args, name=self.item.code, **kwargs)
 
-    def process_formdata(self, valuelist: list[str]) -> None:  # noqa: D102 - WTForms API
+    def process_formdata(self, valuelist: list[str]) -> None:  # WTForms API
         if self.multiple:
             self.data = list(valuelist)
         else:
