@@ -17,3 +17,10 @@ def test_unknown_page_is_404_page(client):
     res = client.get("/no/such/page")
     assert res.status_code == 404
     assert "Fant ikke siden" in res.get_data(as_text=True)
+
+
+def test_every_page_has_the_site_icon(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    icon = client.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from ..labels import USER_ROLE
 from ..models import USER_ROLES
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
@@ -98,14 +99,14 @@ class UserCreateForm(FlaskForm):
 
     email = StringField(_l("E-post"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Navn"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, r) for r in USER_ROLES])
+    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, USER_ROLE[r]) for r in USER_ROLES])
     password = PasswordField(_l("Passord (minst 10 tegn)"), validators=[DataRequired(), Length(min=10, max=256)])
 
 
 class UserRoleForm(FlaskForm):
     """Change a user's role."""
 
-    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, r) for r in USER_ROLES])
+    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, USER_ROLE[r]) for r in USER_ROLES])
 
 
 class QuestionnaireUploadForm(FlaskForm):

@@ -10,6 +10,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from evaluation.export import FORMATS, LAYOUTS
 
+from ..console.forms import SelectChoice
+
+
+def select_choices(pairs) -> list:
+    """(value, label) pairs as WTForms choices (tuples are deprecated from WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 class CheckboxesField(SelectMultipleField):
     """Several choices shown as a list of checkboxes."""
@@ -66,14 +73,14 @@ class ExportForm(FlaskForm):
 
     waves = CheckboxesField(_l("Bølger"), coerce=int,
                             validators=[DataRequired(_l("Velg minst én bølge."))])
-    roles = CheckboxesField(_l("Respondentgrupper"), choices=ROLE_CHOICES,
+    roles = CheckboxesField(_l("Respondentgrupper"), choices=select_choices(ROLE_CHOICES),
                             validators=[DataRequired(_l("Velg minst én respondentgruppe."))])
-    layouts = CheckboxesField(_l("Filoppsett"), choices=[(k, LAYOUT_LABELS[k]) for k in LAYOUTS],
+    layouts = CheckboxesField(_l("Filoppsett"), choices=select_choices((k, LAYOUT_LABELS[k]) for k in LAYOUTS),
                               validators=[DataRequired(_l("Velg minst ett filoppsett."))])
-    formats = CheckboxesField(_l("Formater"), choices=[(k, FORMAT_LABELS[k]) for k in FORMATS],
+    formats = CheckboxesField(_l("Formater"), choices=select_choices((k, FORMAT_LABELS[k]) for k in FORMATS),
                               validators=[DataRequired(_l("Velg minst ett format."))])
-    data = RadioField(_l("Data"), choices=[("raw", _l("Rådata")),
-                                           ("cleaned", _l("Rensede data (evalueringens rensingsregler)"))],
+    data = RadioField(_l("Data"), choices=select_choices([("raw", _l("Rådata")),
+                                                          ("cleaned", _l("Rensede data (evalueringens rensingsregler)"))]),
                       default="raw")
     include_partial = BooleanField(_l("Ta med ufullstendige besvarelser (status partial)"), default=True)
     scale_scores = BooleanField(_l("Skalaskårer"), default=True)
@@ -81,7 +88,7 @@ class ExportForm(FlaskForm):
     free_text = BooleanField(_l("Ta med fritekstsvar (kan inneholde personopplysninger)"))
     k = IntegerField(_l("Minste celle i frekvenstabeller (k)"), default=5,
                      validators=[NumberRange(1, 100, _l("k må være mellom 1 og 100."))])
-    lang = SelectField(_l("Språk på etiketter"), choices=[("nb", "Bokmål"), ("en", "English")],
+    lang = SelectField(_l("Språk på etiketter"), choices=select_choices([("nb", "Bokmål"), ("en", "English")]),
                        default="nb")
 
     def params(self) -> dict:

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..infra.jobs import enqueue
 from ..models import Job, Wave
 from . import bp
-from .forms import ExportForm, option_rows
+from .forms import ROLE_CHOICES, ExportForm, option_rows, select_choices
 from .jobs import KIND, job_dir
 
 ROLES = ("admin", "researcher")
@@ -24,10 +24,10 @@ ROLES = ("admin", "researcher")
 def _form() -> ExportForm:
     form = ExportForm()
     years = sorted({w.year for w in db.session.scalars(sa.select(Wave))})
-    form.waves.choices = [(y, str(y)) for y in years]
+    form.waves.choices = select_choices((y, str(y)) for y in years)
     if not form.is_submitted():
         form.waves.data = years
-        form.roles.data = [c[0] for c in form.roles.choices]
+        form.roles.data = [value for value, _label in ROLE_CHOICES]
         form.layouts.data = ["wide", "waves"]
         form.formats.data = ["csv", "sav", "dta", "xlsx"]
     return form

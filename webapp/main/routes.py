@@ -22,6 +22,13 @@ def index():
     return render_template("index.html")
 
 
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """The site icon for browsers that ask for /favicon.ico (pages link the SVG directly)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/healthz")
 @public
 def healthz():
