@@ -16,6 +16,13 @@ __all__ = ["representativeness_section", "weights_section", "weighted_comparison
            "weighted_section", "assumptions_section"]
 
 _VAR_NB = {"role": "rolle", "fylke": "fylke", "network": "nettverk"}
+_SUMMARY_NB = {"wave": "bølge", "invited": "inviterte", "responded": "svarte",
+               "represented": "representert", "margins": "marginer", "cells": "celler",
+               "trim_bound": "trimmegrense", "trimmed": "trimmet",
+               "deff_kish_raked": "deff før trimming", "deff_kish": "deff (Kish)",
+               "weight_min": "minste vekt", "weight_max": "største vekt",
+               "max_margin_gap_after_trim": "største avvik i margin etter trimming",
+               "notes": "sammenslåtte celler"}
 
 
 def _num(x: Any, digits: int = 2) -> str:
@@ -44,6 +51,9 @@ def representativeness_section(result: RunResult) -> str:
     per_var = rep.loc[(rep["variable"] != "") & (rep["category"] == "")]
     wide = per_var.pivot_table(index=["variable", "indicator"], columns="wave",
                                values="value").reset_index()
+    wide["variable"] = wide["variable"].map(lambda v: _VAR_NB.get(v, v))
+    wide = wide.rename(columns={"variable": "variabel", "indicator": "indikator"})
+    wide.columns = [str(c) for c in wide.columns]
     last = rep["wave"].max()
     low = rep.loc[(rep["wave"] == last) & (rep["indicator"] == "P_u") & (rep["category"] != "")]
     low = low.sort_values("value").head(8)
@@ -88,7 +98,7 @@ def weights_section(result: RunResult) -> str:
         f"{_num(frame.get('weight_trim', 5.0), 1)} × gjennomsnittet trimmes, og overskuddet "
         "fordeles likt på de andre. Kish' designeffekt (deff) sier hvor mye vektene øker "
         "variansen; effektivt antall svar er antall/deff.</p>"
-        + _table(summary, digits=3))
+        + _table(summary.rename(columns=_SUMMARY_NB), digits=3))
 
 
 def weighted_comparison(change: pd.DataFrame, alpha: float = 0.05,

@@ -49,6 +49,17 @@ def test_cli_writes_change_reliability_and_report_from_the_database(demo, runner
     assert "Representativitet (R-indikator)" in report
 
 
+def test_cli_family_and_no_weights(demo, runner, tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(args=["analysis", "run", "--out", str(out), "--no-figures",
+                                 "--family", "all", "--no-weights"])
+    assert result.exit_code == 0, result.output
+    change = pd.read_csv(out / "change.csv")
+    assert change["correction"].str.endswith("(all wave pairs)").all()
+    assert "weighted" not in set(change["method"])
+    assert not (out / "representativeness.csv").exists()
+
+
 def test_frame_from_the_database_is_every_invitation_with_responded(demo):
     from webapp.domain.analysis import invited_frame
     from webapp.models import Invitation, Response

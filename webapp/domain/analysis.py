@@ -77,24 +77,28 @@ def invited_frame() -> pd.DataFrame:
 
 
 def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = True,
-                    progress: bool = False, scales_path: Path | None = None) -> Any:
+                    progress: bool = False, scales_path: Path | None = None,
+                    family_steps: str = "consecutive", weights: bool = True) -> Any:
     """Read every wave's answers from the database and run the whole analysis into ``out_dir``.
 
     By default the scales of every instrument version are used (``questionnaires/`` and its
     ``v2/``...): each response is scored with its own version's definitions, and the report
     says which trends continue and which restart. ``scales_path`` picks one scales file.
+    The invitations are the frame (:func:`invited_frame`) for representativeness, weights and
+    the weighted change, unless ``weights`` is False.
     """
     from evaluation.load import read_database
     from evaluation.pipeline import run
 
     answers = read_database(db.engine)
     themes, codebook = coded_themes()
-    frame = invited_frame()
+    frame = invited_frame() if weights else pd.DataFrame()
     return run(
         answers, scales_path or INSTRUMENT_DIR, out_dir,
         by=("role", "fylke") if by_fylke else ("role",), figures=figures, progress=progress,
         population=invited_population(), source="dekom-eval-databasen", workers=2,
         themes=themes, codebook=codebook, frame=frame if len(frame) else None,
+        family_steps=family_steps,
     )
 
 
