@@ -56,6 +56,8 @@ class Variable:
     changes: list[dict[str, Any]] = field(default_factory=list)
     show_if: dict[str, dict[str, Any] | None] = field(default_factory=dict[str, Any])  # version label -> condition
     wave_labels: dict[int, dict[str, str]] = field(default_factory=dict)  # wording per wave
+    #: the item offers "ikke relevant" apart from "vet ikke" in some version (v2 on)
+    not_applicable: bool = False
 
     @property
     def is_text(self) -> bool:
@@ -73,7 +75,7 @@ class Variable:
         top = self.valid_max
         if self.value_labels:
             top = max([top or 0, *self.value_labels])
-        return code_base(top)
+        return code_base(top, self.not_applicable)
 
     def text(self, lang: str = "nb") -> str:
         """The variable label in ``lang`` (falls back to bokmål)."""
@@ -151,6 +153,7 @@ def _item_variables(item: Item, parent: Item | None, q: Questionnaire) -> list[V
         var.response_scale = scale_name
         var.value_labels = {i + 1: dict(p) for i, p in enumerate(rs.points)}
         var.valid_min, var.valid_max = 1, rs.max
+        var.not_applicable = bool(item.not_applicable)
     elif item.type == "single":
         var.value_labels = {int(o.value): dict(o.label) for o in item.options}
         if item.options:
@@ -178,6 +181,7 @@ def _record_change(var: Variable, new: Variable, previous: Variable | None, vers
         merged = dict(var.value_labels)
         merged.update(new.value_labels)
         var.value_labels = dict(sorted(merged.items()))
+    var.not_applicable = var.not_applicable or new.not_applicable
     for attr in ("valid_min", "valid_max"):
         old, cur = getattr(var, attr), getattr(new, attr)
         if cur is not None and old != cur:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .layouts import ExportTable
-from .missing import MISSING_KINDS, VALID, missing_codes, status_names
+from .missing import ALL_KINDS, MISSING_KINDS, VALID, kinds, missing_codes, status_names
 from .writers.common import neutralise
 
 __all__ = ["codebook_entries", "write_codebook_csv", "write_codebook_json",
@@ -28,7 +28,7 @@ CSV_FIELDS = ("name", "label_nb", "label_en", "type", "measure", "source", "item
 
 def _counts(tables: list[ExportTable], name: str) -> tuple[int, dict[str, int]]:
     valid, by_kind = 0, dict[str, int]()
-    names = status_names()
+    names = status_names(True)  # only statuses that occur are counted
     for t in tables:
         if name not in t.frame:
             continue
@@ -75,9 +75,9 @@ def codebook_entries(per_wave: list[ExportTable], wide: ExportTable | None = Non
                 "question_en": (v.question or {}).get("en") if v else None,
                 "values": [{"value": k, "label_nb": lab.get("nb", ""), "label_en": lab.get("en", "")}
                            for k, lab in (col.value_labels or {}).items()],
-                "missing": ([{"name": k.name, "code": missing_codes(col.base)[k.status],
+                "missing": ([{"name": k.name, "code": missing_codes(col.base, col.not_applicable)[k.status],
                               "stata": "." + k.stata, "label_nb": k.label_nb,
-                              "label_en": k.label_en} for k in MISSING_KINDS]
+                              "label_en": k.label_en} for k in kinds(col.not_applicable)]
                             if col.base is not None else []),
                 "scales": list(v.scales) if v else [],
                 "reverse_keyed_in": list(v.reverse_in) if v else [],
@@ -160,8 +160,9 @@ def write_codebook_html(entries: list[dict[str, Any]], path: Path, about: dict[s
            f"{'rensede' if about.get('cleaned') else 'rå'} data.</p>",
            "<h2>Manglende verdier</h2><table><tr><th>Navn</th><th>SPSS/CSV (skala 1–5)</th>"
            "<th>Stata</th><th>Betydning</th></tr>"]
-    codes = missing_codes(99)
-    for k in MISSING_KINDS:
+    with_na = any(m["name"] == "not_applicable" for e in entries for m in e.get("missing", []))
+    codes = missing_codes(99, with_na)
+    for k in (ALL_KINDS if with_na else MISSING_KINDS):
         out.append(f"<tr><td><code>{k.name}</code></td><td>{codes[k.status]}</td>"
                    f"<td>.{k.stata}</td><td>{esc(k.label_nb)} / {esc(k.label_en)}</td></tr>")
     notes = about.get("comparability_notes") or []

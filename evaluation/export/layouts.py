@@ -53,6 +53,8 @@ class Column:
     variable: Variable | None = None
     wave: int | None = None
     source: str = "meta"  # meta | item | score | theme | flag | long
+    #: the column may hold "ikke relevant" (its own missing code, version 2 on)
+    not_applicable: bool = False
 
 
 @dataclass
@@ -91,7 +93,8 @@ def _item_column(v: Variable, name: str, wave: int | None, free_text: bool) -> C
     if v.is_text:
         return Column(name, "string", dict(v.label_in(wave)), variable=v, wave=wave, source="item")
     return Column(name, "numeric", dict(v.label_in(wave)), value_labels=v.value_labels or None,
-                  base=v.base, measure=v.measure, variable=v, wave=wave, source="item")
+                  base=v.base, measure=v.measure, variable=v, wave=wave, source="item",
+                  not_applicable=v.not_applicable)
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
@@ -187,7 +190,7 @@ def wide_table(tables: list[ExportTable]) -> ExportTable:
                 st[pos] = t.status[col.name]
                 status[new] = st
             cols.append(Column(new, col.kind, col.label, col.value_labels, col.base, col.measure,
-                               col.variable, wave, col.source))
+                               col.variable, wave, col.source, col.not_applicable))
     return ExportTable("wide", pd.DataFrame(data), cols, status)
 
 
@@ -204,7 +207,7 @@ def long_table(tables: list[ExportTable], catalogue: Catalogue) -> ExportTable:
     ``value`` is blank when missing and ``missing`` names why (dont_know, not_asked, ...);
     derived columns (scores, themes, flags) are rows too, with their own variable names.
     """
-    names = status_names()
+    names = status_names(any(v.not_applicable for v in catalogue.variables))
     order = {v.name: i for i, v in enumerate(catalogue.variables)}
     var_names: list[str] = []
     item_of: dict[str, str] = {}

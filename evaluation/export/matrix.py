@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, Variable
-from .missing import DONT_KNOW, NOT_ANSWERED, NOT_ASKED, NOT_IN_QUESTIONNAIRE, VALID
+from .missing import DONT_KNOW, NOT_ANSWERED, NOT_APPLICABLE, NOT_ASKED, NOT_IN_QUESTIONNAIRE, VALID
 from .source import ExportSource
 
 __all__ = ["WaveData", "build_wave_data"]
@@ -79,11 +79,13 @@ def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None
         mcats = list(missing.cat.categories)
         mcodes = missing.cat.codes.to_numpy()
         is_dk = mcodes == (mcats.index("dont_know") if "dont_know" in mcats else -2)
-        other_missing = (mcodes >= 0) & ~is_dk
+        is_na = mcodes == (mcats.index("not_applicable") if "not_applicable" in mcats else -2)
+        other_missing = (mcodes >= 0) & ~is_dk & ~is_na
     else:
         mv = missing.to_numpy(dtype=object)
         is_dk = mv == "dont_know"
-        other_missing = pd.notna(mv) & ~is_dk
+        is_na = mv == "not_applicable"
+        other_missing = pd.notna(mv) & ~is_dk & ~is_na
     if other_missing.any():
         bad = sorted(set(missing.astype(object)[other_missing].tolist()))
         wd.notes.append(f"wave {wd.wave}: {int(other_missing.sum())} answer(s) with unknown "
@@ -101,10 +103,12 @@ def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None
     r, c = rows[known], cols[known]
     value = answers["value_num"].to_numpy(dtype="float64")[known]
     dk = is_dk[known]
-    numeric = ~np.isnan(value) & ~dk
+    na = is_na[known]
+    numeric = ~np.isnan(value) & ~dk & ~na
     wd.values[r[numeric], c[numeric]] = value[numeric]
     wd.status[r[numeric], c[numeric]] = VALID
     wd.status[r[dk], c[dk]] = DONT_KNOW
+    wd.status[r[na], c[na]] = NOT_APPLICABLE
     text_cols = {wd.col(v.name): v.name for v in wd.variables if v.is_text}
     if text_cols:
         is_text = np.isin(c, list(text_cols)) & ~dk

@@ -8,14 +8,14 @@ as user-missing in SPSS; Stata writes them as extended missing values ``.a`` to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 __all__ = [
     "VALID", "DONT_KNOW", "NOT_ASKED", "NOT_ANSWERED", "NOT_IN_QUESTIONNAIRE", "CLEANED",
-    "NOT_IN_WAVE", "MISSING_KINDS", "MissingKind", "code_base", "missing_codes",
-    "stata_letters", "status_names",
+    "NOT_IN_WAVE", "NOT_APPLICABLE", "MISSING_KINDS", "ALL_KINDS", "MissingKind", "code_base",
+    "kinds", "missing_codes", "stata_letters", "status_names",
 ]
 
 VALID = 0
@@ -25,6 +25,9 @@ NOT_ANSWERED = 3
 NOT_IN_QUESTIONNAIRE = 4
 CLEANED = 5
 NOT_IN_WAVE = 6
+#: "ikke relevant" (instrument version 2): only on variables whose item offers it, so exports of
+#: version-1 waves keep exactly their six missing codes
+NOT_APPLICABLE = 7
 
 
 @dataclass(frozen=True)
@@ -57,31 +60,45 @@ MISSING_KINDS: tuple[MissingKind, ...] = (
     MissingKind(NOT_IN_WAVE, "not_in_wave", 5, "f", "Deltok ikke i bølgen",
                 "Did not take part in this wave"),
 )
-_BY_STATUS = {k.status: k for k in MISSING_KINDS}
+NOT_APPLICABLE_KIND = MissingKind(NOT_APPLICABLE, "not_applicable", 6, "g", "Ikke relevant",
+                                  "Not applicable")
+ALL_KINDS: tuple[MissingKind, ...] = (*MISSING_KINDS, NOT_APPLICABLE_KIND)
+_BY_STATUS = {k.status: k for k in ALL_KINDS}
+#: where "ikke relevant" is its own option, "vet ikke" means only that
+_SPLIT_KINDS: tuple[MissingKind, ...] = tuple(
+    replace(k, label_nb="Vet ikke", label_en="Don't know") if k.status == DONT_KNOW else k
+    for k in ALL_KINDS)
 
 
-def code_base(max_valid: float | None) -> int:
-    """The smallest 99, 999, 9999 ... whose missing codes (base-5 to base) lie above ``max_valid``."""
+def kinds(not_applicable: bool = False) -> tuple[MissingKind, ...]:
+    """The missing kinds of a variable: the six, plus "ikke relevant" when its item offers it."""
+    return _SPLIT_KINDS if not_applicable else MISSING_KINDS
+
+
+def code_base(max_valid: float | None, not_applicable: bool = False) -> int:
+    """The smallest 99, 999, 9999 ... whose missing codes (base-5, or base-6 with "ikke
+    relevant", to base) lie above ``max_valid``."""
     base = 99
+    lowest = 6 if not_applicable else 5
     limit = -np.inf if max_valid is None or np.isnan(max_valid) else float(max_valid)
-    while base - 5 <= limit:
+    while base - lowest <= limit:
         base = base * 10 + 9
     return base
 
 
-def missing_codes(base: int) -> dict[int, int]:
+def missing_codes(base: int, not_applicable: bool = False) -> dict[int, int]:
     """Status -> numeric code for a variable with code base ``base`` (e.g. 99 -> {1: 98, ...})."""
-    return {k.status: base - k.offset for k in MISSING_KINDS}
+    return {k.status: base - k.offset for k in kinds(not_applicable)}
 
 
 def stata_letters() -> dict[int, str]:
     """Status -> Stata extended missing letter (``a`` for dont_know, ...)."""
-    return {k.status: k.stata for k in MISSING_KINDS}
+    return {k.status: k.stata for k in ALL_KINDS}
 
 
-def status_names() -> dict[int, str]:
+def status_names(not_applicable: bool = False) -> dict[int, str]:
     """Status -> short name (``dont_know``, ``not_asked``, ...); 0 is the empty string."""
-    return {VALID: "", **{k.status: k.name for k in MISSING_KINDS}}
+    return {VALID: "", **{k.status: k.name for k in kinds(not_applicable)}}
 
 
 def kind(status: int) -> MissingKind:

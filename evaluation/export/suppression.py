@@ -28,7 +28,7 @@ def suppress(counts: pd.Series, k: int) -> pd.Series:
 
 def _counts(t: ExportTable) -> list[dict[str, Any]]:
     """Counts of (variable, role, value or missing status) in one per-wave table, vectorised."""
-    names = status_names()
+    names = status_names(True)  # only statuses that occur are counted
     cols = [c for c in t.columns if c.kind == "numeric" and c.source in ("item", "theme")]
     if not cols or not len(t.frame):
         return []

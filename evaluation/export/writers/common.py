@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..layouts import Column, ExportTable
-from ..missing import MISSING_KINDS, missing_codes
+from ..missing import ALL_KINDS, kinds, missing_codes
 from .textgrid import Tokens, number_tokens, string_tokens
 
 __all__ = ["coded_values", "table_tokens", "neutralise", "neutralise_series", "value_labels", "FORMULA_START",
@@ -26,8 +26,8 @@ def coded_values(table: ExportTable, col: Column) -> np.ndarray:
     status = table.status.get(col.name)
     if status is None or col.base is None:
         return values
-    codes = missing_codes(col.base)
-    lookup = np.array([np.nan] + [codes[k.status] for k in MISSING_KINDS], dtype=float)
+    codes = missing_codes(col.base, col.not_applicable)
+    lookup = np.array([np.nan] + [codes.get(k.status, np.nan) for k in ALL_KINDS], dtype=float)
     return np.where(status > 0, lookup[status], values)
 
 
@@ -81,9 +81,8 @@ def value_labels(col: Column, lang: str, codes: bool = True) -> dict[float, str]
     for value, labels in (col.value_labels or {}).items():
         out[value] = labels.get(lang) or labels.get("nb") or str(value)
     if codes and col.base is not None:
-        for status, code in missing_codes(col.base).items():
-            kind = next(k for k in MISSING_KINDS if k.status == status)
-            out[code] = kind.label(lang)
+        for kind in kinds(col.not_applicable):
+            out[missing_codes(col.base, col.not_applicable)[kind.status]] = kind.label(lang)
     return out
 
 

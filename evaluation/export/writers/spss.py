@@ -78,7 +78,7 @@ def write_sav(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) 
     """Write ``table`` as SPSS .sav (bytecode-compressed), via the vectorised writer.
 
     Numeric item columns carry their named missing codes, declared as the user-missing range
-    ``base-5`` … ``base`` (94-99 for a 1-5 scale); categories are labelled integer codes.
+    ``base-5`` … ``base`` (94-99 for a 1-5 scale; from ``base-6`` where "ikke relevant" is offered); categories are labelled integer codes.
     """
     formats = _formats(table)
     variables: list[SavVariable] = []
@@ -88,7 +88,7 @@ def write_sav(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) 
         if col.kind == "numeric":
             labels = {float(k): truncate_bytes(v, VALUE_LABEL_BYTES)
                       for k, v in value_labels(col, lang).items()}
-            rng = ((float(col.base - 5), float(col.base))
+            rng = ((float(col.base - (6 if col.not_applicable else 5)), float(col.base))
                    if col.name in table.status and col.base is not None else None)
             variables.append(SavVariable(col.name, coded_values(table, col), 0, label, labels, rng,
                                          formats[col.name], col.measure))
@@ -115,7 +115,8 @@ def _write_sav_pyreadstat(table: ExportTable, path: Path, lang: str) -> dict[str
     labels: dict[str, str | None] = {k: truncate_bytes(v, LABEL_BYTES) for k, v in var_labels.items()}
     val_labels = {k: {code: truncate_bytes(text, VALUE_LABEL_BYTES) for code, text in v.items()}
                   for k, v in val_labels.items()}
-    missing: dict[str, list[Any]] = {c.name: [{"lo": float(c.base - 5), "hi": float(c.base)}]
+    missing: dict[str, list[Any]] = {c.name: [{"lo": float(c.base - (6 if c.not_applicable else 5)),
+                                               "hi": float(c.base)}]
                for c in table.columns if c.name in table.status and c.base is not None
                and c.kind == "numeric"}
     measure = {c.name: c.measure for c in table.columns if c.kind != "string"}

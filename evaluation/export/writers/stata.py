@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..layouts import ExportTable
-from ..missing import MISSING_KINDS
+from ..missing import ALL_KINDS, kinds
 from .spss import spss_frame
 
 __all__ = ["write_dta", "stata_names", "STATA_MISSING"]
@@ -25,12 +25,12 @@ LABEL_MAX = 80
 STR_MAX = 2045
 _DOT = 0x7FE0000000000000  # "." as a double
 #: status -> bit pattern of the extended missing double (.a = . + 1 × 2**40, ...)
-STATA_MISSING = {k.status: _DOT + (ord(k.stata) - ord("a") + 1) * (1 << 40) for k in MISSING_KINDS}
+STATA_MISSING = {k.status: _DOT + (ord(k.stata) - ord("a") + 1) * (1 << 40) for k in ALL_KINDS}
 #: Stata type code -> (numpy dtype, value of ".", largest valid value)
 _INTEGER_TYPES = {65530: ("<i1", 101, 100), 65529: ("<i2", 32741, 32740),
                   65528: ("<i4", 2147483621, 2147483620)}
 #: value-label keys of extended missing values (.a = 2147483622 in the label table)
-_LABEL_KEY = {k.stata: 2147483621 + ord(k.stata) - ord("a") + 1 for k in MISSING_KINDS}
+_LABEL_KEY = {k.stata: 2147483621 + ord(k.stata) - ord("a") + 1 for k in ALL_KINDS}
 _WIDTHS = {65526: 8, 65527: 4, 65528: 4, 65529: 2, 65530: 1, 32768: 8}
 
 
@@ -99,7 +99,7 @@ def _patch_missing(path: Path, columns: list[str], patches: dict[str, np.ndarray
             size = np.dtype(dtype).itemsize
             cells = data[:, pos[j]:pos[j] + size].copy().view(dtype).ravel()
             cells[status < 0] = dot  # system missing (no value at all)
-            for k in MISSING_KINDS:
+            for k in ALL_KINDS:
                 cells[status == k.status] = dot + ord(k.stata) - ord("a") + 1
         else:
             raise ValueError(f"{path.name}: column {name} has Stata type {t}; cannot mark missing")
@@ -126,7 +126,7 @@ def write_dta(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) 
             if (status != 0).any():
                 patches[col.name] = status
                 labels = dict(val_labels.get(col.name, {}))
-                for k in MISSING_KINDS:
+                for k in kinds(col.not_applicable):
                     labels[_LABEL_KEY[k.stata]] = k.label(lang)
                 val_labels[col.name] = labels
         elif col.kind == "string":
