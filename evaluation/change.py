@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,7 @@ def _defcols(scores: pd.DataFrame) -> list[str]:
     return ["definition"] if "definition" in scores.columns else []
 
 
-def _cells(scores: pd.DataFrame, by: Sequence[str]) -> Any:
+def _cells(scores: pd.DataFrame, by: Sequence[str]) -> Iterator[tuple[dict[str, Any], pd.DataFrame]]:
     data = scores.loc[scores["score"].notna()]
     keys = ["scale", *_defcols(scores), *by]
     for key, cell in data.groupby(keys, observed=True, sort=True):

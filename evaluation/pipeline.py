@@ -25,6 +25,7 @@ from .load import AnswerTableError, read_answers, validate_answers
 from .reliability import scale_reliability
 from .responses import index_responses
 from .scoring import check_scales, load_scales, score_scales
+from .versions import VersionedScales, comparability_table, instrument_version_of, load_versioned
 
 __all__ = ["RunResult", "run"]
 
@@ -119,7 +120,7 @@ class _FigureDrawer:
             self.pool = None
 
 
-def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
+def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path | VersionedScales,
         out_dir: str | Path, *, rules: CleaningRules | None = None, correction: str = "holm",
         by: Sequence[str] = ("role",), methods: Sequence[str] = ("lmm", "welch", "paired"),
         figures: bool = True, progress: bool = True, population: pd.DataFrame | None = None,
@@ -231,34 +232,28 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
             from .frame import validate_frame
 
             frame = validate_frame(frame, source="frame")
-        from .versions import (
-            VersionedScales,
-            comparability_table,
-            instrument_version_of,
-            load_versioned,
-        )
-
-        if isinstance(scales, (str, Path)):
-            scales = load_versioned(scales) if Path(scales).is_dir() else load_scales(scales)
-        versioned = scales if isinstance(scales, VersionedScales) else None
+        given: Any = scales
+        if isinstance(given, (str, Path)):
+            given = load_versioned(given) if Path(given).is_dir() else load_scales(given)
+        versioned = given if isinstance(given, VersionedScales) else None
+        scale_list: list[Any]
         if versioned is not None:
             instrument_version_of(answers, versioned)  # a clear error before any work
-            scale_defs = versioned  # what scores and reliability use
-            scales = versioned.all_scales()  # every definition: ranges and matrices for cleaning
+            scale_list = versioned.all_scales()  # every definition: ranges and matrices for cleaning
             plot_scales = versioned.merged()  # one per code, for figures and labels
         else:
-            scales = list(scales)
-            scale_defs = plot_scales = scales
+            scale_list = list(given)
+            plot_scales = scale_list
         unknown_by = [c for c in by if c not in answers.columns]
         if unknown_by:
             raise AnswerTableError(f"cannot group by {', '.join(map(repr, unknown_by))}: not a "
                                    f"column of the answers ({', '.join(map(str, answers.columns))})")
-        if not scales:
+        if not scale_list:
             raise AnswerTableError("the scales file defines no scales")
-        problems = check_scales(answers, scales)
+        problems = check_scales(answers, scale_list)
         step("read")
         rules = rules or CleaningRules()
-        cleaned, log = clean(answers, scales, rules)
+        cleaned, log = clean(answers, scale_list, rules)
         del answers
         if cleaned.empty:
             raise AnswerTableError("no answers are left after cleaning; see the cleaning log:\n"
@@ -273,8 +268,8 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
                 "population": population}, fig_dir / "responses")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            scores = (score_scales(cleaned, scale_defs) if versioned is not None
-                      else score_scales(cleaned, scales, index=index))
+            scores = (score_scales(cleaned, versioned) if versioned is not None
+                      else score_scales(cleaned, scale_list, index=index))
         if scores.empty or scores["score"].notna().sum() == 0:
             raise AnswerTableError(
                 "no scale scores: every answer to the scale items is missing or was removed by "
@@ -283,8 +278,8 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path,
                                                                          "wave"])):
             problems.append(f"wave {wave} has responses but no scale scores; it is left out")
         step("score")
-        rel, items = (scale_reliability(cleaned, scale_defs) if versioned is not None
-                      else scale_reliability(cleaned, scales, index=index))
+        rel, items = (scale_reliability(cleaned, versioned) if versioned is not None
+                      else scale_reliability(cleaned, scale_list, index=index))
         drawer.submit("reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability")
         step("reliability")
         frame_tables: dict[str, pd.DataFrame] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,9 @@ import pingouin as pg
 
 from .responses import ResponseIndex, index_responses
 from .scoring import all_items, item_matrix, scale_matrix
+
+if TYPE_CHECKING:
+    from .versions import VersionedScales
 
 __all__ = ["scale_reliability", "RELIABILITY_COLUMNS", "ITEM_COLUMNS"]
 
@@ -47,7 +50,8 @@ def _alpha(m: np.ndarray) -> tuple[float, float, float]:
     return float(a), float(lo), float(hi)
 
 
-def scale_reliability(answers: pd.DataFrame, scales: Sequence[Any], by: Sequence[str] = ("wave", "role"),
+def scale_reliability(answers: pd.DataFrame, scales: Sequence[Any] | VersionedScales,
+                      by: Sequence[str] = ("wave", "role"),
                 *, index: ResponseIndex | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cronbach's alpha (95 % CI, :func:`pingouin.cronbach_alpha`), floor/ceiling and items.
 

@@ -6,12 +6,15 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .responses import ResponseIndex, index_responses
+
+if TYPE_CHECKING:
+    from .versions import VersionedScales
 
 __all__ = ["load_scales", "check_scales", "item_matrix", "scale_matrix", "score_scales",
            "ItemMatrix", "ScaleWarning", "all_items"]
@@ -165,7 +168,7 @@ def all_items(scales: Sequence[Any]) -> list[str]:
     return list(dict.fromkeys(i for s in scales for i in s.items))
 
 
-def score_scales(answers: pd.DataFrame, scales: Sequence[Any], *,
+def score_scales(answers: pd.DataFrame, scales: Sequence[Any] | VersionedScales, *,
                  index: ResponseIndex | None = None) -> pd.DataFrame:
     """Score every scale for every response.
 

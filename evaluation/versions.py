@@ -12,7 +12,7 @@ Change is estimated only between waves scored with the same definition.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -213,7 +213,8 @@ def instrument_version_of(answers: pd.DataFrame, vs: VersionedScales) -> pd.Seri
         "each response answered) or pass one version's scales.yaml")
 
 
-def split_by_version(answers: pd.DataFrame, vs: VersionedScales):
+def split_by_version(answers: pd.DataFrame,
+                     vs: VersionedScales) -> Iterator[tuple[int, pd.DataFrame, list[Any]]]:
     """Yield ``(version, answers on that version, the scales that score it)``, oldest first."""
     versions = instrument_version_of(answers, vs).to_numpy()
     for v in vs.versions:
