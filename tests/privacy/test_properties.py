@@ -147,3 +147,34 @@ def test_panel_import_accounts_for_every_row(rows_, encoding):
 def test_windows_1252_names_survive_the_import(name):
     parsed = parse_panel("p.csv", _csv([(name, "a@x.no", "uh", "Oslo", "")]).encode("cp1252"))
     assert [r.name for r in parsed.rows] == [" ".join(name.split())]
+
+
+# -- redaction ----------------------------------------------------------------------------------------
+
+def _reference(terms: list[str], text: str) -> str:
+    """The redaction rule as one regular expression (how the exports did it before)."""
+    import re
+
+    from evaluation.export.redact import EMAIL_RE, PHONE_RE, REDACTED
+
+    words = sorted({t.strip() for t in terms if t and len(t.strip()) >= 3}, key=len, reverse=True)
+    out = EMAIL_RE.sub(REDACTED, text)
+    if words:
+        out = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)",
+                         re.IGNORECASE).sub(REDACTED, out)
+    return PHONE_RE.sub(REDACTED, out)
+
+
+letters = "abcæøåABCÆØÅ -.'_1@"
+names = st.lists(st.text(alphabet=letters, min_size=1, max_size=8), max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(names, st.lists(st.one_of(st.text(alphabet=letters, max_size=6), st.sampled_from(["Kari", "kari nordmann"])),
+                       max_size=12))
+def test_fast_redactor_matches_the_regular_expression(terms, pieces):
+    from evaluation.export.redact import Redactor
+
+    terms = terms + ["Kari Nordmann"]
+    text = " ".join(pieces) + " KARI NORDMANN, kari nordmannsen og Kari."
+    assert Redactor(terms)(text) == _reference(terms, text)

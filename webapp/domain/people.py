@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from evaluation.export.redact import REDACTED, Redactor
+from evaluation.export.redact import Redactor
 
 from ..extensions import db
 from ..models import (
@@ -219,8 +219,7 @@ def _redact_terms_only(redactor: Redactor, text: str | None, keep_numbers: bool)
         return text
     if not keep_numbers:
         return redactor(text)
-    terms = getattr(redactor, "_terms", None)
-    return terms.sub(REDACTED, text) if terms is not None else text
+    return redactor.replace_terms(text)
 
 
 def _remove_outbox_files(email: str) -> int:
