@@ -29,7 +29,9 @@ def test_serve_demo_sends_invitations_from_a_click_with_links_to_the_served_port
     env = service_env(app)  # no PUBLIC_BASE_URL: the command derives it from the port
     serve = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--demo", "--port", str(port),
-         "--workers", "2"], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+         "--workers", "2"], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        # started like `cmd &` from a script, SIGINT ignored: Ctrl+C must still stop everything
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         wait_until_served(base + "/", serve, log, timeout=180)
         printed = log.read_text()

@@ -41,11 +41,17 @@ def _console_progress(job, echo: Echo) -> Callable[[int, int | None], None]:
     return on_progress
 
 
-def run_schedule_safely(echo: Echo) -> None:
-    """Run the due scheduled tasks; print what they did; never raise."""
+def _did_something(outcome: dict) -> bool:
+    """False for results like {'opened': [], 'closed': []} or {'purged': 0}."""
+    return any(outcome.values()) if isinstance(outcome, dict) else bool(outcome)
+
+
+def run_schedule_safely(echo: Echo, quiet: bool = True) -> None:
+    """Run the due scheduled tasks; print those that did something (all if not ``quiet``)."""
     try:
         for name, outcome in schedule.run_due().items():
-            echo(f"schedule {name}: {outcome}")
+            if not quiet or _did_something(outcome):
+                echo(f"schedule {name}: {outcome}")
     except Exception:  # noqa: BLE001 - the worker must go on
         db.session.rollback()
         log.exception("running the schedule failed")

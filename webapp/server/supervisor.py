@@ -93,6 +93,8 @@ def serve(port: int, host: str = "127.0.0.1", *, with_worker: bool = True, worke
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    # Ctrl+C stops both even when started from a script that ignores SIGINT for its children
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, cmd in commands(with_worker, workers).items():
             # own process group: a Ctrl+C reaches the children only through us, in order
@@ -118,3 +120,4 @@ def serve(port: int, host: str = "127.0.0.1", *, with_worker: bool = True, worke
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
