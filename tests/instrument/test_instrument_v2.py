@@ -211,3 +211,17 @@ def test_codebook_nynorsk_has_no_bokmal_forms():
     for theme in book.themes:
         for text in (theme.label, theme.definition, theme.include, theme.exclude):
             assert "kollegaene" not in (text or {}).get("nn", ""), theme.code
+
+
+def test_the_app_compares_the_2025_questionnaire_with_2023_by_each_versions_scales(app, runner):
+    assert runner.invoke(args=["demo", "load", "--size", "20"]).exit_code == 0
+    from webapp.domain.questionnaires import comparability
+    from webapp.models import Wave
+
+    with app.app_context():
+        wave = db.session.scalar(sa.select(Wave).where(Wave.year == 2025))
+        q = wave.version_for("tillitsvalgt").questionnaire
+        last_wave, last_version, diff = comparability(q, "tillitsvalgt", exclude=wave)
+        assert last_wave.year == 2023 and last_version.questionnaire.instrument_version == 1
+        assert "samarbeid" in diff.broken_scales() and "egen_involvering" not in diff.broken_scales()
+        assert "medbestemmelse" not in diff.broken_scales(), "ikke relevant on medbest is not a break"
