@@ -91,6 +91,7 @@ def app(request, database_template, tmp_path):
         "RATELIMIT_ENABLED": False,
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "EXPORT_DIR": str(tmp_path / "exports"),
+        "PANEL_IMPORT_DIR": str(tmp_path / "panel_imports"),
         "CODING_MODEL_DIR": str(tmp_path / "coding_models"),
         "REDIS_URL": None,
         "SMTP_HOST": None,

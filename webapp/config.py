@@ -50,6 +50,8 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "dekom-evaluering <noreply@dekom-eval.local>"),
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(instance / "outbox")),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance / "exports")),
+        # parsed panel uploads waiting for confirmation (names and e-mails; mode 0600)
+        "PANEL_IMPORT_DIR": os.environ.get("PANEL_IMPORT_DIR", str(instance / "panel_imports")),
         # the auto-coder's learned models (one folder per codebook version)
         "CODING_MODEL_DIR": os.environ.get("CODING_MODEL_DIR", str(instance / "coding_models")),
         # newly coded answers that make the coding screen queue a retrain of the learned coder

@@ -168,3 +168,19 @@ def test_retention_purge_removes_what_is_past_its_time(app, runner, instrument):
 def test_purge_runs_hourly_on_the_worker_schedule(app_ctx):
     tasks = {t.name: t for t in registered_tasks()}
     assert tasks["retention.purge"].every.total_seconds() == 3600
+
+
+def test_the_worker_schedule_runs_the_purge(app_ctx):
+    from datetime import timedelta
+
+    from webapp.infra.schedule import run_due
+
+    app_ctx.config.update(RETAIN_IMPORT_HOURS=1)
+    key = save_parsed(parse_panel("p.csv", b"navn;e-post;rolle;fylke\nA;a@x.no;uh;Oslo\n"), None)
+    _age(import_dir() / f"{key}.json", 1)
+    outcomes = run_due(utcnow())
+    assert outcomes["retention.purge"]["imports"] == 1
+    assert not (import_dir() / f"{key}.json").exists()
+    assert "retention.purge" not in run_due(utcnow() + timedelta(minutes=5))  # once an hour
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "retention.purge"))
+    assert event.after["imports"] == 1

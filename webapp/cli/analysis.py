@@ -37,4 +37,9 @@ def run(out_dir: Path, by_fylke: bool, no_figures: bool, scales: Path | None, fa
         sys.exit(2)
     for problem in result.problems:
         click.echo(f"note: {problem}", err=True)
+    from ..domain.audit import record
+    from ..extensions import db
+
+    record("analysis.run", actor="cli", after={"out": str(out_dir), "files": len(result.files)})
+    db.session.commit()
     click.echo(f"wrote {len(result.files)} files to {out_dir}; open {result.report_path}")

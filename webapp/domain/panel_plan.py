@@ -214,8 +214,8 @@ def _organisation(kind: str | None, name: str | None, number: str | None, fylke:
 # --- the parsed file between preview and confirm, kept on the server ---------------------------
 
 def import_dir() -> Path:
-    """instance/panel_imports, readable by the app's own user only (mode 0700)."""
-    path = Path(current_app.instance_path) / "panel_imports"
+    """PANEL_IMPORT_DIR (instance/panel_imports), readable by the app's own user only (mode 0700)."""
+    path = Path(current_app.config.get("PANEL_IMPORT_DIR") or Path(current_app.instance_path) / "panel_imports")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     return path

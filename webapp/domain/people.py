@@ -240,9 +240,9 @@ def _remove_outbox_files(email: str) -> int:
 
 
 def _remove_from_pending_imports(email: str) -> int:
-    folder = Path(current_app.instance_path) / "panel_imports"
-    if not folder.is_dir():
-        return 0
+    from .panel_plan import import_dir
+
+    folder = import_dir()
     removed = 0
     for path in folder.glob("*.json"):
         try:

@@ -104,8 +104,10 @@ def purge_exports(now: datetime, days: int) -> list[str]:
 
 def purge_imports(now: datetime, hours: int) -> list[str]:
     """Delete parsed panel uploads that waited more than ``hours`` for confirmation."""
-    folder = Path(current_app.instance_path) / "panel_imports"
-    if hours <= 0 or not folder.is_dir():
+    from .panel_plan import import_dir
+
+    folder = import_dir()
+    if hours <= 0:
         return []
     cutoff = now - timedelta(hours=hours)
     removed = []
