@@ -112,7 +112,7 @@ class DictionaryCoder:
     --------
     >>> coder = DictionaryCoder()
     >>> coder.code("Rektor satte av tid til fellesmøter, og alle lærerne deltok.").themes
-    ['alle_med', 'ledelse', 'tid']
+    ['tid', 'alle_med', 'ledelse']
     """
 
     def __init__(self, codebook: Any = None, normaliser: str = "lemma", strong: float = 0.8,
