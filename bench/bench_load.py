@@ -263,55 +263,66 @@ class Respondent:
         return r.status, r.getheader("Location") or "", text
 
 
-def respond(port: int, first_path, tokens, deadline: float, tally: Tally, rng: random.Random) -> None:
-    """Fill pages until ``deadline``: GET, POST, follow the 303; a new invitation at the end."""
+def respond(port: int, first_path, tokens, deadline: float, tally: Tally, rng: random.Random,
+            state: dict) -> None:
+    """Fill pages until ``deadline``: GET, POST, follow the 303; a new invitation at the end.
+
+    ``state`` keeps the respondent's invitation and page across calls, so a measured window
+    continues where the warm-up left off (instead of every respondent starting afresh).
+    """
     while time.monotonic() < deadline:
+        if not state.get("path"):
+            try:
+                state["token"] = next(tokens)
+            except StopIteration:
+                tally.error("out of invitations")
+                return
+            state["person"] = Respondent(port)
+            state["path"] = first_path(state["token"])
+        token, person = state["token"], state["person"]
+        path = state["path"]
+        t0 = time.perf_counter()
         try:
-            token = next(tokens)
-        except StopIteration:
-            tally.error("out of invitations")
-            return
-        person = Respondent(port)
-        path = first_path(token)
-        while path and time.monotonic() < deadline:
-            t0 = time.perf_counter()
-            try:
-                status, _, html = person.request("GET", path)
-            except OSError:
-                tally.error("GET failed")
-                break
-            t1 = time.perf_counter()
-            if status != 200:
-                tally.error(f"GET {status}")
-                break
-            form = dict(HIDDEN.findall(html))
-            names = list(dict.fromkeys(RADIO.findall(html)))
-            action = ACTION.search(html)
-            answers = {n: rng.randint(1, 5) for n in names}
-            body = urlencode({**form, **answers, "_action": action.group(1) if action else "next"})
-            t2 = time.perf_counter()
-            try:
-                status, location, _ = person.request("POST", path, body)
-            except OSError:
-                tally.error("POST failed")
-                break
-            t3 = time.perf_counter()
+            status, _, html = person.request("GET", path)
+        except OSError:
+            tally.error("GET failed")
+            state["path"] = None
+            continue
+        t1 = time.perf_counter()
+        if status != 200:
+            tally.error(f"GET {status}")
+            state["path"] = None
+            continue
+        form = dict(HIDDEN.findall(html))
+        names = list(dict.fromkeys(RADIO.findall(html)))
+        action = ACTION.search(html)
+        answers = {n: rng.randint(1, 5) for n in names}
+        body = urlencode({**form, **answers, "_action": action.group(1) if action else "next"})
+        t2 = time.perf_counter()
+        try:
+            status, location, _ = person.request("POST", path, body)
+        except OSError:
+            tally.error("POST failed")
+            state["path"] = None
+            continue
+        t3 = time.perf_counter()
+        with tally.lock:
+            tally.get_ms.append((t1 - t0) * 1000)
+            tally.post_ms.append((t3 - t2) * 1000)
+        if status != 303:
+            tally.error(f"POST {status}")
+            state["path"] = None
+            continue
+        with tally.lock:
+            tally.saves += 1
+            tally.acked.setdefault(token, {}).update(answers)
+        path = location.split("://", 1)[-1].split("/", 1)[-1] if "://" in location else location
+        path = "/" + path.lstrip("/")
+        if path.rstrip("/").endswith(("/done", token)):  # the end: thanks page
             with tally.lock:
-                tally.get_ms.append((t1 - t0) * 1000)
-                tally.post_ms.append((t3 - t2) * 1000)
-            if status != 303:
-                tally.error(f"POST {status}")
-                break
-            with tally.lock:
-                tally.saves += 1
-                tally.acked.setdefault(token, {}).update(answers)
-            path = location.split("://", 1)[-1].split("/", 1)[-1] if "://" in location else location
-            path = "/" + path.lstrip("/")
-            if path.rstrip("/").endswith(("/done", token)):  # the end: thanks page
-                with tally.lock:
-                    tally.submits += 1
-                break
-        person.conn.close()
+                tally.submits += 1
+            path = None
+        state["path"] = path
 
 
 @dataclass
@@ -382,8 +393,9 @@ def run_phase(server: Server, users: int, seconds: float, warmup: float, tokens,
 
 
 def _two_windows(port, first_path, tokens, measure_at, end, warm, tally, rng) -> None:
-    respond(port, first_path, tokens, measure_at, warm, rng)
-    respond(port, first_path, tokens, end, tally, rng)
+    state: dict = {}
+    respond(port, first_path, tokens, measure_at, warm, rng, state)
+    respond(port, first_path, tokens, end, tally, rng, state)
 
 
 # -- checking what was stored ---------------------------------------------------------------------

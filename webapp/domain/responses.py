@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from questionnaires import Item, Page, Questionnaire
@@ -32,7 +32,16 @@ from questionnaires.answers import (
 )
 
 from ..extensions import db
-from ..models import Answer, Invitation, QuestionnaireVersion, Response, Wave, utcnow
+from ..models import (
+    Answer,
+    Invitation,
+    Person,
+    QuestionnaireVersion,
+    Response,
+    Wave,
+    WaveQuestionnaire,
+    utcnow,
+)
 from ..models.response import ANSWER_VALUE_COLUMNS, answer_columns, answer_value
 from ..models.types import UTCDateTime
 
@@ -93,12 +102,20 @@ def start_response(invitation: Invitation) -> Response:
     response = find_response(invitation.id)
     if response is not None:
         return response
-    version = invitation.wave.version_for(invitation.person.role)
+    # one query for the version the person's role answers in the wave (without its definition)
+    role = sa.select(Person.role).where(Person.id == invitation.person_id).scalar_subquery()
+    version = db.session.scalar(
+        sa.select(QuestionnaireVersion)
+        .join(WaveQuestionnaire, WaveQuestionnaire.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(WaveQuestionnaire.wave_id == invitation.wave_id, WaveQuestionnaire.role == role)
+        .options(load_only(QuestionnaireVersion.content_hash))
+    )
     if version is None:
         raise LookupError(f"wave {invitation.wave.name} has no questionnaire for role {invitation.person.role}")
     response = Response(
         invitation_id=invitation.id, wave_id=invitation.wave_id, person_id=invitation.person_id,
         questionnaire_version_id=version.id, status="in_progress", started_at=now, revision=0,
+        version=version,
     )
     db.session.add(response)
     db.session.flush()
