@@ -113,6 +113,9 @@ def result_value(key: str, value: Any) -> str:
 
 
 def init_labels(app: Flask) -> None:
-    """Register the ``label`` and ``result_value`` filters."""
+    """Register the ``label`` and ``result_value`` filters and ``MISSING_ANSWERS`` (options that are no point)."""
+    from questionnaires import MISSING_ANSWERS
+
     app.add_template_filter(label, "label")
     app.add_template_filter(result_value, "result_value")
+    app.add_template_global(MISSING_ANSWERS, "MISSING_ANSWERS")

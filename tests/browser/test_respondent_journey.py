@@ -172,7 +172,7 @@ def test_live_show_if_and_character_count(app, live_server, browser):
     page.context.close()
 
 
-def test_360px_matrix_rows_stack_without_sideways_scrolling(app, live_server, browser, skoleleder_link):
+def test_360px_matrix_rows_fit_without_sideways_scrolling(app, live_server, browser, skoleleder_link):
     ctx = browser.new_context(viewport={"width": 360, "height": 740})
     page = ctx.new_page()
     with app.app_context():
@@ -186,8 +186,9 @@ def test_360px_matrix_rows_stack_without_sideways_scrolling(app, live_server, br
     page.goto(live_server.url + skoleleder_link.url)
     assert page.locator(".matrix-row").count() == 17
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    boxes = [page.locator(".matrix-row").first.locator(".option").nth(i).bounding_box() for i in range(2)]
-    assert boxes[1]["y"] > boxes[0]["y"]  # the points are stacked, not side by side
+    boxes = [page.locator(".matrix-row").first.locator(".option").nth(i).bounding_box() for i in range(6)]
+    assert len({round(b["y"]) for b in boxes[:5]}) == 1  # the five points are numbered tiles in one row
+    assert boxes[5]["y"] > boxes[0]["y"]  # "don't know" has its own line below them
     ctx.close()
 
 
@@ -217,3 +218,25 @@ def test_text_typed_into_a_number_field_gets_a_field_error(app, live_server, bro
     page.context.close()
     with app.app_context():
         assert stored(link) == {"deltatt": 1, "ant_larere": 25, "annet": 1, "annet_hva": "Lesesatsing"}
+
+
+def test_seventeen_statements_fit_a_phone(app, live_server, browser, skoleleder_link):
+    """The page of 17 statements was 8,243 px tall at 360 px wide; numbered tiles and one key
+    per matrix keep it near 5,000, and every point keeps its text as its name."""
+    ctx = browser.new_context(viewport={"width": 360, "height": 740})
+    page = ctx.new_page()
+    page.goto(live_server.url + skoleleder_link.url + "/side/partnerskap")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 5600, height
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out sideways
+    key = page.locator(".scale-key").first
+    assert key.is_visible() and "1 I svært liten grad" in key.inner_text()
+    row = group(page, "Kartlegging av kompetansebehov")
+    row.get_by_label("I stor grad", exact=False).first.check()  # the name is the point's text
+    assert row.locator("input:checked").get_attribute("value") == "4"
+    tile = row.locator(".option").nth(3).bounding_box()
+    assert tile["height"] >= 44  # still a comfortable touch target
+    # on a wide screen the points show their words and the key is hidden
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not key.is_visible()
+    ctx.close()
