@@ -126,3 +126,34 @@ def test_serve_killed_outright_takes_gunicorn_and_the_worker_with_it(app, tmp_pa
     while _alive(pids) and time.monotonic() < deadline:
         time.sleep(0.3)
     assert not _alive(pids), log.read_text()[-2000:]
+
+
+def test_a_job_worker_that_dies_is_started_again_and_runs_the_next_job(app, tmp_path):
+    from webapp.infra import jobs
+
+    port, log = free_port(), tmp_path / "serve.log"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--port", str(port), "--workers", "1"],
+        env=service_env(app), cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_served(f"http://127.0.0.1:{port}/", serve, log)
+        deadline = time.monotonic() + 30
+        while "jobs from the database" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        first_worker = _child_pids(log.read_text())[1]
+        os.kill(first_worker, signal.SIGKILL)
+        deadline = time.monotonic() + 40
+        while log.read_text().count("jobs from the database") < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        printed = log.read_text()
+        assert "job worker stopped with exit code -9; starting it again" in printed, printed[-2000:]
+        with app.app_context():
+            job_id = jobs.enqueue("invitations.send", {"wave_id": 999_999}).id  # fails: no such wave
+        deadline = time.monotonic() + 30
+        while f"job #{job_id} invitations.send: failed" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert f"job #{job_id} invitations.send: failed" in log.read_text(), log.read_text()[-2000:]
+        assert serve.poll() is None  # the web server never stopped
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)

@@ -198,3 +198,40 @@ def test_with_redis_the_worker_is_an_rq_worker_that_also_runs_the_schedule(app, 
         db.session.expire_all()
         job = db.session.get(Job, job_id)
         assert job.status == "done" and job.result == {"ok": True} and job.worker
+
+
+@pytest.mark.postgres
+def test_worker_goes_on_after_postgres_cuts_its_connections(app, tmp_path):
+    """pg_terminate_backend on the worker's connections (a restart): the next job still runs."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
+    env = _worker_env(app, 25)
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen([FLASK, "--app", "webapp", "jobs", "worker", "--poll", "0.2"], env=env, cwd=ROOT,
+                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        with app.app_context():
+            first = jobs.enqueue("invitations.send", {"wave_id": 999_999}).id
+        _wait_for_line(log, f"job #{first} invitations.send: failed")
+        url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            killed = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": url.database}).scalar()
+        admin.dispose()
+        assert killed >= 1
+        with app.app_context():
+            second = jobs.enqueue("invitations.send", {"wave_id": 999_998}).id
+        _wait_for_line(log, f"job #{second} invitations.send: failed")
+        assert worker.poll() is None
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def _wait_for_line(log: Path, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert text in log.read_text(), log.read_text()[-3000:]

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ..extensions import db
@@ -76,7 +77,15 @@ def work(echo: Echo = print, *, burst: bool = False, poll: float = 1.0,
             if time.monotonic() >= next_tick:
                 run_schedule_safely(echo)
                 next_tick = time.monotonic() + tick
-            job = jobs.claim_next()
+            try:
+                job = jobs.claim_next()
+            except sa.exc.SQLAlchemyError as exc:
+                # the database is away (restart, network): wait and try again, never exit
+                db.session.rollback()
+                db.session.remove()
+                echo(f"worker: database unavailable ({type(exc).__name__}); retrying in 5 s")
+                stop.wait(5)
+                continue
             if job is None:
                 if burst:
                     break

@@ -3,8 +3,9 @@
 ``flask --app webapp serve`` (and ``python3 manage.py demo``) call :func:`serve`. Both children
 get the same environment, with ``PORT`` and ``PUBLIC_BASE_URL`` filled in, so every link in an
 e-mail the worker sends points at the address gunicorn serves. Ctrl+C or SIGTERM stops both
-(gunicorn finishes its requests; the worker gives an unfinished job back to the queue). If one
-child dies, the other is stopped too and the exit code says which. On Linux the children also
+(gunicorn finishes its requests; the worker gives an unfinished job back to the queue). A job
+worker that dies is started again; if gunicorn dies (or the worker keeps dying at once), the
+rest is stopped too and the exit code says so. On Linux the children also
 get SIGTERM if this process is killed outright, so no orphan keeps the port.
 """
 
@@ -105,13 +106,25 @@ def serve(port: int, host: str = "127.0.0.1", *, with_worker: bool = True, worke
             echo(f"dekom-eval serves {env['PUBLIC_BASE_URL']}/ (gunicorn"
                  f"{' + job worker' if with_worker else ''}); Ctrl+C stops "
                  f"{'both' if with_worker else 'it'}.")
+        cmds, started, quick_deaths = commands(with_worker, workers), {n: time.monotonic() for n in children}, 0
         while True:
-            for name, child in children.items():
+            for name, child in list(children.items()):
                 code = child.poll()
-                if code is not None:
-                    echo(f"{name} stopped with exit code {code}; stopping the rest")
-                    _stop(children)
-                    return code or 1
+                if code is None:
+                    continue
+                # a job worker that died is started again (its job is taken over by heartbeat);
+                # one that dies at once, three times in a row, is a configuration problem
+                quick_deaths = quick_deaths + 1 if time.monotonic() - started[name] < 10 else 0
+                if name == "worker" and quick_deaths < 3:
+                    echo(f"job worker stopped with exit code {code}; starting it again")
+                    time.sleep(1)
+                    children[name] = subprocess.Popen(cmds[name], env=env, cwd=os.getcwd(),
+                                                      start_new_session=True, preexec_fn=_die_with_parent)
+                    started[name] = time.monotonic()
+                    continue
+                echo(f"{name} stopped with exit code {code}; stopping the rest")
+                _stop(children)
+                return code or 1
             time.sleep(0.5)
     except KeyboardInterrupt:
         echo("stopping the web server and the job worker ...")
