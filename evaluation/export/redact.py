@@ -66,7 +66,7 @@ class Redactor:
         result = "".join(out)
         return self._odd.sub(REDACTED, result) if self._odd is not None else result
 
-    def _regex(self) -> re.Pattern:
+    def _regex(self) -> re.Pattern[str]:
         words = sorted((w for ws in self._by_length.values() for w in ws), key=len, reverse=True)
         return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
 
