@@ -127,9 +127,17 @@ def test_coding_pages_pass_axe(app, live_server, browser, users, answers):
     page.get_by_label("E-post").fill(users["researcher"])
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
+    with app.app_context():  # a learned model, so its evidence and the learning page's tables are shown
+        from webapp.domain import coding as service
+        from webapp.domain import coding_model
+
+        version = service.current_version()
+        coding_model.train_and_store(version)
+        service.refresh_suggestions(version)
+        db.session.commit()
     problems = []
     for path in ("/coding/", f"/coding/answer/{answers[0]}", "/coding/agreement", "/coding/codebook",
-                 "/coding/codebook/theme/tid", "/coding/tables"):
+                 "/coding/codebook/theme/tid", "/coding/tables", "/coding/agreement/learning"):
         page.goto(live_server.url + path)
         violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
         for v in violations:
