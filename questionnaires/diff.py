@@ -68,6 +68,9 @@ class QuestionnaireDiff:
     old_code: str
     new_code: str
     changes: list[Change] = field(default_factory=list)
+    #: broken scales whose new definition uses only items measured before and unchanged: the
+    #: analysis scores them again in the earlier waves, so their trend continues
+    recomputable: list[str] = field(default_factory=list)
 
     @property
     def breaking(self) -> list[Change]:
@@ -95,7 +98,7 @@ class QuestionnaireDiff:
         """Plain JSON-able data."""
         return {"old": self.old_code, "new": self.new_code,
                 "changes": [c.to_dict() for c in self.changes],
-                "broken_scales": self.broken_scales()}
+                "broken_scales": self.broken_scales(), "recomputable": list(self.recomputable)}
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,11 @@ def diff_questionnaires(old: Questionnaire, new: Questionnaire, *, scales: Itera
     order = {k: i for i, k in enumerate(KINDS)}
     position = {code: i for i, code in enumerate([*ni, *(c for c in oi if c not in ni)])}
     out.sort(key=lambda c: (position.get(c.code, 0), order[c.kind], c.language or ""))
-    return QuestionnaireDiff(old.code, new.code, out)
+    broken = {s for c in out if c.breaking for s in c.scales}
+    changed = {c.code for c in out if c.kind not in HARMLESS}
+    recomputable = sorted(s.code for s in scales if s.code in broken
+                          and all(i in measured_set and i in oi and i not in changed for i in s.items))
+    return QuestionnaireDiff(old.code, new.code, out, recomputable)
 
 
 def _scale_measured(scale_codes: tuple[str, ...], member: dict[str, tuple[str, ...]], measured: set[str]) -> bool:

@@ -225,3 +225,12 @@ def test_the_app_compares_the_2025_questionnaire_with_2023_by_each_versions_scal
         assert last_wave.year == 2023 and last_version.questionnaire.instrument_version == 1
         assert "samarbeid" in diff.broken_scales() and "egen_involvering" not in diff.broken_scales()
         assert "medbestemmelse" not in diff.broken_scales(), "ikke relevant on medbest is not a break"
+        assert diff.recomputable == ["behovstilpasning", "felles_forstaelse"], "their trends continue"
+        old_id, new_id = last_version.id, wave.version_for("tillitsvalgt").id
+    client = app.test_client()
+    login = client.post("/auth/login", data={"email": "evaluator@dekom.local", "password": "dekom-demo-2025"})
+    assert login.status_code == 302
+    page = client.get(f"/console/questionnaires/diff?old={old_id}&new={new_id}").get_data(as_text=True)
+    assert "Bryter sammenlignbarheten" in page and "samarbeid" in page
+    assert "Tidsserien fortsetter likevel for behovstilpasning, felles_forstaelse" in page
+    assert "bare «vet ikke» / «ikke relevant» endret" in page

@@ -43,6 +43,7 @@ def comparability_breaks(wave: Wave) -> dict[str, dict]:
         if diff.breaking:
             out[wq.role] = {"wave": previous_wave.name, "wave_id": previous_wave.id, "version": previous.label,
                             "version_id": previous.id, "broken_scales": diff.broken_scales(),
+                            "recomputable": list(diff.recomputable),
                             "items": sorted({c.code for c in diff.breaking}),
                             "changes": [c.describe() for c in diff.breaking]}
     return out
