@@ -1,7 +1,8 @@
 """Score the coders on every held-out set, and the learned layer's learning curve.
 
 Run: ``.venv/bin/python bench/bench_coding_heldout.py`` (``--curve 0`` skips the curve). Prints,
-per held-out set (``heldout``, ``heldout2`` of ``coded_answers.csv`` and ``heldout_v3_{nb,nn,en}``),
+per held-out set (``heldout``, ``heldout2`` of ``coded_answers.csv``, ``heldout_v3_{nb,nn,en}`` and
+``heldout_v4_{nb,nn,en}``),
 per-theme precision / recall / F1 and macro-F1 for
 
 * the dictionary with codebook v2 (``questionnaires/codebooks/codebook_v2.yaml``),
@@ -43,8 +44,9 @@ def heldout_sets() -> dict[str, pd.DataFrame]:
     """Every held-out set by name (answers never used for tuning)."""
     old = pd.read_csv(DATA / "coded_answers.csv")
     sets = {name: old[old["split"] == name].reset_index(drop=True) for name in ("heldout", "heldout2")}
-    for lang in ("nb", "nn", "en"):
-        sets[f"v3_{lang}"] = pd.read_csv(DATA / f"heldout_v3_{lang}.csv")
+    for version in ("v3", "v4"):
+        for lang in ("nb", "nn", "en"):
+            sets[f"{version}_{lang}"] = pd.read_csv(DATA / f"heldout_{version}_{lang}.csv")
     return sets
 
 
