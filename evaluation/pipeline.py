@@ -57,7 +57,7 @@ def _figure_job(kind: str, data: dict[str, Any], stem: str) -> list[str]:
     if kind == "trend":
         plot = plots.trend_plot(data["summary"], scales)
     elif kind == "likert":
-        plot = plots.likert_plot(data["shares"], scales)
+        plot = plots.likert_plot(data["shares"], data["scales"])
     elif kind == "responses":
         plot = plots.response_plot(data["responses"], data.get("population"))
     else:

@@ -11,8 +11,12 @@ import argparse
 import csv
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .model import LearnedCoder
 
 __all__ = ["main", "register", "run_code"]
 
@@ -23,7 +27,7 @@ class InputError(Exception):
     """Input the user must fix; the message says what and where."""
 
 
-def register(subparsers) -> argparse.ArgumentParser:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Add the ``code`` subcommand to an argparse subparsers object; returns its parser."""
     p = subparsers.add_parser(
         "code",
@@ -58,7 +62,7 @@ def _sniff_sep(path: Path, encoding: str) -> str:
         raise InputError(f"{path}: the file is empty")
     first = head.splitlines()[0]
     counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 
 
@@ -136,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_model(path: str):
+def _load_model(path: str) -> LearnedCoder:
     from .model import ModelFileError, load_model
 
     try:

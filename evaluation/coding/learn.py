@@ -19,7 +19,7 @@ import pandas as pd
 
 from .agreement import agreement_table, macro_f1
 from .dictionary import DictionaryCoder
-from .text import content_words, tokenize
+from .text import Token, content_words, tokenize
 
 __all__ = ["ThemeClassifier", "cross_validate", "features", "propose_signals", "train"]
 
@@ -184,7 +184,8 @@ def propose_signals(texts: Sequence[str | None], codes: pd.DataFrame, coder: Dic
         flags = pd.to_numeric(codes[theme]).astype(int).tolist()
         n_in = max(sum(flags), 1)
         n_out = max(len(flags) - sum(flags), 1)
-        inside, outside = Counter(), Counter()
+        inside: Counter[str] = Counter()
+        outside: Counter[str] = Counter()
         for doc, flag in zip(docs, flags, strict=True):
             (inside if flag else outside).update(doc.keys())
         scored = []
@@ -202,6 +203,6 @@ def propose_signals(texts: Sequence[str | None], codes: pd.DataFrame, coder: Dic
     return pd.DataFrame(rows, columns=["theme", "word", "in_theme", "elsewhere", "log_odds"])
 
 
-def _signals_for(coder: DictionaryCoder, token) -> list[int]:
+def _signals_for(coder: DictionaryCoder, token: Token) -> list[int]:
     terms = coder._terms_of(token)
     return [i for i, s in enumerate(coder._signals) if not s.negative and s.terms[0] in terms]

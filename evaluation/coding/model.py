@@ -114,7 +114,7 @@ class LearnedCoder:
                 out[row, len(self.themes) + index[s.theme]] = float(s.assigned)
         return out
 
-    def _matrix(self, texts: list[str], coded: list[CodedAnswer]):
+    def _matrix(self, texts: list[str], coded: list[CodedAnswer]) -> Any:
         from scipy import sparse
 
         lowered = [t.lower() for t in texts]
@@ -131,9 +131,9 @@ class LearnedCoder:
     # -- coding -----------------------------------------------------------------------------
     def probabilities(self, texts: Sequence[str | None]) -> pd.DataFrame:
         """Calibrated probability of each theme for each answer (columns = theme codes)."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
-        coded = [self.dictionary.code(t) for t in texts]
-        return pd.DataFrame(self._probs(texts, coded), columns=self.themes)
+        clean = _texts(texts)
+        coded = [self.dictionary.code(t) for t in clean]
+        return pd.DataFrame(self._probs(clean, coded), columns=self.themes)
 
     def _probs(self, texts: list[str], coded: list[CodedAnswer]) -> np.ndarray:
         probs = np.zeros((len(texts), len(self.themes)))
@@ -155,18 +155,18 @@ class LearnedCoder:
 
     def code_many(self, texts: Iterable[str | None]) -> list[CodedAnswer]:
         """Code a sequence of answers (vectorised: much faster than one at a time)."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
-        coded = [self.dictionary.code(t) for t in texts]
+        clean = _texts(texts)
+        coded = [self.dictionary.code(t) for t in clean]
         out: list[CodedAnswer] = [c for c in coded]
-        live = [i for i, t in enumerate(texts) if coded[i].reason != "empty answer" and t.strip()]
+        live = [i for i, t in enumerate(clean) if coded[i].reason != "empty answer" and t.strip()]
         if not live:
             return out
-        sub_texts, sub_coded = [texts[i] for i in live], [coded[i] for i in live]
+        sub_texts, sub_coded = [clean[i] for i in live], [coded[i] for i in live]
         probs = self._probs(sub_texts, sub_coded)
         x = self._matrix(sub_texts, sub_coded)
         names = self._names()
         for row, i in enumerate(live):
-            out[i] = self._answer(texts[i], coded[i], probs[row], x[row], names)
+            out[i] = self._answer(clean[i], coded[i], probs[row], x[row], names)
         return out
 
     def suggest(self, text: str | None) -> list[Suggestion]:
@@ -179,7 +179,8 @@ class LearnedCoder:
             names = self._name_cache = self.feature_names()
         return names
 
-    def _answer(self, text: str, coded: CodedAnswer, probs: np.ndarray, xrow, names: list[str]) -> CodedAnswer:
+    def _answer(self, text: str, coded: CodedAnswer, probs: np.ndarray, xrow: Any,
+                names: list[str]) -> CodedAnswer:
         by_theme = {s.theme: s for s in coded.suggestions}
         suggestions = []
         for j, theme in enumerate(self.themes):
@@ -194,7 +195,7 @@ class LearnedCoder:
         tokens = tokenize(text, self.dictionary.normaliser, self.dictionary.stopwords)
         return self.dictionary._verdict(tuple(suggestions), tokens)
 
-    def _top_ngrams(self, theme: str, xrow, names: list[str], text: str = "") -> tuple[str, ...]:
+    def _top_ngrams(self, theme: str, xrow: Any, names: list[str], text: str = "") -> tuple[str, ...]:
         model = self.models.get(theme)
         if model is None:
             return ()
@@ -229,6 +230,11 @@ class LearnedCoder:
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+def _texts(texts: Iterable[str | None]) -> list[str]:
+    """The answers as strings: a missing answer (None, NaN) becomes the empty string."""
+    return [t if isinstance(t, str) else "" for t in texts]
+
+
 def _readable(name: str, words: list[str]) -> str:
     """A feature as a coder reads it: a character n-gram with the answer's word it came from."""
     if not name.startswith("«"):
@@ -240,7 +246,7 @@ def _readable(name: str, words: list[str]) -> str:
     return f"«{gram}» ({word})" if word else name
 
 
-def _coef(model) -> np.ndarray:
+def _coef(model: Any) -> np.ndarray:
     cached = getattr(model, "_dekom_coef", None)
     if cached is None:
         cached = model.calibrated_classifiers_[0].estimator.coef_.ravel()
@@ -280,25 +286,25 @@ def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any 
     from sklearn.linear_model import LogisticRegression
 
     dictionary = DictionaryCoder(resolve_codebook(codebook))
-    texts = [t if isinstance(t, str) else "" for t in texts]
-    if len(texts) != len(codes):
-        raise ValueError(f"{len(texts)} answers but {len(codes)} rows of codes")
+    clean = _texts(texts)
+    if len(clean) != len(codes):
+        raise ValueError(f"{len(clean)} answers but {len(codes)} rows of codes")
     missing = [t for t in dictionary.themes if t not in codes.columns]
     if missing:
         raise ValueError(f"no column for theme(s) {', '.join(missing)}")
-    w = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
+    w = np.ones(len(clean)) if weights is None else np.asarray(weights, dtype=float)
     char_vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)
     lemma_vec = TfidfVectorizer(analyzer=_Lemmas(dictionary), min_df=2, sublinear_tf=True)
-    char_vec.fit([t.lower() for t in texts])
-    lemma_vec.fit(texts)
+    char_vec.fit([t.lower() for t in clean])
+    lemma_vec.fit(clean)
     for vec in (char_vec, lemma_vec):
         # scikit-learn keeps every feature it pruned (seen in one answer only) in stop_words_;
         # a model file must not carry rare words of the answers, such as names.
         if hasattr(vec, "stop_words_"):
             del vec.stop_words_
     learned = LearnedCoder(dictionary, char_vec, lemma_vec, {}, {})
-    coded = [dictionary.code(t) for t in texts]
-    x = learned._matrix(texts, coded)
+    coded = [dictionary.code(t) for t in clean]
+    x = learned._matrix(clean, coded)
     models = {}
     for theme in dictionary.themes:
         y = pd.to_numeric(codes[theme]).fillna(0).astype(int).to_numpy()
@@ -315,7 +321,7 @@ def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any 
 
     learned.models = models
     learned.meta = {"format": FORMAT, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "trained_on": len(texts), "codebook_version": dictionary.codebook.version,
+                    "trained_on": len(clean), "codebook_version": dictionary.codebook.version,
                     "themes_learned": sorted(models), "sklearn": sklearn.__version__, **(meta or {})}
     return learned
 
