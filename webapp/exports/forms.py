@@ -82,7 +82,7 @@ class ExportForm(FlaskForm):
     data = RadioField(_l("Data"), choices=select_choices([("raw", _l("Rådata")),
                                                           ("cleaned", _l("Rensede data (evalueringens rensingsregler)"))]),
                       default="raw")
-    include_partial = BooleanField(_l("Ta med ufullstendige besvarelser (status partial)"), default=True)
+    include_partial = BooleanField(_l("Ta med ufullstendige besvarelser (påbegynt, ikke sendt inn)"), default=True)
     scale_scores = BooleanField(_l("Skalaskårer"), default=True)
     themes = BooleanField(_l("Kodede temaer i fritekst som 0/1-variabler"), default=True)
     free_text = BooleanField(_l("Ta med fritekstsvar (kan inneholde personopplysninger)"))
