@@ -23,7 +23,7 @@ from .cleaning import CleaningRules, clean
 from .hashing import sha256_file
 from .load import AnswerTableError, read_answers, validate_answers
 from .reliability import scale_reliability
-from .responses import index_responses
+from .responses import ResponseIndex, index_responses
 from .scoring import check_scales, load_scales, score_scales
 from .versions import VersionedScales, comparability_table, instrument_version_of, load_versioned
 
@@ -195,180 +195,308 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path |
     >>> result = evaluation.run("answers.parquet", "questionnaires/scales.yaml", "out")  # doctest: +SKIP
     >>> result.tables["change"].query("method == 'lmm'")  # doctest: +SKIP
     """
-    from tqdm.auto import tqdm
-
-    t_start = time.perf_counter()
+    steps = _Steps()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    timings: dict[str, float] = {}
-    clock = [time.perf_counter()]
-
-    def step(name: str) -> None:
-        now = time.perf_counter()
-        timings[name] = round(now - clock[0], 3)
-        clock[0] = now
-        bar.set_postfix_str(name)
-        bar.update(1)
-
-    drawer = _FigureDrawer(figures, workers)  # before tqdm, which may start a thread
-    bar = tqdm(total=len(STEPS), desc="evaluation", unit="step", file=sys.stderr,
-               disable=not progress, leave=False)
+    drawer = _FigureDrawer(figures, workers)  # before the progress bar, which may start a thread
+    steps.show(progress)
     fig_dir = out / "figures"
     if figures:
         fig_dir.mkdir(exist_ok=True)
     try:
-        input_hash = None
-        if isinstance(answers, (str, Path)):
-            source = source or str(answers)
-            input_hash = sha256_file(Path(answers))
-            answers = read_answers(answers)
-        else:
-            answers = validate_answers(answers, source=source or "answers")
-        if isinstance(frame, (str, Path)):
-            from .frame import read_frame
-
-            frame = read_frame(frame)
-        elif frame is not None:
-            from .frame import validate_frame
-
-            frame = validate_frame(frame, source="frame")
-        given: Any = scales
-        if isinstance(given, (str, Path)):
-            given = load_versioned(given) if Path(given).is_dir() else load_scales(given)
-        versioned = given if isinstance(given, VersionedScales) else None
-        scale_list: list[Any]
-        if versioned is not None:
-            instrument_version_of(answers, versioned)  # a clear error before any work
-            scale_list = versioned.all_scales()  # every definition: ranges and matrices for cleaning
-            plot_scales = versioned.merged()  # one per code, for figures and labels
-        else:
-            scale_list = list(given)
-            plot_scales = scale_list
-        unknown_by = [c for c in by if c not in answers.columns]
-        if unknown_by:
-            raise AnswerTableError(f"cannot group by {', '.join(map(repr, unknown_by))}: not a "
-                                   f"column of the answers ({', '.join(map(str, answers.columns))})")
-        if not scale_list:
-            raise AnswerTableError("the scales file defines no scales")
-        problems = check_scales(answers, scale_list)
-        step("read")
+        data, source, input_hash = _read_input(answers, source)
+        frame_df = _read_frame(frame)
+        versioned, scale_list, plot_scales = _resolve_scales(scales, data)
+        problems = _check_input(data, scale_list, by)
+        steps.done("read")
         rules = rules or CleaningRules()
-        cleaned, log = clean(answers, scale_list, rules)
-        del answers
-        if cleaned.empty:
-            raise AnswerTableError("no answers are left after cleaning; see the cleaning log:\n"
-                                   + log.to_string(index=False))
-        step("clean")
+        cleaned, log = _clean(data, scale_list, rules)
+        del data
+        steps.done("clean")
         index = index_responses(cleaned)
         if figures:
-            drawer.submit("likert", {"shares": plots.likert_shares(cleaned, plot_scales),
-                                     "scales": plot_scales}, fig_dir / "likert")
-            drawer.submit("responses", {"responses": index.responses[
-                [c for c in ("wave", "role", "fylke") if c in index.responses]],
-                "population": population}, fig_dir / "responses")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            scores = (score_scales(cleaned, versioned) if versioned is not None
-                      else score_scales(cleaned, scale_list, index=index))
-        if scores.empty or scores["score"].notna().sum() == 0:
-            raise AnswerTableError(
-                "no scale scores: every answer to the scale items is missing or was removed by "
-                "cleaning (check the item codes in the scales file and the cleaning log)")
-        for wave in sorted(set(index.responses["wave"]) - set(scores.loc[scores["score"].notna(),
-                                                                         "wave"])):
-            problems.append(f"wave {wave} has responses but no scale scores; it is left out")
-        step("score")
-        rel, items = (scale_reliability(cleaned, versioned) if versioned is not None
-                      else scale_reliability(cleaned, scale_list, index=index))
+            _submit_answer_figures(drawer, cleaned, index, plot_scales, population, fig_dir)
+        scores = _score(cleaned, versioned, scale_list, index, problems)
+        steps.done("score")
+        rel, items = _reliability(cleaned, versioned, scale_list, index)
         drawer.submit("reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability")
-        step("reliability")
-        frame_tables: dict[str, pd.DataFrame] = {}
-        weighted: pd.DataFrame | None = None
-        attrition: pd.DataFrame | None = None
-        cluster_label = "person"
-        if isinstance(frame, pd.DataFrame):
-            frame_tables, weighted, cluster_label, attrition = _frame_tables(
-                frame, scores, weight_min_cell, weight_trim, n_boot, problems)
-        step("weights")
-        cluster = _cluster_columns(scores, frame)
-        for col in cluster:
-            if col not in scores.columns:
-                scores = _with_cluster(scores, frame, col)
+        steps.done("reliability")
+        weighting = (_frame_tables(frame_df, scores, weight_min_cell, weight_trim, n_boot, problems)
+                     if frame_df is not None else _Weighting())
+        steps.done("weights")
+        cluster = _cluster_columns(scores, frame_df)
+        scores = _with_clusters(scores, frame_df, cluster)
         waves = describe_waves(scores, by)
         summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
         drawer.submit("trend", {"summary": summary_role, "scales": plot_scales}, fig_dir / "trend")
-        n_waves = scores.loc[scores["score"].notna(), "wave"].nunique()
-        if n_waves >= 2:
-            change = change_table(scores, by=by, methods=methods, correction=correction,
-                                  family_steps=family_steps, weighted=weighted,
-                                  cluster_label=cluster_label, cluster=cluster,
-                                  attrition=attrition)
-        else:
-            problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
-                            "estimate")
-            change = pd.DataFrame()
-        step("change")
+        change, n_waves = _change(scores, by, methods, correction, family_steps, weighting, cluster,
+                                  problems)
+        steps.done("change")
         anova = panel_anova(scores) if n_waves >= 2 and "role" in scores.columns else pd.DataFrame()
-        step("panel ANOVA")
+        steps.done("panel ANOVA")
         files, fig_problems = drawer.finish()
         problems += fig_problems
-        step("figures")
+        steps.done("figures")
         tables = {"change": change, "reliability": rel, "items": items, "cleaning_log": log,
                   "waves": waves, "panel_anova": anova, "scores": scores}
-        names = {"change": "change.csv", "reliability": "reliability.csv",
-                 "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
-                 "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
-        tables.update(frame_tables)
-        names.update({k: f"{k}.csv" for k in frame_tables})
-        if versioned is not None:
-            by_wave = scores.groupby("wave")["instrument_version"].agg(lambda v: int(v.mode().iloc[0]))
-            tables["comparability"] = comparability_table(versioned, by_wave.to_dict())
-            names["comparability"] = "comparability.csv"
+        names = _extra_tables(tables, weighting.tables, versioned, scores)
         if themes is not None and len(themes):
-            from .themes import draw_theme_figure, theme_table
-
-            tables["themes"] = theme_table(themes)
-            names["themes"] = "themes.csv"
-            # one row per coded answer, one 0/1 column per theme (pseudonymous ids only)
-            keep = [c for c in ("respondent_id", "wave", "role", "item", "coded_by") if c in themes.columns]
-            tables["themes_coded"] = themes[keep + [c for c in themes.columns if c.startswith("theme_")]]
-            names["themes_coded"] = "themes_coded.csv"
+            names.update(_theme_tables(tables, themes))
             if figures:
-                try:
-                    files += draw_theme_figure(tables["themes"], fig_dir / "themes", codebook)
-                except Exception as err:  # noqa: BLE001 - a failed figure must not lose the tables
-                    problems.append(f"figure 'themes' failed: {err}")
-        for key, name in names.items():
-            tables[key].to_csv(out / name, index=False, float_format="%.10g")
-            files.append(out / name)
-        settings = {
-            "source": source, "input_sha256": input_hash, "correction": correction,
-            "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
-            "scales": [s.code for s in plot_scales], "versions": _versions(),
-            "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in plot_scales},
-            "family_steps": family_steps, "lmm_cluster": "/".join(cluster) or None,
-        }
-        if isinstance(frame, pd.DataFrame):
-            settings["frame"] = {"persons": int(len(frame)), "clusters": cluster_label,
+                files += _theme_figure(tables["themes"], fig_dir, codebook, problems)
+        files += _write_tables(out, tables, names)
+        settings = _settings(source, input_hash, correction, by, methods, rules, plot_scales,
+                             family_steps, cluster)
+        if frame_df is not None:
+            settings["frame"] = {"persons": int(len(frame_df)), "clusters": weighting.cluster_label,
                                  "weight_min_cell": weight_min_cell, "weight_trim": weight_trim,
                                  "bootstrap": n_boot}
         result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
-                           problems=problems, timings=timings)
+                           problems=problems, timings=steps.timings)
         from .report import write_report
 
         files.append(write_report(result, title=title))
-        step("report")
-        timings["total"] = round(time.perf_counter() - t_start, 3)
-        (out / "run.json").write_text(json.dumps(
-            {"settings": settings, "problems": problems, "timings": timings,
-             "files": [str(f.relative_to(out)) for f in files]}, indent=2, ensure_ascii=False,
-            default=str), encoding="utf-8")
-        files.append(out / "run.json")
+        steps.done("report")
+        steps.finish()
+        files.append(_write_run_json(result))
         return result
 
     finally:
-        bar.close()
+        steps.close()
         drawer.close()
+
+
+class _Steps:
+    """The progress bar over :data:`STEPS` and the seconds each step took."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.started = self.last = time.perf_counter()
+        self.bar: Any = None
+
+    def show(self, progress: bool) -> None:
+        """Start the progress bar on stderr (a hidden one when ``progress`` is false)."""
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=len(STEPS), desc="evaluation", unit="step", file=sys.stderr,
+                        disable=not progress, leave=False)
+
+    def done(self, name: str) -> None:
+        """Record that step ``name`` has finished."""
+        now = time.perf_counter()
+        self.timings[name] = round(now - self.last, 3)
+        self.last = now
+        self.bar.set_postfix_str(name)
+        self.bar.update(1)
+
+    def finish(self) -> None:
+        """Record the whole run's time as ``total``."""
+        self.timings["total"] = round(time.perf_counter() - self.started, 3)
+
+    def close(self) -> None:
+        """Remove the progress bar."""
+        if self.bar is not None:
+            self.bar.close()
+
+
+@dataclass
+class _Weighting:
+    """What the frame adds: its tables, the weighted scores, the cluster label, attrition weights."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    weighted: pd.DataFrame | None = None
+    cluster_label: str = "person"
+    attrition: pd.DataFrame | None = None
+
+
+def _read_input(answers: pd.DataFrame | str | Path, source: str | None,
+                ) -> tuple[pd.DataFrame, str | None, str | None]:
+    """The checked answers, where they came from and the file's SHA-256 (None for a table)."""
+    if isinstance(answers, (str, Path)):
+        return read_answers(answers), source or str(answers), sha256_file(Path(answers))
+    return validate_answers(answers, source=source or "answers"), source, None
+
+
+def _read_frame(frame: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:
+    """The checked frame of invited persons, read from its file when given as a path."""
+    if isinstance(frame, (str, Path)):
+        from .frame import read_frame
+
+        return read_frame(frame)
+    if frame is not None:
+        from .frame import validate_frame
+
+        return validate_frame(frame, source="frame")
+    return None
+
+
+def _resolve_scales(scales: Sequence[Any] | str | Path | VersionedScales, answers: pd.DataFrame,
+                    ) -> tuple[VersionedScales | None, list[Any], list[Any]]:
+    """The versioned scales (or None), every scale definition, and one scale per code for figures."""
+    given: Any = scales
+    if isinstance(given, (str, Path)):
+        given = load_versioned(given) if Path(given).is_dir() else load_scales(given)
+    if isinstance(given, VersionedScales):
+        instrument_version_of(answers, given)  # a clear error before any work
+        # every definition (ranges and matrices for cleaning); one per code for figures and labels
+        return given, given.all_scales(), given.merged()
+    scale_list = list(given)
+    return None, scale_list, scale_list
+
+
+def _check_input(answers: pd.DataFrame, scale_list: list[Any], by: Sequence[str]) -> list[str]:
+    """Stop on answers the run cannot use; the problems worth reporting otherwise."""
+    unknown_by = [c for c in by if c not in answers.columns]
+    if unknown_by:
+        raise AnswerTableError(f"cannot group by {', '.join(map(repr, unknown_by))}: not a "
+                               f"column of the answers ({', '.join(map(str, answers.columns))})")
+    if not scale_list:
+        raise AnswerTableError("the scales file defines no scales")
+    return check_scales(answers, scale_list)
+
+
+def _clean(answers: pd.DataFrame, scale_list: list[Any], rules: CleaningRules,
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cleaned answers and the cleaning log; an error when nothing is left."""
+    cleaned, log = clean(answers, scale_list, rules)
+    if cleaned.empty:
+        raise AnswerTableError("no answers are left after cleaning; see the cleaning log:\n"
+                               + log.to_string(index=False))
+    return cleaned, log
+
+
+def _submit_answer_figures(drawer: _FigureDrawer, cleaned: pd.DataFrame, index: ResponseIndex,
+                           plot_scales: list[Any], population: pd.DataFrame | None,
+                           fig_dir: Path) -> None:
+    """Queue the figures drawn from the answers themselves: item shares and responses."""
+    drawer.submit("likert", {"shares": plots.likert_shares(cleaned, plot_scales),
+                             "scales": plot_scales}, fig_dir / "likert")
+    drawer.submit("responses", {"responses": index.responses[
+        [c for c in ("wave", "role", "fylke") if c in index.responses]],
+        "population": population}, fig_dir / "responses")
+
+
+def _score(cleaned: pd.DataFrame, versioned: VersionedScales | None, scale_list: list[Any],
+           index: ResponseIndex, problems: list[str]) -> pd.DataFrame:
+    """Scale scores per response; an error when there are none, a problem per wave without."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = (score_scales(cleaned, versioned) if versioned is not None
+                  else score_scales(cleaned, scale_list, index=index))
+    if scores.empty or scores["score"].notna().sum() == 0:
+        raise AnswerTableError(
+            "no scale scores: every answer to the scale items is missing or was removed by "
+            "cleaning (check the item codes in the scales file and the cleaning log)")
+    scored_waves = set(scores.loc[scores["score"].notna(), "wave"])
+    for wave in sorted(set(index.responses["wave"]) - scored_waves):
+        problems.append(f"wave {wave} has responses but no scale scores; it is left out")
+    return scores
+
+
+def _reliability(cleaned: pd.DataFrame, versioned: VersionedScales | None, scale_list: list[Any],
+                 index: ResponseIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cronbach's alpha per scale, role and wave, and the item statistics."""
+    if versioned is not None:
+        return scale_reliability(cleaned, versioned)
+    return scale_reliability(cleaned, scale_list, index=index)
+
+
+def _with_clusters(scores: pd.DataFrame, frame: pd.DataFrame | None,
+                   cluster: list[str]) -> pd.DataFrame:
+    """Scores with every cluster column, those the answers lack taken from the frame."""
+    for col in cluster:
+        if col not in scores.columns:
+            assert frame is not None  # _cluster_columns found the column in the answers or frame
+            scores = _with_cluster(scores, frame, col)
+    return scores
+
+
+def _change(scores: pd.DataFrame, by: Sequence[str], methods: Sequence[str], correction: str,
+            family_steps: str, weighting: _Weighting, cluster: list[str],
+            problems: list[str]) -> tuple[pd.DataFrame, int]:
+    """The change table (empty with one wave) and the number of waves with scores."""
+    n_waves = int(scores.loc[scores["score"].notna(), "wave"].nunique())
+    if n_waves < 2:
+        problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
+                        "estimate")
+        return pd.DataFrame(), n_waves
+    change = change_table(scores, by=by, methods=methods, correction=correction,
+                          family_steps=family_steps, weighted=weighting.weighted,
+                          cluster_label=weighting.cluster_label, cluster=cluster,
+                          attrition=weighting.attrition)
+    return change, n_waves
+
+
+def _extra_tables(tables: dict[str, pd.DataFrame], frame_tables: dict[str, pd.DataFrame],
+                  versioned: VersionedScales | None, scores: pd.DataFrame) -> dict[str, str]:
+    """Add the frame's and the comparability tables to ``tables``; the file name of each table
+    to write (``scores`` is returned but not written)."""
+    names = {"change": "change.csv", "reliability": "reliability.csv",
+             "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
+             "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
+    tables.update(frame_tables)
+    names.update({k: f"{k}.csv" for k in frame_tables})
+    if versioned is not None:
+        by_wave = scores.groupby("wave")["instrument_version"].agg(lambda v: int(v.mode().iloc[0]))
+        tables["comparability"] = comparability_table(versioned, by_wave.to_dict())
+        names["comparability"] = "comparability.csv"
+    return names
+
+
+def _theme_tables(tables: dict[str, pd.DataFrame], themes: pd.DataFrame) -> dict[str, str]:
+    """Add the theme shares and the coded answers to ``tables``; their file names."""
+    from .themes import theme_table
+
+    tables["themes"] = theme_table(themes)
+    # one row per coded answer, one 0/1 column per theme (pseudonymous ids only)
+    keep = [c for c in ("respondent_id", "wave", "role", "item", "coded_by") if c in themes.columns]
+    tables["themes_coded"] = themes[keep + [c for c in themes.columns if c.startswith("theme_")]]
+    return {"themes": "themes.csv", "themes_coded": "themes_coded.csv"}
+
+
+def _theme_figure(theme_shares: pd.DataFrame, fig_dir: Path, codebook: Any,
+                  problems: list[str]) -> list[Path]:
+    """Draw the themes figure; a failure is a problem, the tables are kept."""
+    from .themes import draw_theme_figure
+
+    try:
+        return draw_theme_figure(theme_shares, fig_dir / "themes", codebook)
+    except Exception as err:  # noqa: BLE001 - a failed figure must not lose the tables
+        problems.append(f"figure 'themes' failed: {err}")
+        return []
+
+
+def _write_tables(out: Path, tables: dict[str, pd.DataFrame], names: dict[str, str]) -> list[Path]:
+    """Write each named table as CSV into ``out``; the files written."""
+    files = []
+    for key, name in names.items():
+        tables[key].to_csv(out / name, index=False, float_format="%.10g")
+        files.append(out / name)
+    return files
+
+
+def _settings(source: str | None, input_hash: str | None, correction: str, by: Sequence[str],
+              methods: Sequence[str], rules: CleaningRules, plot_scales: list[Any],
+              family_steps: str, cluster: list[str]) -> dict[str, Any]:
+    """What the run used, for ``run.json`` and the report."""
+    return {
+        "source": source, "input_sha256": input_hash, "correction": correction,
+        "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
+        "scales": [s.code for s in plot_scales], "versions": _versions(),
+        "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in plot_scales},
+        "family_steps": family_steps, "lmm_cluster": "/".join(cluster) or None,
+    }
+
+
+def _write_run_json(result: RunResult) -> Path:
+    """Write ``run.json``: settings, problems, timings and the files written; its path."""
+    out = result.out_dir
+    path = out / "run.json"
+    path.write_text(json.dumps(
+        {"settings": result.settings, "problems": result.problems, "timings": result.timings,
+         "files": [str(f.relative_to(out)) for f in result.files]}, indent=2, ensure_ascii=False,
+        default=str), encoding="utf-8")
+    return path
 
 
 def _cluster_columns(scores: pd.DataFrame, frame: pd.DataFrame | None) -> list[str]:
@@ -398,9 +526,7 @@ def _with_cluster(scores: pd.DataFrame, frame: pd.DataFrame, cluster: str) -> pd
 
 
 def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim: float,
-                  n_boot: int, problems: list[str],
-                  ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame | None, str,
-                             pd.DataFrame | None]:
+                  n_boot: int, problems: list[str]) -> _Weighting:
     """Representativeness, weights, attrition weights and the weighted scores (with clusters)
     from the frame.
 
@@ -421,7 +547,7 @@ def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim
     frame = frame.loc[frame["wave"].isin(scored_waves)]
     if frame.empty:
         problems.append("the frame has none of the answers' waves; no weights")
-        return {}, None, "person", None
+        return _Weighting()
     rep = representativeness(frame, n_boot=n_boot)
     scored = scores.loc[scores["score"].notna(), ["respondent_id", "wave"]].astype(
         {"respondent_id": str}).drop_duplicates()
@@ -447,7 +573,7 @@ def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim
                                   wave_pairs(sorted(scored_waves)))
     tables = {"representativeness": rep, "weights": result.weights, "weights_summary": summary,
               "attrition_weights": attrition}
-    return tables, weighted, "/".join(clusters + ["person"]), attrition
+    return _Weighting(tables, weighted, "/".join(clusters + ["person"]), attrition)
 
 
 def _versions() -> dict[str, str]:
