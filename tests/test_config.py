@@ -83,3 +83,14 @@ def test_defaults_use_sqlite_in_instance_and_outbox(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/dekom.sqlite")
     assert app.config["SMTP_HOST"] is None and app.config["REDIS_URL"] is None
     assert app.config["OUTBOX_DIR"].endswith("outbox")
+
+
+def test_production_refuses_the_development_server(monkeypatch):
+    """In production gunicorn serves: `flask run` (which sets FLASK_RUN_FROM_CLI) is refused."""
+    monkeypatch.setenv("DEKOM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    with pytest.raises(RuntimeError, match="`flask run` is the development server"):
+        create_app({"SQLALCHEMY_DATABASE_URI": PG})
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": PG}).config["ENV_NAME"] == "production"

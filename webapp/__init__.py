@@ -21,6 +21,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     check_production_settings(app.config)
+    if app.config["ENV_NAME"] == "production" and os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        raise RuntimeError("DEKOM_ENV=production: `flask run` is the development server; serve with "
+                           "gunicorn (`flask serve`, or see docs/deployment.md).")
     os.makedirs(app.instance_path, exist_ok=True)
 
     _trust_proxies(app)
