@@ -25,6 +25,7 @@ from questionnaires import (
     INSTRUMENT_DIR,
     NOT_APPLICABLE,
     Questionnaire,
+    Scale,
     evaluate_condition,
     instrument_versions,
     load_scales,
@@ -40,6 +41,7 @@ from ..models import (
     Invitation,
     Organisation,
     Person,
+    QuestionnaireVersion,
     Response,
     User,
     Wave,
@@ -209,120 +211,176 @@ def _answer_rows(response_id: int, answers: dict) -> list[dict]:
 def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-2025") -> DemoResult:
     """Create users, the panel, waves 2021/2023 (closed, answered) and 2025 (open); caller commits."""
     rng = random.Random(seed)
-    result = DemoResult(password=password)
+    result = DemoResult(password=password, users=_users(password))
+    instrument = _Instrument.load()
+    # version-2 traits come from their own stream, so the 2021 and 2023 data stay as before
+    panel_maker = _PanelMaker(rng, random.Random(seed + 1), _organisations(rng), instrument)
+    panel = panel_maker.recruit(size)
+    counts = {"persons": 0, "invitations": 0, "responses": 0, "answers": 0}
+    for year, status in WAVES:
+        if year > 2021:
+            panel = _stayers(panel, year, rng) + panel_maker.recruit(int(size * 0.3))
+        versions = instrument.by_version.get(WAVE_VERSION[year], instrument.by_version[1])
+        wave = _wave(year, status, versions)
+        answer_rows: list[dict] = []
+        for p in panel:
+            inv, complete = _invite(wave, p, rng)
+            counts["invitations"] += 1
+            if complete is None:
+                continue
+            answer_rows += _respond(inv, wave, p, complete, versions[p.role], instrument,
+                                    panel_maker.traits[p.id], rng)
+            counts["responses"] += 1
+        if answer_rows:
+            db.session.execute(sa.insert(Answer), answer_rows)
+        counts["answers"] += len(answer_rows)
+        if status == "open":
+            result.respondent_link_invitation_id = db.session.scalar(
+                sa.select(Invitation.id).where(Invitation.wave_id == wave.id, Invitation.status == "pending").limit(1))
+    counts["persons"] = panel_maker.serial
+    result.counts = counts
+    return result
+
+
+def _users(password: str) -> dict[str, str]:
+    """The admin, evaluator and researcher accounts (made when missing): role -> e-mail."""
+    users = {}
     for role, email in (("admin", "admin@dekom.local"), ("evaluator", "evaluator@dekom.local"),
                         ("researcher", "forsker@dekom.local")):
         if db.session.scalar(sa.select(User).where(User.email == email)) is None:
             user = User(email=email, name={"admin": "Admin", "evaluator": "Eva Evaluator", "researcher": "Forsker Fjeld"}[role], role=role)
             user.set_password(password)
             db.session.add(user)
-        result.users[role] = email
-    by_version: dict[int, dict] = {}
-    for number, files in instrument_versions(INSTRUMENT_DIR).items():  # version 1 first
-        by_version[number] = {}
-        for path in files.values():
-            version, _ = import_file(path)
-            by_version[number][version.role] = version
-    scale_sets = {v: load_scales(path) for v, path in scale_files(INSTRUMENT_DIR).items()}
-    scales = scale_sets[1]
-    later = [s for v, ss in sorted(scale_sets.items()) if v > 1 for s in ss]
-    item_scale = {i: s.code for s in [*later, *scales] for i in s.items}
-    reverse = {i for ss in scale_sets.values() for s in ss for i in s.reverse}
-    new_codes = sorted({s.code for s in later} - {s.code for s in scales})
-    rng_v2 = random.Random(seed + 1)  # version-2 traits: 2021 and 2023 data stay as before
-    orgs = _organisations(rng)
+        users[role] = email
+    return users
 
-    used: set[str] = set()
-    people: list[Person] = []
-    traits: dict[int, dict[str, float]] = {}
-    serial = 0
 
-    def recruit(n: int) -> list[Person]:
-        nonlocal serial
+@dataclass
+class _Instrument:
+    """The imported questionnaire versions and what the answers need from the scales."""
+
+    by_version: dict[int, dict[str, QuestionnaireVersion]]  # version number -> role -> version
+    scales: list[Scale]  # version 1's scales
+    new_codes: list[str]  # scales that version 1 does not have
+    item_scale: dict[str, str]  # item code -> scale code
+    reverse: set[str]  # reverse-keyed items
+
+    @classmethod
+    def load(cls) -> _Instrument:
+        """Import every version of the shipped instrument (version 1 first) and read its scales."""
+        by_version: dict[int, dict[str, QuestionnaireVersion]] = {}
+        for number, files in instrument_versions(INSTRUMENT_DIR).items():
+            by_version[number] = {}
+            for path in files.values():
+                version, _ = import_file(path)
+                by_version[number][version.role] = version
+        scale_sets = {v: load_scales(path) for v, path in scale_files(INSTRUMENT_DIR).items()}
+        scales = scale_sets[1]
+        later = [s for v, ss in sorted(scale_sets.items()) if v > 1 for s in ss]
+        return cls(by_version=by_version, scales=scales,
+                   new_codes=sorted({s.code for s in later} - {s.code for s in scales}),
+                   item_scale={i: s.code for s in [*later, *scales] for i in s.items},
+                   reverse={i for ss in scale_sets.values() for s in ss for i in s.reverse})
+
+
+class _PanelMaker:
+    """Recruits new panel members, each with a stable trait per scale."""
+
+    def __init__(self, rng: random.Random, rng_v2: random.Random,
+                 orgs: dict[str, list[Organisation]], instrument: _Instrument) -> None:
+        self.rng, self.rng_v2, self.orgs, self.instrument = rng, rng_v2, orgs, instrument
+        self.traits: dict[int, dict[str, float]] = {}
+        self.serial = 0  # persons made so far
+        self.used: set[str] = set()
+
+    def recruit(self, n: int) -> list[Person]:
+        """``n`` new persons, roles drawn by :data:`ROLE_SHARE` (flushed, so they have ids)."""
+        rng = self.rng
         made = []
         for _ in range(n):
-            serial += 1
+            self.serial += 1
             role = rng.choices(list(ROLE_SHARE), weights=list(ROLE_SHARE.values()))[0]
-            made.append(_new_person(rng, role, orgs, serial, used))
+            made.append(_new_person(rng, role, self.orgs, self.serial, self.used))
         db.session.add_all(made)
         db.session.flush()
         for p in made:
-            traits[p.id] = {s.code: rng.gauss(0, 0.55) for s in scales} | {"_": rng.gauss(0, 0.4)}
-            traits[p.id] |= {code: rng_v2.gauss(0, 0.55) for code in new_codes}
+            self.traits[p.id] = {s.code: rng.gauss(0, 0.55) for s in self.instrument.scales} | {"_": rng.gauss(0, 0.4)}
+            self.traits[p.id] |= {code: self.rng_v2.gauss(0, 0.55) for code in self.instrument.new_codes}
         return made
 
-    panel = recruit(size)
-    people.extend(panel)
-    counts = {"persons": 0, "invitations": 0, "responses": 0, "answers": 0}
-    for year, status in WAVES:
-        if year > 2021:
-            leavers = [p for p in panel if rng.random() < 0.25]
-            for p in leavers:
-                p.left_at = datetime(year - 1, 8, 1, tzinfo=UTC)
-            panel = [p for p in panel if p not in leavers] + recruit(int(size * 0.3))
-            people.extend(p for p in panel if p not in people)
-        opens = datetime(year, 2, 1, 8, tzinfo=UTC)
-        closes = opens + timedelta(days=42)
-        if status == "open" and closes <= datetime.now(UTC):
-            # the worker's schedule would close it at once: keep the open wave open six more weeks
-            closes = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=42)
-        wave = Wave(name=f"Dekom {year}", year=year, status=status, opens_at=opens, closes_at=closes)
-        versions = by_version.get(WAVE_VERSION[year], by_version[1])
-        for role, version in versions.items():
-            wave.questionnaires.append(WaveQuestionnaire(role=role, version=version))
-        db.session.add(wave)
-        db.session.flush()
-        answer_rows: list[dict] = []
-        for p in panel:
-            inv = Invitation(wave_id=wave.id, person_id=p.id)
-            assign_token(inv)
-            db.session.add(inv)
-            counts["invitations"] += 1
-            if status == "open" and rng.random() < 0.35:
-                continue  # not sent yet
-            inv.status = "sent"
-            inv.sent_at = opens + timedelta(hours=rng.uniform(0, 6))
-            behaviour = rng.random()
-            respond = 0.62 if status == "closed" else 0.4
-            if behaviour > respond + 0.12:
-                if rng.random() < 0.4:
-                    inv.reminder_count, inv.last_reminded_at = 1, inv.sent_at + timedelta(days=7)
-                continue
-            inv.opened_at = inv.sent_at + timedelta(hours=rng.expovariate(1 / 40))
-            complete = behaviour <= respond
-            q = versions[p.role].questionnaire
-            fylke_value = DEMO_FYLKER_CODES[p.fylke]
-            answers = _answers(q, rng, traits[p.id], p.role, year, item_scale, fylke_value, reverse,
-                               straight=rng.random() < 0.03)
-            if not complete:
-                keep = rng.randint(3, max(4, len(answers) // 2))
-                answers = dict(list(answers.items())[:keep])
-            duration = timedelta(seconds=rng.choice([rng.uniform(60, 140)] + [rng.uniform(420, 1500)] * 30))
-            resp = Response(
-                invitation_id=0, wave_id=wave.id, person_id=p.id, questionnaire_version_id=versions[p.role].id,
-                status="complete" if complete else ("in_progress" if status == "open" else "partial"),
-                current_page=q.pages[-1].id if complete else q.pages[1].id, language=rng.choice(["nb"] * 8 + ["nn", "en"]),
-                started_at=inv.opened_at, submitted_at=inv.opened_at + duration if complete else None,
-            )
-            resp.updated_at = resp.submitted_at or inv.opened_at + duration / 2
-            if complete:
-                inv.submitted_at = resp.submitted_at
-            db.session.flush()
-            resp.invitation_id = inv.id
-            db.session.add(resp)
-            db.session.flush()
-            answer_rows.extend(_answer_rows(resp.id, answers))
-            counts["responses"] += 1
-        if answer_rows:
-            db.session.execute(sa.insert(Answer), answer_rows)
-        counts["answers"] += len(answer_rows)
-        if status == "open":
-            pending = db.session.scalar(
-                sa.select(Invitation.id).where(Invitation.wave_id == wave.id, Invitation.status == "pending").limit(1))
-            result.respondent_link_invitation_id = pending
-    counts["persons"] = len(people)
-    result.counts = counts
-    return result
+
+def _stayers(panel: list[Person], year: int, rng: random.Random) -> list[Person]:
+    """The panel members who stay for ``year``; about a quarter leave the summer before."""
+    leavers = [p for p in panel if rng.random() < 0.25]
+    for p in leavers:
+        p.left_at = datetime(year - 1, 8, 1, tzinfo=UTC)
+    return [p for p in panel if p not in leavers]
+
+
+def _wave(year: int, status: str, versions: dict[str, QuestionnaireVersion]) -> Wave:
+    """The wave of ``year``: six weeks from 1 February, each role on its questionnaire version."""
+    opens = datetime(year, 2, 1, 8, tzinfo=UTC)
+    closes = opens + timedelta(days=42)
+    if status == "open" and closes <= datetime.now(UTC):
+        # the worker's schedule would close it at once: keep the open wave open six more weeks
+        closes = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=42)
+    wave = Wave(name=f"Dekom {year}", year=year, status=status, opens_at=opens, closes_at=closes)
+    for role, version in versions.items():
+        wave.questionnaires.append(WaveQuestionnaire(role=role, version=version))
+    db.session.add(wave)
+    db.session.flush()
+    return wave
+
+
+def _invite(wave: Wave, person: Person, rng: random.Random) -> tuple[Invitation, bool | None]:
+    """Invite ``person``: left pending (open wave), sent and perhaps reminded, or opened.
+
+    Returns the invitation and, when it was opened, whether the response is complete (else None).
+    """
+    inv = Invitation(wave_id=wave.id, person_id=person.id)
+    assign_token(inv)
+    db.session.add(inv)
+    if wave.status == "open" and rng.random() < 0.35:
+        return inv, None  # not sent yet
+    inv.status = "sent"
+    inv.sent_at = wave.opens_at + timedelta(hours=rng.uniform(0, 6))
+    behaviour = rng.random()
+    respond = 0.62 if wave.status == "closed" else 0.4
+    if behaviour > respond + 0.12:
+        if rng.random() < 0.4:
+            inv.reminder_count, inv.last_reminded_at = 1, inv.sent_at + timedelta(days=7)
+        return inv, None
+    inv.opened_at = inv.sent_at + timedelta(hours=rng.expovariate(1 / 40))
+    return inv, behaviour <= respond
+
+
+def _respond(inv: Invitation, wave: Wave, person: Person, complete: bool, version: QuestionnaireVersion,
+             instrument: _Instrument, traits: dict[str, float], rng: random.Random) -> list[dict]:
+    """The person's response to an opened invitation (complete, or partial / in progress); the
+    rows of its answers, to insert."""
+    q = version.questionnaire
+    year = wave.year
+    fylke_value = DEMO_FYLKER_CODES[person.fylke]
+    answers = _answers(q, rng, traits, person.role, year, instrument.item_scale, fylke_value,
+                       instrument.reverse, straight=rng.random() < 0.03)
+    if not complete:
+        keep = rng.randint(3, max(4, len(answers) // 2))
+        answers = dict(list(answers.items())[:keep])
+    duration = timedelta(seconds=rng.choice([rng.uniform(60, 140)] + [rng.uniform(420, 1500)] * 30))
+    resp = Response(
+        invitation_id=0, wave_id=wave.id, person_id=person.id, questionnaire_version_id=version.id,
+        status="complete" if complete else ("in_progress" if wave.status == "open" else "partial"),
+        current_page=q.pages[-1].id if complete else q.pages[1].id, language=rng.choice(["nb"] * 8 + ["nn", "en"]),
+        started_at=inv.opened_at, submitted_at=inv.opened_at + duration if complete else None,
+    )
+    resp.updated_at = resp.submitted_at or inv.opened_at + duration / 2
+    if complete:
+        inv.submitted_at = resp.submitted_at
+    db.session.flush()
+    resp.invitation_id = inv.id
+    db.session.add(resp)
+    db.session.flush()
+    return _answer_rows(resp.id, answers)
 
 
 DEMO_FYLKER_CODES = {
