@@ -6,8 +6,9 @@ per held-out set (``heldout``, ``heldout2`` of ``coded_answers.csv``, ``heldout_
 per-theme precision / recall / F1 and macro-F1 for
 
 * the dictionary with codebook v2 (``questionnaires/codebooks/codebook_v2.yaml``),
-* the dictionary with codebook v3 (``questionnaires/codebook.yaml``),
-* the learned layer (v3 dictionary + calibrated classifiers) trained on the shipped training
+* the dictionary with codebook v3 (``questionnaires/codebooks/codebook_v3.yaml``),
+* the dictionary with codebook v4 (``questionnaires/codebook.yaml``),
+* the learned layer (v4 dictionary + calibrated classifiers) trained on the shipped training
   answers ``evaluation/data/coding_training.csv`` (never on a held-out set);
 
 then two learning curves:
@@ -38,6 +39,7 @@ from evaluation.coding.model import train_model, training_data  # noqa: E402
 
 DATA = ROOT / "tests" / "evaluation" / "data"
 V2 = ROOT / "questionnaires" / "codebooks" / "codebook_v2.yaml"
+V3 = ROOT / "questionnaires" / "codebooks" / "codebook_v3.yaml"
 
 
 def heldout_sets() -> dict[str, pd.DataFrame]:
@@ -74,7 +76,8 @@ def main() -> None:
     start = time.perf_counter()
     learned = train_model(train["text"].tolist(), train)
     print(f"learned layer trained on {len(train)} answers in {time.perf_counter() - start:.1f} s")
-    coders = {"dictionary v2": DictionaryCoder(V2), "dictionary v3": DictionaryCoder(), "learned v3": learned}
+    coders = {"dictionary v2": DictionaryCoder(V2), "dictionary v3": DictionaryCoder(V3), "dictionary v4": DictionaryCoder(),
+              "learned v4": learned}
     for name, frame in sets.items():
         print(f"\n## {name} ({len(frame)} answers)")
         rows = {}
@@ -82,7 +85,7 @@ def main() -> None:
             t = table(coder, frame)
             rows[label] = t
             print(f"{label:14s} macro-F1 {macro_f1(t):.3f}")
-        out = pd.DataFrame({"theme": rows["learned v3"]["theme"], "n": rows["learned v3"]["positives"]})
+        out = pd.DataFrame({"theme": rows["learned v4"]["theme"], "n": rows["learned v4"]["positives"]})
         for label, t in rows.items():
             out[f"{label} P/R"] = [f"{p:.2f}/{r:.2f}" for p, r in zip(t["precision"].fillna(-1), t["recall"], strict=True)]
         print(out.to_string(index=False).replace("-1.00", "  –  "))

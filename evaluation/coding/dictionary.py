@@ -25,10 +25,32 @@ from .text import (
     tokenize,
 )
 
-__all__ = ["CodedAnswer", "DictionaryCoder", "Evidence", "Suggestion"]
+__all__ = ["CodedAnswer", "DictionaryCoder", "Evidence", "Suggestion", "clause_ids"]
 
 _PIECE_RE = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_GAP = 2  # stop words allowed between the words of a phrase ("alle skal være med")
+# Punctuation that ends a clause: a phrase signal never spans it, so "Vet ikke helt, det er
+# skolene" does not read as "hele skolen" and a clause about one theme does not complete a
+# phrase of another.
+_CLAUSE_END = frozenset(".,;:!?()[]«»\"–—")
+
+
+def clause_ids(text: str, tokens: list[Token]) -> list[int]:
+    """Number of the clause each token is in: a new clause starts after . , ; : ! ? ( ) or a dash.
+
+    Examples
+    --------
+    >>> t = tokenize("Vet ikke helt, det er skolene")
+    >>> clause_ids("Vet ikke helt, det er skolene", t)
+    [0, 0, 0, 1, 1, 1]
+    """
+    ids, clause, prev_end = [], 0, 0
+    for tok in tokens:
+        if any(ch in _CLAUSE_END for ch in text[prev_end:tok.start]) and ids:
+            clause += 1
+        ids.append(clause)
+        prev_end = tok.end
+    return ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +238,9 @@ class DictionaryCoder:
         return found
 
     # -- matching ----------------------------------------------------------------------------
-    def _matches(self, tokens: list[Token]) -> list[tuple[_Signal, int, int]]:
+    def _matches(self, tokens: list[Token], text: str = "") -> list[tuple[_Signal, int, int]]:
         cache = self._word_terms
+        clause = clause_ids(text, tokens) if text else [0] * len(tokens)
         per_token = []
         for t in tokens:
             ids = cache.get(t.lower)
@@ -230,9 +253,10 @@ class DictionaryCoder:
                     j = i
                     for term in sig.terms[1:]:
                         k, skipped = j + 1, 0
-                        while k < n and term not in per_token[k] and tokens[k].stop and skipped < MAX_GAP:
+                        while (k < n and term not in per_token[k] and tokens[k].stop
+                               and skipped < MAX_GAP and clause[k] == clause[i]):
                             k, skipped = k + 1, skipped + 1
-                        if k < n and term in per_token[k]:
+                        if k < n and term in per_token[k] and clause[k] == clause[i]:
                             j = k
                         else:
                             j = -1
@@ -256,7 +280,7 @@ class DictionaryCoder:
     def _code_tokens(self, text: str, tokens: list[Token]) -> CodedAnswer:
         if not tokens:
             return CodedAnswer((), 1.0, False, "empty answer")
-        matches = self._matches(tokens)
+        matches = self._matches(tokens, text)
         blocked: dict[str, list[tuple[int, int]]] = {}
         for sig, i, j in matches:
             if sig.negative:

@@ -1,6 +1,7 @@
 """Tokenise and normalise Norwegian free text (bokmål and nynorsk) for theme coding.
 
-Words are lower-cased and normalised by a lemmatiser (simplemma, bokmål then nynorsk) or,
+Words are lower-cased and normalised by a lemmatiser (simplemma, bokmål then nynorsk, then
+English for words neither Norwegian dictionary knows) or,
 for comparison, by nltk's Snowball Norwegian stemmer. :func:`compound_parts` splits Norwegian
 compounds into a known modifier and a known head ("ressurslærar" -> "ressurs", "lærar"), so
 a signal for the head also reaches the compound. Stop words come from a list shipped in
@@ -98,7 +99,15 @@ class Normaliser:
             import simplemma
 
             # Bokmål first, then nynorsk: "lærarane" is only known to the nynorsk dictionary.
-            return lambda w: simplemma.lemmatize(w, lang=("nb", "nn")).lower()
+            # A word neither knows but the English dictionary does gets its English lemma
+            # ("teachers" -> "teacher", "decided" -> "decide"), so English answers and
+            # signals meet in their base forms the way Norwegian ones do.
+            def lemma(w: str) -> str:
+                if not simplemma.is_known(w, lang=("nb", "nn")) and simplemma.is_known(w, lang="en"):
+                    return simplemma.lemmatize(w, lang="en").lower()
+                return simplemma.lemmatize(w, lang=("nb", "nn")).lower()
+
+            return lemma
         if method == "stem":
             from nltk.stem.snowball import NorwegianStemmer
 

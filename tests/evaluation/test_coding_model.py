@@ -1,8 +1,9 @@
 """The learned layer: calibrated per-theme classifiers on top of the dictionary, codebook v3 and v2.
 
-Quality is measured on the held-out sets (``heldout``, ``heldout2`` and ``heldout_v3_{nb,nn,en}``:
-answers never used to tune the codebook or the classifier); the floors below are what was
-measured when codebook v3 was finished (docs/benchmarks.md), so a change that loses quality fails.
+Quality is measured on the held-out sets (``heldout``, ``heldout2``, ``heldout_v3_{nb,nn,en}`` and
+``heldout_v4_{nb,nn,en}``); the floors below are what was measured when codebook v4 was finished
+(docs/benchmarks.md), so a change that loses quality fails. Codebook v4 was widened on the errors
+of the older sets, so only the v4 sets are still answers never used for tuning.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def model() -> LearnedCoder:
 
 
 def _heldout(name: str) -> pd.DataFrame:
-    if name.startswith("v3_"):
-        return pd.read_csv(DATA / f"heldout_v3_{name[3:]}.csv")
+    if name[:3] in ("v3_", "v4_"):
+        return pd.read_csv(DATA / f"heldout_{name[:2]}_{name[3:]}.csv")
     old = pd.read_csv(DATA / "coded_answers.csv")
     return old[old["split"] == name].reset_index(drop=True)
 
@@ -51,10 +52,10 @@ def _table(coder, frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_training_and_heldout_answers_never_overlap():
     train = set(training_data()["text"])
-    for name in ("heldout", "heldout2", "v3_nb", "v3_nn", "v3_en"):
+    for name in ("heldout", "heldout2", "v3_nb", "v3_nn", "v3_en", "v4_nb", "v4_nn", "v4_en"):
         frame = _heldout(name)
         assert not train & set(frame["text"]), name
-        if name.startswith("v3_"):
+        if name[:3] in ("v3_", "v4_"):
             assert len(frame) >= 60 and (frame[DictionaryCoder().themes].sum() >= 6).all()
 
 
@@ -113,7 +114,7 @@ def test_model_file_round_trip_and_bad_files(model, tmp_path):
     again = load_model(path)
     texts = _heldout("heldout2")["text"].tolist()
     assert np.allclose(again.probabilities(texts), model.probabilities(texts))
-    assert again.meta["trained_on"] == len(training_data()) and again.meta["codebook_version"] == 3
+    assert again.meta["trained_on"] == len(training_data()) and again.meta["codebook_version"] == 4
     (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
     with pytest.raises(ModelFileError, match="junk.pkl: not a coder model file"):
         load_model(tmp_path / "junk.pkl")
@@ -155,16 +156,19 @@ def test_compounds_reach_their_parts():
     assert DictionaryCoder(V2, split_compounds=False).code("Det meste skjedde på kveldstid.").themes == []
 
 
-# Floors: measured on the held-out sets when v3 was finished (docs/benchmarks.md), rounded down.
-FLOORS = {"heldout": 0.85, "heldout2": 0.80, "v3_nb": 0.92, "v3_nn": 0.92, "v3_en": 0.84}
+# Floors: measured when codebook v4 was finished (docs/benchmarks.md), rounded down. The v4 sets
+# are the honest figure (never tuned on); the older ones guard against losing what v4 fixed.
+FLOORS = {"heldout": 0.90, "heldout2": 0.85, "v3_nb": 0.95, "v3_nn": 0.95, "v3_en": 0.95,
+          "v4_nb": 0.80, "v4_nn": 0.81, "v4_en": 0.77}
 
 
 @pytest.mark.parametrize("name", list(FLOORS))
-def test_codebook_v3_and_the_learned_layer_on_answers_never_tuned_on(model, name):
+def test_codebook_and_the_learned_layer_on_the_heldout_sets(model, name):
     frame = _heldout(name)
     v2, v3, learned = (macro_f1(_table(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder(), model))
     assert v3 >= FLOORS[name] and learned >= FLOORS[name] - 0.02, (v2, v3, learned)
+    if name[:3] in ("v3_", "v4_"):
+        assert v3 > v2 + 0.1  # the current codebook, widened by meaning, finds what v2 missed
     if name.startswith("v3_"):
-        assert v3 > v2 + 0.1  # v3 widened by meaning finds what v2 missed
         table = _table(model, frame)
         assert (table["precision"].fillna(1) >= 0.8).all(), table
