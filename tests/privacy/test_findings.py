@@ -197,3 +197,16 @@ def test_huge_integers_in_paths_and_page_or_wave_never_give_500(app, users, inst
             if status >= 500:
                 bad.append(f"{path}{query}: {status}")
     assert bad == []
+
+
+def test_console_session_survives_rotation_with_the_old_key_as_fallback(app, client, users):
+    app.config["SECRET_KEY"] = OLD_KEY
+    login(client, "evaluator")
+    old_cookie = client.get_cookie("session").value
+    app.config.update(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY])
+    assert client.get("/console/panel").status_code == 200
+    app.config.update(SECRET_KEY_FALLBACKS=[])
+    assert client.get("/console/panel").status_code == 200  # the session was re-signed with the new key
+    stale = app.test_client()
+    stale.set_cookie("session", old_cookie)
+    assert stale.get("/console/panel").status_code == 302  # old key dropped: a cookie never re-signed logs in again
