@@ -225,6 +225,7 @@ class Tally:
     errors: dict[str, int] = field(default_factory=dict)
     acked: dict[str, dict[str, int]] = field(default_factory=dict)  # token -> answers acknowledged
     submits: int = 0
+    savers: set[int] = field(default_factory=set)  # threads that have saved at least once
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def error(self, what: str) -> None:
@@ -263,14 +264,14 @@ class Respondent:
         return r.status, r.getheader("Location") or "", text
 
 
-def respond(port: int, first_path, tokens, deadline: float, tally: Tally, rng: random.Random,
+def respond(port: int, first_path, tokens, stop: threading.Event, tally: Tally, rng: random.Random,
             state: dict) -> None:
-    """Fill pages until ``deadline``: GET, POST, follow the 303; a new invitation at the end.
+    """Fill pages until ``stop`` is set: GET, POST, follow the 303; a new invitation at the end.
 
     ``state`` keeps the respondent's invitation and page across calls, so a measured window
     continues where the warm-up left off (instead of every respondent starting afresh).
     """
-    while time.monotonic() < deadline:
+    while not stop.is_set():
         if not state.get("path"):
             try:
                 state["token"] = next(tokens)
@@ -316,6 +317,7 @@ def respond(port: int, first_path, tokens, deadline: float, tally: Tally, rng: r
         with tally.lock:
             tally.saves += 1
             tally.acked.setdefault(token, {}).update(answers)
+            tally.savers.add(threading.get_ident())
         path = location.split("://", 1)[-1].split("/", 1)[-1] if "://" in location else location
         path = "/" + path.lstrip("/")
         if path.rstrip("/").endswith(("/done", token)):  # the end: thanks page
@@ -354,31 +356,38 @@ class Phase:
 
 def run_phase(server: Server, users: int, seconds: float, warmup: float, tokens, first_path,
               pg: str, dbname: str, acked: dict[str, dict[str, int]]) -> Phase:
-    """Load ``server`` with ``users`` respondents: ``warmup`` seconds, then ``seconds`` measured."""
+    """Load ``server`` with ``users`` respondents; measure ``seconds`` once all are under way.
+
+    The warm-up lasts until every respondent has saved a page (at most ``warmup`` seconds): opening
+    a link creates the response once per respondent, and a window that begins with 200 people
+    opening their links at the same moment would measure that, not page saves. In the measured
+    window respondents who finish start new invitations, so opening links is counted in its
+    natural proportion (one in six saves).
+    """
     server.start()
     try:
         rng = random.Random(users)
-        tally = Tally()
-        warm = Tally()
-        start = time.monotonic()
-        measure_at = start + warmup
-        end = measure_at + seconds
-        # every thread runs until `end`; the first `warmup` seconds are discarded
+        tally, warm = Tally(), Tally()
+        warming, stopping = threading.Event(), threading.Event()
         threads = []
         for i in range(users):
             t = threading.Thread(target=_two_windows,
-                                 args=(server.port, first_path, tokens, measure_at, end, warm, tally,
+                                 args=(server.port, first_path, tokens, warming, stopping, warm, tally,
                                        random.Random(rng.random() + i)), daemon=True)
             t.start()
             threads.append(t)
-        time.sleep(max(0.0, measure_at - time.monotonic()))
+        started = time.monotonic()
+        while len(warm.savers) < users and time.monotonic() - started < warmup:
+            time.sleep(0.2)
+        warming.set()
         procs0 = {p: cpu_seconds(p) for p in server.workers()}
         db0 = {p: cpu_seconds(p) for p in backends(pg, dbname)}
         t0 = time.monotonic()
-        time.sleep(max(0.0, end - time.monotonic()))
+        time.sleep(seconds)
         procs1 = {p: cpu_seconds(p) for p in server.workers()}
         db1 = {p: cpu_seconds(p) for p in backends(pg, dbname)}
         elapsed = time.monotonic() - t0
+        stopping.set()
         for t in threads:
             t.join(60)
         for tal in (warm, tally):
@@ -392,10 +401,10 @@ def run_phase(server: Server, users: int, seconds: float, warmup: float, tokens,
         server.stop()
 
 
-def _two_windows(port, first_path, tokens, measure_at, end, warm, tally, rng) -> None:
+def _two_windows(port, first_path, tokens, warming, stopping, warm, tally, rng) -> None:
     state: dict = {}
-    respond(port, first_path, tokens, measure_at, warm, rng, state)
-    respond(port, first_path, tokens, end, tally, rng, state)
+    respond(port, first_path, tokens, warming, warm, rng, state)
+    respond(port, first_path, tokens, stopping, tally, rng, state)
 
 
 # -- checking what was stored ---------------------------------------------------------------------
@@ -447,7 +456,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="20,200", help="comma-separated user counts")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
-    parser.add_argument("--warmup", type=float, default=4.0, help="unmeasured seconds first")
+    parser.add_argument("--warmup", type=float, default=90.0,
+                        help="at most this many unmeasured seconds, until every respondent has saved")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions (medians reported)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="server URL")
     parser.add_argument("--port", type=int, default=5120, help="this app's port; minimal on +1")
