@@ -90,17 +90,18 @@ def main() -> None:
             out[f"{label} P/R"] = [f"{p:.2f}/{r:.2f}" for p, r in zip(t["precision"].fillna(-1), t["recall"], strict=True)]
         print(out.to_string(index=False).replace("-1.00", "  –  "))
     if args.curve:
-        print("\n## Learning curve: macro-F1 on the v3 held-out sets by training answers seen")
+        print("\n## Learning curve: macro-F1 on the v3 and v4 held-out sets by training answers seen")
         rng = np.random.default_rng(1)
+        names = [f"{v}_{lang}" for v in ("v3", "v4") for lang in ("nb", "nn", "en")]
         for n in (25, 50, 100, 150, len(train)):
-            scores = {lang: [] for lang in ("nb", "nn", "en")}
+            scores: dict[str, list[float]] = {name: [] for name in names}
             for _ in range(args.curve if n < len(train) else 1):
                 idx = rng.choice(len(train), size=n, replace=False)
                 sub = train.iloc[idx].reset_index(drop=True)
                 model = train_model(sub["text"].tolist(), sub)
-                for lang in scores:
-                    scores[lang].append(macro_f1(table(model, sets[f"v3_{lang}"])))
-            print(f"{n:4d} answers: " + "  ".join(f"{lang} {np.mean(v):.3f}" for lang, v in scores.items()))
+                for name in names:
+                    scores[name].append(macro_f1(table(model, sets[name])))
+            print(f"{n:4d} answers: " + "  ".join(f"{name} {np.mean(v):.3f}" for name, v in scores.items()))
 
 
 def session_curve(sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 8, 16, 31)) -> None:
