@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import html
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,11 @@ def _num(x: Any, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "–"
     return f"{x:.{digits}f}".replace(".", ",").replace("-", "−")
+
+
+def _count(n: Any) -> str:
+    """A whole number with a no-break space between thousands (40 311), as Norwegian writes it."""
+    return f"{int(n):,}".replace(",", "\u00a0")
 
 
 def _p(x: float, alpha: float = 0.05) -> str:
@@ -110,7 +116,7 @@ def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400) -> str:
         for c in shown.columns:
             v = r[c]
             if isinstance(v, (float, np.floating)):
-                cells.append(f"<td>{'' if not np.isfinite(v) else f'{v:.{digits}f}'}</td>")
+                cells.append(f"<td>{'' if not np.isfinite(v) else _num(v, digits)}</td>")
             elif isinstance(v, (int, np.integer)):
                 cells.append(f"<td>{v}</td>")
             else:
@@ -223,14 +229,14 @@ def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
     scales_order = settings.get("scales", [])
     summary = summarise_change(t["change"])
     parts = [f"<h1>{html.escape(title)}</h1>",
-             f"<p>Laget {datetime.now(UTC):%Y-%m-%d %H:%M} UTC fra "
+             f"<p>Laget {datetime.now(ZoneInfo('Europe/Oslo')):%d.%m.%Y kl. %H:%M} fra "
              f"{html.escape(str(settings.get('source') or 'svartabell'))}.</p>"]
     log = t["cleaning_log"]
     kept = log.loc[log["rule"] == "kept"]
     if len(kept):
         k = kept.iloc[0]
-        parts.append(f"<p>Etter rensing: {k['answers']} svar fra {k['responses']} besvarelser "
-                     f"og {k['respondents']} personer.</p>")
+        parts.append(f"<p>Etter rensing: {_count(k['answers'])} svar fra {_count(k['responses'])} besvarelser "
+                     f"og {_count(k['respondents'])} personer.</p>")
     if result.problems:
         parts.append('<div class="note"><b>Merknader</b><ul>' + "".join(
             f"<li>{html.escape(p)}</li>" for p in result.problems) + "</ul></div>")
