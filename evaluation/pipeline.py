@@ -484,6 +484,8 @@ def _settings(source: str | None, input_hash: str | None, correction: str, by: S
         "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
         "scales": [s.code for s in plot_scales], "versions": _versions(),
         "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in plot_scales},
+        "scale_labels_en": {s.code: (s.label or {}).get("en") or (s.label or {}).get("nb", s.code)
+                            for s in plot_scales},
         "family_steps": family_steps, "lmm_cluster": "/".join(cluster) or None,
     }
 

@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 
 from .change import METHODS
+from .report_svg import scale_figures
+from .report_text import PRINT_CSS, labelled_table, number, role_name, text
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
 
-__all__ = ["render_report", "write_report", "summarise_change"]
+__all__ = ["render_report", "write_report", "summarise_change", "summary_section"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:2rem auto;
@@ -31,7 +33,7 @@ img{max-width:100%;height:auto;border:1px solid #e0e0e0}
 .up{color:#0b6b2f}.down{color:#a4161a}.flat{color:#555}
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .75rem}
-"""
+""" + PRINT_CSS
 
 _ROLE_NB = {"skoleeier": "skoleeiere", "skoleleder": "skoleledere",
             "tillitsvalgt": "tillitsvalgte", "uh": "UH"}
@@ -62,11 +64,13 @@ def _p(x: float, alpha: float = 0.05) -> str:
 
 
 def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
-                     alpha: float = 0.05, method: str = "lmm") -> dict[str, list[str]]:
+                     alpha: float = 0.05, method: str = "lmm", lang: str = "nb") -> dict[str, list[str]]:
     """Plain-language sentences per scale from the headline method's rows.
 
-    Returns ``{scale code: [sentence per group and wave pair]}`` in Norwegian bokmål.
+    Returns ``{scale code: [sentence per group and wave pair]}`` in bokmål (or English).
     """
+    if lang == "en":
+        return _summarise_change_en(change, alpha, method)
     out: dict[str, list[str]] = {}
     if change.empty:
         return out
@@ -103,10 +107,41 @@ def summarise_change(change: pd.DataFrame, scales: list[Any] | None = None,
     return out
 
 
-def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400) -> str:
+def _summarise_change_en(change: pd.DataFrame, alpha: float, method: str) -> dict[str, list[str]]:
+    """The English sentences of :func:`summarise_change`."""
+    out: dict[str, list[str]] = {}
+    if change.empty:
+        return out
+    rows = change.loc[change["method"] == method]
+    group_cols = [c for c in ("role", "fylke") if c in rows.columns]
+    for scale, g in rows.groupby("scale", sort=False, observed=True):
+        lines = []
+        for _, r in g.iterrows():
+            who = " in ".join(role_name(r[c], "en") if c == "role" else str(r[c]) for c in group_cols)
+            who = who[:1].upper() + who[1:]
+            span = f"{r['wave_from']}–{r['wave_to']}"
+            if not np.isfinite(r["diff"]):
+                lines.append(f"{html.escape(who)}, {span}: cannot be estimated ({html.escape(str(r['note']))}).")
+                continue
+            sure = np.isfinite(r["p_adj"]) and r["p_adj"] < alpha
+            word, cls = (("rose", "up") if r["diff"] > 0 else ("fell", "down")) if sure else ("no certain change", "flat")
+            lines.append(
+                f'<span class="{cls}">{html.escape(who)}, {span}: {word}</span> '
+                f"from {number(r['mean_from'], 2, 'en')} to {number(r['mean_to'], 2, 'en')} "
+                f"(change {number(r['diff'], 2, 'en')}, unadjusted 95% CI {number(r['ci_low'], 2, 'en')} to "
+                f"{number(r['ci_high'], 2, 'en')}, adjusted p {number(r['p_adj'], 3, 'en')}).")
+        out[str(scale)] = lines
+    return out
+
+
+def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400, lang: str = "nb",
+           labels: dict[str, str] | None = None) -> str:
+    """A result table with labelled columns, roles and methods in words and the language's numbers."""
     if df is None or df.empty:
-        return "<p>Ingen rader.</p>"
-    shown = df.head(max_rows)
+        return f"<p>{text('no_rows', lang)}</p>"
+    total = len(df)
+    df = labelled_table(df.head(max_rows), lang, labels)
+    shown = df
     head = "".join(f'<th class="t">{html.escape(str(c))}</th>' if shown[c].dtype == object
                    or isinstance(shown[c].dtype, (pd.CategoricalDtype, pd.StringDtype))
                    else f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
@@ -115,15 +150,16 @@ def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400) -> str:
         cells = []
         for c in shown.columns:
             v = r[c]
-            if isinstance(v, (float, np.floating)):
-                cells.append(f"<td>{'' if not np.isfinite(v) else _num(v, digits)}</td>")
+            if isinstance(v, (bool, np.bool_)):
+                cells.append(f'<td class="t">{"ja" if v and lang == "nb" else ("yes" if v else "")}</td>')
+            elif isinstance(v, (float, np.floating)):
+                cells.append(f"<td>{'' if not np.isfinite(v) else number(float(v), digits, lang)}</td>")
             elif isinstance(v, (int, np.integer)):
-                cells.append(f"<td>{v}</td>")
+                cells.append(f"<td>{number(int(v), 0, lang)}</td>")
             else:
                 cells.append(f'<td class="t">{html.escape("" if v is None else str(v))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<p>Viser {max_rows} av {len(df)} rader; alle står i CSV-filen.</p>" \
-        if len(df) > max_rows else ""
+    more = f"<p>{text('more_rows', lang, shown=max_rows, total=total)}</p>" if total > max_rows else ""
     return (f'<div class="tbl"><table><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>{more}")
 
@@ -185,10 +221,33 @@ def _phase_section(result: RunResult) -> str:
             + _table(wide.reset_index(), digits=2))
 
 
+#: cleaning settings in words (bokmål, English)
+RULE_NAMES = {
+    "duplicates": ("Dubletter", "Duplicates"), "partial": ("Påbegynte besvarelser", "Partial responses"),
+    "partial_min_share": ("Minste andel besvart (påbegynte)", "Least share answered (partial)"),
+    "speeders": ("For raske svar", "Speeders"), "speeder_fraction": ("Grense for raske svar (× median)",
+                                                                      "Speeder limit (× median)"),
+    "speeder_seconds": ("Grense for raske svar (sekunder)", "Speeder limit (seconds)"),
+    "straightlining": ("Like svar i en matrise", "Straight-lining"),
+    "straightline_min_items": ("Minst antall besvarte i matrisen", "Least items answered in the matrix"),
+    "out_of_range": ("Utenfor skalaen", "Outside the scale"), "matrices": ("Matriser", "Matrices"),
+}
+
+
+def _rules_list(clean: dict[str, Any], lang: str) -> str:
+    """The cleaning settings as a list in words, numbers in the language's format."""
+    i = 1 if lang == "en" else 0
+    items = []
+    for key, value in clean.items():
+        shown = number(value, 2, lang) if isinstance(value, float) else ("–" if value is None else str(value))
+        items.append(f"<li>{html.escape(RULE_NAMES.get(key, (key, key))[i])}: {html.escape(shown)}</li>")
+    return "".join(items)
+
+
 def _method_notes(settings: dict[str, Any]) -> str:
     clean = settings.get("cleaning", {})
     items = "".join(f"<li><b>{m}</b>: {html.escape(t)}</li>" for m, t in METHODS.items())
-    rules = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in clean.items())
+    rules = _rules_list(clean, "nb")
     versions = ", ".join(f"{k} {v}" for k, v in settings.get("versions", {}).items())
     return f"""
 <p>Skåren på en skala er gjennomsnittet av besvarte ledd etter snuing av negativt formulerte
@@ -222,82 +281,152 @@ def _assumptions(result: RunResult) -> str:
     return assumptions_section(result)
 
 
-def render_report(result: RunResult, title: str = "Evaluering av dekom") -> str:
-    """Render the report of a run as one self-contained HTML page (figures embedded)."""
+def _made_line(settings: dict[str, Any], lang: str) -> str:
+
+    now = datetime.now(ZoneInfo("Europe/Oslo"))
+    when = now.strftime("%d.%m.%Y kl. %H:%M") if lang != "en" else now.strftime("%d %b %Y, %H:%M")
+    source = html.escape(str(settings.get("source") or ("svartabell" if lang != "en" else "answers table")))
+    return f"<p>{text('made', lang, when=when, source=source)} <span class=\"screen-only\">{text('print', lang)} " \
+           f"{text('other_lang', lang)}</span></p>"
+
+
+def summary_section(result: RunResult, lang: str = "nb", alpha: float = 0.05) -> str:
+    """The short summary: how many answered, and which scales rose or fell with certainty."""
     t = result.tables
-    settings = result.settings
-    scales_order = settings.get("scales", [])
-    summary = summarise_change(t["change"])
-    parts = [f"<h1>{html.escape(title)}</h1>",
-             f"<p>Laget {datetime.now(ZoneInfo('Europe/Oslo')):%d.%m.%Y kl. %H:%M} fra "
-             f"{html.escape(str(settings.get('source') or 'svartabell'))}.</p>"]
+    labels = _scale_labels(result.settings, lang)
+    parts = [f'<section class="summary"><h2>{text("summary", lang)}</h2>']
     log = t["cleaning_log"]
     kept = log.loc[log["rule"] == "kept"]
     if len(kept):
         k = kept.iloc[0]
-        parts.append(f"<p>Etter rensing: {_count(k['answers'])} svar fra {_count(k['responses'])} besvarelser "
-                     f"og {_count(k['respondents'])} personer.</p>")
+        parts.append("<p>" + text("kept", lang, answers=number(int(k["answers"]), 0, lang),
+                                  responses=number(int(k["responses"]), 0, lang),
+                                  respondents=number(int(k["respondents"]), 0, lang)) + "</p>")
+    change = t["change"]
+    if not change.empty:
+        head = change.loc[(change["method"] == "lmm") & np.isfinite(change["p_adj"].astype(float))
+                          & (change["p_adj"].astype(float) < alpha)]
+        for key, sign in (("summary_up", 1), ("summary_down", -1)):
+            rows = head.loc[np.sign(head["diff"].astype(float)) == sign]
+            if rows.empty:
+                continue
+            items = "".join(
+                f"<li>{html.escape(labels.get(str(r.scale), str(r.scale)))}, {html.escape(role_name(r.role, lang))} "
+                f"{r.wave_from}–{r.wave_to}: {number(r.mean_from, 2, lang)} → {number(r.mean_to, 2, lang)}</li>"
+                for r in rows.itertuples(index=False))
+            parts.append(f"<p><b>{text(key, lang)}</b></p><ul>{items}</ul>")
+        parts.append(f"<p>{text('summary_none', lang)}</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _scale_labels(settings: dict[str, Any], lang: str) -> dict[str, str]:
+    if lang == "en":
+        return {**settings.get("scale_labels", {}), **settings.get("scale_labels_en", {})}
+    return dict(settings.get("scale_labels", {}))
+
+
+def _method_notes_en(settings: dict[str, Any]) -> str:
+    clean = settings.get("cleaning", {})
+    rules = _rules_list(clean, "en")
+    versions = ", ".join(f"{k} {v}" for k, v in settings.get("versions", {}).items())
+    return f"""
+<p>A scale score is the mean of the answered items after reversing negatively worded items, when
+at least the scale's minimum number of items is answered. "Don't know" is missing, not a number.</p>
+<p>The main estimate is a linear mixed model: it uses every answer, also from those who answered in
+one wave only, and allows for answers from the same person being related. The cross-section
+comparison (Welch) treats the waves as independent samples; the panel comparison (paired) uses
+only persons who answered in both waves. Correction for many tests: {html.escape(str(settings.get("correction", "")))}.
+Intervals are unadjusted 95% intervals; the verdict ("rose", "fell") follows the adjusted p-value.
+Reliability: Cronbach's alpha with a 95% confidence interval (Feldt).</p>
+<p>Cleaning:</p><ul>{rules}</ul>
+<p>Software: {html.escape(versions)}.</p>"""
+
+
+def render_report(result: RunResult, title: str | None = None, lang: str = "nb") -> str:
+    """Render the report of a run as one self-contained HTML page (figures embedded), in nb or en."""
+    lang = "en" if lang == "en" else "nb"
+    title = title or ("Evaluering av dekom" if lang == "nb" else "Evaluation of dekom")
+    t = result.tables
+    settings = result.settings
+    scales_order = settings.get("scales", [])
+    labels = _scale_labels(settings, lang)
+    summary = summarise_change(t["change"], lang=lang)
+    parts = [f"<h1>{html.escape(title)}</h1>", _made_line(settings, lang), summary_section(result, lang)]
+    log = t["cleaning_log"]
     if result.problems:
-        parts.append('<div class="note"><b>Merknader</b><ul>' + "".join(
+        parts.append(f'<div class="note"><b>{text("notes", lang)}</b><ul>' + "".join(
             f"<li>{html.escape(p)}</li>" for p in result.problems) + "</ul></div>")
-    parts.append("<h2>Sammendrag per skala</h2>")
-    labels = settings.get("scale_labels", {})
+    parts.append(f'<h2 class="chapter">{text("scale_figures", lang)}</h2>')
+    parts.append(scale_figures(t.get("waves"), scales_order, labels, lang))
+    parts.append(f'<h2 class="chapter">{text("per_scale", lang)}</h2>')
     comp = t.get("comparability")
     status: dict[str, list[str]] = {}
-    if comp is not None and not comp.empty:
+    if comp is not None and not comp.empty and lang == "nb":
         for r in comp.itertuples(index=False):
             status.setdefault(str(r.scale), []).append(
                 f"{r.definition} ({html.escape(r.items)}): {html.escape(r.status_nb)}")
     for code in scales_order:
         if code in summary or code in status:
             name = labels.get(code) or code
-            parts.append(f"<h3>{html.escape(name)} <small>({html.escape(code)})</small></h3>")
+            parts.append(f"<h3>{html.escape(name)}</h3>")
             if code in status:
                 parts.append('<p class="comparability"><b>Sammenlignbarhet:</b></p><ul>'
                              + "".join(f"<li>{s}</li>" for s in status[code]) + "</ul>")
             if code in summary:
-                parts.append("<p>Estimert gjennomsnitt (blandet modell) per bølge:</p><ul>"
-                             + "".join(f"<li>{s}</li>" for s in summary[code]) + "</ul>")
-    parts.append("<h2>Figurer</h2>")
-    for name, caption in [("trend", "Gjennomsnitt per bølge med 95 % KI, én linje per rolle"),
-                          ("likert", "Svarfordeling per ledd og bølge"),
-                          ("reliability", "Cronbachs alfa med 95 % KI"),
-                          ("responses", "Svar per fylke, rolle og bølge")]:
+                lead = ("Estimert gjennomsnitt (blandet modell) per bølge:" if lang == "nb"
+                        else "Estimated mean (mixed model) per wave:")
+                parts.append(f"<p>{lead}</p><ul>" + "".join(f"<li>{s}</li>" for s in summary[code]) + "</ul>")
+    parts.append(f'<h2 class="chapter">{text("figures", lang)}</h2>')
+    captions = {"nb": [("trend", "Gjennomsnitt per bølge med 95 % KI, én linje per rolle"), ("likert", "Svarfordeling per ledd og bølge"), ("reliability", "Cronbachs alfa med 95 % KI"),
+                       ("responses", "Svar per fylke, rolle og bølge")],
+                "en": [("trend", "Mean per wave with 95% CI, one line per role"), ("likert", "Answers per item and wave"), ("reliability", "Cronbach's alpha with 95% CI"),
+                       ("responses", "Answers per county, role and wave")]}
+    for name, caption in captions[lang]:
         parts.append(_figure(result, name, caption))
-    parts.append(_themes_section(result))
-    parts.append(_phase_section(result))
-    parts += _frame_sections(result)
-    if comp is not None and not comp.empty:
-        parts.append("<h2>Sammenlignbarhet mellom bølger</h2>"
-                     "<p>En skala sammenlignes bare mellom bølger der den er skåret med samme "
-                     "definisjon (samme spørsmål med samme ordlyd, samme snuing og samme minste "
-                     "antall besvarte). Når en definisjon bare har tatt ut spørsmål, er den "
-                     "beregnet på nytt i de tidligere bølgene, og tidsserien fortsetter; når den "
-                     "har nye eller omformulerte spørsmål, starter tidsserien på nytt.</p>"
-                     + _table(comp.drop(columns=["status"])))
+    if lang == "nb":
+        parts.append(_themes_section(result))
+        parts.append(_phase_section(result))
+        parts += _frame_sections(result)
+        if comp is not None and not comp.empty:
+            parts.append("<h2>Sammenlignbarhet mellom bølger</h2>"
+                         "<p>En skala sammenlignes bare mellom bølger der den er skåret med samme "
+                         "definisjon (samme spørsmål med samme ordlyd, samme snuing og samme minste "
+                         "antall besvarte). Når en definisjon bare har tatt ut spørsmål, er den "
+                         "beregnet på nytt i de tidligere bølgene, og tidsserien fortsetter; når den "
+                         "har nye eller omformulerte spørsmål, starter tidsserien på nytt.</p>"
+                         + _table(comp.drop(columns=["status"]), lang=lang, labels=labels))
     change = t["change"]
     if not change.empty:
         head = change.loc[change["method"] == "lmm"]
-        parts.append("<h2>Endring (hovedestimat: blandet modell)</h2>" + _table(head))
-        parts.append("<details><summary>Alle metoder (change.csv)</summary>"
-                     + _table(change) + "</details>")
-    parts.append("<h2>Panel: mixed ANOVA rolle × bølge</h2>" + _table(t["panel_anova"]))
-    parts.append("<h2>Gjennomsnitt per bølge</h2>" + _table(t["waves"]))
-    parts.append("<h2>Reliabilitet</h2>" + _table(t["reliability"]))
-    parts.append("<details><summary>Ledd: item-rest-korrelasjoner</summary>"
-                 + _table(t["items"], max_rows=2000) + "</details>")
-    parts.append("<h2>Rensing</h2>" + _table(log, digits=0))
-    parts.append("<h2>Metode</h2>" + _method_notes(settings) + _assumptions(result))
+        parts.append(f'<h2 class="chapter">{text("change", lang)}</h2>' + _table(head, lang=lang, labels=labels))
+        parts.append(f"<details><summary>{text('all_methods', lang)}</summary>"
+                     + _table(change, lang=lang, labels=labels) + "</details>")
+    parts.append(f"<h2>{text('anova', lang)}</h2>" + _table(t["panel_anova"], lang=lang, labels=labels))
+    parts.append(f"<h2>{text('waves', lang)}</h2>" + _table(t["waves"], lang=lang, labels=labels))
+    parts.append(f"<h2>{text('reliability', lang)}</h2>" + _table(t["reliability"], lang=lang, labels=labels))
+    parts.append(f"<details><summary>{text('items', lang)}</summary>"
+                 + _table(t["items"], max_rows=2000, lang=lang, labels=labels) + "</details>")
+    from .cleaning_text import cleaning_log_in
+
+    parts.append(f"<h2>{text('cleaning', lang)}</h2>" + _table(cleaning_log_in(log, lang), digits=0, lang=lang))
+    methods = _method_notes(settings) + _assumptions(result) if lang == "nb" else _method_notes_en(settings)
+    parts.append(f'<h2 class="chapter">{text("methods", lang)}</h2>' + methods)
     body = "\n".join(p for p in parts if p)
-    return (f'<!doctype html><html lang="nb"><head><meta charset="utf-8">'
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
             f"<body><main>{body}</main></body></html>")
 
 
-def write_report(result: RunResult, title: str = "Evaluering av dekom") -> Path:
-    """Write ``report.html`` into the run's folder and return its path."""
+def write_report(result: RunResult, title: str | None = None) -> Path:
+    """Write ``report.html`` (bokmål) and ``report_en.html`` (English); return the bokmål path."""
     path = result.out_dir / "report.html"
     path.write_text(render_report(result, title), encoding="utf-8")
+    english = result.out_dir / "report_en.html"
+    en_title = None if title is None or title.startswith("Evaluering av dekom") else title
+    english.write_text(render_report(result, en_title, "en"), encoding="utf-8")
+    if english not in result.files:
+        result.files.append(english)
     return path
 

@@ -68,9 +68,37 @@ def test_report_is_self_contained_and_summarises_each_scale(first_run):
     assert html.count("data:image/png;base64,") == 4
     assert 'src="http' not in html and "<link" not in html and "<script" not in html
     for scale in default_scales():
-        assert f"<h3>{scale.label['nb']} <small>({scale.code})</small></h3>" in html
+        assert f"<h3>{scale.label['nb']}</h3>" in html  # item and scale texts, not codes
     assert "Skoleledere, 2021–2023" in html and "UH, 2021–2025" in html
     assert "Metode" in html and "holm" in html
+
+
+def _visible(html: str) -> str:
+    import re
+
+    html = re.sub(r"(?is)<(style|svg|script)\b.*?</\1>", " ", html)
+    html = re.sub(r'(?s)<img [^>]*>', " ", html)
+    return re.sub(r"(?s)<[^>]+>", " ", html)
+
+
+def test_report_reads_as_a_document_in_bokmal_and_english(first_run):
+    import re
+
+    nb = (first_run / "report.html").read_text(encoding="utf-8")
+    en = (first_run / "report_en.html").read_text(encoding="utf-8")
+    assert '<html lang="nb">' in nb and '<html lang="en">' in en
+    # a short summary first, then one figure per scale with its cells (mean and n)
+    assert nb.index('class="summary"') < nb.index('class="scale-figure"') < nb.index("Metode")
+    assert nb.count('<svg class="scale-figure"') == len(default_scales())
+    assert re.search(r"<td>\d,\d\d \(n = \d+\)</td>", nb)
+    # labelled columns, roles in words, Norwegian numbers
+    assert "<th>Justert p</th>" in nb and ">p_adj<" not in nb and ">scale<" not in nb
+    assert "Holm over" in nb and "holm across" not in _visible(nb)
+    text = re.sub(r"TN7 \d+\.\d+", "", _visible(nb.split("<h2", 1)[1]))  # a chapter number is no decimal
+    assert not re.search(r"(?<![\w.])\d+\.\d+(?![\w.])", text), re.findall(r".{30}\d\.\d.{10}", text)[:3]
+    assert "<th>Adjusted p</th>" in en and "In short" in en and "school leaders" in en
+    # a print stylesheet: A4 pages, chapters on new pages, tables and figures kept whole
+    assert "@page{size:A4" in nb and "break-inside:avoid" in nb and "h2.chapter{break-before:page" in nb
 
 
 def test_results_are_identical_between_runs(inputs, first_run):
