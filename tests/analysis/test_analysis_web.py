@@ -97,6 +97,8 @@ def test_researcher_starts_a_run_the_job_runs_outside_the_request_and_the_report
     assert "change.csv" in files
     report = client.get(f"/analysis/{job_id}/report")
     assert report.status_code == 200 and report.mimetype == "text/html"
+    english = client.get(f"/analysis/{job_id}/report?lang=en")
+    assert english.status_code == 200 and b'<html lang="en">' in english.data and b"In short" in english.data
     csp = report.headers["Content-Security-Policy"]
     assert "script-src 'none'" in csp and "style-src 'unsafe-inline'" in csp
     csv = client.get(f"/analysis/{job_id}/files/change.csv")

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -63,13 +72,16 @@ def start():
 @bp.route("/<int:job_id>/report")
 @roles_required(*RESEARCH)
 def report(job_id: int):
-    """The self-contained HTML report of a finished run."""
+    """The self-contained HTML report of a finished run, in bokmål or (``?lang=en``) English."""
     job = _job_or_404(job_id)
     if job.status != "done":
         abort(404)
-    record("analysis.download", target=job, after={"file": "report.html"})
+    name = "report_en.html" if request.args.get("lang") == "en" else "report.html"
+    if not (run_dir(job.id) / name).is_file():
+        abort(404)
+    record("analysis.download", target=job, after={"file": name})
     db.session.commit()
-    response = send_from_directory(run_dir(job.id), "report.html", mimetype="text/html")
+    response = send_from_directory(run_dir(job.id), name, mimetype="text/html")
     # The report is one self-contained file (inline CSS, images as data: URIs) so it can be mailed;
     # it has no scripts, and none may run.
     response.headers["Content-Security-Policy"] = (
