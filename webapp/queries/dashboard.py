@@ -189,7 +189,9 @@ def timeline_svg(series: list[tuple[date, int, int]], invited: int, labels: dict
         step = max(1, len(series) // 6)
         for i in range(0, len(series), step):
             x = left + plot_w * i / n
-            parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+            # a date is about 66 px wide at 11 px: one near the right edge ends there, not past it
+            anchor = "end" if x + 36 > width else "middle"
+            parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" font-size="11" '
                          f'fill="#55606e">{series[i][0]:%d.%m.%Y}</text>')
         for idx, colour in ((1, "#8aa4c2"), (2, "#0062ba")):
             points = " ".join(xy(i, row[idx]) for i, row in enumerate(series))
