@@ -15,7 +15,7 @@ then two learning curves:
 
 * macro-F1 on the v3 held-out sets against the number of shipped training answers the
   classifiers were trained on (random subsets, 3 draws each);
-* a simulated coding session (``--session``): each v3 set is split in two halves; the model is
+* a simulated coding session (``--session``): each v3 and v4 set is split in two halves; the model is
   trained on the shipped answers plus the first k coded answers of one half (weighted as the app
   weighs coders' decisions) and scored on the other half, which it never sees; both halves in
   turn. This is what the app does as coders work through a survey's answers.
@@ -109,8 +109,8 @@ def session_curve(sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 
     print("## Simulated coding session: macro-F1 on the other half by coded answers of this half")
     weight = 3.0  # webapp.domain.coding_model.CODER_WEIGHT
     rng = np.random.default_rng(1)
-    for lang in ("nb", "nn", "en"):
-        frame = sets[f"v3_{lang}"]
+    for name in [f"{v}_{lang}" for v in ("v3", "v4") for lang in ("nb", "nn", "en")]:
+        frame = sets[name]
         order = rng.permutation(len(frame))
         halves = (order[: len(frame) // 2], order[len(frame) // 2:])
         line = []
@@ -122,7 +122,7 @@ def session_curve(sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 
                 model = train_model(data["text"].tolist(), data, weights=[1.0] * len(train) + [weight] * len(coded))
                 f1s.append(macro_f1(table(model, frame.iloc[b].reset_index(drop=True))))
             line.append(f"k={k}: {np.mean(f1s):.3f}")
-        print(f"{lang}: " + "  ".join(line))
+        print(f"{name}: " + "  ".join(line))
 
 
 if __name__ == "__main__":
