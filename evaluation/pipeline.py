@@ -21,6 +21,7 @@ from . import plots
 from .change import change_table, describe_waves, panel_anova
 from .cleaning import CleaningRules, clean
 from .hashing import sha256_file
+from .item_texts import item_texts
 from .load import AnswerTableError, read_answers, validate_answers
 from .reliability import scale_reliability
 from .responses import ResponseIndex, index_responses
@@ -57,7 +58,7 @@ def _figure_job(kind: str, data: dict[str, Any], stem: str) -> list[str]:
     if kind == "trend":
         plot = plots.trend_plot(data["summary"], scales)
     elif kind == "likert":
-        plot = plots.likert_plot(data["shares"], data["scales"])
+        plot = plots.likert_plot(data["shares"], data["scales"], item_texts=data.get("item_texts"))
     elif kind == "responses":
         plot = plots.response_plot(data["responses"], data.get("population"))
     else:
@@ -207,6 +208,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path |
         data, source, input_hash = _read_input(answers, source)
         frame_df = _read_frame(frame)
         versioned, scale_list, plot_scales = _resolve_scales(scales, data)
+        texts = item_texts(scales)
         problems = _check_input(data, scale_list, by)
         steps.done("read")
         rules = rules or CleaningRules()
@@ -215,7 +217,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path |
         steps.done("clean")
         index = index_responses(cleaned)
         if figures:
-            _submit_answer_figures(drawer, cleaned, index, plot_scales, population, fig_dir)
+            _submit_answer_figures(drawer, cleaned, index, plot_scales, population, fig_dir, texts)
         scores = _score(cleaned, versioned, scale_list, index, problems)
         steps.done("score")
         rel, items = _reliability(cleaned, versioned, scale_list, index)
@@ -247,6 +249,7 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path |
         files += _write_tables(out, tables, names)
         settings = _settings(source, input_hash, correction, by, methods, rules, plot_scales,
                              family_steps, cluster)
+        settings["item_texts"] = texts
         if frame_df is not None:
             settings["frame"] = {"persons": int(len(frame_df)), "clusters": weighting.cluster_label,
                                  "weight_min_cell": weight_min_cell, "weight_trim": weight_trim,
@@ -367,10 +370,10 @@ def _clean(answers: pd.DataFrame, scale_list: list[Any], rules: CleaningRules,
 
 def _submit_answer_figures(drawer: _FigureDrawer, cleaned: pd.DataFrame, index: ResponseIndex,
                            plot_scales: list[Any], population: pd.DataFrame | None,
-                           fig_dir: Path) -> None:
+                           fig_dir: Path, texts: dict[str, str] | None = None) -> None:
     """Queue the figures drawn from the answers themselves: item shares and responses."""
     drawer.submit("likert", {"shares": plots.likert_shares(cleaned, plot_scales),
-                             "scales": plot_scales}, fig_dir / "likert")
+                             "scales": plot_scales, "item_texts": texts}, fig_dir / "likert")
     drawer.submit("responses", {"responses": index.responses[
         [c for c in ("wave", "role", "fylke") if c in index.responses]],
         "population": population}, fig_dir / "responses")

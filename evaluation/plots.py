@@ -86,7 +86,8 @@ def likert_shares(answers: pd.DataFrame, scales: Sequence[Any]) -> pd.DataFrame:
     return out
 
 
-def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb") -> Any:
+def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb",
+                item_texts: dict[str, str] | None = None) -> Any:
     """Diverging stacked bars of every scale item per wave (disagreement left, agreement right).
 
     Parameters
@@ -95,8 +96,12 @@ def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb") -
         Output of :func:`likert_shares`.
     scales : sequence of Scale
         Item order and ranges. The middle answer of an odd scale is split across zero.
+    item_texts : dict, optional
+        Question text per item code: each item's first row is labelled with its text (shortened
+        to fit), the rows under it with the wave only. Without texts the codes are shown.
     """
     p9 = _p9()
+    texts = item_texts or {}
     order = [i for s in scales for i in s.items]
     rects = []
     for (item, wave), g in shares.groupby(["item", "wave"], sort=False):
@@ -130,15 +135,30 @@ def likert_plot(shares: pd.DataFrame, scales: Sequence[Any], lang: str = "nb") -
             + p9.geom_rect()
             + p9.geom_vline(xintercept=0, colour="#333333", size=0.3)
             + p9.facet_grid("scale ~ .", scales="free_y", space="free_y")
-            + p9.scale_y_reverse(breaks=[pos[k] for k in rows],
-                                 labels=[f"{i}  {w}" for i, w in rows])
+            + p9.scale_y_reverse(breaks=[pos[k] for k in rows], labels=_row_labels(rows, texts))
             + p9.scale_fill_brewer(type="div", palette="RdBu", direction=1)
             + p9.labs(x="Andel (venstre: lav, høyre: høy; midtkategorien deles ved 0)", y="",
                       fill="Svar", title="Svarfordeling per ledd og bølge")
             + p9.theme_bw()
-            + p9.theme(figure_size=(9, max(4, 0.085 * len(rows) + 2)),
-                       strip_text_y=p9.element_text(angle=0),
-                       axis_text_y=p9.element_text(size=5.5)))
+            + p9.theme(figure_size=(11, max(4, 0.17 * len(rows) + 2)),
+                       strip_text_y=p9.element_text(angle=0, size=8),
+                       axis_text_y=p9.element_text(size=8)))
+
+
+def _short(text: str, limit: int = 55) -> str:
+    """A question text cut at a word to ``limit`` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _row_labels(rows: list[tuple[str, Any]], texts: dict[str, str]) -> list[str]:
+    """The item's text (or code) and wave on its first row, the wave alone under it."""
+    out, previous = [], None
+    for item, wave in rows:
+        out.append(f"{_short(texts.get(item, item))}  {wave}" if item != previous else str(wave))
+        previous = item
+    return out
 
 
 def response_plot(responses: pd.DataFrame, population: pd.DataFrame | None = None) -> Any:

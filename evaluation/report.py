@@ -135,12 +135,12 @@ def _summarise_change_en(change: pd.DataFrame, alpha: float, method: str) -> dic
 
 
 def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400, lang: str = "nb",
-           labels: dict[str, str] | None = None) -> str:
+           labels: dict[str, str] | None = None, item_texts: dict[str, str] | None = None) -> str:
     """A result table with labelled columns, roles and methods in words and the language's numbers."""
     if df is None or df.empty:
         return f"<p>{text('no_rows', lang)}</p>"
     total = len(df)
-    df = labelled_table(df.head(max_rows), lang, labels)
+    df = labelled_table(df.head(max_rows), lang, labels, item_texts)
     shown = df
     head = "".join(f'<th class="t">{html.escape(str(c))}</th>' if shown[c].dtype == object
                    or isinstance(shown[c].dtype, (pd.CategoricalDtype, pd.StringDtype))
@@ -406,7 +406,8 @@ def render_report(result: RunResult, title: str | None = None, lang: str = "nb")
     parts.append(f"<h2>{text('waves', lang)}</h2>" + _table(t["waves"], lang=lang, labels=labels))
     parts.append(f"<h2>{text('reliability', lang)}</h2>" + _table(t["reliability"], lang=lang, labels=labels))
     parts.append(f"<details><summary>{text('items', lang)}</summary>"
-                 + _table(t["items"], max_rows=2000, lang=lang, labels=labels) + "</details>")
+                 + _table(t["items"], max_rows=2000, lang=lang, labels=labels,
+                          item_texts=settings.get("item_texts")) + "</details>")
     from .cleaning_text import cleaning_log_in
 
     parts.append(f"<h2>{text('cleaning', lang)}</h2>" + _table(cleaning_log_in(log, lang), digits=0, lang=lang))

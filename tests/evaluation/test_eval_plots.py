@@ -47,3 +47,18 @@ def test_response_rates_use_the_invited_population(table):
     assert data.loc[("2021", "Trøndelag"), "rate"] == pytest.approx(8 / 16)
     assert data.loc[("2023", "Trøndelag"), "rate"] == pytest.approx(4 / 8)
     assert data.loc[("2023", "(ukjent)"), "rate"] == 0
+
+
+def test_likert_rows_are_labelled_with_the_question_texts():
+    from pathlib import Path
+
+    from evaluation.item_texts import item_texts
+    from evaluation.plots import _row_labels
+
+    root = Path(__file__).resolve().parents[2]
+    texts = item_texts(root / "questionnaires" / "scales.yaml")
+    assert texts["samarb_behov"] == "Kartlegging av kompetansebehov"
+    assert item_texts(root / "questionnaires" / "scales.yaml", "en")["samarb_behov"] != texts["samarb_behov"]
+    labels = _row_labels([("samarb_behov", 2021), ("samarb_behov", 2023), ("x_code", 2021)], texts)
+    assert labels == ["Kartlegging av kompetansebehov  2021", "2023", "x_code  2021"]
+    assert item_texts([]) == {}  # scales given as objects: the codes are shown
