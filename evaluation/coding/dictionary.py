@@ -44,7 +44,8 @@ def clause_ids(text: str, tokens: list[Token]) -> list[int]:
     >>> clause_ids("Vet ikke helt, det er skolene", t)
     [0, 0, 0, 1, 1, 1]
     """
-    ids, clause, prev_end = [], 0, 0
+    ids: list[int] = []
+    clause, prev_end = 0, 0
     for tok in tokens:
         if any(ch in _CLAUSE_END for ch in text[prev_end:tok.start]) and ids:
             clause += 1
