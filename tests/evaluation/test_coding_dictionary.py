@@ -168,3 +168,33 @@ def test_an_edited_codebook_file_is_read_again(tmp_path):
     path.write_text(head.format(v=2) + "    signals: [tid, frikjøp]\n", encoding="utf-8")
     os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
     assert code_answers(pd.DataFrame({"t": ["frikjøp"]}), "t", str(path))["tid"].tolist() == [1]
+
+
+def test_a_phrase_never_spans_a_clause_boundary():
+    coder = DictionaryCoder()
+    assert "alle_med" in coder.code("Det var et løft for hele skolen.").themes
+    assert coder.code("Vet ikke helt, det er skolene som kan svare.").themes == []
+    assert "alle_med" not in coder.code("Vi var ikke helt enige; skolen valgte likevel tema.").themes
+
+
+def test_english_answers_are_matched_in_their_base_forms():
+    coder = DictionaryCoder()
+    # "decided" / "teachers" are lemmatised to "decide" / "teacher" and meet the signals' forms
+    assert "laerernes_behov" in coder.code("The teachers themselves decided what to focus on.").themes
+    assert "tid" in coder.code("The principal gave us time for it every week.").themes
+    # "need" as a verb is only a weak signal: needing something is not the teachers' own needs
+    assert "laerernes_behov" not in coder.code("We needed more books in the library.").themes
+    assert "laerernes_behov" in coder.code("It started from our needs.").themes
+
+
+@pytest.mark.parametrize(("text", "theme"), [
+    ("Et kurs i klasseledelse for alle.", "ledelse"),
+    ("We worked on classroom management.", "ledelse"),
+    ("Regionen har et nettverk for skoleledere.", "ledelse"),
+    ("Opplegget var tilpasset elevenes behov.", "laerernes_behov"),
+    ("Innhaldet var forankra i forsking.", "laerernes_behov"),
+    ("Kommunen har dårlig økonomi for tiden.", "tid"),
+    ("At the time we were busy with other things.", "tid"),
+])
+def test_a_word_that_means_something_else_here_does_not_code_the_theme(text, theme):
+    assert theme not in DictionaryCoder().code(text).themes

@@ -67,3 +67,9 @@ def test_coding_never_needs_nltk_download(tmp_path):
                          env={"NLTK_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"},
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "['alle_med', 'ledelse', 'tid']"
+
+
+def test_lemmatiser_gives_english_words_their_english_lemma_and_keeps_norwegian_ones():
+    norm = Normaliser("lemma")
+    assert [norm(w) for w in ("teachers", "decided", "wishes")] == ["teacher", "decide", "wish"]
+    assert [norm(w) for w in ("ledelsen", "lærarane", "tida")] == ["ledelse", "lærar", "tid"]
