@@ -129,7 +129,7 @@ def test_bulk_accept_needs_confirmation_and_is_audited(app, client, auth, users,
             CodingSuggestion.needs_review.is_(False), CodingSuggestion.confidence >= 0.8)).all()
         expected = {s.answer_id: set(s.themes) for s in confident}
     assert expected
-    client.post("/coding/bulk-accept", data={"min_confidence": "0.8", "confirm": "yes"})
+    client.post("/coding/bulk-accept", data={"min_confidence": "0,8", "confirm": "yes"})  # decimal comma
     with app.app_context():
         rows = db.session.scalars(sa.select(CodingDecision)).all()
         assert {r.source for r in rows} == {"bulk"}

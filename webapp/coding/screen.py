@@ -161,7 +161,8 @@ def bulk_accept():
     version = service.current_version()
     filters = current_filters()
     try:
-        minimum = float(request.form.get("min_confidence", ""))
+        # typed the Norwegian way (0,8) or the English way (0.8)
+        minimum = float(request.form.get("min_confidence", "").strip().replace(",", "."))
     except ValueError:
         minimum = -1.0
     if not 0.5 <= minimum <= 1.0:
