@@ -12,6 +12,7 @@ from ..access import roles_required
 from ..domain import coding as service
 from ..domain import coding_model
 from ..extensions import db
+from ..formats import number
 from ..i18n import select_locale
 from ..models import Answer, Person, Response, Wave
 from ..models.coding import CodingDecision, CodingMemo, CodingSuggestion
@@ -174,7 +175,7 @@ def bulk_accept():
     n = service.bulk_accept(version, current_user, minimum, filters.wave_ids,
                             [filters.role] if filters.role else None)
     db.session.commit()
-    flash(_("Godtok autokoderens forslag for %(n)s svar (sikkerhet minst %(m)s).", n=n, m=f"{minimum:.2f}"),
+    flash(_("Godtok autokoderens forslag for %(n)s svar (sikkerhet minst %(m)s).", n=n, m=number(minimum, 2)),
           "success")
     return redirect(url_for("coding.index", **filters.args))
 
