@@ -218,7 +218,7 @@ def _phase_section(result: RunResult) -> str:
             "<p>Gjennomsnitt per fase (ledd) for hver rolle og bølge: behovskartlegging (behov), "
             "prioritering (prior), planlegging (plan), gjennomføring (gjenn) og evaluering (eval). "
             "TN7 2.2 beskriver endringen fase for fase, så skalaskåren alene er ikke nok.</p>"
-            + _table(wide.reset_index(), digits=2))
+            + _table(wide.reset_index(), digits=2, item_texts=result.settings.get("item_texts")))
 
 
 #: cleaning settings in words (bokmål, English)
