@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import factories  # tests/factories.py
 import pytest
 from conftest import PASSWORD, make_user  # noqa: F401 - PASSWORD for the tests
 
 from webapp.extensions import db
-from webapp.models import (
-    Answer,
-    Contact,
-    Invitation,
-    Person,
-    QuestionnaireVersion,
-    Response,
-    Wave,
-    utcnow,
-)
+from webapp.models import QuestionnaireVersion, Wave
 
 #: (text, role, year, fylke); written to hit the codebook's themes in different ways
 ANSWERS = [
@@ -39,24 +31,11 @@ def add_answer(text: str | None, role: str, year: int, fylke: str, version_ids: 
     """One respondent with one free-text answer in the wave of ``year``; returns the answer id."""
     wave = db.session.query(Wave).filter_by(year=year).first()
     if wave is None:
-        wave = Wave(name=f"Dekom {year}", year=year, status="closed")
-        db.session.add(wave)
-        db.session.flush()
-    person = Person(role=role, fylke=fylke)
-    person.contact = Contact(name=SECRET_NAME, email=f"{uuid.uuid4().hex[:10]}@example.no")
-    db.session.add(person)
-    db.session.flush()
-    invitation = Invitation(wave_id=wave.id, person_id=person.id, token_hash=uuid.uuid4().hex,
-                            token_salt="salt", status="sent", sent_at=utcnow())
-    db.session.add(invitation)
-    db.session.flush()
-    response = Response(invitation_id=invitation.id, wave_id=wave.id, person_id=person.id,
-                        questionnaire_version_id=version_ids[role], status=status,
-                        submitted_at=utcnow() if status == "complete" else None)
-    db.session.add(response)
-    db.session.flush()
-    answer = Answer(response_id=response.id, item_code=item, value_text=text)
-    db.session.add(answer)
+        wave = factories.add_wave(f"Dekom {year}", year, "closed")
+    person = factories.add_person(role, fylke, name=SECRET_NAME, email=f"{uuid.uuid4().hex[:10]}@example.no")
+    invitation, _token = factories.add_invitation(wave.id, person)
+    response = factories.add_response(invitation, version_ids[role], status)
+    answer = factories.add_answer(response.id, item, text)
     db.session.flush()
     return answer.id
 

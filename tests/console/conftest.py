@@ -7,31 +7,22 @@ import threading
 from email import message_from_bytes, policy
 from email.message import Message
 
+import factories  # tests/factories.py
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from conftest import PASSWORD  # tests/conftest.py
 
 from webapp.extensions import db
-from webapp.models import Contact, Organisation, Person
+from webapp.models import Person, utcnow
 
 
 def add_person(i: int, role: str = "skoleleder", fylke: str = "Vestland", network: str | None = "Nettverk Vest",
                email: str | None = None, left: bool = False) -> Person:
-    """Add a person with contact data (the caller commits)."""
-    from webapp.models import utcnow
-
-    net = None
-    if network:
-        net = db.session.query(Organisation).filter_by(kind="kompetansenettverk", name=network).one_or_none()
-        if net is None:
-            net = Organisation(kind="kompetansenettverk", name=network, fylke=fylke)
-            db.session.add(net)
-    person = Person(role=role, fylke=fylke, network=net, external_id=f"EXT-{i}",
-                    left_at=utcnow() if left else None)
-    person.contact = Contact(name=f"Person {i}", email=email or f"person{i}@example.no")
-    db.session.add(person)
-    return person
+    """Add person number ``i`` with contact data, in a kompetansenettverk (the caller commits)."""
+    return factories.add_person(role, fylke, name=f"Person {i}", email=email or f"person{i}@example.no",
+                                network=factories.network(network, fylke) if network else None,
+                                external_id=f"EXT-{i}", left_at=utcnow() if left else None)
 
 
 def make_wave(instrument: dict[str, int], name: str = "Dekom 2025", status: str = "draft", invite: bool = True):

@@ -3,10 +3,11 @@ distinctive names and e-mails that must never reach an export file."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import factories  # tests/factories.py
 import numpy as np
 import pytest
 
@@ -58,32 +59,16 @@ def _version_with_added_item(version_id: int):
 
 def seed_export_data(instrument: dict[str, int], n_per_role: int = 8, seed: int = 3) -> ExportData:
     """Persons with contacts, two waves, invitations, complete responses and answers."""
-    from webapp.models import (
-        Answer,
-        Contact,
-        Invitation,
-        Organisation,
-        Person,
-        QuestionnaireVersion,
-        Response,
-        Wave,
-        WaveQuestionnaire,
-        utcnow,
-    )
+    from webapp.models import QuestionnaireVersion, utcnow
 
     rng = np.random.default_rng(seed)
     v2 = _version_with_added_item(instrument["skoleleder"])
-    net = Organisation(kind="kompetansenettverk", name="Nettverk Testvik", fylke="Vestland")
-    db.session.add(net)
+    net = factories.network("Nettverk Testvik", "Vestland")
     waves = {}
     for year in (2021, 2023):
-        wave = Wave(name=f"Dekom {year}", year=year, status="closed")
-        for role, vid in instrument.items():
-            use = v2.id if (year == 2023 and role == "skoleleder") else vid
-            wave.questionnaires.append(WaveQuestionnaire(role=role, questionnaire_version_id=use))
-        db.session.add(wave)
-        waves[year] = wave
-    db.session.flush()
+        versions = {role: v2.id if (year == 2023 and role == "skoleleder") else vid
+                    for role, vid in instrument.items()}
+        waves[year] = factories.add_wave(f"Dekom {year}", year, "closed", versions)
     data = ExportData([], [], [], [], dict(instrument), v2.id, [], [])
     i = 0
     for role in sorted(instrument):
@@ -91,9 +76,8 @@ def seed_export_data(instrument: dict[str, int], n_per_role: int = 8, seed: int 
             i += 1
             name = f"Xylofonia Hemmeligsen{i}"
             email = f"xylo.hemmelig{i}@skjult-epost.no"
-            person = Person(role=role, fylke="Vestland", network=net, external_id=f"EXTSECRET{i:04d}")
-            person.contact = Contact(name=name, email=email)
-            db.session.add(person)
+            person = factories.add_person(role, "Vestland", name=name, email=email, network=net,
+                                          external_id=f"EXTSECRET{i:04d}")
             db.session.flush()
             data.names.append(name)
             data.emails.append(email)
@@ -103,22 +87,16 @@ def seed_export_data(instrument: dict[str, int], n_per_role: int = 8, seed: int 
                 if year == 2023 and i % 7 == 0:
                     continue  # attrition: not every person answers every wave
                 version = db.session.get(QuestionnaireVersion, wave.version_for(role).id)
-                inv = Invitation(wave_id=wave.id, person_id=person.id, token_hash=secrets.token_hex(32),
-                                 token_salt=secrets.token_hex(16), status="sent", sent_at=utcnow())
-                db.session.add(inv)
-                db.session.flush()
+                inv, _token = factories.add_invitation(wave.id, person)
                 started = utcnow() - timedelta(days=30, minutes=int(rng.integers(0, 500)))
-                resp = Response(invitation_id=inv.id, wave_id=wave.id, person_id=person.id,
-                                questionnaire_version_id=version.id, status="complete",
-                                started_at=started, submitted_at=started + timedelta(minutes=12))
-                db.session.add(resp)
-                db.session.flush()
-                _answer(resp, version.questionnaire, rng, data, person.panel_id, year, i, Answer)
+                resp = factories.add_response(inv, version.id, started_at=started,
+                                              submitted_at=started + timedelta(minutes=12))
+                _answer(resp, version.questionnaire, rng, data, person.panel_id, year, i)
     db.session.commit()
     return data
 
 
-def _answer(resp, q, rng, data: ExportData, panel_id: str, year: int, i: int, Answer) -> None:
+def _answer(resp, q, rng, data: ExportData, panel_id: str, year: int, i: int) -> None:
     took_part = 1 if i % 4 else 2
     if took_part == 2:
         data.not_asked.append((panel_id, year))
@@ -126,30 +104,30 @@ def _answer(resp, q, rng, data: ExportData, panel_id: str, year: int, i: int, An
         cond = item.show_if or page.show_if or (parent.show_if if parent else None)
         if cond and cond.get("item") == "deltatt_tiltak" and took_part != 1:
             continue
-        a = Answer(response_id=resp.id, item_code=item.code)
+        value: Any
         if item.code == "deltatt_tiltak":
-            a.value_num = float(took_part)
+            value = float(took_part)
         elif item.type == "likert":
             if rng.random() < 0.08:
-                a.missing_code = "dont_know"
+                value = "dont_know"
                 data.dont_know.append((panel_id, year, item.code))
             else:
-                a.value_num = float(rng.integers(1, 6))
+                value = float(rng.integers(1, 6))
         elif item.type == "single":
-            a.value_num = float(item.options[int(rng.integers(0, len(item.options)))].value)
+            value = float(item.options[int(rng.integers(0, len(item.options)))].value)
         elif item.type == "number":
-            a.value_num = float(rng.integers(0, 40))
+            value = float(rng.integers(0, 40))
         elif item.type == "multi":
-            a.value_list = [o.value for o in item.options if rng.random() < 0.4] or [item.options[0].value]
+            value = [o.value for o in item.options if rng.random() < 0.4] or [item.options[0].value]
         elif item.code == "suksess_tekst":
             contact = data.names[-1]
-            a.value_text = (f"Alle lærerne var med. Kontakt {contact} på {data.emails[-1]} "
-                            f"eller 912 34 567. {FORMULA_TEXTS[i % len(FORMULA_TEXTS)]}")
+            value = (f"Alle lærerne var med. Kontakt {contact} på {data.emails[-1]} "
+                     f"eller 912 34 567. {FORMULA_TEXTS[i % len(FORMULA_TEXTS)]}")
         elif item.type in ("text", "longtext"):
-            a.value_text = FORMULA_TEXTS[(i + year) % len(FORMULA_TEXTS)]
+            value = FORMULA_TEXTS[(i + year) % len(FORMULA_TEXTS)]
         else:
             continue
-        db.session.add(a)
+        factories.add_answer(resp.id, item.code, value)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+import factories  # tests/factories.py
 import sqlalchemy as sa
 from console.conftest import add_person, login, make_wave
 
@@ -32,14 +33,11 @@ def _panel(app, instrument) -> str:
         send_invitations(wave.id)
         version_id = next(iter(instrument.values()))
         for inv in db.session.scalars(sa.select(Invitation).order_by(Invitation.id)):
-            response = Response(invitation_id=inv.id, wave_id=wave.id, person_id=inv.person_id,
-                                questionnaire_version_id=version_id, status="in_progress")
-            db.session.add(response)
-            db.session.flush()
+            response = factories.add_response(inv, version_id, "in_progress")
             text = (f"Jeg, {NAME}, nås på {EMAIL} eller 912 34 567. Kari synes samarbeidet er godt."
                     if inv.person_id == kari.id else f"Vi jobbet godt med {NAME} om lesing. Ring 22 33 44 55.")
-            db.session.add(Answer(response_id=response.id, item_code="suksess", value_text=text))
-            db.session.add(Answer(response_id=response.id, item_code="samarbeid", value_num=4))
+            factories.add_answer(response.id, "suksess", text)
+            factories.add_answer(response.id, "samarbeid", 4)
         db.session.commit()
         return kari.panel_id
 

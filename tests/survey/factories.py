@@ -6,20 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from factories import add_invitation, add_person, add_wave  # tests/factories.py
 
 from webapp.domain.questionnaires import import_file
 from webapp.extensions import db
-from webapp.infra.tokens import assign_token
-from webapp.models import (
-    Answer,
-    Invitation,
-    Organisation,
-    Person,
-    Response,
-    Wave,
-    WaveQuestionnaire,
-    utcnow,
-)
+from webapp.models import Answer, Organisation, Response, utcnow
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI = DATA / "mini.yaml"
@@ -45,9 +36,7 @@ class Link:
 def make_wave(path: Path = MINI, status: str = "open", name: str = "Testbølge 2025") -> int:
     """A wave in ``status`` whose skoleleder questionnaire is the one in ``path``."""
     version, _ = import_file(path)
-    wave = Wave(name=name, year=2025, status=status)
-    wave.questionnaires.append(WaveQuestionnaire(role=version.role, version=version))
-    db.session.add(wave)
+    wave = add_wave(name, 2025, status, {version.role: version.id})
     db.session.commit()
     return wave.id
 
@@ -55,11 +44,8 @@ def make_wave(path: Path = MINI, status: str = "open", name: str = "Testbølge 2
 def make_link(wave_id: int, role: str = "skoleleder", status: str = "sent") -> Link:
     """A person of ``role`` with an invitation to the wave; returns the token."""
     org = Organisation(kind="skole", name=f"Testskole {utcnow().timestamp()}")
-    person = Person(role=role, organisation=org, fylke="Vestland")
-    inv = Invitation(wave_id=wave_id, person=person, status=status,
-                     sent_at=utcnow() if status == "sent" else None)
-    token = assign_token(inv)
-    db.session.add_all([org, person, inv])
+    person = add_person(role, "Vestland", organisation=org)
+    inv, token = add_invitation(wave_id, person, status)
     db.session.commit()
     return Link(token, inv.id, wave_id, person.id)
 
