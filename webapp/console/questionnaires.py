@@ -162,12 +162,10 @@ def questionnaire_discard(draft_id: int):
 @bp.route("/questionnaires/versions/<int:version_id>")
 @roles_required("admin", "evaluator")
 def questionnaire_version(version_id: int):
-    """One stored version: which waves use it, preview, diff against last wave's version, download."""
+    """One stored version: which waves use it, preview, diff from the wave before its first use, download."""
     version = _version_or_404(version_id)
     q = version.questionnaire
-    comparison = service.comparability(q, version.role)
-    if comparison is not None and comparison[1].id == version.id:
-        comparison = None
+    comparison = service.version_comparison(version)
     others = list(db.session.scalars(sa.select(QuestionnaireVersion).where(QuestionnaireVersion.id != version.id)
                                      .order_by(QuestionnaireVersion.code, QuestionnaireVersion.version_no)))
     return render_template("console/questionnaire_version.html", version=version, q=q, summary=_summary(q),

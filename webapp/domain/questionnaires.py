@@ -155,3 +155,21 @@ def comparability(q: Questionnaire, role: str, exclude: Wave | None = None) -> t
         return None
     wave, version = found
     return wave, version, compare(version.questionnaire, q, exclude)
+
+
+def version_comparison(version: QuestionnaireVersion) -> tuple[Wave, QuestionnaireVersion, QuestionnaireDiff] | None:
+    """(wave, version, diff) from what the role answered in the launched wave before the first wave using
+    ``version`` to ``version``; a version no wave uses is compared with the last launched wave's."""
+    uses = [(wq.wave.year, wq.wave.id) for wq in db.session.scalars(sa.select(WaveQuestionnaire).where(
+        WaveQuestionnaire.questionnaire_version_id == version.id, WaveQuestionnaire.role == version.role))]
+    first = min(uses) if uses else None
+    for wave in launched_waves():
+        if first is not None and (wave.year, wave.id) >= first:
+            continue
+        earlier = wave.version_for(version.role)
+        if earlier is None:
+            continue
+        if earlier.id == version.id:
+            return None
+        return wave, earlier, compare(earlier.questionnaire, version.questionnaire)
+    return None
