@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .change import METHODS
+from .notes_text import method_text, notes_in
 from .report_svg import scale_figures
 from .report_text import PRINT_CSS, labelled_table, number, role_name, text
 
@@ -246,7 +247,7 @@ def _rules_list(clean: dict[str, Any], lang: str) -> str:
 
 def _method_notes(settings: dict[str, Any]) -> str:
     clean = settings.get("cleaning", {})
-    items = "".join(f"<li><b>{m}</b>: {html.escape(t)}</li>" for m, t in METHODS.items())
+    items = "".join(f"<li><b>{m}</b>: {html.escape(method_text(m, 'nb'))}</li>" for m in METHODS)
     rules = _rules_list(clean, "nb")
     versions = ", ".join(f"{k} {v}" for k, v in settings.get("versions", {}).items())
     return f"""
@@ -356,7 +357,7 @@ def render_report(result: RunResult, title: str | None = None, lang: str = "nb")
     log = t["cleaning_log"]
     if result.problems:
         parts.append(f'<div class="note"><b>{text("notes", lang)}</b><ul>' + "".join(
-            f"<li>{html.escape(p)}</li>" for p in result.problems) + "</ul></div>")
+            f"<li>{html.escape(p)}</li>" for p in notes_in(result.problems, lang)) + "</ul></div>")
     parts.append(f'<h2 class="chapter">{text("scale_figures", lang)}</h2>')
     parts.append(scale_figures(t.get("waves"), scales_order, labels, lang))
     parts.append(f'<h2 class="chapter">{text("per_scale", lang)}</h2>')

@@ -88,6 +88,10 @@ def weights_section(result: RunResult) -> str:
     if summary is None or summary.empty:
         return ""
     frame = result.settings.get("frame", {})
+    if "notes" in summary:
+        from .report_text import _note_nb
+
+        summary = summary.assign(notes=summary["notes"].map(_note_nb))
     return (
         "<h2>Vekter for frafall</h2>"
         "<p>Per bølge starter hver som svarte med vekten inviterte/svarte og rakes til "

@@ -142,13 +142,27 @@ def correction_text(value: Any, lang: str = "nb") -> str:
 
 
 _NOTE_WORDS = {"respondents": "personer", "persons": "personer", "tau2": "τ²", "sigma2": "σ²"}
+#: whole phrases of the change table's notes in bokmål, replaced before the single words
+_NOTE_PHRASES = {
+    "fewer than 2 persons answered both waves": "færre enn 2 personer svarte i begge bølgene",
+    "fewer than 2 answers in a wave": "færre enn 2 svar i en bølge",
+    "no answers in a wave": "ingen svar i en bølge", "no variation": "ingen variasjon",
+    "no weighted answers in": "ingen vektede svar i",
+    "nonresponse weights": "frafallsvekter", "attrition weights": "vekter for frafall mellom bølger",
+    "linearised SE": "linearisert standardfeil", "clusters": "klynger",
+    "needs persons from at least two": "trenger personer fra minst to", "groups": "grupper",
+}
 
 
 def _note_nb(note: Any) -> Any:
     """A model note («tau2=0.2437, 105 respondents») with decimal commas and Norwegian words."""
     if not isinstance(note, str) or not note:
         return note
-    out = re.sub(r"(?<=\d)\.(?=\d)", ",", note)
+    from .notes_text import joined_notes_in
+
+    out = joined_notes_in(note, "nb")
+    out = re.sub(r"(?<=\d)\.(?=\d)", ",", out)
+    out = re.sub(r"\b(" + "|".join(map(re.escape, _NOTE_PHRASES)) + r")\b", lambda m: _NOTE_PHRASES[m.group(1)], out)
     return re.sub(r"\b(" + "|".join(_NOTE_WORDS) + r")\b", lambda m: _NOTE_WORDS[m.group(1)], out)
 
 
@@ -167,8 +181,9 @@ def labelled_table(df: pd.DataFrame, lang: str = "nb", scale_labels: dict[str, s
     if item_texts and "item" in out and "text" not in out:
         out.insert(list(out.columns).index("item") + 1, "text",
                    out["item"].map(lambda i: item_texts.get(str(i), "")))
-    if "note" in out and lang == "nb":
-        out["note"] = out["note"].map(_note_nb)
+    for col in ("note", "notes"):
+        if col in out and lang == "nb":
+            out[col] = out[col].map(_note_nb)
     if "reversed" in out:
         out["reversed"] = out["reversed"].map(lambda v: ("ja", "yes")[_i(lang)] if bool(v) else "")
     return out.rename(columns={c: COLUMNS[c][_i(lang)] for c in out.columns if c in COLUMNS})

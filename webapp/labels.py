@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from .formats import number
+from .formats import current_language, number
 
 INVITATION_STATUS = {
     "pending": _l("ikke sendt"),
@@ -112,10 +112,18 @@ def result_value(key: str, value: Any) -> str:
     return "–" if value is None else str(value)
 
 
+def analysis_notes(notes: list[str] | None) -> list[str]:
+    """The analysis library's notes in the current language (bokmål for nb and nn, else English)."""
+    from evaluation.notes_text import notes_in
+
+    return notes_in(list(notes or []), "en" if current_language() == "en" else "nb")
+
+
 def init_labels(app: Flask) -> None:
-    """Register the ``label`` and ``result_value`` filters and ``MISSING_ANSWERS`` (options that are no point)."""
+    """Register the ``label``, ``result_value`` and ``analysis_notes`` filters and ``MISSING_ANSWERS``."""
     from questionnaires import MISSING_ANSWERS
 
     app.add_template_filter(label, "label")
     app.add_template_filter(result_value, "result_value")
+    app.add_template_filter(analysis_notes, "analysis_notes")
     app.add_template_global(MISSING_ANSWERS, "MISSING_ANSWERS")

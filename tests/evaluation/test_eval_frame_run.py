@@ -133,3 +133,39 @@ def test_weights_are_for_the_responses_the_analysis_uses(frame_run):
     weights = pd.read_csv(frame_run / "weights.csv")
     summary = pd.read_csv(frame_run / "weights_summary.csv")
     assert summary["responded"].sum() == len(weights)
+
+
+def test_bokmal_report_shows_the_notes_and_methods_in_bokmal(frame_run):
+    nb = (frame_run / "report.html").read_text(encoding="utf-8")
+    en = (frame_run / "report_en.html").read_text(encoding="utf-8")
+    assert re.search(r"vektene er laget for de \d+ besvarelsene med skåre: \d+ som er merket som svart", nb)
+    assert "weights are made for the" not in nb and "weights are made for the" in en
+    assert "lineær blandet modell med tilfeldig konstantledd per respondent" in nb
+    assert "linear mixed model, random intercept" not in nb
+
+
+def test_every_known_note_has_bokmal():
+    from evaluation.change import METHODS
+    from evaluation.notes_text import METHODS_NB, note_in
+
+    notes = ["the frame has wave(s) [2021] without scores; they are left out",
+             "wave 2023 has responses but no scale scores; it is left out",
+             "only one wave (2025) has scores: no change to estimate",
+             "scale 'samarb': item(s) 'a', 'b' have no answers; the score uses the other items",
+             "wave 2021 is not in the frame: its 3 response(s) have no weights",
+             "4 response(s) have no weight: the person is not in the frame for that wave or not marked "
+             "responded (e.g. R1 in 2021); left out of the weighted estimates",
+             "wave 2021: nobody responded; no weights",
+             "skoleleder: 2 fylke cell(s) with fewer than 5 respondents merged into 'skoleleder: andre fylker'",
+             "network: one category left after collapsing; margin dropped"]
+    for note in notes:
+        assert note_in(note, "nb") != note and note_in(note, "en") == note
+    assert note_in("something new", "nb") == "something new"
+    assert set(METHODS_NB) == set(METHODS)
+
+
+def test_bokmal_report_tables_have_no_english_notes(frame_run):
+    text = re.sub(r"<[^>]+>", " ", (frame_run / "report.html").read_text(encoding="utf-8"))
+    for english in ("nonresponse weights", "linearised SE", "respondents; one cell", "merged into", "clusters"):
+        assert english not in text, english
+    assert "frafallsvekter; linearisert standardfeil" in text
