@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .change import METHODS
+from .cleaning_text import ACTIONS, PARTIAL_MODES
 from .notes_text import method_text, notes_in
 from .report_svg import scale_figures
 from .report_text import PRINT_CSS, labelled_table, number, role_name, text
@@ -241,6 +242,8 @@ def _rules_list(clean: dict[str, Any], lang: str) -> str:
     items = []
     for key, value in clean.items():
         shown = number(value, 2, lang) if isinstance(value, float) else ("–" if value is None else str(value))
+        if isinstance(value, str):
+            shown = ACTIONS[lang].get(value) or PARTIAL_MODES[lang].get(value) or shown
         items.append(f"<li>{html.escape(RULE_NAMES.get(key, (key, key))[i])}: {html.escape(shown)}</li>")
     return "".join(items)
 

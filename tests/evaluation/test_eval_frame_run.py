@@ -169,3 +169,12 @@ def test_bokmal_report_tables_have_no_english_notes(frame_run):
     for english in ("nonresponse weights", "linearised SE", "respondents; one cell", "merged into", "clusters"):
         assert english not in text, english
     assert "frafallsvekter; linearisert standardfeil" in text
+
+
+def test_cleaning_settings_in_the_methods_are_in_words():
+    from evaluation.report import _rules_list
+
+    nb = _rules_list({"duplicates": "drop", "speeders": "flag", "partial": "keep", "speeder_fraction": 0.3}, "nb")
+    assert "Dubletter: fjernet" in nb and "For raske svar: merket" in nb and "Påbegynte besvarelser: beholdes" in nb
+    assert "0,30" in nb and "drop" not in nb and "flag" not in nb
+    assert "Duplicates: removed" in _rules_list({"duplicates": "drop"}, "en")
