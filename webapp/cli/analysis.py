@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..domain.analysis import run_on_database
+from ..domain.analysis import database_inputs, run_on_database
+from ..extensions import db
 
 
 @click.group("analysis")
@@ -30,15 +31,16 @@ def run(out_dir: Path, by_fylke: bool, no_figures: bool, scales: Path | None, fa
     from evaluation.load import AnswerTableError
 
     try:
+        inputs = database_inputs(weights=not no_weights)
+        db.session.commit()  # the stored suggestions; no write transaction open during the run
         result = run_on_database(out_dir, by_fylke=by_fylke, figures=not no_figures, progress=True, scales_path=scales,
-                                 family_steps=family, weights=not no_weights)
+                                 family_steps=family, weights=not no_weights, inputs=inputs)
     except AnswerTableError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
     for problem in result.problems:
         click.echo(f"note: {problem}", err=True)
     from ..domain.audit import record
-    from ..extensions import db
 
     record("analysis.run", actor="cli", after={"out": str(out_dir), "files": len(result.files)})
     db.session.commit()

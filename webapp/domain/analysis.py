@@ -76,28 +76,44 @@ def invited_frame() -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def database_inputs(weights: bool = True) -> dict[str, Any]:
+    """The analysis' inputs from the database: answers, coded themes, codebook, population, frame.
+
+    Coding the free text stores the auto-coder's suggestions (a write): the caller commits
+    before the long computation, so no write transaction stays open while it runs (on SQLite
+    that would lock out the job's heartbeat and every other writer).
+    """
+    from evaluation.load import read_database
+
+    answers = read_database(db.engine)
+    themes, codebook = coded_themes()
+    frame = invited_frame() if weights else pd.DataFrame()
+    return {"answers": answers, "themes": themes, "codebook": codebook,
+            "population": invited_population(), "frame": frame if len(frame) else None}
+
+
 def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = True,
                     progress: bool = False, scales_path: Path | None = None,
-                    family_steps: str = "consecutive", weights: bool = True) -> Any:
+                    family_steps: str = "consecutive", weights: bool = True,
+                    inputs: dict[str, Any] | None = None) -> Any:
     """Read every wave's answers from the database and run the whole analysis into ``out_dir``.
 
     By default the scales of every instrument version are used (``questionnaires/`` and its
     ``v2/``...): each response is scored with its own version's definitions, and the report
     says which trends continue and which restart. ``scales_path`` picks one scales file.
     The invitations are the frame (:func:`invited_frame`) for representativeness, weights and
-    the weighted change, unless ``weights`` is False.
+    the weighted change, unless ``weights`` is False. ``inputs`` are :func:`database_inputs`
+    read (and committed) beforehand; without them they are read here and the caller commits.
     """
-    from evaluation.load import read_database
     from evaluation.pipeline import run
 
-    answers = read_database(db.engine)
-    themes, codebook = coded_themes()
-    frame = invited_frame() if weights else pd.DataFrame()
+    if inputs is None:
+        inputs = database_inputs(weights)
     return run(
-        answers, scales_path or INSTRUMENT_DIR, out_dir,
+        inputs["answers"], scales_path or INSTRUMENT_DIR, out_dir,
         by=("role", "fylke") if by_fylke else ("role",), figures=figures, progress=progress,
-        population=invited_population(), source="dekom-eval-databasen", workers=2,
-        themes=themes, codebook=codebook, frame=frame if len(frame) else None,
+        population=inputs["population"], source="dekom-eval-databasen", workers=2,
+        themes=inputs["themes"], codebook=inputs["codebook"], frame=inputs["frame"],
         family_steps=family_steps,
     )
 
@@ -119,8 +135,11 @@ def analysis_job(job: Job, progress) -> dict:
     out = run_dir(job.id)
     if out.exists():
         shutil.rmtree(out)
+    inputs = database_inputs()
+    db.session.commit()  # the stored suggestions, before the long run (see database_inputs)
     progress(0, 1)
-    result = run_on_database(out, by_fylke=bool(params.get("by_fylke")), figures=params.get("figures", True))
+    result = run_on_database(out, by_fylke=bool(params.get("by_fylke")), figures=params.get("figures", True),
+                             inputs=inputs)
     progress(1, 1)
     return {
         "out_dir": str(out),
