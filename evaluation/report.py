@@ -16,7 +16,10 @@ from .change import METHODS
 from .cleaning_text import ACTIONS, PARTIAL_MODES
 from .notes_text import method_text, notes_in
 from .report_svg import scale_figures
-from .report_text import PRINT_CSS, labelled_table, number, role_name, text
+from .report_text import COLUMNS, PRINT_CSS, labelled_table, number, role_name, text
+
+#: columns holding a year: shown as 2025, never with a thousands space
+YEAR_COLUMNS = ("wave", "wave_from", "wave_to", "bølge", "year")
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
@@ -142,6 +145,7 @@ def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400, lang: str = "
     if df is None or df.empty:
         return f"<p>{text('no_rows', lang)}</p>"
     total = len(df)
+    years = {COLUMNS.get(c, (c, c))[1 if lang == "en" else 0] for c in YEAR_COLUMNS if c in df.columns}
     df = labelled_table(df.head(max_rows), lang, labels, item_texts)
     shown = df
     head = "".join(f'<th class="t">{html.escape(str(c))}</th>' if shown[c].dtype == object
@@ -157,7 +161,7 @@ def _table(df: pd.DataFrame, digits: int = 3, max_rows: int = 400, lang: str = "
             elif isinstance(v, (float, np.floating)):
                 cells.append(f"<td>{'' if not np.isfinite(v) else number(float(v), digits, lang)}</td>")
             elif isinstance(v, (int, np.integer)):
-                cells.append(f"<td>{number(int(v), 0, lang)}</td>")
+                cells.append(f"<td>{int(v) if c in years else number(int(v), 0, lang)}</td>")
             else:
                 cells.append(f'<td class="t">{html.escape("" if v is None else str(v))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -178,3 +178,9 @@ def test_cleaning_settings_in_the_methods_are_in_words():
     assert "Dubletter: fjernet" in nb and "For raske svar: merket" in nb and "Påbegynte besvarelser: beholdes" in nb
     assert "0,30" in nb and "drop" not in nb and "flag" not in nb
     assert "Duplicates: removed" in _rules_list({"duplicates": "drop"}, "en")
+
+
+def test_years_in_report_tables_have_no_thousands_space(frame_run):
+    text = re.sub(r"<[^>]+>", " ", (frame_run / "report.html").read_text(encoding="utf-8"))
+    assert not re.search(r"2\s021|2\s023|2\s025", text)
+    assert re.search(r"<td>2023</td><td>600</td>", (frame_run / "report.html").read_text(encoding="utf-8"))
