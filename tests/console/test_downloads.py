@@ -34,6 +34,11 @@ def test_panel_invitations_and_non_responders_download_as_csv_and_xlsx(app, clie
     assert rows[0][:4] == ["Panel-id", "Navn", "E-post", "Rolle"]
     assert sorted(r[2] for r in rows[1:]) == ["person0@example.no", "person1@example.no"]
     assert {r[3] for r in rows[1:]} == {"skoleleder"}
+    # the search box narrows the download exactly as it narrows the list
+    page = client.get("/console/panel?q=person1%40example").get_data(as_text=True)
+    assert "q=person1%40example" in page
+    searched = _csv(client.get("/console/panel.csv?status=active&q=person1@example").data)
+    assert [r[2] for r in searched[1:]] == ["person1@example.no"]
 
     response = client.get(f"/console/waves/{wave_id}/invitations.xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
@@ -52,9 +57,11 @@ def test_panel_invitations_and_non_responders_download_as_csv_and_xlsx(app, clie
     with app.app_context():
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("download.%"))
                                     .order_by(AuditEvent.id)).all()
-        assert [e.action for e in events] == ["download.panel", "download.invitations", "download.non_responders"]
+        assert [e.action for e in events] == ["download.panel", "download.panel", "download.invitations",
+                                            "download.non_responders"]
         assert events[0].after["rows"] == 2 and events[0].after["fylke"] == "Vestland"
-        assert events[1].after["format"] == "xlsx" and events[0].actor
+        assert events[1].after["q"] == "person1@example" and events[1].after["rows"] == 1
+        assert events[2].after["format"] == "xlsx" and events[0].actor
 
 
 def test_downloads_refuse_unknown_formats_and_researchers(app, client, users):

@@ -24,9 +24,9 @@ from ..domain.audit import record
 from ..extensions import db
 from ..formats import OSLO, local_datetime
 from ..labels import label
-from ..models import FYLKER, Contact, Invitation, Organisation, Person, Wave
+from ..models import Contact, Invitation, Person, Wave
 from ..queries.dashboard import non_responders as non_responder_rows
-from ..readers.panel_file import PANEL_ROLES
+from ..queries.panel import panel_query
 from . import bp
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -88,29 +88,20 @@ def _format(fmt: str) -> str:
 @bp.route("/panel.<fmt>")
 @roles_required("admin", "evaluator")
 def panel_download(fmt: str):
-    """The panel with the list's filters (role, fylke, status) as CSV or XLSX."""
+    """The panel with the list's filters (role, fylke, status, search text) as CSV or XLSX."""
     fmt = _format(fmt)
     role = request.args.get("role") or None
     fylke = request.args.get("fylke") or None
     status = request.args.get("status", "active")
-    query = (sa.select(Person, Contact, Organisation)
-             .outerjoin(Contact, Contact.person_id == Person.id)
-             .outerjoin(Organisation, Organisation.id == Person.organisation_id))
-    if role in PANEL_ROLES:
-        query = query.where(Person.role == role)
-    if fylke in FYLKER:
-        query = query.where(Person.fylke == fylke)
-    if status == "active":
-        query = query.where(Person.left_at.is_(None))
-    elif status == "left":
-        query = query.where(Person.left_at.is_not(None))
+    q = (request.args.get("q") or "").strip()
+    query = panel_query(role, fylke, status, q)
     rows = db.session.execute(query.order_by(Person.role, Contact.name).limit(MAX_ROWS)).all()
     headers = [_("Panel-id"), _("Navn"), _("E-post"), _("Rolle"), _("Fylke"), _("Organisasjon"),
                _("Ekstern id"), _("Sluttet")]
     table = [[p.panel_id, c.name if c else None, c.email if c else None, label(p.role, "role"), p.fylke,
               o.name if o else None, p.external_id, p.left_at] for p, c, o in rows]
     return _send("panel", headers, table, fmt, "panel", None,
-                 {"role": role, "fylke": fylke, "status": status})
+                 {"role": role, "fylke": fylke, "status": status, "q": q})
 
 
 @bp.route("/waves/<int:wave_id>/invitations.<fmt>")

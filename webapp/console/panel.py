@@ -10,7 +10,8 @@ from flask_login import current_user
 from ..access import roles_required
 from ..domain.panel_plan import apply_plan, discard_parsed, load_parsed, plan_import, save_parsed
 from ..extensions import db
-from ..models import FYLKER, Contact, Organisation, Person
+from ..models import FYLKER, Contact, Person
+from ..queries.panel import panel_query
 from ..readers.panel_file import PANEL_ROLES, PanelFileError, parse_panel
 from . import bp
 from .forms import ActionForm, PanelUploadForm
@@ -27,21 +28,7 @@ def panel():
     status = request.args.get("status", "active")
     q = (request.args.get("q") or "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
-    query = (sa.select(Person, Contact, Organisation)
-             .outerjoin(Contact, Contact.person_id == Person.id)
-             .outerjoin(Organisation, Organisation.id == Person.organisation_id))
-    if role in PANEL_ROLES:
-        query = query.where(Person.role == role)
-    if fylke in FYLKER:
-        query = query.where(Person.fylke == fylke)
-    if status == "active":
-        query = query.where(Person.left_at.is_(None))
-    elif status == "left":
-        query = query.where(Person.left_at.is_not(None))
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Contact.name).like(like), Contact.email.like(like),
-                                   Person.panel_id == q.upper(), Person.external_id == q))
+    query = panel_query(role, fylke, status, q)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.order_by(Person.role, Contact.name)
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
