@@ -88,8 +88,15 @@ def cmd_test(argv: list[str]) -> None:
     # both cores: pytest-xdist runs the tests in parallel workers, each with its own database
     workers = os.environ.get("DEKOM_TEST_WORKERS", "2")
     args = ["-m", "pytest", "-p", "no:cacheprovider", *(["-n", workers] if workers != "0" else []), *argv]
+    code = 0
+    if not argv:  # the whole suite: the static checks first
+        say("static checks: ruff check, ruff format --check, mypy (strict on questionnaires/ and evaluation/)")
+        for check in (("ruff", "check", "."), ("ruff", "format", "--check", "--quiet", "."), ("mypy",)):
+            if run(BIN / check[0], *check[1:], check=False) != 0:
+                say(f"{' '.join(check)} failed")
+                code = 1
     say("test suite on SQLite")
-    code = run(PY, *args, env=base, check=False)
+    code = run(PY, *args, env=base, check=False) or code
     if code == 5:
         say("pytest collected no tests")
     if pg:
