@@ -53,7 +53,15 @@ def ensure_env(extras: str) -> None:
     say("installing dekom-eval and its dependencies (first run takes a few minutes)")
     run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
-    STAMP.write_text(" ".join([digest, *([extras] if extras else []), *(stamp[1:] if stamp and stamp[0] == digest else [])]))
+    STAMP.write_text(
+        " ".join(
+            [
+                digest,
+                *([extras] if extras else []),
+                *(stamp[1:] if stamp and stamp[0] == digest else []),
+            ]
+        )
+    )
 
 
 def flask(*args: str, env: dict | None = None, check: bool = True) -> int:
@@ -68,8 +76,9 @@ def cmd_demo(argv: list[str]) -> None:
     # `flask serve --demo`: db upgrade, questionnaires import, demo load (if empty), then gunicorn
     # and the job worker with PUBLIC_BASE_URL from PORT; Ctrl+C stops both
     say(f"setting up and serving on http://127.0.0.1:{port} (set PORT to change it)")
-    server = subprocess.Popen([str(BIN / "flask"), "--app", "webapp", "serve", "--demo", "--port", port, *argv],
-                              cwd=ROOT)
+    server = subprocess.Popen(
+        [str(BIN / "flask"), "--app", "webapp", "serve", "--demo", "--port", port, *argv], cwd=ROOT
+    )
     while True:
         try:
             code = server.wait()
@@ -87,11 +96,24 @@ def cmd_test(argv: list[str]) -> None:
     pg = base.pop("TEST_DATABASE_URL", None)
     # both cores: pytest-xdist runs the tests in parallel workers, each with its own database
     workers = os.environ.get("DEKOM_TEST_WORKERS", "2")
-    args = ["-m", "pytest", "-p", "no:cacheprovider", *(["-n", workers] if workers != "0" else []), *argv]
+    args = [
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        *(["-n", workers] if workers != "0" else []),
+        *argv,
+    ]
     code = 0
     if not argv:  # the whole suite: the static checks first
-        say("static checks: ruff check, ruff format --check, mypy (strict on questionnaires/ and evaluation/)")
-        for check in (("ruff", "check", "."), ("ruff", "format", "--check", "--quiet", "."), ("mypy",)):
+        say(
+            "static checks: ruff check, ruff format --check, mypy (strict on questionnaires/ and evaluation/)"
+        )
+        for check in (
+            ("ruff", "check", "."),
+            ("ruff", "format", "--check", "--quiet", "."),
+            ("mypy",),
+        ):
             if run(BIN / check[0], *check[1:], check=False) != 0:
                 say(f"{' '.join(check)} failed")
                 code = 1

@@ -41,7 +41,7 @@ def synthetic_answers(texts: list[str], n: int, seed: int) -> list[str]:
         for i, w in enumerate(words):
             if len(w) > 4 and rng.random() < 0.08:  # a typo: drop one letter
                 j = rng.randrange(1, len(w) - 1)
-                words[i] = w[:j] + w[j + 1:]
+                words[i] = w[:j] + w[j + 1 :]
         out.append(" ".join(words))
     return out
 
@@ -56,10 +56,14 @@ def bench_speed(texts: list[str], n: int, seed: int) -> None:
     done = time.perf_counter()
     print(f"## Speed: {n} answers, {words} words, {len(set(answers))} distinct answers")
     print(f"load codebook + lemmatiser: {loaded - start:.2f} s")
-    print(f"code {n} answers:          {done - loaded:.2f} s  ({(done - loaded) / n * 1e6:.0f} µs per answer)")
+    print(
+        f"code {n} answers:          {done - loaded:.2f} s  ({(done - loaded) / n * 1e6:.0f} µs per answer)"
+    )
     print(f"total:                      {done - start:.2f} s")
-    print(f"needs review: {int(coded['needs_review'].sum())} of {n}; "
-          f"themes per answer: {coded[coder.themes].sum(axis=1).mean():.2f}\n")
+    print(
+        f"needs review: {int(coded['needs_review'].sum())} of {n}; "
+        f"themes per answer: {coded[coder.themes].sum(axis=1).mean():.2f}\n"
+    )
 
 
 def scores(coder: DictionaryCoder, frame: pd.DataFrame) -> pd.DataFrame:
@@ -75,10 +79,15 @@ def bench_quality(human: pd.DataFrame) -> None:
     for split in ("dev", "heldout", "heldout2", "all"):
         frame = human if split == "all" else human[human["split"] == split]
         table = scores(coder, frame)
-        print(f"\n### {split} ({len(frame)} answers): macro-F1 {macro_f1(table):.3f}, "
-              f"mean kappa {table['kappa'].mean():.3f}")
-        print(table[["theme", "positives", "tp", "fp", "fn", "precision", "recall", "f1", "kappa"]]
-              .round(2).to_string(index=False))
+        print(
+            f"\n### {split} ({len(frame)} answers): macro-F1 {macro_f1(table):.3f}, "
+            f"mean kappa {table['kappa'].mean():.3f}"
+        )
+        print(
+            table[["theme", "positives", "tp", "fp", "fn", "precision", "recall", "f1", "kappa"]]
+            .round(2)
+            .to_string(index=False)
+        )
     print("\n## Word normalisation (macro-F1 / mean kappa)")
     for norm in ("lemma", "stem", "none"):
         c = DictionaryCoder(normaliser=norm)

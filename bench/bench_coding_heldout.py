@@ -45,7 +45,9 @@ V3 = ROOT / "questionnaires" / "codebooks" / "codebook_v3.yaml"
 def heldout_sets() -> dict[str, pd.DataFrame]:
     """Every held-out set by name (answers never used for tuning)."""
     old = pd.read_csv(DATA / "coded_answers.csv")
-    sets = {name: old[old["split"] == name].reset_index(drop=True) for name in ("heldout", "heldout2")}
+    sets = {
+        name: old[old["split"] == name].reset_index(drop=True) for name in ("heldout", "heldout2")
+    }
     for version in ("v3", "v4"):
         for lang in ("nb", "nn", "en"):
             sets[f"{version}_{lang}"] = pd.read_csv(DATA / f"heldout_{version}_{lang}.csv")
@@ -55,7 +57,9 @@ def heldout_sets() -> dict[str, pd.DataFrame]:
 def predict(coder, frame: pd.DataFrame) -> pd.DataFrame:
     """0/1 codes of ``coder`` (dictionary or learned) for the answers of ``frame``."""
     coded = coder.code_many(frame["text"].tolist())
-    return pd.DataFrame([[int(t in c.themes) for t in coder.themes] for c in coded], columns=coder.themes)
+    return pd.DataFrame(
+        [[int(t in c.themes) for t in coder.themes] for c in coded], columns=coder.themes
+    )
 
 
 def table(coder, frame: pd.DataFrame) -> pd.DataFrame:
@@ -65,8 +69,12 @@ def table(coder, frame: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--curve", type=int, default=3, help="draws per learning-curve point (0 = skip)")
-    parser.add_argument("--session", action="store_true", help="only the simulated coding session curve")
+    parser.add_argument(
+        "--curve", type=int, default=3, help="draws per learning-curve point (0 = skip)"
+    )
+    parser.add_argument(
+        "--session", action="store_true", help="only the simulated coding session curve"
+    )
     args = parser.parse_args()
     sets = heldout_sets()
     train = training_data()
@@ -76,8 +84,12 @@ def main() -> None:
     start = time.perf_counter()
     learned = train_model(train["text"].tolist(), train)
     print(f"learned layer trained on {len(train)} answers in {time.perf_counter() - start:.1f} s")
-    coders = {"dictionary v2": DictionaryCoder(V2), "dictionary v3": DictionaryCoder(V3), "dictionary v4": DictionaryCoder(),
-              "learned v4": learned}
+    coders = {
+        "dictionary v2": DictionaryCoder(V2),
+        "dictionary v3": DictionaryCoder(V3),
+        "dictionary v4": DictionaryCoder(),
+        "learned v4": learned,
+    }
     for name, frame in sets.items():
         print(f"\n## {name} ({len(frame)} answers)")
         rows = {}
@@ -85,12 +97,19 @@ def main() -> None:
             t = table(coder, frame)
             rows[label] = t
             print(f"{label:14s} macro-F1 {macro_f1(t):.3f}")
-        out = pd.DataFrame({"theme": rows["learned v4"]["theme"], "n": rows["learned v4"]["positives"]})
+        out = pd.DataFrame(
+            {"theme": rows["learned v4"]["theme"], "n": rows["learned v4"]["positives"]}
+        )
         for label, t in rows.items():
-            out[f"{label} P/R"] = [f"{p:.2f}/{r:.2f}" for p, r in zip(t["precision"].fillna(-1), t["recall"], strict=True)]
+            out[f"{label} P/R"] = [
+                f"{p:.2f}/{r:.2f}"
+                for p, r in zip(t["precision"].fillna(-1), t["recall"], strict=True)
+            ]
         print(out.to_string(index=False).replace("-1.00", "  –  "))
     if args.curve:
-        print("\n## Learning curve: macro-F1 on the v3 and v4 held-out sets by training answers seen")
+        print(
+            "\n## Learning curve: macro-F1 on the v3 and v4 held-out sets by training answers seen"
+        )
         rng = np.random.default_rng(1)
         names = [f"{v}_{lang}" for v in ("v3", "v4") for lang in ("nb", "nn", "en")]
         for n in (25, 50, 100, 150, len(train)):
@@ -101,7 +120,10 @@ def main() -> None:
                 model = train_model(sub["text"].tolist(), sub)
                 for name in names:
                     scores[name].append(macro_f1(table(model, sets[name])))
-            print(f"{n:4d} answers: " + "  ".join(f"{name} {np.mean(v):.3f}" for name, v in scores.items()))
+            print(
+                f"{n:4d} answers: "
+                + "  ".join(f"{name} {np.mean(v):.3f}" for name, v in scores.items())
+            )
 
 
 def session_curve(sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 8, 16, 31)) -> None:
@@ -112,14 +134,16 @@ def session_curve(sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 
     for name in [f"{v}_{lang}" for v in ("v3", "v4") for lang in ("nb", "nn", "en")]:
         frame = sets[name]
         order = rng.permutation(len(frame))
-        halves = (order[: len(frame) // 2], order[len(frame) // 2:])
+        halves = (order[: len(frame) // 2], order[len(frame) // 2 :])
         line = []
         for k in steps:
             f1s = []
             for a, b in (halves, halves[::-1]):
                 coded = frame.iloc[a[:k]]
                 data = pd.concat([train, coded], ignore_index=True)
-                model = train_model(data["text"].tolist(), data, weights=[1.0] * len(train) + [weight] * len(coded))
+                model = train_model(
+                    data["text"].tolist(), data, weights=[1.0] * len(train) + [weight] * len(coded)
+                )
                 f1s.append(macro_f1(table(model, frame.iloc[b].reset_index(drop=True))))
             line.append(f"k={k}: {np.mean(f1s):.3f}")
         print(f"{name}: " + "  ".join(line))

@@ -40,9 +40,14 @@ def add_responses(wave, n: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     launch = utcnow() - timedelta(days=40)
     wave.opens_at = launch
-    db.session.execute(sa.update(Invitation).where(Invitation.wave_id == wave.id)
-                       .values(status="sent", sent_at=launch))
-    rows = db.session.execute(sa.select(Invitation.id, Invitation.person_id).where(Invitation.wave_id == wave.id)).all()
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.wave_id == wave.id)
+        .values(status="sent", sent_at=launch)
+    )
+    rows = db.session.execute(
+        sa.select(Invitation.id, Invitation.person_id).where(Invitation.wave_id == wave.id)
+    ).all()
     version_for = {wq.role: wq.questionnaire_version_id for wq in wave.questionnaires}
     roles = dict(db.session.execute(sa.text("SELECT id, role FROM person")).all())
     opened, responses = [], []
@@ -54,17 +59,31 @@ def add_responses(wave, n: int, seed: int = 7) -> None:
             if u < 0.45:
                 complete = u < 0.30
                 done = when + timedelta(hours=rng.uniform(0.1, 30)) if complete else None
-                responses.append({
-                    "invitation_id": inv_id, "wave_id": wave.id, "person_id": person_id,
-                    "questionnaire_version_id": version_for[roles[person_id]],
-                    "status": "complete" if complete else "in_progress", "language": "nb",
-                    "started_at": when, "updated_at": done or when, "submitted_at": done, "revision": 1})
+                responses.append(
+                    {
+                        "invitation_id": inv_id,
+                        "wave_id": wave.id,
+                        "person_id": person_id,
+                        "questionnaire_version_id": version_for[roles[person_id]],
+                        "status": "complete" if complete else "in_progress",
+                        "language": "nb",
+                        "started_at": when,
+                        "updated_at": done or when,
+                        "submitted_at": done,
+                        "revision": 1,
+                    }
+                )
     t = Invitation.__table__
-    db.session.execute(t.update().where(t.c.id == sa.bindparam("iid")).values(opened_at=sa.bindparam("at")), opened)
+    db.session.execute(
+        t.update().where(t.c.id == sa.bindparam("iid")).values(opened_at=sa.bindparam("at")), opened
+    )
     db.session.execute(sa.insert(Response), responses)
-    db.session.execute(sa.text(
-        "UPDATE invitation SET submitted_at = (SELECT submitted_at FROM response r WHERE r.invitation_id = invitation.id) "
-        "WHERE id IN (SELECT invitation_id FROM response WHERE status = 'complete')"))
+    db.session.execute(
+        sa.text(
+            "UPDATE invitation SET submitted_at = (SELECT submitted_at FROM response r WHERE r.invitation_id = invitation.id) "
+            "WHERE id IN (SELECT invitation_id FROM response WHERE status = 'complete')"
+        )
+    )
     db.session.commit()
 
 
@@ -115,24 +134,36 @@ def main() -> None:
         client = app.test_client()
         page = client.get("/auth/login").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        login = client.post("/auth/login", data={"email": "bench@example.no", "password": PASSWORD,
-                                                 "csrf_token": csrf})
+        login = client.post(
+            "/auth/login",
+            data={"email": "bench@example.no", "password": PASSWORD, "csrf_token": csrf},
+        )
         assert login.status_code == 302, "login failed"
         from webapp.queries.dashboard import _representativeness
 
         # The R-indicator is cached on the counts; "new answers" clears the cache before each
         # GET, as when answers arrive between two loads of the page during a live wave.
         for label, url, before in (
-                ("dashboard by role", f"/console/dashboard?wave={wave_id}&by=role", None),
-                ("dashboard by role x fylke x network", f"/console/dashboard?wave={wave_id}&by=all", None),
-                ("dashboard by role, new answers since the last load (R-indicator recomputed)",
-                 f"/console/dashboard?wave={wave_id}&by=role", _representativeness.cache_clear),
-                ("non-responders (first 200)", f"/console/dashboard/{wave_id}/non-responders", None)):
+            ("dashboard by role", f"/console/dashboard?wave={wave_id}&by=role", None),
+            (
+                "dashboard by role x fylke x network",
+                f"/console/dashboard?wave={wave_id}&by=all",
+                None,
+            ),
+            (
+                "dashboard by role, new answers since the last load (R-indicator recomputed)",
+                f"/console/dashboard?wave={wave_id}&by=role",
+                _representativeness.cache_clear,
+            ),
+            ("non-responders (first 200)", f"/console/dashboard/{wave_id}/non-responders", None),
+        ):
             timed(client, url, 2)  # warm-up
             times = sorted(timed(client, url, args.requests, before))
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-            print(f"{label}: median {statistics.median(times):.0f} ms, p95 {p95:.0f} ms "
-                  f"over {args.requests} GETs ({'PostgreSQL' if args.database_url else 'SQLite'})")
+            print(
+                f"{label}: median {statistics.median(times):.0f} ms, p95 {p95:.0f} ms "
+                f"over {args.requests} GETs ({'PostgreSQL' if args.database_url else 'SQLite'})"
+            )
 
 
 if __name__ == "__main__":

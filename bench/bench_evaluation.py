@@ -64,13 +64,20 @@ def _machine() -> dict[str, str]:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
-                      .splitlines() if line.startswith("MemTotal"))
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
     except (OSError, StopIteration):
         mem_kb = 0
-    return {"cpus": str(os.cpu_count()), "cpu": model, "memory": f"{mem_kb / 1024 ** 2:.1f} GiB",
-            "python": platform.python_version(), "load": " ".join(
-                f"{x:.2f}" for x in os.getloadavg())}
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": model,
+        "memory": f"{mem_kb / 1024**2:.1f} GiB",
+        "python": platform.python_version(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
 
 
 def _run_measured(cmd: list[str]) -> tuple[float, float, float, int]:
@@ -81,8 +88,9 @@ def _run_measured(cmd: list[str]) -> tuple[float, float, float, int]:
     """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -95,25 +103,53 @@ def bench(n: int, figures: bool = True) -> dict:
     """Generate a panel of ``n`` respondents per wave and time the CLI run on it."""
     with tempfile.TemporaryDirectory(prefix=f"bench-eval-{n}-") as tmp:
         folder = Path(tmp)
-        gen = subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder)], cwd=ROOT,
-                             env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
-                             text=True, check=True)
+        gen = subprocess.run(
+            [sys.executable, "-c", GENERATE, str(n), str(folder)],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows = int(gen.stdout.strip())
-        cmd = [sys.executable, "-m", "evaluation", "run", "--answers",
-               str(folder / "answers.parquet"), "--scales", str(folder / "scales.yaml"),
-               "--out", str(folder / "out"), "--quiet"] + ([] if figures else ["--no-figures"])
+        cmd = [
+            sys.executable,
+            "-m",
+            "evaluation",
+            "run",
+            "--answers",
+            str(folder / "answers.parquet"),
+            "--scales",
+            str(folder / "scales.yaml"),
+            "--out",
+            str(folder / "out"),
+            "--quiet",
+        ] + ([] if figures else ["--no-figures"])
         load_before = os.getloadavg()[0]
         wall, rss, cpu, code = _run_measured(cmd)
         if code:
             raise SystemExit(f"run failed for n={n}")
         steps = json.loads((folder / "out" / "run.json").read_text())["timings"]
-        fit = subprocess.run([sys.executable, "-c", FAST_FIT, str(folder / "answers.parquet")],
-                             cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                             capture_output=True, text=True, check=True).stdout.split()
-    return {"n_per_wave": n, "answers": rows, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-            "load_before": round(load_before, 2), "peak_rss_mib": round(rss),
-            "steps": steps, "lmm_cell_rows": int(fit[0]), "lmm_cell_respondents": int(fit[1]),
-            "lmm_cell_fit_s": float(fit[2])}
+        fit = subprocess.run(
+            [sys.executable, "-c", FAST_FIT, str(folder / "answers.parquet")],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    return {
+        "n_per_wave": n,
+        "answers": rows,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "load_before": round(load_before, 2),
+        "peak_rss_mib": round(rss),
+        "steps": steps,
+        "lmm_cell_rows": int(fit[0]),
+        "lmm_cell_respondents": int(fit[1]),
+        "lmm_cell_fit_s": float(fit[2]),
+    }
 
 
 def main() -> None:
@@ -128,15 +164,19 @@ def main() -> None:
     if args.json:
         print(json.dumps({"machine": machine, "results": results}, indent=2))
         return
-    print(f"machine: {machine['cpus']} CPUs, {machine['cpu']}, {machine['memory']}, "
-          f"Python {machine['python']}, load average at end {machine['load']}")
+    print(
+        f"machine: {machine['cpus']} CPUs, {machine['cpu']}, {machine['memory']}, "
+        f"Python {machine['python']}, load average at end {machine['load']}"
+    )
     for r in results:
         steps = ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items() if k != "total")
-        print(f"{r['n_per_wave']:>7} per wave, {r['answers']:>10,} answers: "
-              f"{r['wall_s']:6.1f} s wall (load {r['load_before']:.1f} before), "
-              f"{r['cpu_s']:6.1f} s CPU, {r['peak_rss_mib']:5d} MiB peak RSS "
-              f"(steps: {steps}); one LMM cell of {r['lmm_cell_rows']:,} rows / "
-              f"{r['lmm_cell_respondents']:,} respondents fits in {r['lmm_cell_fit_s']:.2f} s")
+        print(
+            f"{r['n_per_wave']:>7} per wave, {r['answers']:>10,} answers: "
+            f"{r['wall_s']:6.1f} s wall (load {r['load_before']:.1f} before), "
+            f"{r['cpu_s']:6.1f} s CPU, {r['peak_rss_mib']:5d} MiB peak RSS "
+            f"(steps: {steps}); one LMM cell of {r['lmm_cell_rows']:,} rows / "
+            f"{r['lmm_cell_respondents']:,} respondents fits in {r['lmm_cell_fit_s']:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -31,31 +31,48 @@ def child(args: argparse.Namespace) -> None:
     from evaluation.export.synthetic import synthetic_source
 
     t0 = time.perf_counter()
-    source = synthetic_source(questionnaires.load_instrument(), args.persons,
-                              waves=(2021, 2023, 2025), text_share=0.3)
+    source = synthetic_source(
+        questionnaires.load_instrument(), args.persons, waves=(2021, 2023, 2025), text_share=0.3
+    )
     t_input = time.perf_counter() - t0
-    input_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
-    options = ExportOptions(layouts=tuple(args.layouts.split(",")),
-                            formats=tuple(args.formats.split(",")), cleaned=args.cleaned,
-                            free_text=args.free_text, themes=not args.no_themes)
+    input_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    options = ExportOptions(
+        layouts=tuple(args.layouts.split(",")),
+        formats=tuple(args.formats.split(",")),
+        cleaned=args.cleaned,
+        free_text=args.free_text,
+        themes=not args.no_themes,
+    )
     with tempfile.TemporaryDirectory() as out:
         t1 = time.perf_counter()
-        result = build_export(source, options, out, pseudonym_key="bench-key",
-                              zip_name=None if args.no_zip else "export.zip")
+        result = build_export(
+            source,
+            options,
+            out,
+            pseudonym_key="bench-key",
+            zip_name=None if args.no_zip else "export.zip",
+        )
         t_build = time.perf_counter() - t1
         size = sum(p.stat().st_size for p in Path(out).iterdir())
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({
-        "persons": args.persons, "responses": int(len(source.responses)),
-        "answers": int(len(source.answers)),
-        "items_per_response": round(len(source.answers) / len(source.responses), 1),
-        "input_s": round(t_input, 1), "build_s": round(t_build, 1),
-        "input_rss_gib": round(input_rss, 2),
-        "peak_rss_gib": round(rss_kib / 1024 ** 2, 2), "output_mib": round(size / 2 ** 20),
-        "files": {f["file"]: f["rows"] for f in result.manifest["files"]},
-        "skipped": [s["file"] for s in result.manifest["skipped"]],
-        "steps": result.timings,
-    }))
+    print(
+        json.dumps(
+            {
+                "persons": args.persons,
+                "responses": int(len(source.responses)),
+                "answers": int(len(source.answers)),
+                "items_per_response": round(len(source.answers) / len(source.responses), 1),
+                "input_s": round(t_input, 1),
+                "build_s": round(t_build, 1),
+                "input_rss_gib": round(input_rss, 2),
+                "peak_rss_gib": round(rss_kib / 1024**2, 2),
+                "output_mib": round(size / 2**20),
+                "files": {f["file"]: f["rows"] for f in result.manifest["files"]},
+                "skipped": [s["file"] for s in result.manifest["skipped"]],
+                "steps": result.timings,
+            }
+        )
+    )
 
 
 def _tree_pss_gib(pid: int) -> float:
@@ -71,7 +88,7 @@ def _tree_pss_gib(pid: int) -> float:
             pids.extend(int(c) for c in children)
         except OSError:
             continue
-    return total / 1024 ** 2
+    return total / 1024**2
 
 
 def _watch_memory(proc: subprocess.Popen) -> float:
@@ -110,19 +127,25 @@ def main() -> None:
         sys.exit(res.returncode)
     figures = json.loads(res.stdout.strip().splitlines()[-1])
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = usage.ru_maxrss / 1024 ** 2
+    peak = usage.ru_maxrss / 1024**2
     cpu = usage.ru_utime + usage.ru_stime
-    print(f"persons {figures['persons']:,}  responses {figures['responses']:,}  answers "
-          f"{figures['answers']:,} ({figures['items_per_response']} per response)")
+    print(
+        f"persons {figures['persons']:,}  responses {figures['responses']:,}  answers "
+        f"{figures['answers']:,} ({figures['items_per_response']} per response)"
+    )
     print(f"layouts {args.layouts}  formats {args.formats}  cleaned={args.cleaned}")
-    print(f"input generation {figures['input_s']} s, {figures['input_rss_gib']} GiB RSS once "
-          "generated (not part of the export)")
+    print(
+        f"input generation {figures['input_s']} s, {figures['input_rss_gib']} GiB RSS once "
+        "generated (not part of the export)"
+    )
     print(f"export build     {figures['build_s']} s   (limit 60 s)")
     print(f"peak RSS         {peak:.2f} GiB of the largest process (limit 4 GiB; input included)")
     print(f"peak PSS, all    {peak_pss:.2f} GiB summed over the export and its writer processes")
     print(f"output           {figures['output_mib']} MiB; skipped: {figures['skipped'] or 'none'}")
-    print(f"child wall time  {wall:.1f} s; CPU time of all processes {cpu:.1f} s "
-          f"(load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"child wall time  {wall:.1f} s; CPU time of all processes {cpu:.1f} s "
+        f"(load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     print("steps (cumulative s):", json.dumps(figures["steps"]))
 
 

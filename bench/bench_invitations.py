@@ -33,8 +33,15 @@ def build_app(database_url: str | None, folder: Path):
     from webapp.extensions import db
 
     url = database_url or f"sqlite:///{folder / 'bench.sqlite'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789-abcdefghij",
-                      "OUTBOX_DIR": str(folder / "outbox"), "REDIS_URL": None, "SMTP_HOST": None})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench-secret-key-0123456789-abcdefghij",
+            "OUTBOX_DIR": str(folder / "outbox"),
+            "REDIS_URL": None,
+            "SMTP_HOST": None,
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         for path in instrument_files(INSTRUMENT_DIR).values():
@@ -50,17 +57,33 @@ def make_panel(n: int) -> None:
     from webapp.extensions import db
     from webapp.models import Contact, Organisation, Person, new_panel_id
 
-    networks = [Organisation(kind="kompetansenettverk", name=f"Nettverk {i}", fylke=FYLKER[i % len(FYLKER)])
-                for i in range(24)]
+    networks = [
+        Organisation(kind="kompetansenettverk", name=f"Nettverk {i}", fylke=FYLKER[i % len(FYLKER)])
+        for i in range(24)
+    ]
     db.session.add_all(networks)
     db.session.flush()
-    db.session.execute(sa.insert(Person), [
-        {"panel_id": new_panel_id(), "role": ROLES[i % 4], "fylke": FYLKER[i % len(FYLKER)],
-         "network_id": networks[i % 24].id, "external_id": f"B{i}"} for i in range(n)])
+    db.session.execute(
+        sa.insert(Person),
+        [
+            {
+                "panel_id": new_panel_id(),
+                "role": ROLES[i % 4],
+                "fylke": FYLKER[i % len(FYLKER)],
+                "network_id": networks[i % 24].id,
+                "external_id": f"B{i}",
+            }
+            for i in range(n)
+        ],
+    )
     ids = db.session.scalars(sa.select(Person.id).order_by(Person.id)).all()
-    db.session.execute(sa.insert(Contact), [
-        {"person_id": pid, "name": f"Person {i}", "email": f"person{i}@bench.example.no"}
-        for i, pid in enumerate(ids)])
+    db.session.execute(
+        sa.insert(Contact),
+        [
+            {"person_id": pid, "name": f"Person {i}", "email": f"person{i}@bench.example.no"}
+            for i, pid in enumerate(ids)
+        ],
+    )
     db.session.commit()
 
 
@@ -118,7 +141,9 @@ class SmtpServerProcess:
         self.port = free_port()
         self.counter = ctx.Value("i", 0)
         self.ready, self.stop_event = ctx.Event(), ctx.Event()
-        self.process = ctx.Process(target=_serve, args=(self.port, self.counter, self.ready, self.stop_event))
+        self.process = ctx.Process(
+            target=_serve, args=(self.port, self.counter, self.ready, self.stop_event)
+        )
 
     def __enter__(self) -> SmtpServerProcess:
         self.process.start()
@@ -159,8 +184,10 @@ def main() -> None:
         accepted = server.count
     db_kind = "PostgreSQL" if args.database_url else "SQLite"
     print(f"setup ({args.n} persons + invitations): {setup:.1f} s")
-    print(f"sent {result['sent']} invitations ({accepted} accepted by SMTP) on {db_kind} "
-          f"in {elapsed:.1f} s = {result['sent'] / elapsed:.0f} mails/s (target: {args.n} in < 60 s)")
+    print(
+        f"sent {result['sent']} invitations ({accepted} accepted by SMTP) on {db_kind} "
+        f"in {elapsed:.1f} s = {result['sent'] / elapsed:.0f} mails/s (target: {args.n} in < 60 s)"
+    )
     if accepted != args.n or result["sent"] != args.n:
         sys.exit("not every invitation was delivered exactly once")
 

@@ -47,20 +47,39 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def questionnaire_yaml(pages: int = PAGES, rows: int = ROWS) -> str:
     """A questionnaire of ``pages`` pages, each a matrix of ``rows`` Likert statements."""
-    out = ["format: 1", "code: bench_load", "role: skoleleder", "title: {nb: Lasttest}",
-           "response_scales:", "  enig5:",
-           "    points: [{nb: Helt uenig}, {nb: Nokså uenig}, {nb: Verken eller}, {nb: Nokså enig},"
-           " {nb: Helt enig}]", "    dont_know: {nb: Vet ikke}", "pages:"]
+    out = [
+        "format: 1",
+        "code: bench_load",
+        "role: skoleleder",
+        "title: {nb: Lasttest}",
+        "response_scales:",
+        "  enig5:",
+        "    points: [{nb: Helt uenig}, {nb: Nokså uenig}, {nb: Verken eller}, {nb: Nokså enig},"
+        " {nb: Helt enig}]",
+        "    dont_know: {nb: Vet ikke}",
+        "pages:",
+    ]
     for p in range(1, pages + 1):
-        out += [f"  - id: side{p}", f"    title: {{nb: Side {p}}}", "    items:",
-                f"      - code: m{p}", "        type: matrix", "        scale: enig5",
-                "        required: true", "        text: {nb: \"Hvor enig er du?\"}", "        rows:"]
-        out += [f"          - {{code: p{p}_{i:02d}, text: {{nb: Påstand nummer {i} på side {p}}}}}"
-                for i in range(1, rows + 1)]
+        out += [
+            f"  - id: side{p}",
+            f"    title: {{nb: Side {p}}}",
+            "    items:",
+            f"      - code: m{p}",
+            "        type: matrix",
+            "        scale: enig5",
+            "        required: true",
+            '        text: {nb: "Hvor enig er du?"}',
+            "        rows:",
+        ]
+        out += [
+            f"          - {{code: p{p}_{i:02d}, text: {{nb: Påstand nummer {i} på side {p}}}}}"
+            for i in range(1, rows + 1)
+        ]
     return "\n".join(out) + "\n"
 
 
 # -- the database -------------------------------------------------------------------------------
+
 
 def create_database(pg: str, name: str) -> None:
     """CREATE DATABASE ``name`` on the server ``pg``."""
@@ -112,8 +131,16 @@ def prepare(url: str, invitations: int) -> tuple[list[str], str]:
             salt = os.urandom(16).hex()
             token = token_for_salt(salt)
             tokens.append(token)
-            rows.append({"wave_id": wave.id, "person_id": pid, "status": "sent", "token_salt": salt, "sent_at": utcnow(),
-                         "token_hash": hash_token(token)})
+            rows.append(
+                {
+                    "wave_id": wave.id,
+                    "person_id": pid,
+                    "status": "sent",
+                    "token_salt": salt,
+                    "sent_at": utcnow(),
+                    "token_hash": hash_token(token),
+                }
+            )
         db.session.execute(sa.insert(Invitation), rows)
         db.session.execute(sa.text(SCHEMA))
         db.session.commit()
@@ -122,6 +149,7 @@ def prepare(url: str, invitations: int) -> tuple[list[str], str]:
 
 
 # -- servers and their CPU ----------------------------------------------------------------------
+
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` (0 when it is gone)."""
@@ -152,8 +180,10 @@ def backends(pg: str, name: str) -> list[int]:
     import psycopg
 
     with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
-        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                            (name,)).fetchall()
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -174,9 +204,24 @@ class Server:
         conf.write_text("")  # not the project's gunicorn.conf.py: the same settings for both apps
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
-            [str(gunicorn), "-c", str(conf), "-w", "3", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-             "--timeout", "60", "--error-logfile", str(self.log), app],
-            cwd=ROOT, env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
+            [
+                str(gunicorn),
+                "-c",
+                str(conf),
+                "-w",
+                "3",
+                "-k",
+                "sync",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "--error-logfile",
+                str(self.log),
+                app,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -264,8 +309,15 @@ class Respondent:
         return r.status, r.getheader("Location") or "", text
 
 
-def respond(port: int, first_path, tokens, stop: threading.Event, tally: Tally, rng: random.Random,
-            state: dict) -> None:
+def respond(
+    port: int,
+    first_path,
+    tokens,
+    stop: threading.Event,
+    tally: Tally,
+    rng: random.Random,
+    state: dict,
+) -> None:
     """Fill pages until ``stop`` is set: GET, POST, follow the 303; a new invitation at the end.
 
     ``state`` keeps the respondent's invitation and page across calls, so a measured window
@@ -354,8 +406,17 @@ class Phase:
         return values[min(len(values) - 1, max(0, round(q / 100 * len(values)) - 1))]
 
 
-def run_phase(server: Server, users: int, seconds: float, warmup: float, tokens, first_path,
-              pg: str, dbname: str, acked: dict[str, dict[str, int]]) -> Phase:
+def run_phase(
+    server: Server,
+    users: int,
+    seconds: float,
+    warmup: float,
+    tokens,
+    first_path,
+    pg: str,
+    dbname: str,
+    acked: dict[str, dict[str, int]],
+) -> Phase:
     """Load ``server`` with ``users`` respondents; measure ``seconds`` once all are under way.
 
     The warm-up lasts until every respondent has saved a page (at most ``warmup`` seconds): opening
@@ -371,9 +432,20 @@ def run_phase(server: Server, users: int, seconds: float, warmup: float, tokens,
         warming, stopping = threading.Event(), threading.Event()
         threads = []
         for i in range(users):
-            t = threading.Thread(target=_two_windows,
-                                 args=(server.port, first_path, tokens, warming, stopping, warm, tally,
-                                       random.Random(rng.random() + i)), daemon=True)
+            t = threading.Thread(
+                target=_two_windows,
+                args=(
+                    server.port,
+                    first_path,
+                    tokens,
+                    warming,
+                    stopping,
+                    warm,
+                    tally,
+                    random.Random(rng.random() + i),
+                ),
+                daemon=True,
+            )
             t.start()
             threads.append(t)
         started = time.monotonic()
@@ -393,10 +465,17 @@ def run_phase(server: Server, users: int, seconds: float, warmup: float, tokens,
         for tal in (warm, tally):
             for token, answers in tal.acked.items():
                 acked.setdefault(token, {}).update(answers)
-        return Phase(server.kind, users, elapsed, tally.saves,
-                     sum(procs1[p] - procs0.get(p, 0.0) for p in procs1),
-                     sum(db1[p] - db0.get(p, 0.0) for p in db1),
-                     tally.get_ms, tally.post_ms, {**warm.errors, **tally.errors})
+        return Phase(
+            server.kind,
+            users,
+            elapsed,
+            tally.saves,
+            sum(procs1[p] - procs0.get(p, 0.0) for p in procs1),
+            sum(db1[p] - db0.get(p, 0.0) for p in db1),
+            tally.get_ms,
+            tally.post_ms,
+            {**warm.errors, **tally.errors},
+        )
     finally:
         server.stop()
 
@@ -409,6 +488,7 @@ def _two_windows(port, first_path, tokens, warming, stopping, warm, tally, rng) 
 
 # -- checking what was stored ---------------------------------------------------------------------
 
+
 def check_stored(pg: str, dbname: str, ours: dict, minimal: dict) -> list[str]:
     """Compare the answers in the database with the saves acknowledged; returns the problems."""
     import psycopg
@@ -419,8 +499,10 @@ def check_stored(pg: str, dbname: str, ours: dict, minimal: dict) -> list[str]:
             "SELECT i.token_hash, a.item_code, a.value_num FROM answer a "
             "JOIN response r ON r.id = a.response_id JOIN invitation i ON i.id = r.invitation_id"
         ).fetchall()
-        dup = conn.execute("SELECT count(*) FROM (SELECT response_id, item_code FROM answer "
-                           "GROUP BY 1, 2 HAVING count(*) > 1) d").fetchone()[0]
+        dup = conn.execute(
+            "SELECT count(*) FROM (SELECT response_id, item_code FROM answer "
+            "GROUP BY 1, 2 HAVING count(*) > 1) d"
+        ).fetchone()[0]
         mrows = conn.execute("SELECT token, item_code, value FROM min_answer").fetchall()
     for label, stored_rows, acked, key in (
         ("this app", rows, ours, lambda t: hashlib.sha256(t.encode()).hexdigest()),
@@ -439,8 +521,10 @@ def check_stored(pg: str, dbname: str, ours: dict, minimal: dict) -> list[str]:
                     changed += 1
         expected = sum(len(a) for a in acked.values())
         extra = len(stored_rows) - (expected - lost)
-        print(f"{label}: {expected} answers acknowledged, {len(stored_rows)} stored; "
-              f"lost {lost}, changed {changed}, stored without acknowledgement {extra}")
+        print(
+            f"{label}: {expected} answers acknowledged, {len(stored_rows)} stored; "
+            f"lost {lost}, changed {changed}, stored without acknowledgement {extra}"
+        )
         if lost or changed:
             problems.append(f"{label}: {lost} lost, {changed} changed")
     if dup:
@@ -451,13 +535,18 @@ def check_stored(pg: str, dbname: str, ours: dict, minimal: dict) -> list[str]:
 
 # -- main -------------------------------------------------------------------------------------------
 
+
 def main() -> int:
     """Run the benchmark and print the figures; exit status 1 if an answer was lost."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="20,200", help="comma-separated user counts")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
-    parser.add_argument("--warmup", type=float, default=90.0,
-                        help="at most this many unmeasured seconds, until every respondent has saved")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=90.0,
+        help="at most this many unmeasured seconds, until every respondent has saved",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="repetitions (medians reported)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="server URL")
     parser.add_argument("--port", type=int, default=5120, help="this app's port; minimal on +1")
@@ -481,11 +570,18 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as tmp:
             servers = {
-                "ours": Server("ours", args.port, {"DATABASE_URL": url, "SECRET_KEY": SECRET},
-                               Path(tmp) / "ours.log"),
-                "minimal": Server("minimal", args.port + 1,
-                                  {"MINIMAL_DSN": f"{args.pg}/{dbname}", "MINIMAL_PAGES": str(PAGES)},
-                                  Path(tmp) / "minimal.log"),
+                "ours": Server(
+                    "ours",
+                    args.port,
+                    {"DATABASE_URL": url, "SECRET_KEY": SECRET},
+                    Path(tmp) / "ours.log",
+                ),
+                "minimal": Server(
+                    "minimal",
+                    args.port + 1,
+                    {"MINIMAL_DSN": f"{args.pg}/{dbname}", "MINIMAL_PAGES": str(PAGES)},
+                    Path(tmp) / "minimal.log",
+                ),
             }
             paths = {"ours": lambda t: f"/s/{t}/side/{first}", "minimal": lambda t: f"/m/{t}/1"}
             acked: dict[str, dict[str, dict[str, int]]] = {"ours": {}, "minimal": {}}
@@ -493,34 +589,57 @@ def main() -> int:
             kinds = [args.only] if args.only else ["ours", "minimal"]
             for r in range(args.rounds):
                 for n in users:
-                    for kind in (kinds if r % 2 == 0 else kinds[::-1]):
-                        ph = run_phase(servers[kind], n, args.seconds, args.warmup, Tokens(),
-                                       paths[kind], args.pg, dbname, acked[kind])
+                    for kind in kinds if r % 2 == 0 else kinds[::-1]:
+                        ph = run_phase(
+                            servers[kind],
+                            n,
+                            args.seconds,
+                            args.warmup,
+                            Tokens(),
+                            paths[kind],
+                            args.pg,
+                            dbname,
+                            acked[kind],
+                        )
                         phases.append(ph)
-                        print(f"round {r + 1} {kind:7} {n:4} users: {ph.saves / ph.seconds:6.1f} saves/s, "
-                              f"CPU {ph.cpu_ms_per_save:5.1f} ms/save "
-                              f"(workers {1000 * ph.cpu_workers / max(ph.saves, 1):.1f}, "
-                              f"db {1000 * ph.cpu_db / max(ph.saves, 1):.1f}), "
-                              f"p50 {ph.pct(50):.0f} ms, p95 {ph.pct(95):.0f} ms"
-                              + (f", errors {ph.errors}" if ph.errors else ""), flush=True)
+                        print(
+                            f"round {r + 1} {kind:7} {n:4} users: {ph.saves / ph.seconds:6.1f} saves/s, "
+                            f"CPU {ph.cpu_ms_per_save:5.1f} ms/save "
+                            f"(workers {1000 * ph.cpu_workers / max(ph.saves, 1):.1f}, "
+                            f"db {1000 * ph.cpu_db / max(ph.saves, 1):.1f}), "
+                            f"p50 {ph.pct(50):.0f} ms, p95 {ph.pct(95):.0f} ms"
+                            + (f", errors {ph.errors}" if ph.errors else ""),
+                            flush=True,
+                        )
         print()
         print("median over rounds        | saves/s | CPU ms/save | p50 ms | p95 ms")
         summary = {}
         for n in users:
             for kind in kinds:
                 sel = [p for p in phases if p.kind == kind and p.users == n]
-                row = (statistics.median(p.saves / p.seconds for p in sel),
-                       statistics.median(p.cpu_ms_per_save for p in sel),
-                       statistics.median(p.pct(50) for p in sel),
-                       statistics.median(p.pct(95) for p in sel))
+                row = (
+                    statistics.median(p.saves / p.seconds for p in sel),
+                    statistics.median(p.cpu_ms_per_save for p in sel),
+                    statistics.median(p.pct(50) for p in sel),
+                    statistics.median(p.pct(95) for p in sel),
+                )
                 summary[(kind, n)] = row
-                print(f"{kind:7} {n:4} users          | {row[0]:7.1f} | {row[1]:11.1f} | {row[2]:6.0f} | {row[3]:6.0f}")
+                print(
+                    f"{kind:7} {n:4} users          | {row[0]:7.1f} | {row[1]:11.1f} | {row[2]:6.0f} | {row[3]:6.0f}"
+                )
             if len(kinds) == 2:
-                ratios = [p.cpu_ms_per_save / m.cpu_ms_per_save
-                          for p, m in zip([p for p in phases if p.kind == "ours" and p.users == n],
-                                          [p for p in phases if p.kind == "minimal" and p.users == n], strict=True)]
-                print(f"ratio ours/minimal, {n} users: CPU per save {statistics.median(ratios):.2f}x "
-                      f"(per round: {', '.join(f'{x:.2f}' for x in ratios)})")
+                ratios = [
+                    p.cpu_ms_per_save / m.cpu_ms_per_save
+                    for p, m in zip(
+                        [p for p in phases if p.kind == "ours" and p.users == n],
+                        [p for p in phases if p.kind == "minimal" and p.users == n],
+                        strict=True,
+                    )
+                ]
+                print(
+                    f"ratio ours/minimal, {n} users: CPU per save {statistics.median(ratios):.2f}x "
+                    f"(per round: {', '.join(f'{x:.2f}' for x in ratios)})"
+                )
         problems = check_stored(args.pg, dbname, acked["ours"], acked["minimal"])
         for p in problems:
             print("PROBLEM:", p)

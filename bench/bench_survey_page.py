@@ -45,8 +45,12 @@ pages:
     title: {nb: Slutt}
     items:
       - {code: kommentar, type: longtext, text: {nb: Kommentar}}
-""".replace("@ROWS@", "\n".join(f"          - {{code: p{i:02d}, text: {{nb: Påstand nummer {i}}}}}"
-                                  for i in range(1, 16)))
+""".replace(
+    "@ROWS@",
+    "\n".join(
+        f"          - {{code: p{i:02d}, text: {{nb: Påstand nummer {i}}}}}" for i in range(1, 16)
+    ),
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,8 +77,14 @@ def main() -> None:
         qfile = Path(tmp) / "bench.yaml"
         qfile.write_text(QUESTIONNAIRE, encoding="utf-8")
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                          "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench-secret-" + "x" * 32})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+                "SECRET_KEY": "bench-secret-" + "x" * 32,
+            }
+        )
         with app.app_context():
             import logging
 
@@ -83,7 +93,9 @@ def main() -> None:
             version, _ = import_file(qfile)
             wave = Wave(name="Bench", year=2025, status="open")
             wave.questionnaires.append(WaveQuestionnaire(role="skoleleder", version=version))
-            person = Person(role="skoleleder", organisation=Organisation(kind="skole", name="Benchskole"))
+            person = Person(
+                role="skoleleder", organisation=Organisation(kind="skole", name="Benchskole")
+            )
             inv = Invitation(wave=wave, person=person, status="pending")
             token = assign_token(inv)
             db.session.add_all([wave, person, inv])
@@ -118,12 +130,17 @@ def main() -> None:
 
     print(f"respondent page, 15 Likert items, {args.n} iterations, in-process, SQLite")
     print(f"  load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    for label, (r_ms, s_ms) in (("wall clock", (render, save)), ("CPU time", (cpu_render, cpu_save))):
+    for label, (r_ms, s_ms) in (
+        ("wall clock", (render, save)),
+        ("CPU time", (cpu_render, cpu_save)),
+    ):
         both = [a + b for a, b in zip(r_ms, s_ms, strict=True)]
         print(f"  {label}:")
         for name, values in (("render (GET)", r_ms), ("save (POST)", s_ms), ("render+save", both)):
-            print(f"    {name:13s} median {statistics.median(values):6.2f} ms   "
-                  f"p95 {percentile(values, 95):6.2f} ms")
+            print(
+                f"    {name:13s} median {statistics.median(values):6.2f} ms   "
+                f"p95 {percentile(values, 95):6.2f} ms"
+            )
 
 
 if __name__ == "__main__":

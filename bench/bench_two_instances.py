@@ -50,18 +50,23 @@ def failed_login(base: str, opener) -> int:
     """GET the login page, POST a wrong password with its CSRF token; the status."""
     page = opener.open(base + "/auth/login", timeout=10).read().decode()
     token = CSRF.search(page).group(1)
-    data = urllib.parse.urlencode({"csrf_token": token, "email": "nobody@example.no",
-                                   "password": "wrong"}).encode()
+    data = urllib.parse.urlencode(
+        {"csrf_token": token, "email": "nobody@example.no", "password": "wrong"}
+    ).encode()
     try:
-        return opener.open(urllib.request.Request(base + "/auth/login", data=data), timeout=10).status
+        return opener.open(
+            urllib.request.Request(base + "/auth/login", data=data), timeout=10
+        ).status
     except urllib.error.HTTPError as exc:
         return exc.code
 
 
 def shared_limit(ports: list[int]) -> bool:
     """Ten failed logins alternating between the instances; the 11th is 429 on both."""
-    openers = [urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-               for _ in ports]
+    openers = [
+        urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        for _ in ports
+    ]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     first = [failed_login(bases[i % 2], openers[i % 2]) for i in range(10)]
     then = [failed_login(bases[i], openers[i]) for i in range(2)]
@@ -95,8 +100,13 @@ def main() -> int:
 
         # every simulated respondent comes from 127.0.0.1, and the servers' start-up probes ask
         # for a wrong link (/s/x): lift the per-address wrong-link limit, keep the login limit
-        env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "REDIS_URL": args.redis,
-               "RATELIMIT_KEY_PREFIX": f"bench-two-{os.getpid()}", "LINK_LOOKUP_LIMIT": "100000 per minute"}
+        env = {
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "REDIS_URL": args.redis,
+            "RATELIMIT_KEY_PREFIX": f"bench-two-{os.getpid()}",
+            "LINK_LOOKUP_LIMIT": "100000 per minute",
+        }
         ports = [args.port, args.port + 1]
         with tempfile.TemporaryDirectory() as tmp:
             for port in ports:
@@ -105,15 +115,28 @@ def main() -> int:
                 server.start()
             tally, rng = Tally(), random.Random(7)
             deadline = time.monotonic() + args.seconds
-            threads = [threading.Thread(target=respond, args=(
-                ports[i % 2], lambda t: f"/s/{t}/side/{first}", Tokens(), deadline, tally,
-                random.Random(rng.random()))) for i in range(args.users)]
+            threads = [
+                threading.Thread(
+                    target=respond,
+                    args=(
+                        ports[i % 2],
+                        lambda t: f"/s/{t}/side/{first}",
+                        Tokens(),
+                        deadline,
+                        tally,
+                        random.Random(rng.random()),
+                    ),
+                )
+                for i in range(args.users)
+            ]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-            print(f"{args.users} respondents on two instances ({PAGES} pages each): {tally.saves} saves "
-                  f"in {args.seconds:.0f} s, {tally.submits} submitted, errors {tally.errors or 'none'}")
+            print(
+                f"{args.users} respondents on two instances ({PAGES} pages each): {tally.saves} saves "
+                f"in {args.seconds:.0f} s, {tally.submits} submitted, errors {tally.errors or 'none'}"
+            )
             limit_ok = shared_limit(ports)
         problems = check_stored(args.pg, dbname, tally.acked, {})
         if not limit_ok:

@@ -36,13 +36,17 @@ def wide_table(persons: int):
     from evaluation.export.options import ExportOptions
     from evaluation.export.synthetic import synthetic_source
 
-    source = synthetic_source(questionnaires.load_instrument(), persons, waves=(2021, 2023, 2025),
-                              text_share=0.3)
+    source = synthetic_source(
+        questionnaires.load_instrument(), persons, waves=(2021, 2023, 2025), text_share=0.3
+    )
     options = ExportOptions(free_text=False)
     responses = _prepare_responses(source, "bench-key", options)
-    uses = {VersionUse(int(w), str(r), source.versions[int(v)][0], source.versions[int(v)][1])
-            for w, r, v in responses[["wave", "role", "version_id"]].drop_duplicates()
-            .itertuples(index=False)}
+    uses = {
+        VersionUse(int(w), str(r), source.versions[int(v)][0], source.versions[int(v)][1])
+        for w, r, v in responses[["wave", "role", "version_id"]]
+        .drop_duplicates()
+        .itertuples(index=False)
+    }
     catalogue = build_catalogue(uses, _default_scales())
     waves = build_wave_data(source, catalogue, responses)
     return make_wide(per_wave_tables(waves, False, {}))
@@ -115,8 +119,11 @@ def main() -> None:
     rows, cols = table.frame.shape
     print(f"wide table: {rows} rows x {cols} columns")
     groups = {
-        "csv": [("ours", lambda t, p: write_csv(t, p)), ("pandas", pandas_csv),
-                ("pyarrow", arrow_csv)],
+        "csv": [
+            ("ours", lambda t, p: write_csv(t, p)),
+            ("pandas", pandas_csv),
+            ("pyarrow", arrow_csv),
+        ],
         "xlsx": [("ours", lambda t, p: write_xlsx(t, p)), ("openpyxl", openpyxl_xlsx)],
         "sav": [("ours", lambda t, p: write_sav(t, p)), ("pyreadstat", pyreadstat_sav)],
     }

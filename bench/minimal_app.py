@@ -30,7 +30,13 @@ PAGE = Environment(autoescape=True).from_string("""<!doctype html>
 {% endfor %}<button type="submit" name="_action" value="{{ 'submit' if page == pages else 'next' }}">Neste</button>
 </form></body></html>""")
 
-POINTS = [(1, "Helt uenig"), (2, "Nokså uenig"), (3, "Verken eller"), (4, "Nokså enig"), (5, "Helt enig")]
+POINTS = [
+    (1, "Helt uenig"),
+    (2, "Nokså uenig"),
+    (3, "Verken eller"),
+    (4, "Nokså enig"),
+    (5, "Helt enig"),
+]
 SCHEMA = """CREATE TABLE IF NOT EXISTS min_answer (
     token text NOT NULL, page int NOT NULL, item_code text NOT NULL, value int NOT NULL,
     PRIMARY KEY (token, page, item_code))"""
@@ -38,7 +44,9 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS min_answer (
 
 def rows_of(page: int, per_page: int = 15) -> list[tuple[str, str]]:
     """The (code, statement) rows of ``page``: the same codes as the bench questionnaire."""
-    return [(f"p{page}_{i:02d}", f"Påstand nummer {i} på side {page}") for i in range(1, per_page + 1)]
+    return [
+        (f"p{page}_{i:02d}", f"Påstand nummer {i} på side {page}") for i in range(1, per_page + 1)
+    ]
 
 
 def create() -> Flask:
@@ -56,17 +64,29 @@ def create() -> Flask:
     @app.get("/m/<token>/<int:page>")
     def show(token: str, page: int):
         with db().cursor() as cur:
-            cur.execute("SELECT item_code, value FROM min_answer WHERE token = %s AND page = %s",
-                        (token, page))
+            cur.execute(
+                "SELECT item_code, value FROM min_answer WHERE token = %s AND page = %s",
+                (token, page),
+            )
             stored = dict(cur.fetchall())
         db().commit()
-        return PAGE.render(title=f"Side {page}", page=page, pages=pages, token=token,
-                           rows=rows_of(page), points=POINTS, stored=stored)
+        return PAGE.render(
+            title=f"Side {page}",
+            page=page,
+            pages=pages,
+            token=token,
+            rows=rows_of(page),
+            points=POINTS,
+            stored=stored,
+        )
 
     @app.post("/m/<token>/<int:page>")
     def save(token: str, page: int):
-        values = [(token, page, code, int(request.form[code])) for code, _ in rows_of(page)
-                  if request.form.get(code, "").isdigit()]
+        values = [
+            (token, page, code, int(request.form[code]))
+            for code, _ in rows_of(page)
+            if request.form.get(code, "").isdigit()
+        ]
         with db().cursor() as cur:
             if values:
                 cur.execute(

@@ -47,8 +47,11 @@ def main() -> None:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
         statements: list[str] = []
         with app.app_context():
-            sa.event.listen(db.engine, "before_cursor_execute",
-                            lambda conn, cur, stmt, *a: statements.append(stmt.split("\n")[0][:110]))
+            sa.event.listen(
+                db.engine,
+                "before_cursor_execute",
+                lambda conn, cur, stmt, *a: statements.append(stmt.split("\n")[0][:110]),
+            )
         rng = random.Random(1)
         tokens_left = iter(tokens)
 
@@ -92,8 +95,10 @@ def main() -> None:
         cpu0 = time.process_time()
         run(args.saves)
         cpu = time.process_time() - cpu0
-        print(f"\n{args.saves} page saves (GET + POST each): {1000 * cpu / args.saves:.1f} ms CPU per save "
-              "in this process (the test client's share included)\n")
+        print(
+            f"\n{args.saves} page saves (GET + POST each): {1000 * cpu / args.saves:.1f} ms CPU per save "
+            "in this process (the test client's share included)\n"
+        )
         # CPU time, not wall time: on a shared machine waiting for the database is not our cost
         profile = cProfile.Profile(time.process_time)
         profile.enable()
@@ -108,7 +113,9 @@ def main() -> None:
         print("own CPU time by package (cProfile, so inflated; shares are what count):")
         for key, value in sorted(by_package.items(), key=lambda kv: -kv[1])[:16]:
             print(f"  {key:28} {100 * value / total:5.1f} %")
-        stats.sort_stats("cumulative").print_stats(r"webapp|questionnaires|flask|wtforms|jinja2|sqlalchemy", 45)
+        stats.sort_stats("cumulative").print_stats(
+            r"webapp|questionnaires|flask|wtforms|jinja2|sqlalchemy", 45
+        )
         stats.sort_stats("tottime").print_stats(25)
         with app.app_context():
             db.engine.dispose()
@@ -125,7 +132,11 @@ def _package(filename: str) -> str:
     for top in ("webapp", "questionnaires", "bench"):
         if f"/{top}/" in filename:
             return top + "/" + filename.split(f"/{top}/", 1)[1].split("/", 1)[0]
-    return "python" if filename.startswith(("/root/.pyenv", "<")) or "lib/python" in filename else filename
+    return (
+        "python"
+        if filename.startswith(("/root/.pyenv", "<")) or "lib/python" in filename
+        else filename
+    )
 
 
 if __name__ == "__main__":

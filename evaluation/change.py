@@ -15,26 +15,52 @@ from .mixedlm import fit_nested_intercepts, fit_random_intercept
 from .multiplicity import adjust_p
 
 __all__ = [
-    "CHANGE_COLUMNS", "METHODS", "wave_pairs", "describe_waves", "welch_change", "paired_change",
-    "lmm_change", "panel_anova", "change_table", "adjust_p",
+    "CHANGE_COLUMNS",
+    "METHODS",
+    "wave_pairs",
+    "describe_waves",
+    "welch_change",
+    "paired_change",
+    "lmm_change",
+    "panel_anova",
+    "change_table",
+    "adjust_p",
 ]
 
 #: What each method is, in one line (also written into the report).
 METHODS = {
     "lmm": "linear mixed model, random intercept per respondent (and per kommune or school "
-           "when the data give one) (REML), all answers; Wald z",
+    "when the data give one) (REML), all answers; Wald z",
     "welch": "cross-section: everyone who answered each wave; Welch t test; Hedges g",
     "paired": "panel: persons who answered both waves; paired t test; Hedges g (paired)",
     "weighted": "weighted means (nonresponse weights raked to the frame); linearised SE with "
-                "the same persons in both waves and clusters (kommune where given); Wald z",
+    "the same persons in both waves and clusters (kommune where given); Wald z",
     "weighted_panel": "panel members who answered both waves, weighted for attrition (first "
-                      "wave's weight over the probability of answering again); mean "
-                      "within-person change; linearised SE over clusters; Wald z",
+    "wave's weight over the probability of answering again); mean "
+    "within-person change; linearised SE over clusters; Wald z",
 }
 CHANGE_COLUMNS = [
-    "scale", "role", "wave_from", "wave_to", "method", "n_from", "n_to", "mean_from", "mean_to",
-    "diff", "se", "ci_low", "ci_high", "statistic", "dof", "p", "p_adj", "correction",
-    "effect_size", "effect_size_type", "note",
+    "scale",
+    "role",
+    "wave_from",
+    "wave_to",
+    "method",
+    "n_from",
+    "n_to",
+    "mean_from",
+    "mean_to",
+    "diff",
+    "se",
+    "ci_low",
+    "ci_high",
+    "statistic",
+    "dof",
+    "p",
+    "p_adj",
+    "correction",
+    "effect_size",
+    "effect_size_type",
+    "note",
 ]
 
 
@@ -58,7 +84,9 @@ def _defcols(scores: pd.DataFrame) -> list[str]:
     return ["definition"] if "definition" in scores.columns else []
 
 
-def _cells(scores: pd.DataFrame, by: Sequence[str]) -> Iterator[tuple[dict[str, Any], pd.DataFrame]]:
+def _cells(
+    scores: pd.DataFrame, by: Sequence[str]
+) -> Iterator[tuple[dict[str, Any], pd.DataFrame]]:
     data = scores.loc[scores["score"].notna()]
     keys = ["scale", *_defcols(scores), *by]
     for key, cell in data.groupby(keys, observed=True, sort=True):
@@ -70,12 +98,15 @@ def _definition_waves(scores: pd.DataFrame) -> dict[tuple[str, str], set[int]]:
     if "definition" not in scores.columns:
         return {}
     data = scores.loc[scores["score"].notna(), ["scale", "definition", "wave"]]
-    return {(str(s), str(d)): set(int(w) for w in g["wave"])
-            for (s, d), g in data.groupby(["scale", "definition"], observed=True)}
+    return {
+        (str(s), str(d)): set(int(w) for w in g["wave"])
+        for (s, d), g in data.groupby(["scale", "definition"], observed=True)
+    }
 
 
-def _cell_pairs(key: dict[str, Any], pairs: Sequence[tuple[int, int]],
-                spans: dict[tuple[str, str], set[int]]) -> list[tuple[int, int]]:
+def _cell_pairs(
+    key: dict[str, Any], pairs: Sequence[tuple[int, int]], spans: dict[tuple[str, str], set[int]]
+) -> list[tuple[int, int]]:
     """The wave pairs a cell is compared on: only waves scored with the cell's definition."""
     if "definition" not in key:
         return list(pairs)
@@ -83,8 +114,9 @@ def _cell_pairs(key: dict[str, Any], pairs: Sequence[tuple[int, int]],
     return [(a, b) for a, b in pairs if a in waves and b in waves]
 
 
-def describe_waves(scores: pd.DataFrame, by: Sequence[str] = ("role",),
-                   ci: float = 0.95) -> pd.DataFrame:
+def describe_waves(
+    scores: pd.DataFrame, by: Sequence[str] = ("role",), ci: float = 0.95
+) -> pd.DataFrame:
     """Mean, SD, n and t-based confidence interval per scale × group × wave.
 
     Parameters
@@ -117,8 +149,12 @@ def _row(key: dict[str, Any], a: int, b: int, method: str, **kw: Any) -> dict[st
     return row
 
 
-def welch_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
-                 pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95) -> pd.DataFrame:
+def welch_change(
+    scores: pd.DataFrame,
+    by: Sequence[str] = ("role",),
+    pairs: Sequence[tuple[int, int]] | None = None,
+    ci: float = 0.95,
+) -> pd.DataFrame:
     """Cross-sectional comparison of everyone who answered each wave (Welch t, Hedges g).
 
     Returns one row per scale × group × wave pair with ``method="welch"``; ``diff`` is
@@ -142,23 +178,41 @@ def welch_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
             se = np.sqrt(v0 + v1)
             diff = x1.mean() - x0.mean()
             if se == 0:
-                rows.append(_row(key, a, b, "welch", **base, diff=diff, se=0.0,
-                                 note="no variation"))
+                rows.append(
+                    _row(key, a, b, "welch", **base, diff=diff, se=0.0, note="no variation")
+                )
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # scipy's precision notes on tiny groups
                 res = stats.ttest_ind(x1, x0, equal_var=False)
             q = stats.t.isf((1 - ci) / 2, res.df)
-            rows.append(_row(key, a, b, "welch", **base, diff=diff, se=se,
-                             ci_low=diff - q * se, ci_high=diff + q * se, statistic=res.statistic,
-                             dof=float(res.df), p=res.pvalue,
-                             effect_size=pg.compute_effsize(x1, x0, eftype="hedges"),
-                             effect_size_type="hedges_g"))
+            rows.append(
+                _row(
+                    key,
+                    a,
+                    b,
+                    "welch",
+                    **base,
+                    diff=diff,
+                    se=se,
+                    ci_low=diff - q * se,
+                    ci_high=diff + q * se,
+                    statistic=res.statistic,
+                    dof=float(res.df),
+                    p=res.pvalue,
+                    effect_size=pg.compute_effsize(x1, x0, eftype="hedges"),
+                    effect_size_type="hedges_g",
+                )
+            )
     return _frame(rows, by)
 
 
-def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
-                  pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95) -> pd.DataFrame:
+def paired_change(
+    scores: pd.DataFrame,
+    by: Sequence[str] = ("role",),
+    pairs: Sequence[tuple[int, int]] | None = None,
+    ci: float = 0.95,
+) -> pd.DataFrame:
     """Panel comparison of the persons who answered both waves (paired t, Hedges g).
 
     Returns one row per scale × group × wave pair with ``method="paired"``; ``n_from`` and
@@ -176,30 +230,51 @@ def paired_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
             x0, x1 = y[i0], y[i1]
             base = dict(n_from=len(x0), n_to=len(x1), mean_from=_mean(x0), mean_to=_mean(x1))
             if len(x0) < 2:
-                rows.append(_row(key, a, b, "paired", **base,
-                                 note="fewer than 2 persons answered both waves"))
+                rows.append(
+                    _row(
+                        key, a, b, "paired", **base, note="fewer than 2 persons answered both waves"
+                    )
+                )
                 continue
             d = x1 - x0
             se = d.std(ddof=1) / np.sqrt(len(d))
             if se == 0:
-                rows.append(_row(key, a, b, "paired", **base, diff=d.mean(), se=0.0,
-                                 note="no variation"))
+                rows.append(
+                    _row(key, a, b, "paired", **base, diff=d.mean(), se=0.0, note="no variation")
+                )
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = stats.ttest_rel(x1, x0)
             q = stats.t.isf((1 - ci) / 2, len(d) - 1)
-            rows.append(_row(key, a, b, "paired", **base, diff=d.mean(), se=se,
-                             ci_low=d.mean() - q * se, ci_high=d.mean() + q * se,
-                             statistic=res.statistic, dof=float(res.df), p=res.pvalue,
-                             effect_size=pg.compute_effsize(x1, x0, paired=True, eftype="hedges"),
-                             effect_size_type="hedges_g_paired"))
+            rows.append(
+                _row(
+                    key,
+                    a,
+                    b,
+                    "paired",
+                    **base,
+                    diff=d.mean(),
+                    se=se,
+                    ci_low=d.mean() - q * se,
+                    ci_high=d.mean() + q * se,
+                    statistic=res.statistic,
+                    dof=float(res.df),
+                    p=res.pvalue,
+                    effect_size=pg.compute_effsize(x1, x0, paired=True, eftype="hedges"),
+                    effect_size_type="hedges_g_paired",
+                )
+            )
     return _frame(rows, by)
 
 
-def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
-               pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95,
-               cluster: str | Sequence[str] | None = None) -> pd.DataFrame:
+def lmm_change(
+    scores: pd.DataFrame,
+    by: Sequence[str] = ("role",),
+    pairs: Sequence[tuple[int, int]] | None = None,
+    ci: float = 0.95,
+    cluster: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Wave contrasts from a linear mixed model with a random intercept per respondent.
 
     With ``cluster`` (a column such as ``kommune``, or columns in order of preference such as
@@ -232,21 +307,33 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         if len(y) > len(waves):
             try:
                 if groups is not None:
-                    fit = fit_nested_intercepts(y, X, _subject_codes(cell["respondent_id"]),
-                                                groups, names)
+                    fit = fit_nested_intercepts(
+                        y, X, _subject_codes(cell["respondent_id"]), groups, names
+                    )
                 else:
-                    fit = fit_random_intercept(y, X, _subject_codes(cell["respondent_id"]),
-                                               names)
+                    fit = fit_random_intercept(y, X, _subject_codes(cell["respondent_id"]), names)
             except (ValueError, np.linalg.LinAlgError) as err:
                 note = f"model not estimable: {err}"
         else:
             note = "too few answers for the model"
         for a, b in _cell_pairs(key, pairs, spans):
-            base = dict(n_from=counts.get(a, 0), n_to=counts.get(b, 0),
-                        mean_from=means.get(a, np.nan), mean_to=means.get(b, np.nan))
+            base = dict(
+                n_from=counts.get(a, 0),
+                n_to=counts.get(b, 0),
+                mean_from=means.get(a, np.nan),
+                mean_to=means.get(b, np.nan),
+            )
             if fit is None or a not in counts or b not in counts:
-                rows.append(_row(key, a, b, "lmm", **base,
-                                 note=note if fit is None else "no answers in a wave"))
+                rows.append(
+                    _row(
+                        key,
+                        a,
+                        b,
+                        "lmm",
+                        **base,
+                        note=note if fit is None else "no answers in a wave",
+                    )
+                )
                 continue
             c = np.zeros(len(waves))
             if a != waves[0]:
@@ -260,21 +347,37 @@ def lmm_change(scores: pd.DataFrame, by: Sequence[str] = ("role",),
             base["mean_to"] = beta[0] + (beta[waves.index(b)] if b != waves[0] else 0.0)
             zval = est / se if se > 0 else np.nan
             sd = np.sqrt(fit.tau2 + fit.sigma2)
-            rows.append(_row(key, a, b, "lmm", **base, diff=est, se=se, ci_low=est - z * se,
-                             ci_high=est + z * se, statistic=zval,
-                             p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
-                             effect_size=est / sd if sd > 0 else np.nan,
-                             effect_size_type="d_total_sd",
-                             note=f"tau2={fit.tau2:.4g}, sigma2={fit.sigma2:.4g}, "
-                                  f"{fit.n_groups} respondents" + (
-                                      f", tau2_cluster={fit.extra['tau2_cluster']:.4g}, "
-                                      f"{fit.extra['n_clusters']} {label} clusters"
-                                      if "tau2_cluster" in fit.extra else "")))
+            rows.append(
+                _row(
+                    key,
+                    a,
+                    b,
+                    "lmm",
+                    **base,
+                    diff=est,
+                    se=se,
+                    ci_low=est - z * se,
+                    ci_high=est + z * se,
+                    statistic=zval,
+                    p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
+                    effect_size=est / sd if sd > 0 else np.nan,
+                    effect_size_type="d_total_sd",
+                    note=f"tau2={fit.tau2:.4g}, sigma2={fit.sigma2:.4g}, "
+                    f"{fit.n_groups} respondents"
+                    + (
+                        f", tau2_cluster={fit.extra['tau2_cluster']:.4g}, "
+                        f"{fit.extra['n_clusters']} {label} clusters"
+                        if "tau2_cluster" in fit.extra
+                        else ""
+                    ),
+                )
+            )
     return _frame(rows, by)
 
 
-def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = None,
-                between: str = "role") -> pd.DataFrame:
+def panel_anova(
+    scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = None, between: str = "role"
+) -> pd.DataFrame:
     """Mixed ANOVA ``between × wave`` (:func:`pingouin.mixed_anova`) per scale and wave set.
 
     Parameters
@@ -317,36 +420,86 @@ def panel_anova(scores: pd.DataFrame, waves: Sequence[Sequence[int]] | None = No
             idx = _matched_rows(who, w, ws)
             first = idx[0]
             common = who[first]
-            sub = pd.DataFrame({"respondent_id": np.concatenate([who[i] for i in idx]),
-                                between: np.tile(group[first], len(ws)),
-                                "wave": np.concatenate([w[i] for i in idx]),
-                                "score": np.concatenate([y[i] for i in idx])})
-            label = dict(scale=scale, **extra, waves=",".join(str(v) for v in ws), wave_from=ws[0],
-                         wave_to=ws[-1], n_subjects=len(common), method="mixed_anova")
+            sub = pd.DataFrame(
+                {
+                    "respondent_id": np.concatenate([who[i] for i in idx]),
+                    between: np.tile(group[first], len(ws)),
+                    "wave": np.concatenate([w[i] for i in idx]),
+                    "score": np.concatenate([y[i] for i in idx]),
+                }
+            )
+            label = dict(
+                scale=scale,
+                **extra,
+                waves=",".join(str(v) for v in ws),
+                wave_from=ws[0],
+                wave_to=ws[-1],
+                n_subjects=len(common),
+                method="mixed_anova",
+            )
             sizes = sub.groupby(between)["respondent_id"].nunique()
             if len(sizes) < 2 or sizes.min() < 2:
-                rows.append(dict(label, source="(none)",
-                                 note=f"needs persons from at least two {between} groups"))
+                rows.append(
+                    dict(
+                        label,
+                        source="(none)",
+                        note=f"needs persons from at least two {between} groups",
+                    )
+                )
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                aov = pg.mixed_anova(data=sub, dv="score", within="wave",
-                                     subject="respondent_id", between=between)
+                aov = pg.mixed_anova(
+                    data=sub, dv="score", within="wave", subject="respondent_id", between=between
+                )
             for _, r in aov.iterrows():
-                rows.append(dict(label, source=r["Source"], SS=r["SS"], ddof1=r["DF1"],
-                                 ddof2=r["DF2"], F=r["F"], p=r["p_unc"], np2=r["np2"],
-                                 eps=r.get("eps", np.nan), note=""))
-    cols = ["scale", *defcols, "waves", "wave_from", "wave_to", "source", "SS", "ddof1", "ddof2",
-            "F", "p", "np2", "eps", "n_subjects", "method", "note"]
+                rows.append(
+                    dict(
+                        label,
+                        source=r["Source"],
+                        SS=r["SS"],
+                        ddof1=r["DF1"],
+                        ddof2=r["DF2"],
+                        F=r["F"],
+                        p=r["p_unc"],
+                        np2=r["np2"],
+                        eps=r.get("eps", np.nan),
+                        note="",
+                    )
+                )
+    cols = [
+        "scale",
+        *defcols,
+        "waves",
+        "wave_from",
+        "wave_to",
+        "source",
+        "SS",
+        "ddof1",
+        "ddof2",
+        "F",
+        "p",
+        "np2",
+        "eps",
+        "n_subjects",
+        "method",
+        "note",
+    ]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
-def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
-                 methods: Sequence[str] = ("lmm", "welch", "paired"),
-                 correction: str = "holm", ci: float = 0.95, family_steps: str = "consecutive",
-                 weighted: pd.DataFrame | None = None, cluster_label: str = "person",
-                 cluster: str | Sequence[str] | None = None,
-                 attrition: pd.DataFrame | None = None) -> pd.DataFrame:
+def change_table(
+    scores: pd.DataFrame,
+    by: Sequence[str] = ("role",),
+    methods: Sequence[str] = ("lmm", "welch", "paired"),
+    correction: str = "holm",
+    ci: float = 0.95,
+    family_steps: str = "consecutive",
+    weighted: pd.DataFrame | None = None,
+    cluster_label: str = "person",
+    cluster: str | Sequence[str] | None = None,
+    attrition: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """All wave comparisons for every scale × group, with p-values corrected per method.
 
     Parameters
@@ -393,10 +546,15 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         raise ValueError(f"unknown method(s) {unknown}; choose from {sorted(funcs)}")
     pairs = wave_pairs(_scored_waves(scores))
     if not pairs:
-        raise ValueError("change needs scores from at least two waves; found "
-                         f"{_scored_waves(scores)}")
-    parts = [lmm_change(scores, by, pairs, ci, cluster=cluster) if m == "lmm"
-             else funcs[m](scores, by, pairs, ci) for m in methods]
+        raise ValueError(
+            f"change needs scores from at least two waves; found {_scored_waves(scores)}"
+        )
+    parts = [
+        lmm_change(scores, by, pairs, ci, cluster=cluster)
+        if m == "lmm"
+        else funcs[m](scores, by, pairs, ci)
+        for m in methods
+    ]
     if weighted is not None and len(weighted):
         from .weighted_change import weighted_change
 
@@ -415,19 +573,30 @@ def change_table(scores: pd.DataFrame, by: Sequence[str] = ("role",),
         if attrition is not None and len(attrition):
             from .weighted_change import panel_weighted_change
 
-            parts.append(panel_weighted_change(weighted, attrition, by, pairs, ci,
-                                               cluster_label=cluster_label))
+            parts.append(
+                panel_weighted_change(
+                    weighted, attrition, by, pairs, ci, cluster_label=cluster_label
+                )
+            )
             methods = [*methods, "weighted_panel"]
-    table = adjust_p(pd.concat([p for p in parts if len(p)], ignore_index=True), correction,
-                     steps=family_steps)
+    table = adjust_p(
+        pd.concat([p for p in parts if len(p)], ignore_index=True), correction, steps=family_steps
+    )
     order = {m: i for i, m in enumerate(methods)}
     pair_order = {p: i for i, p in enumerate(pairs)}
     table["_m"] = table["method"].map(order)
-    table["_p"] = [pair_order[(a, b)] for a, b in zip(table["wave_from"], table["wave_to"],
-                                                      strict=True)]
+    table["_p"] = [
+        pair_order[(a, b)] for a, b in zip(table["wave_from"], table["wave_to"], strict=True)
+    ]
     defcols = _defcols(scores)
     table = table.sort_values(["scale", *defcols, *by, "_p", "_m"], kind="stable")
-    cols = CHANGE_COLUMNS[:1] + defcols + CHANGE_COLUMNS[1:2] + [c for c in by if c != "role"] + CHANGE_COLUMNS[2:]
+    cols = (
+        CHANGE_COLUMNS[:1]
+        + defcols
+        + CHANGE_COLUMNS[1:2]
+        + [c for c in by if c != "role"]
+        + CHANGE_COLUMNS[2:]
+    )
     return table.drop(columns=["_m", "_p"]).reindex(columns=cols).reset_index(drop=True)
 
 

@@ -70,8 +70,10 @@ class CleaningRules:
         }
         for name, values in allowed.items():
             if getattr(self, name) not in values:
-                raise ValueError(f"cleaning rules: {name} must be one of {', '.join(values)}, "
-                                 f"not {getattr(self, name)!r}")
+                raise ValueError(
+                    f"cleaning rules: {name} must be one of {', '.join(values)}, "
+                    f"not {getattr(self, name)!r}"
+                )
         if not 0 < self.speeder_fraction < 1:
             raise ValueError("cleaning rules: speeder_fraction must be between 0 and 1")
         if not 0 <= self.partial_min_share <= 1:
@@ -85,8 +87,10 @@ class CleaningRules:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"cleaning rules: unknown setting(s) {', '.join(unknown)}; "
-                             f"known: {', '.join(sorted(known))}")
+            raise ValueError(
+                f"cleaning rules: unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
         return cls(**data)
 
     def describe(self) -> dict[str, Any]:
@@ -94,31 +98,65 @@ class CleaningRules:
         return asdict(self)
 
 
-def _log(rows: list[dict[str, Any]], rule: str, setting: str, action: str, answers: int,
-         responses: int, respondents: int) -> None:
-    rows.append(dict(rule=rule, setting=setting, action=action, answers=int(answers),
-                     responses=int(responses), respondents=int(respondents)))
+def _log(
+    rows: list[dict[str, Any]],
+    rule: str,
+    setting: str,
+    action: str,
+    answers: int,
+    responses: int,
+    respondents: int,
+) -> None:
+    rows.append(
+        dict(
+            rule=rule,
+            setting=setting,
+            action=action,
+            answers=int(answers),
+            responses=int(responses),
+            respondents=int(respondents),
+        )
+    )
 
 
-def _drop_duplicates(df: pd.DataFrame, rules: CleaningRules, log: list[dict[str, Any]]) -> pd.DataFrame:
+def _drop_duplicates(
+    df: pd.DataFrame, rules: CleaningRules, log: list[dict[str, Any]]
+) -> pd.DataFrame:
     if rules.duplicates == "off":
         return df
     if "response_id" in df.columns:
         resp = df.drop_duplicates("response_id")[
-            [c for c in ("response_id", "respondent_id", "wave", "status", "submitted_at")
-             if c in df.columns]].copy()
-        resp["_rank"] = resp["status"].astype(str).map(_STATUS_RANK).fillna(0) \
-            if "status" in resp.columns else 0
+            [
+                c
+                for c in ("response_id", "respondent_id", "wave", "status", "submitted_at")
+                if c in df.columns
+            ]
+        ].copy()
+        resp["_rank"] = (
+            resp["status"].astype(str).map(_STATUS_RANK).fillna(0)
+            if "status" in resp.columns
+            else 0
+        )
         resp["_order"] = np.arange(len(resp))
-        sort_cols = ["respondent_id", "wave", "_rank"] + (
-            ["submitted_at"] if "submitted_at" in resp.columns else []) + ["_order"]
+        sort_cols = (
+            ["respondent_id", "wave", "_rank"]
+            + (["submitted_at"] if "submitted_at" in resp.columns else [])
+            + ["_order"]
+        )
         resp = resp.sort_values(sort_cols, kind="stable", na_position="first")
         loser = resp.duplicated(["respondent_id", "wave"], keep="last")
         dropped = set(resp.loc[loser, "response_id"])
         mask = df["response_id"].isin(dropped).to_numpy()
         lost = resp.loc[loser]
-        _log(log, "duplicates", "one response per person and wave", "drop", mask.sum(),
-             len(lost), lost["respondent_id"].nunique())
+        _log(
+            log,
+            "duplicates",
+            "one response per person and wave",
+            "drop",
+            mask.sum(),
+            len(lost),
+            lost["respondent_id"].nunique(),
+        )
     else:
         # Without response ids a duplicate is the same item twice in a response: keep the last.
         order = df
@@ -128,19 +166,30 @@ def _drop_duplicates(df: pd.DataFrame, rules: CleaningRules, log: list[dict[str,
         mask = np.zeros(len(df), dtype=bool)
         mask[order.index[dup.to_numpy()]] = True
         lost = df.loc[mask, ["respondent_id", "wave"]].drop_duplicates()
-        _log(log, "duplicates", "one answer per person, wave and item", "drop", mask.sum(),
-             len(lost), lost["respondent_id"].nunique())
+        _log(
+            log,
+            "duplicates",
+            "one answer per person, wave and item",
+            "drop",
+            mask.sum(),
+            len(lost),
+            lost["respondent_id"].nunique(),
+        )
     return df.loc[~mask].reset_index(drop=True) if mask.any() else df
 
 
-def _out_of_range(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules,
-                  log: list[dict[str, Any]]) -> pd.DataFrame:
+def _out_of_range(
+    df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules, log: list[dict[str, Any]]
+) -> pd.DataFrame:
     if rules.out_of_range == "off":
         return df
     low = pd.Series({i: s.range[0] for s in scales for i in s.items})
     high = pd.Series({i: s.range[1] for s in scales for i in s.items})
-    item = df["item"] if isinstance(df["item"].dtype, pd.CategoricalDtype) \
+    item = (
+        df["item"]
+        if isinstance(df["item"].dtype, pd.CategoricalDtype)
         else df["item"].astype("category")
+    )
     cats = item.cat.categories.astype(str)
     codes = item.cat.codes.to_numpy()
     lo = np.append(low.reindex(cats).to_numpy(dtype=float), np.nan)[codes]
@@ -150,24 +199,35 @@ def _out_of_range(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules,
         bad = ~np.isnan(lo) & ~np.isnan(v) & ((v < lo) | (v > hi) | (v != np.round(v)))
     who = df.loc[bad, ["respondent_id", "wave"]].drop_duplicates()
     action = "set missing" if rules.out_of_range == "drop" else "flag"
-    _log(log, "out_of_range", "scale items outside the scale's range", action, bad.sum(),
-         len(who), who["respondent_id"].nunique())
+    _log(
+        log,
+        "out_of_range",
+        "scale items outside the scale's range",
+        action,
+        bad.sum(),
+        len(who),
+        who["respondent_id"].nunique(),
+    )
     df["flag_out_of_range"] = bad
     if rules.out_of_range == "drop":
         df.loc[bad, "value"] = np.nan
     return df
 
 
-def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules,
-                    log: list[dict[str, Any]]) -> pd.DataFrame:
+def _response_flags(
+    df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules, log: list[dict[str, Any]]
+) -> pd.DataFrame:
     """Partial responses, speeders and straight-lining, judged per response."""
     index = index_responses(df)
     resp = index.responses
     n = index.n
     drop_resp = np.zeros(n, dtype=bool)
     status = resp["status"].astype(str).to_numpy() if "status" in resp.columns else None
-    partial = np.isin(status, ["partial", "in_progress"]) if status is not None \
+    partial = (
+        np.isin(status, ["partial", "in_progress"])
+        if status is not None
         else np.zeros(n, dtype=bool)
+    )
     if rules.partial != "off":
         drop_p = np.zeros(n, dtype=bool)
         if rules.partial == "drop":
@@ -177,12 +237,26 @@ def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRule
             is_item = _item_mask(df, items) & df["value"].notna().to_numpy()
             answered = np.bincount(index.codes[is_item], minlength=n)
             drop_p = partial & (answered < rules.partial_min_share * max(len(items), 1))
-        _log(log, "partial", f"status partial/in_progress ({rules.partial}"
-             + (f", min share {rules.partial_min_share})" if rules.partial == "min_share" else ")"),
-             "flag", 0, partial.sum(), resp.loc[partial, "respondent_id"].nunique())
+        _log(
+            log,
+            "partial",
+            f"status partial/in_progress ({rules.partial}"
+            + (f", min share {rules.partial_min_share})" if rules.partial == "min_share" else ")"),
+            "flag",
+            0,
+            partial.sum(),
+            resp.loc[partial, "respondent_id"].nunique(),
+        )
         if drop_p.any():
-            _log(log, "partial", "partial responses left out", "drop", 0, drop_p.sum(),
-                 resp.loc[drop_p, "respondent_id"].nunique())
+            _log(
+                log,
+                "partial",
+                "partial responses left out",
+                "drop",
+                0,
+                drop_p.sum(),
+                resp.loc[drop_p, "respondent_id"].nunique(),
+            )
         drop_resp |= drop_p
     speeder = np.zeros(n, dtype=bool)
     if rules.speeders != "off" and "duration_s" not in resp.columns:
@@ -199,8 +273,15 @@ def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRule
             setting = f"duration under {rules.speeder_fraction:g} × median of wave and role"
         with np.errstate(invalid="ignore"):
             speeder = dur < limit
-        _log(log, "speeders", setting, rules.speeders, 0, speeder.sum(),
-             resp.loc[speeder, "respondent_id"].nunique())
+        _log(
+            log,
+            "speeders",
+            setting,
+            rules.speeders,
+            0,
+            speeder.sum(),
+            resp.loc[speeder, "respondent_id"].nunique(),
+        )
         if rules.speeders == "drop":
             drop_resp |= speeder
     codes = index.codes
@@ -219,14 +300,21 @@ def _response_flags(df: pd.DataFrame, scales: Sequence[Any], rules: CleaningRule
             flag = (answered >= rules.straightline_min_items) & same & ~drop_resp
             straight_any |= flag
             do_drop = rules.straightlining == "drop" or (
-                rules.straightlining == "drop_if_reversed" and reversed_)
+                rules.straightlining == "drop_if_reversed" and reversed_
+            )
             if do_drop and flag.any():
                 rows = flag[codes] & _item_mask(df, block.items)
                 blank |= rows
         action = rules.straightlining
-        _log(log, "straightlining", f"identical answers in a matrix of ≥ "
-             f"{rules.straightline_min_items} answered items", action, blank.sum(),
-             straight_any.sum(), resp.loc[straight_any, "respondent_id"].nunique())
+        _log(
+            log,
+            "straightlining",
+            f"identical answers in a matrix of ≥ {rules.straightline_min_items} answered items",
+            action,
+            blank.sum(),
+            straight_any.sum(),
+            resp.loc[straight_any, "respondent_id"].nunique(),
+        )
         df.loc[blank, "value"] = np.nan
     df["flag_partial"] = partial[codes]
     df["flag_speeder"] = speeder[codes]
@@ -254,13 +342,15 @@ class _Block:
 def _blocks(scales: Sequence[Any], rules: CleaningRules) -> list[tuple[_Block, bool]]:
     reverse = {i for s in scales for i in s.reverse}
     if rules.matrices:
-        return [(_Block(k, tuple(v)), any(i in reverse for i in v)) for k, v in
-                rules.matrices.items()]
+        return [
+            (_Block(k, tuple(v)), any(i in reverse for i in v)) for k, v in rules.matrices.items()
+        ]
     return [(_Block(s.code, tuple(s.items)), bool(s.reverse)) for s in scales if len(s.items) > 1]
 
 
-def clean(answers: pd.DataFrame, scales: Sequence[Any],
-          rules: CleaningRules | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def clean(
+    answers: pd.DataFrame, scales: Sequence[Any], rules: CleaningRules | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the cleaning rules to an answers table.
 
     Parameters

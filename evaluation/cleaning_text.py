@@ -13,24 +13,58 @@ import pandas as pd
 __all__ = ["cleaning_log_in", "LOG_HEADERS"]
 
 LOG_HEADERS = {
-    "nb": {"rule": "Regel", "setting": "Innstilling", "action": "Handling", "answers": "Svar",
-           "responses": "Besvarelser", "respondents": "Respondenter"},
-    "en": {"rule": "Rule", "setting": "Setting", "action": "Action", "answers": "Answers",
-           "responses": "Responses", "respondents": "Respondents"},
+    "nb": {
+        "rule": "Regel",
+        "setting": "Innstilling",
+        "action": "Handling",
+        "answers": "Svar",
+        "responses": "Besvarelser",
+        "respondents": "Respondenter",
+    },
+    "en": {
+        "rule": "Rule",
+        "setting": "Setting",
+        "action": "Action",
+        "answers": "Answers",
+        "responses": "Responses",
+        "respondents": "Respondents",
+    },
 }
 RULES = {
-    "nb": {"input": "Innlest", "duplicates": "Dubletter", "out_of_range": "Utenfor skalaen",
-           "partial": "Påbegynte besvarelser", "speeders": "For raske svar",
-           "straightlining": "Like svar i en matrise", "kept": "Beholdt"},
-    "en": {"input": "Read", "duplicates": "Duplicates", "out_of_range": "Outside the scale",
-           "partial": "Partial responses", "speeders": "Speeders",
-           "straightlining": "Straight-lining", "kept": "Kept"},
+    "nb": {
+        "input": "Innlest",
+        "duplicates": "Dubletter",
+        "out_of_range": "Utenfor skalaen",
+        "partial": "Påbegynte besvarelser",
+        "speeders": "For raske svar",
+        "straightlining": "Like svar i en matrise",
+        "kept": "Beholdt",
+    },
+    "en": {
+        "input": "Read",
+        "duplicates": "Duplicates",
+        "out_of_range": "Outside the scale",
+        "partial": "Partial responses",
+        "speeders": "Speeders",
+        "straightlining": "Straight-lining",
+        "kept": "Kept",
+    },
 }
 ACTIONS = {
-    "nb": {"drop": "fjernet", "set missing": "satt til manglende", "flag": "merket",
-           "drop_if_reversed": "fjernet der matrisen har omvendte spørsmål, ellers merket", "": ""},
-    "en": {"drop": "removed", "set missing": "set to missing", "flag": "flagged",
-           "drop_if_reversed": "removed where the matrix has reverse-keyed items, else flagged", "": ""},
+    "nb": {
+        "drop": "fjernet",
+        "set missing": "satt til manglende",
+        "flag": "merket",
+        "drop_if_reversed": "fjernet der matrisen har omvendte spørsmål, ellers merket",
+        "": "",
+    },
+    "en": {
+        "drop": "removed",
+        "set missing": "set to missing",
+        "flag": "flagged",
+        "drop_if_reversed": "removed where the matrix has reverse-keyed items, else flagged",
+        "": "",
+    },
 }
 PARTIAL_MODES = {
     "nb": {"keep": "beholdes", "drop": "fjernes", "min_share": "beholdes med nok svar"},
@@ -41,23 +75,52 @@ _NUMBER = r"([0-9.]+)"
 SETTINGS: list[tuple[str, str, str]] = [
     (r"answers read", "svar lest inn", "answers read"),
     (r"answers left for analysis", "svar igjen til analysen", "answers left for the analysis"),
-    (r"one response per person and wave", "én besvarelse per person og bølge",
-     "one response per person and wave"),
-    (r"one answer per person, wave and item", "ett svar per person, bølge og spørsmål",
-     "one answer per person, wave and item"),
-    (r"scale items outside the scale's range", "skalaspørsmål med verdi utenfor skalaen",
-     "scale items with a value outside the scale"),
-    (r"status partial/in_progress \((\w+), min share " + _NUMBER + r"\)",
-     "påbegynte besvarelser ({0}, minst andel {1})", "partial responses ({0}, share at least {1})"),
-    (r"status partial/in_progress \((\w+)\)", "påbegynte besvarelser ({0})", "partial responses ({0})"),
+    (
+        r"one response per person and wave",
+        "én besvarelse per person og bølge",
+        "one response per person and wave",
+    ),
+    (
+        r"one answer per person, wave and item",
+        "ett svar per person, bølge og spørsmål",
+        "one answer per person, wave and item",
+    ),
+    (
+        r"scale items outside the scale's range",
+        "skalaspørsmål med verdi utenfor skalaen",
+        "scale items with a value outside the scale",
+    ),
+    (
+        r"status partial/in_progress \((\w+), min share " + _NUMBER + r"\)",
+        "påbegynte besvarelser ({0}, minst andel {1})",
+        "partial responses ({0}, share at least {1})",
+    ),
+    (
+        r"status partial/in_progress \((\w+)\)",
+        "påbegynte besvarelser ({0})",
+        "partial responses ({0})",
+    ),
     (r"partial responses left out", "påbegynte besvarelser utelatt", "partial responses left out"),
-    (r"no duration_s column: not checked", "ingen svartid i dataene: ikke sjekket",
-     "no response time in the data: not checked"),
-    (r"duration under " + _NUMBER + r" s", "svartid under {0} sekunder", "response time under {0} seconds"),
-    (r"duration under " + _NUMBER + r" × median of wave and role",
-     "svartid under {0} × medianen for bølge og rolle", "response time under {0} × the median of wave and role"),
-    (r"identical answers in a matrix of ≥ (\d+) answered items",
-     "like svar på alle spørsmål i en matrise med minst {0} besvarte", "identical answers in a matrix of at least {0} answered items"),
+    (
+        r"no duration_s column: not checked",
+        "ingen svartid i dataene: ikke sjekket",
+        "no response time in the data: not checked",
+    ),
+    (
+        r"duration under " + _NUMBER + r" s",
+        "svartid under {0} sekunder",
+        "response time under {0} seconds",
+    ),
+    (
+        r"duration under " + _NUMBER + r" × median of wave and role",
+        "svartid under {0} × medianen for bølge og rolle",
+        "response time under {0} × the median of wave and role",
+    ),
+    (
+        r"identical answers in a matrix of ≥ (\d+) answered items",
+        "like svar på alle spørsmål i en matrise med minst {0} besvarte",
+        "identical answers in a matrix of at least {0} answered items",
+    ),
 ]
 
 

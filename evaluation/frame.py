@@ -56,7 +56,8 @@ def validate_frame(df: pd.DataFrame, source: str = "frame") -> pd.DataFrame:
         raise AnswerTableError(
             f"{source}: missing column(s) {', '.join(map(repr, missing))}; required: "
             f"{', '.join(FRAME_COLUMNS)}; optional: {', '.join(OPTIONAL_FRAME_COLUMNS)}; "
-            f"found: {', '.join(map(str, df.columns))}")
+            f"found: {', '.join(map(str, df.columns))}"
+        )
     if len(df) == 0:
         raise AnswerTableError(f"{source}: the frame has no rows")
     keep = [c for c in (*FRAME_COLUMNS, *OPTIONAL_FRAME_COLUMNS) if c in df.columns]
@@ -65,17 +66,21 @@ def validate_frame(df: pd.DataFrame, source: str = "frame") -> pd.DataFrame:
     bad = wave.isna() | (wave != np.round(wave))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise AnswerTableError(f"{source}: row {i + 2}, column 'wave': {df['wave'].iloc[i]!r} is "
-                               f"not a whole number (a year); {int(bad.sum())} bad row(s)")
+        raise AnswerTableError(
+            f"{source}: row {i + 2}, column 'wave': {df['wave'].iloc[i]!r} is "
+            f"not a whole number (a year); {int(bad.sum())} bad row(s)"
+        )
     out["wave"] = wave.astype(int)
     text = out["responded"].astype("string").str.strip().str.lower()
-    flag = pd.Series(np.where(text.isin(_TRUE), 1, np.where(text.isin(_FALSE), 0, -1)),
-                     index=out.index)
+    flag = pd.Series(
+        np.where(text.isin(_TRUE), 1, np.where(text.isin(_FALSE), 0, -1)), index=out.index
+    )
     if (flag < 0).any():
         i = int(np.flatnonzero((flag < 0).to_numpy())[0])
         raise AnswerTableError(
             f"{source}: row {i + 2}, column 'responded': {df['responded'].iloc[i]!r} is not "
-            "1/0 (or true/false, ja/nei)")
+            "1/0 (or true/false, ja/nei)"
+        )
     out["responded"] = flag.astype(int)
     for col in ("respondent_id", "role"):
         empty = out[col].isna() | (out[col].astype("string").str.strip() == "")
@@ -85,12 +90,19 @@ def validate_frame(df: pd.DataFrame, source: str = "frame") -> pd.DataFrame:
         out[col] = out[col].astype(str).str.strip()
     for col in ("fylke", *OPTIONAL_FRAME_COLUMNS):
         if col in out.columns:
-            out[col] = out[col].astype("string").str.strip().fillna("(ukjent)").replace(
-                "", "(ukjent)").astype(str)
+            out[col] = (
+                out[col]
+                .astype("string")
+                .str.strip()
+                .fillna("(ukjent)")
+                .replace("", "(ukjent)")
+                .astype(str)
+            )
     dup = out.duplicated(["respondent_id", "wave"])
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise AnswerTableError(
             f"{source}: row {i + 2}: person {out['respondent_id'].iloc[i]!r} is invited twice "
-            f"in wave {out['wave'].iloc[i]} ({int(dup.sum())} duplicate row(s))")
+            f"in wave {out['wave'].iloc[i]} ({int(dup.sum())} duplicate row(s))"
+        )
     return out.reset_index(drop=True)

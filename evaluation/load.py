@@ -21,23 +21,52 @@ __all__ = [
 
 REQUIRED_COLUMNS = ("respondent_id", "wave", "role", "fylke", "item", "value")
 OPTIONAL_COLUMNS = (
-    "kompetansenettverk", "duration_s", "status", "missing_code", "response_id", "submitted_at",
-    "wave_name", "instrument_version",
+    "kompetansenettverk",
+    "duration_s",
+    "status",
+    "missing_code",
+    "response_id",
+    "submitted_at",
+    "wave_name",
+    "instrument_version",
 )
 #: Text values in ``value`` that mean "no numeric answer" ("vet ikke"): read as missing.
-MISSING_CODES = frozenset({
-    "", "na", "nan", "none", "dont_know", "not_applicable", "vet ikke", "vet_ikke", "veit ikkje", "ikke relevant",
-    "vet ikke / ikke relevant", "refused", "not_shown",
-})
-_CATEGORIES = ("respondent_id", "role", "fylke", "item", "kompetansenettverk", "status",
-               "missing_code", "wave_name")
+MISSING_CODES = frozenset(
+    {
+        "",
+        "na",
+        "nan",
+        "none",
+        "dont_know",
+        "not_applicable",
+        "vet ikke",
+        "vet_ikke",
+        "veit ikkje",
+        "ikke relevant",
+        "vet ikke / ikke relevant",
+        "refused",
+        "not_shown",
+    }
+)
+_CATEGORIES = (
+    "respondent_id",
+    "role",
+    "fylke",
+    "item",
+    "kompetansenettverk",
+    "status",
+    "missing_code",
+    "wave_name",
+)
 
 
 class AnswerTableError(ValueError):
     """The answers table is not usable; the message names what is wrong and where."""
 
 
-def read_answers(path: str | Path, *, missing_codes: frozenset[str] = MISSING_CODES) -> pd.DataFrame:
+def read_answers(
+    path: str | Path, *, missing_codes: frozenset[str] = MISSING_CODES
+) -> pd.DataFrame:
     """Read a tidy answers table from a CSV or Parquet file and validate it.
 
     Parameters
@@ -67,8 +96,12 @@ def read_answers(path: str | Path, *, missing_codes: frozenset[str] = MISSING_CO
         df = pd.read_parquet(path)
     elif suffix in (".csv", ".txt"):
         # Values stay text first so that "vet ikke" can be told from a typing error.
-        df = pd.read_csv(path, dtype={"value": "str", "respondent_id": "str", "panel_id": "str", "fylke": "str"},
-                         keep_default_na=False, na_values=[""])
+        df = pd.read_csv(
+            path,
+            dtype={"value": "str", "respondent_id": "str", "panel_id": "str", "fylke": "str"},
+            keep_default_na=False,
+            na_values=[""],
+        )
     else:
         raise AnswerTableError(f"{path}: unknown file type {suffix!r}; use .csv or .parquet")
     return validate_answers(from_app_export(df), source=str(path), missing_codes=missing_codes)
@@ -111,7 +144,8 @@ def _coerce_values(df: pd.DataFrame, source: str, missing_codes: frozenset[str])
             raise AnswerTableError(
                 f"{source}: column 'value' has {len(unknown)} text value(s) that are neither a "
                 f"number nor a known missing code ({rows}); known codes: "
-                f"{', '.join(sorted(c for c in missing_codes if c))}")
+                f"{', '.join(sorted(c for c in missing_codes if c))}"
+            )
         code = text.where(bad)
         if "missing_code" in df.columns:
             df["missing_code"] = df["missing_code"].astype("string").fillna(code)
@@ -121,8 +155,9 @@ def _coerce_values(df: pd.DataFrame, source: str, missing_codes: frozenset[str])
     return df
 
 
-def validate_answers(df: pd.DataFrame, *, source: str = "answers",
-                     missing_codes: frozenset[str] = MISSING_CODES) -> pd.DataFrame:
+def validate_answers(
+    df: pd.DataFrame, *, source: str = "answers", missing_codes: frozenset[str] = MISSING_CODES
+) -> pd.DataFrame:
     """Check the columns and types of an answers table and return a normalised copy.
 
     Parameters
@@ -149,7 +184,8 @@ def validate_answers(df: pd.DataFrame, *, source: str = "answers",
     if missing:
         raise AnswerTableError(
             f"{source}: missing column(s) {', '.join(repr(c) for c in missing)}; "
-            f"required: {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(map(str, df.columns))}")
+            f"required: {', '.join(REQUIRED_COLUMNS)}; found: {', '.join(map(str, df.columns))}"
+        )
     if len(df) == 0:
         raise AnswerTableError(f"{source}: the table has no rows")
     # A shallow copy: pandas' copy-on-write keeps the caller's frame unchanged.
@@ -160,7 +196,8 @@ def validate_answers(df: pd.DataFrame, *, source: str = "answers",
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise AnswerTableError(
             f"{source}: column 'wave' must be a whole number (a year); row {i + 2} has "
-            f"{df['wave'].iloc[i]!r} ({int(bad.sum())} bad row(s))")
+            f"{df['wave'].iloc[i]!r} ({int(bad.sum())} bad row(s))"
+        )
     if df["wave"].dtype != np.int32:
         df["wave"] = wave.astype("int32")
     for col in ("respondent_id", "item", "role"):
@@ -231,8 +268,12 @@ def read_database(url_or_engine: Any, wave: int | None = None) -> pd.DataFrame:
     params = {"year": int(wave)} if wave is not None else {}
     with engine.connect() as conn:
         df = pd.read_sql_query(sa.text(_DB_QUERY.format(where=where)), conn, params=params)
-        versions = {int(vid): _instrument_version(definition) for vid, definition in
-                    conn.execute(sa.text("SELECT id, definition FROM questionnaire_version"))}
+        versions = {
+            int(vid): _instrument_version(definition)
+            for vid, definition in conn.execute(
+                sa.text("SELECT id, definition FROM questionnaire_version")
+            )
+        }
     if df.empty:
         what = f"wave {wave}" if wave is not None else "any wave"
         raise AnswerTableError(f"database: no numeric answers for {what}")

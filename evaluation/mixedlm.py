@@ -50,23 +50,29 @@ class MixedFit:
     def contrast(self, c: np.ndarray) -> tuple[float, float]:
         """Estimate and standard error of the linear combination ``c'β``."""
         c = np.asarray(c, dtype=float)
-        return float(c @ self.params.to_numpy()), float(
-            np.sqrt(c @ self.cov_params.to_numpy() @ c))
+        return float(c @ self.params.to_numpy()), float(np.sqrt(c @ self.cov_params.to_numpy() @ c))
 
     def summary_frame(self, ci: float = 0.95) -> pd.DataFrame:
         """Fixed effects with SE, z, two-sided p and Wald CI."""
         z = stats.norm.isf((1 - ci) / 2)
         se = self.bse
         zval = self.params / se
-        return pd.DataFrame({
-            "term": self.params.index, "coef": self.params.to_numpy(), "se": se.to_numpy(),
-            "z": zval.to_numpy(), "p": 2 * stats.norm.sf(np.abs(zval.to_numpy())),
-            "ci_low": (self.params - z * se).to_numpy(), "ci_high": (self.params + z * se).to_numpy(),
-        })
+        return pd.DataFrame(
+            {
+                "term": self.params.index,
+                "coef": self.params.to_numpy(),
+                "se": se.to_numpy(),
+                "z": zval.to_numpy(),
+                "p": 2 * stats.norm.sf(np.abs(zval.to_numpy())),
+                "ci_low": (self.params - z * se).to_numpy(),
+                "ci_high": (self.params + z * se).to_numpy(),
+            }
+        )
 
 
-def _size_class_stats(y: np.ndarray, X: np.ndarray, g: np.ndarray,
-                      n_groups: int) -> tuple[np.ndarray, ...]:
+def _size_class_stats(
+    y: np.ndarray, X: np.ndarray, g: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, ...]:
     """Per-group sufficient statistics, summed over groups of the same size.
 
     ``w = λ/(1 + nλ)`` depends on a group only through its size ``n``, so the sums over groups
@@ -80,15 +86,25 @@ def _size_class_stats(y: np.ndarray, X: np.ndarray, g: np.ndarray,
     sizes, k = np.unique(n_i, return_inverse=True)
     K = len(sizes)
     count = np.bincount(k, minlength=K).astype(float)
-    outer = np.stack([np.bincount(k, weights=S[:, a] * S[:, b], minlength=K)
-                      for a in range(p) for b in range(p)], axis=1).reshape(K, p, p)
+    outer = np.stack(
+        [
+            np.bincount(k, weights=S[:, a] * S[:, b], minlength=K)
+            for a in range(p)
+            for b in range(p)
+        ],
+        axis=1,
+    ).reshape(K, p, p)
     st = np.column_stack([np.bincount(k, weights=S[:, a] * t, minlength=K) for a in range(p)])
     tt = np.bincount(k, weights=t * t, minlength=K)
     return sizes.astype(float), count, outer, st, tt
 
 
-def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = None,
-                         ) -> MixedFit:
+def fit_random_intercept(
+    y: Any,
+    X: Any,
+    groups: Any,
+    names: list[str] | None = None,
+) -> MixedFit:
     """Fit ``y ~ X + (1 | groups)`` by REML using group sufficient statistics.
 
     Parameters
@@ -131,8 +147,10 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
     if N <= p:
         raise ValueError(f"mixed model: {N} observation(s) for {p} fixed effect(s)")
     if np.linalg.matrix_rank(X) < p:
-        raise ValueError("mixed model: the fixed-effects design is rank deficient "
-                         "(a wave or group with no observations?)")
+        raise ValueError(
+            "mixed model: the fixed-effects design is rank deficient "
+            "(a wave or group with no observations?)"
+        )
     XtX, Xty, yty = X.T @ X, X.T @ y, y @ y
     sizes, count, outer, st, tt = _size_class_stats(y, X, g, G)
 
@@ -149,12 +167,19 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
         if rss <= 0:
             return 1e300  # an exact fit at this λ: worse than any real one, and finite
         _, logdet = np.linalg.slogdet(A)
-        return ((N - p) * (1 + np.log(2 * np.pi * rss / (N - p)))
-                + count @ np.log1p(sizes * lam) + logdet)
+        return (
+            (N - p) * (1 + np.log(2 * np.pi * rss / (N - p)))
+            + count @ np.log1p(sizes * lam)
+            + logdet
+        )
 
     # One-dimensional search on log λ, then compare with the boundary λ = 0.
-    res = optimize.minimize_scalar(lambda s: criterion(np.exp(s)), bounds=(-30.0, 15.0),
-                                   method="bounded", options={"xatol": 1e-10, "maxiter": 500})
+    res = optimize.minimize_scalar(
+        lambda s: criterion(np.exp(s)),
+        bounds=(-30.0, 15.0),
+        method="bounded",
+        options={"xatol": 1e-10, "maxiter": 500},
+    )
     lam = float(np.exp(res.x))
     crit = float(res.fun)
     if criterion(0.0) <= crit:
@@ -169,13 +194,17 @@ def fit_random_intercept(y: Any, X: Any, groups: Any, names: list[str] | None = 
         cov_params=pd.DataFrame(cov, index=names, columns=names),
         sigma2=float(sigma2),
         cov_re=pd.DataFrame([[lam * sigma2]], index=["Group"], columns=["Group"]),
-        reml_criterion=crit, n_obs=int(N), n_groups=int(G), engine="reml_profile",
+        reml_criterion=crit,
+        n_obs=int(N),
+        n_groups=int(G),
+        engine="reml_profile",
         converged=bool(res.success),
     )
 
 
-def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
-                          names: list[str] | None = None) -> MixedFit:
+def fit_nested_intercepts(
+    y: Any, X: Any, persons: Any, clusters: Any, names: list[str] | None = None
+) -> MixedFit:
     """Fit ``y ~ X + (1 | cluster) + (1 | person)`` by REML, persons nested in clusters.
 
     The kommune (or school) gets a random intercept of its own besides the person's, so
@@ -216,8 +245,10 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
     if N <= p:
         raise ValueError(f"mixed model: {N} observation(s) for {p} fixed effect(s)")
     if np.linalg.matrix_rank(X) < p:
-        raise ValueError("mixed model: the fixed-effects design is rank deficient "
-                         "(a wave or group with no observations?)")
+        raise ValueError(
+            "mixed model: the fixed-effects design is rank deficient "
+            "(a wave or group with no observations?)"
+        )
     n_j = np.bincount(unit, minlength=J).astype(float)
     S = np.column_stack([np.bincount(unit, weights=X[:, a], minlength=J) for a in range(p)])
     t = np.bincount(unit, weights=y, minlength=J)
@@ -228,16 +259,25 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
     # cluster × size class), so an evaluation costs O(clusters × sizes × p), not O(persons).
     sizes, size_of = np.unique(n_j, return_inverse=True)
     n_s = len(sizes)
-    outer = np.stack([np.bincount(size_of, weights=S[:, i] * S[:, j], minlength=n_s)
-                      for i in range(p) for j in range(p)], axis=1).reshape(n_s, p, p)
-    st = np.column_stack([np.bincount(size_of, weights=S[:, i] * t, minlength=n_s)
-                          for i in range(p)])
+    outer = np.stack(
+        [
+            np.bincount(size_of, weights=S[:, i] * S[:, j], minlength=n_s)
+            for i in range(p)
+            for j in range(p)
+        ],
+        axis=1,
+    ).reshape(n_s, p, p)
+    st = np.column_stack(
+        [np.bincount(size_of, weights=S[:, i] * t, minlength=n_s) for i in range(p)]
+    )
     tt = np.bincount(size_of, weights=t * t, minlength=n_s)
     ks = k_of * n_s + size_of
     count_ks = np.bincount(ks, minlength=K * n_s).reshape(K, n_s).astype(float)
     persons_s = np.bincount(size_of, minlength=n_s).astype(float)
-    S_ks = np.stack([np.bincount(ks, weights=S[:, i], minlength=K * n_s).reshape(K, n_s)
-                     for i in range(p)], axis=2)  # K × sizes × p
+    S_ks = np.stack(
+        [np.bincount(ks, weights=S[:, i], minlength=K * n_s).reshape(K, n_s) for i in range(p)],
+        axis=2,
+    )  # K × sizes × p
     t_ks = np.bincount(ks, weights=t, minlength=K * n_s).reshape(K, n_s)
 
     def solve(lp: float, lk: float) -> tuple[np.ndarray, np.ndarray, float, Any]:
@@ -270,19 +310,33 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
     one = fit_random_intercept(y, X, unit)
     lp0 = one.tau2 / max(one.sigma2, 1e-12)
     start = np.log([max(lp0, 1e-3), max(0.1 * lp0, 1e-3)])
-    res = optimize.minimize(lambda z: criterion(np.exp(z[0]), np.exp(z[1])), start,
-                            method="Nelder-Mead",
-                            options={"xatol": 1e-8, "fatol": 1e-11, "maxiter": 2000})
-    best: tuple[float, float, float] = (float(np.exp(res.x[0])), float(np.exp(res.x[1])),
-                                        float(res.fun))
+    res = optimize.minimize(
+        lambda z: criterion(np.exp(z[0]), np.exp(z[1])),
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-11, "maxiter": 2000},
+    )
+    best: tuple[float, float, float] = (
+        float(np.exp(res.x[0])),
+        float(np.exp(res.x[1])),
+        float(res.fun),
+    )
     for fixed in ("person", "cluster"):  # a variance at its boundary 0
         if fixed == "person":
-            r1 = optimize.minimize_scalar(lambda z: criterion(0.0, np.exp(z)), bounds=(-30, 15),
-                                          method="bounded", options={"xatol": 1e-10})
+            r1 = optimize.minimize_scalar(
+                lambda z: criterion(0.0, np.exp(z)),
+                bounds=(-30, 15),
+                method="bounded",
+                options={"xatol": 1e-10},
+            )
             cand = (0.0, float(np.exp(r1.x)), float(r1.fun))
         else:
-            r1 = optimize.minimize_scalar(lambda z: criterion(np.exp(z), 0.0), bounds=(-30, 15),
-                                          method="bounded", options={"xatol": 1e-10})
+            r1 = optimize.minimize_scalar(
+                lambda z: criterion(np.exp(z), 0.0),
+                bounds=(-30, 15),
+                method="bounded",
+                options={"xatol": 1e-10},
+            )
             cand = (float(np.exp(r1.x)), 0.0, float(r1.fun))
         if cand[2] < best[2]:
             best = cand
@@ -294,16 +348,28 @@ def fit_nested_intercepts(y: Any, X: Any, persons: Any, clusters: Any,
     cov = sigma2 * np.linalg.inv(A)
     return MixedFit(
         params=pd.Series(beta, index=names),
-        cov_params=pd.DataFrame(cov, index=names, columns=names), sigma2=float(sigma2),
-        cov_re=pd.DataFrame([[lk * sigma2, 0.0], [0.0, lp * sigma2]],
-                            index=["cluster", "person"], columns=["cluster", "person"]),
-        reml_criterion=float(crit), n_obs=int(N), n_groups=int(J), engine="reml_nested",
+        cov_params=pd.DataFrame(cov, index=names, columns=names),
+        sigma2=float(sigma2),
+        cov_re=pd.DataFrame(
+            [[lk * sigma2, 0.0], [0.0, lp * sigma2]],
+            index=["cluster", "person"],
+            columns=["cluster", "person"],
+        ),
+        reml_criterion=float(crit),
+        n_obs=int(N),
+        n_groups=int(J),
+        engine="reml_nested",
         extra={"tau2_cluster": float(lk * sigma2), "n_clusters": int(K)},
     )
 
 
-def fit_mixed(data: pd.DataFrame, formula: str, groups: str, re_formula: str | None = None,
-              engine: str = "auto") -> MixedFit:
+def fit_mixed(
+    data: pd.DataFrame,
+    formula: str,
+    groups: str,
+    re_formula: str | None = None,
+    engine: str = "auto",
+) -> MixedFit:
     """Fit a linear mixed model by REML from a formula.
 
     Parameters
@@ -340,15 +406,21 @@ def fit_mixed(data: pd.DataFrame, formula: str, groups: str, re_formula: str | N
     model = smf.mixedlm(formula, data, groups=data[groups], re_formula=re_formula)
     names = list(model.exog_names)
     if re_formula is None and engine != "statsmodels":
-        return fit_random_intercept(model.endog, model.exog, data[groups].to_numpy()[
-            _row_mask(model, data)], names)
+        return fit_random_intercept(
+            model.endog, model.exog, data[groups].to_numpy()[_row_mask(model, data)], names
+        )
     result = model.fit(reml=True)
     k_fe = model.k_fe
     cov = result.cov_params().iloc[:k_fe, :k_fe]
     return MixedFit(
-        params=result.fe_params.copy(), cov_params=cov, sigma2=float(result.scale),
-        cov_re=result.cov_re.copy(), reml_criterion=float(-2 * result.llf),
-        n_obs=int(result.nobs), n_groups=len(model.group_labels), engine="statsmodels",
+        params=result.fe_params.copy(),
+        cov_params=cov,
+        sigma2=float(result.scale),
+        cov_re=result.cov_re.copy(),
+        reml_criterion=float(-2 * result.llf),
+        n_obs=int(result.nobs),
+        n_groups=len(model.group_labels),
+        engine="statsmodels",
         converged=bool(result.converged),
     )
 

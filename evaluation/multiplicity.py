@@ -29,8 +29,12 @@ def _step_kind(table: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(gap > 1, "span", "step"), index=table.index)
 
 
-def adjust_p(table: pd.DataFrame, correction: str = "holm", family: Sequence[str] = ("method",),
-             steps: str = "consecutive") -> pd.DataFrame:
+def adjust_p(
+    table: pd.DataFrame,
+    correction: str = "holm",
+    family: Sequence[str] = ("method",),
+    steps: str = "consecutive",
+) -> pd.DataFrame:
     """Add ``p_adj`` and ``correction``: Holm or Benjamini–Hochberg FDR within each family.
 
     Parameters
@@ -64,8 +68,12 @@ def adjust_p(table: pd.DataFrame, correction: str = "holm", family: Sequence[str
         else:
             adj = p
         out.loc[idx, "p_adj"] = adj
-        what = {"step": " (consecutive wave steps)", "span": " (first to last wave)",
-                "all": " (all wave pairs)"}[which]
-        out.loc[idx, "correction"] = f"{correction} across {m} tests{what}" \
-            if correction != "none" else "none"
+        what = {
+            "step": " (consecutive wave steps)",
+            "span": " (first to last wave)",
+            "all": " (all wave pairs)",
+        }[which]
+        out.loc[idx, "correction"] = (
+            f"{correction} across {m} tests{what}" if correction != "none" else "none"
+        )
     return out

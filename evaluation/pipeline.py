@@ -30,8 +30,17 @@ from .versions import VersionedScales, comparability_table, instrument_version_o
 
 __all__ = ["RunResult", "run"]
 
-STEPS = ["read", "clean", "score", "reliability", "weights", "change", "panel ANOVA", "figures",
-         "report"]
+STEPS = [
+    "read",
+    "clean",
+    "score",
+    "reliability",
+    "weights",
+    "change",
+    "panel ANOVA",
+    "figures",
+    "report",
+]
 
 
 @dataclass
@@ -85,8 +94,12 @@ class _FigureDrawer:
         self.jobs: list[tuple[str, Any]] = []
         # Forking is safe only while this process has one thread (no lock can be held by
         # another); elsewhere (a threaded web server) the figures are drawn in this process.
-        if (enabled and workers > 0 and "fork" in multiprocessing.get_all_start_methods()
-                and threading.active_count() == 1):
+        if (
+            enabled
+            and workers > 0
+            and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1
+        ):
             ctx = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             for _ in range(workers):
@@ -121,15 +134,29 @@ class _FigureDrawer:
             self.pool = None
 
 
-def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path | VersionedScales,
-        out_dir: str | Path, *, rules: CleaningRules | None = None, correction: str = "holm",
-        by: Sequence[str] = ("role",), methods: Sequence[str] = ("lmm", "welch", "paired"),
-        figures: bool = True, progress: bool = True, population: pd.DataFrame | None = None,
-        title: str = "Evaluering av dekom: spørreundersøkelsen", workers: int = 2,
-        source: str | None = None, themes: pd.DataFrame | None = None,
-        codebook: Any = None, frame: pd.DataFrame | str | Path | None = None,
-        family_steps: str = "consecutive", weight_min_cell: int = 10,
-        weight_trim: float = 5.0, n_boot: int = 200) -> RunResult:
+def run(
+    answers: pd.DataFrame | str | Path,
+    scales: Sequence[Any] | str | Path | VersionedScales,
+    out_dir: str | Path,
+    *,
+    rules: CleaningRules | None = None,
+    correction: str = "holm",
+    by: Sequence[str] = ("role",),
+    methods: Sequence[str] = ("lmm", "welch", "paired"),
+    figures: bool = True,
+    progress: bool = True,
+    population: pd.DataFrame | None = None,
+    title: str = "Evaluering av dekom: spørreundersøkelsen",
+    workers: int = 2,
+    source: str | None = None,
+    themes: pd.DataFrame | None = None,
+    codebook: Any = None,
+    frame: pd.DataFrame | str | Path | None = None,
+    family_steps: str = "consecutive",
+    weight_min_cell: int = 10,
+    weight_trim: float = 5.0,
+    n_boot: int = 200,
+) -> RunResult:
     """Run the whole analysis and write tables, figures and ``report.html`` into ``out_dir``.
 
     Parameters
@@ -221,41 +248,65 @@ def run(answers: pd.DataFrame | str | Path, scales: Sequence[Any] | str | Path |
         scores = _score(cleaned, versioned, scale_list, index, problems)
         steps.done("score")
         rel, items = _reliability(cleaned, versioned, scale_list, index)
-        drawer.submit("reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability")
+        drawer.submit(
+            "reliability", {"reliability": rel, "scales": plot_scales}, fig_dir / "reliability"
+        )
         steps.done("reliability")
-        weighting = (_frame_tables(frame_df, scores, weight_min_cell, weight_trim, n_boot, problems)
-                     if frame_df is not None else _Weighting())
+        weighting = (
+            _frame_tables(frame_df, scores, weight_min_cell, weight_trim, n_boot, problems)
+            if frame_df is not None
+            else _Weighting()
+        )
         steps.done("weights")
         cluster = _cluster_columns(scores, frame_df)
         scores = _with_clusters(scores, frame_df, cluster)
         waves = describe_waves(scores, by)
         summary_role = waves if list(by) == ["role"] else describe_waves(scores, ("role",))
         drawer.submit("trend", {"summary": summary_role, "scales": plot_scales}, fig_dir / "trend")
-        change, n_waves = _change(scores, by, methods, correction, family_steps, weighting, cluster,
-                                  problems)
+        change, n_waves = _change(
+            scores, by, methods, correction, family_steps, weighting, cluster, problems
+        )
         steps.done("change")
         anova = panel_anova(scores) if n_waves >= 2 and "role" in scores.columns else pd.DataFrame()
         steps.done("panel ANOVA")
         files, fig_problems = drawer.finish()
         problems += fig_problems
         steps.done("figures")
-        tables = {"change": change, "reliability": rel, "items": items, "cleaning_log": log,
-                  "waves": waves, "panel_anova": anova, "scores": scores}
+        tables = {
+            "change": change,
+            "reliability": rel,
+            "items": items,
+            "cleaning_log": log,
+            "waves": waves,
+            "panel_anova": anova,
+            "scores": scores,
+        }
         names = _extra_tables(tables, weighting.tables, versioned, scores)
         if themes is not None and len(themes):
             names.update(_theme_tables(tables, themes))
             if figures:
                 files += _theme_figure(tables["themes"], fig_dir, codebook, problems)
         files += _write_tables(out, tables, names)
-        settings = _settings(source, input_hash, correction, by, methods, rules, plot_scales,
-                             family_steps, cluster)
+        settings = _settings(
+            source, input_hash, correction, by, methods, rules, plot_scales, family_steps, cluster
+        )
         settings["item_texts"] = texts
         if frame_df is not None:
-            settings["frame"] = {"persons": int(len(frame_df)), "clusters": weighting.cluster_label,
-                                 "weight_min_cell": weight_min_cell, "weight_trim": weight_trim,
-                                 "bootstrap": n_boot}
-        result = RunResult(out_dir=out, tables=tables, files=files, settings=settings,
-                           problems=problems, timings=steps.timings)
+            settings["frame"] = {
+                "persons": int(len(frame_df)),
+                "clusters": weighting.cluster_label,
+                "weight_min_cell": weight_min_cell,
+                "weight_trim": weight_trim,
+                "bootstrap": n_boot,
+            }
+        result = RunResult(
+            out_dir=out,
+            tables=tables,
+            files=files,
+            settings=settings,
+            problems=problems,
+            timings=steps.timings,
+        )
         from .report import write_report
 
         files.append(write_report(result, title=title))
@@ -281,8 +332,14 @@ class _Steps:
         """Start the progress bar on stderr (a hidden one when ``progress`` is false)."""
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=len(STEPS), desc="evaluation", unit="step", file=sys.stderr,
-                        disable=not progress, leave=False)
+        self.bar = tqdm(
+            total=len(STEPS),
+            desc="evaluation",
+            unit="step",
+            file=sys.stderr,
+            disable=not progress,
+            leave=False,
+        )
 
     def done(self, name: str) -> None:
         """Record that step ``name`` has finished."""
@@ -312,8 +369,10 @@ class _Weighting:
     attrition: pd.DataFrame | None = None
 
 
-def _read_input(answers: pd.DataFrame | str | Path, source: str | None,
-                ) -> tuple[pd.DataFrame, str | None, str | None]:
+def _read_input(
+    answers: pd.DataFrame | str | Path,
+    source: str | None,
+) -> tuple[pd.DataFrame, str | None, str | None]:
     """The checked answers, where they came from and the file's SHA-256 (None for a table)."""
     if isinstance(answers, (str, Path)):
         return read_answers(answers), source or str(answers), sha256_file(Path(answers))
@@ -333,8 +392,10 @@ def _read_frame(frame: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:
     return None
 
 
-def _resolve_scales(scales: Sequence[Any] | str | Path | VersionedScales, answers: pd.DataFrame,
-                    ) -> tuple[VersionedScales | None, list[Any], list[Any]]:
+def _resolve_scales(
+    scales: Sequence[Any] | str | Path | VersionedScales,
+    answers: pd.DataFrame,
+) -> tuple[VersionedScales | None, list[Any], list[Any]]:
     """The versioned scales (or None), every scale definition, and one scale per code for figures."""
     given: Any = scales
     if isinstance(given, (str, Path)):
@@ -351,61 +412,102 @@ def _check_input(answers: pd.DataFrame, scale_list: list[Any], by: Sequence[str]
     """Stop on answers the run cannot use; the problems worth reporting otherwise."""
     unknown_by = [c for c in by if c not in answers.columns]
     if unknown_by:
-        raise AnswerTableError(f"cannot group by {', '.join(map(repr, unknown_by))}: not a "
-                               f"column of the answers ({', '.join(map(str, answers.columns))})")
+        raise AnswerTableError(
+            f"cannot group by {', '.join(map(repr, unknown_by))}: not a "
+            f"column of the answers ({', '.join(map(str, answers.columns))})"
+        )
     if not scale_list:
         raise AnswerTableError("the scales file defines no scales")
     return check_scales(answers, scale_list)
 
 
-def _clean(answers: pd.DataFrame, scale_list: list[Any], rules: CleaningRules,
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _clean(
+    answers: pd.DataFrame,
+    scale_list: list[Any],
+    rules: CleaningRules,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The cleaned answers and the cleaning log; an error when nothing is left."""
     cleaned, log = clean(answers, scale_list, rules)
     if cleaned.empty:
-        raise AnswerTableError("no answers are left after cleaning; see the cleaning log:\n"
-                               + log.to_string(index=False))
+        raise AnswerTableError(
+            "no answers are left after cleaning; see the cleaning log:\n"
+            + log.to_string(index=False)
+        )
     return cleaned, log
 
 
-def _submit_answer_figures(drawer: _FigureDrawer, cleaned: pd.DataFrame, index: ResponseIndex,
-                           plot_scales: list[Any], population: pd.DataFrame | None,
-                           fig_dir: Path, texts: dict[str, str] | None = None) -> None:
+def _submit_answer_figures(
+    drawer: _FigureDrawer,
+    cleaned: pd.DataFrame,
+    index: ResponseIndex,
+    plot_scales: list[Any],
+    population: pd.DataFrame | None,
+    fig_dir: Path,
+    texts: dict[str, str] | None = None,
+) -> None:
     """Queue the figures drawn from the answers themselves: item shares and responses."""
-    drawer.submit("likert", {"shares": plots.likert_shares(cleaned, plot_scales),
-                             "scales": plot_scales, "item_texts": texts}, fig_dir / "likert")
-    drawer.submit("responses", {"responses": index.responses[
-        [c for c in ("wave", "role", "fylke") if c in index.responses]],
-        "population": population}, fig_dir / "responses")
+    drawer.submit(
+        "likert",
+        {
+            "shares": plots.likert_shares(cleaned, plot_scales),
+            "scales": plot_scales,
+            "item_texts": texts,
+        },
+        fig_dir / "likert",
+    )
+    drawer.submit(
+        "responses",
+        {
+            "responses": index.responses[
+                [c for c in ("wave", "role", "fylke") if c in index.responses]
+            ],
+            "population": population,
+        },
+        fig_dir / "responses",
+    )
 
 
-def _score(cleaned: pd.DataFrame, versioned: VersionedScales | None, scale_list: list[Any],
-           index: ResponseIndex, problems: list[str]) -> pd.DataFrame:
+def _score(
+    cleaned: pd.DataFrame,
+    versioned: VersionedScales | None,
+    scale_list: list[Any],
+    index: ResponseIndex,
+    problems: list[str],
+) -> pd.DataFrame:
     """Scale scores per response; an error when there are none, a problem per wave without."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scores = (score_scales(cleaned, versioned) if versioned is not None
-                  else score_scales(cleaned, scale_list, index=index))
+        scores = (
+            score_scales(cleaned, versioned)
+            if versioned is not None
+            else score_scales(cleaned, scale_list, index=index)
+        )
     if scores.empty or scores["score"].notna().sum() == 0:
         raise AnswerTableError(
             "no scale scores: every answer to the scale items is missing or was removed by "
-            "cleaning (check the item codes in the scales file and the cleaning log)")
+            "cleaning (check the item codes in the scales file and the cleaning log)"
+        )
     scored_waves = set(scores.loc[scores["score"].notna(), "wave"])
     for wave in sorted(set(index.responses["wave"]) - scored_waves):
         problems.append(f"wave {wave} has responses but no scale scores; it is left out")
     return scores
 
 
-def _reliability(cleaned: pd.DataFrame, versioned: VersionedScales | None, scale_list: list[Any],
-                 index: ResponseIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _reliability(
+    cleaned: pd.DataFrame,
+    versioned: VersionedScales | None,
+    scale_list: list[Any],
+    index: ResponseIndex,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cronbach's alpha per scale, role and wave, and the item statistics."""
     if versioned is not None:
         return scale_reliability(cleaned, versioned)
     return scale_reliability(cleaned, scale_list, index=index)
 
 
-def _with_clusters(scores: pd.DataFrame, frame: pd.DataFrame | None,
-                   cluster: list[str]) -> pd.DataFrame:
+def _with_clusters(
+    scores: pd.DataFrame, frame: pd.DataFrame | None, cluster: list[str]
+) -> pd.DataFrame:
     """Scores with every cluster column, those the answers lack taken from the frame."""
     for col in cluster:
         if col not in scores.columns:
@@ -414,29 +516,53 @@ def _with_clusters(scores: pd.DataFrame, frame: pd.DataFrame | None,
     return scores
 
 
-def _change(scores: pd.DataFrame, by: Sequence[str], methods: Sequence[str], correction: str,
-            family_steps: str, weighting: _Weighting, cluster: list[str],
-            problems: list[str]) -> tuple[pd.DataFrame, int]:
+def _change(
+    scores: pd.DataFrame,
+    by: Sequence[str],
+    methods: Sequence[str],
+    correction: str,
+    family_steps: str,
+    weighting: _Weighting,
+    cluster: list[str],
+    problems: list[str],
+) -> tuple[pd.DataFrame, int]:
     """The change table (empty with one wave) and the number of waves with scores."""
     n_waves = int(scores.loc[scores["score"].notna(), "wave"].nunique())
     if n_waves < 2:
-        problems.append(f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to "
-                        "estimate")
+        problems.append(
+            f"only one wave ({scores['wave'].iloc[0]}) has scores: no change to estimate"
+        )
         return pd.DataFrame(), n_waves
-    change = change_table(scores, by=by, methods=methods, correction=correction,
-                          family_steps=family_steps, weighted=weighting.weighted,
-                          cluster_label=weighting.cluster_label, cluster=cluster,
-                          attrition=weighting.attrition)
+    change = change_table(
+        scores,
+        by=by,
+        methods=methods,
+        correction=correction,
+        family_steps=family_steps,
+        weighted=weighting.weighted,
+        cluster_label=weighting.cluster_label,
+        cluster=cluster,
+        attrition=weighting.attrition,
+    )
     return change, n_waves
 
 
-def _extra_tables(tables: dict[str, pd.DataFrame], frame_tables: dict[str, pd.DataFrame],
-                  versioned: VersionedScales | None, scores: pd.DataFrame) -> dict[str, str]:
+def _extra_tables(
+    tables: dict[str, pd.DataFrame],
+    frame_tables: dict[str, pd.DataFrame],
+    versioned: VersionedScales | None,
+    scores: pd.DataFrame,
+) -> dict[str, str]:
     """Add the frame's and the comparability tables to ``tables``; the file name of each table
     to write (``scores`` is returned but not written)."""
-    names = {"change": "change.csv", "reliability": "reliability.csv",
-             "items": "reliability_items.csv", "cleaning_log": "cleaning_log.csv",
-             "waves": "waves.csv", "panel_anova": "panel_anova.csv"}
+    names = {
+        "change": "change.csv",
+        "reliability": "reliability.csv",
+        "items": "reliability_items.csv",
+        "cleaning_log": "cleaning_log.csv",
+        "waves": "waves.csv",
+        "panel_anova": "panel_anova.csv",
+    }
     tables.update(frame_tables)
     names.update({k: f"{k}.csv" for k in frame_tables})
     if versioned is not None:
@@ -457,8 +583,9 @@ def _theme_tables(tables: dict[str, pd.DataFrame], themes: pd.DataFrame) -> dict
     return {"themes": "themes.csv", "themes_coded": "themes_coded.csv"}
 
 
-def _theme_figure(theme_shares: pd.DataFrame, fig_dir: Path, codebook: Any,
-                  problems: list[str]) -> list[Path]:
+def _theme_figure(
+    theme_shares: pd.DataFrame, fig_dir: Path, codebook: Any, problems: list[str]
+) -> list[Path]:
     """Draw the themes figure; a failure is a problem, the tables are kept."""
     from .themes import draw_theme_figure
 
@@ -478,18 +605,34 @@ def _write_tables(out: Path, tables: dict[str, pd.DataFrame], names: dict[str, s
     return files
 
 
-def _settings(source: str | None, input_hash: str | None, correction: str, by: Sequence[str],
-              methods: Sequence[str], rules: CleaningRules, plot_scales: list[Any],
-              family_steps: str, cluster: list[str]) -> dict[str, Any]:
+def _settings(
+    source: str | None,
+    input_hash: str | None,
+    correction: str,
+    by: Sequence[str],
+    methods: Sequence[str],
+    rules: CleaningRules,
+    plot_scales: list[Any],
+    family_steps: str,
+    cluster: list[str],
+) -> dict[str, Any]:
     """What the run used, for ``run.json`` and the report."""
     return {
-        "source": source, "input_sha256": input_hash, "correction": correction,
-        "by": list(by), "methods": list(methods), "cleaning": rules.describe(),
-        "scales": [s.code for s in plot_scales], "versions": _versions(),
+        "source": source,
+        "input_sha256": input_hash,
+        "correction": correction,
+        "by": list(by),
+        "methods": list(methods),
+        "cleaning": rules.describe(),
+        "scales": [s.code for s in plot_scales],
+        "versions": _versions(),
         "scale_labels": {s.code: (s.label or {}).get("nb", s.code) for s in plot_scales},
-        "scale_labels_en": {s.code: (s.label or {}).get("en") or (s.label or {}).get("nb", s.code)
-                            for s in plot_scales},
-        "family_steps": family_steps, "lmm_cluster": "/".join(cluster) or None,
+        "scale_labels_en": {
+            s.code: (s.label or {}).get("en") or (s.label or {}).get("nb", s.code)
+            for s in plot_scales
+        },
+        "family_steps": family_steps,
+        "lmm_cluster": "/".join(cluster) or None,
     }
 
 
@@ -497,10 +640,20 @@ def _write_run_json(result: RunResult) -> Path:
     """Write ``run.json``: settings, problems, timings and the files written; its path."""
     out = result.out_dir
     path = out / "run.json"
-    path.write_text(json.dumps(
-        {"settings": result.settings, "problems": result.problems, "timings": result.timings,
-         "files": [str(f.relative_to(out)) for f in result.files]}, indent=2, ensure_ascii=False,
-        default=str), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "settings": result.settings,
+                "problems": result.problems,
+                "timings": result.timings,
+                "files": [str(f.relative_to(out)) for f in result.files],
+            },
+            indent=2,
+            ensure_ascii=False,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -530,8 +683,14 @@ def _with_cluster(scores: pd.DataFrame, frame: pd.DataFrame, cluster: str) -> pd
     return out
 
 
-def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim: float,
-                  n_boot: int, problems: list[str]) -> _Weighting:
+def _frame_tables(
+    frame: pd.DataFrame,
+    scores: pd.DataFrame,
+    min_cell: int,
+    trim: float,
+    n_boot: int,
+    problems: list[str],
+) -> _Weighting:
     """Representativeness, weights, attrition weights and the weighted scores (with clusters)
     from the frame.
 
@@ -554,30 +713,40 @@ def _frame_tables(frame: pd.DataFrame, scores: pd.DataFrame, min_cell: int, trim
         problems.append("the frame has none of the answers' waves; no weights")
         return _Weighting()
     rep = representativeness(frame, n_boot=n_boot)
-    scored = scores.loc[scores["score"].notna(), ["respondent_id", "wave"]].astype(
-        {"respondent_id": str}).drop_duplicates()
+    scored = (
+        scores.loc[scores["score"].notna(), ["respondent_id", "wave"]]
+        .astype({"respondent_id": str})
+        .drop_duplicates()
+    )
     analysed = pd.MultiIndex.from_frame(scored.astype({"wave": int}))
     in_analysis = pd.MultiIndex.from_arrays(
-        [frame["respondent_id"].astype(str), frame["wave"].astype(int)]).isin(analysed)
+        [frame["respondent_id"].astype(str), frame["wave"].astype(int)]
+    ).isin(analysed)
     dropped = int(((frame["responded"] == 1) & ~in_analysis).sum())
     added = int(((frame["responded"] == 0) & in_analysis).sum())
     if dropped or added:
         problems.append(
             f"weights are made for the {int(in_analysis.sum())} responses with scores: "
             f"{dropped} marked responded in the frame have no score after cleaning, "
-            f"{added} with scores are marked not responded")
+            f"{added} with scores are marked not responded"
+        )
     weight_frame = frame.assign(responded=in_analysis.astype(int))
     result = nonresponse_weights(weight_frame, min_cell=min_cell, trim=trim)
     summary = result.summary.copy()
-    summary["notes"] = ["; ".join(n.split(": ", 1)[1] for n in result.notes
-                                  if n.startswith(f"wave {w}:")) for w in summary["wave"]]
+    summary["notes"] = [
+        "; ".join(n.split(": ", 1)[1] for n in result.notes if n.startswith(f"wave {w}:"))
+        for w in summary["wave"]
+    ]
     clusters = [c for c in ("kommune", "school") if c in frame.columns]
     weighted, notes = attach_weights(scores, result.weights, clusters)
     problems += notes
-    attrition = attrition_weights(weight_frame, result.weights,
-                                  wave_pairs(sorted(scored_waves)))
-    tables = {"representativeness": rep, "weights": result.weights, "weights_summary": summary,
-              "attrition_weights": attrition}
+    attrition = attrition_weights(weight_frame, result.weights, wave_pairs(sorted(scored_waves)))
+    tables = {
+        "representativeness": rep,
+        "weights": result.weights,
+        "weights_summary": summary,
+        "attrition_weights": attrition,
+    }
     return _Weighting(tables, weighted, "/".join(clusters + ["person"]), attrition)
 
 
@@ -588,7 +757,12 @@ def _versions() -> dict[str, str]:
     import scipy
     import statsmodels
 
-    return {"python": platform.python_version(), "pandas": pd.__version__,
-            "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "pingouin": pingouin.__version__, "statsmodels": statsmodels.__version__,
-            "plotnine": plotnine.__version__}
+    return {
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "pingouin": pingouin.__version__,
+        "statsmodels": statsmodels.__version__,
+        "plotnine": plotnine.__version__,
+    }

@@ -17,8 +17,19 @@ if TYPE_CHECKING:
 
 __all__ = ["scale_reliability", "RELIABILITY_COLUMNS", "ITEM_COLUMNS"]
 
-RELIABILITY_COLUMNS = ["scale", "wave", "role", "n", "k", "alpha", "ci_low", "ci_high",
-                       "floor", "ceiling", "note"]
+RELIABILITY_COLUMNS = [
+    "scale",
+    "wave",
+    "role",
+    "n",
+    "k",
+    "alpha",
+    "ci_low",
+    "ci_high",
+    "floor",
+    "ceiling",
+    "note",
+]
 ITEM_COLUMNS = ["scale", "wave", "role", "item", "reversed", "n", "mean", "sd", "item_rest_r"]
 
 
@@ -50,9 +61,13 @@ def _alpha(m: np.ndarray) -> tuple[float, float, float]:
     return float(a), float(lo), float(hi)
 
 
-def scale_reliability(answers: pd.DataFrame, scales: Sequence[Any] | VersionedScales,
-                      by: Sequence[str] = ("wave", "role"),
-                *, index: ResponseIndex | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def scale_reliability(
+    answers: pd.DataFrame,
+    scales: Sequence[Any] | VersionedScales,
+    by: Sequence[str] = ("wave", "role"),
+    *,
+    index: ResponseIndex | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cronbach's alpha (95 % CI, :func:`pingouin.cronbach_alpha`), floor/ceiling and items.
 
     Parameters
@@ -93,7 +108,9 @@ def scale_reliability(answers: pd.DataFrame, scales: Sequence[Any] | VersionedSc
         for version, sub, version_scales in split_by_version(answers, scales):
             r, i = scale_reliability(sub, version_scales, by)
             for t in (r, i):
-                t.insert(1, "definition", t["scale"].map(lambda c, v=version: scales.label_for(v, c)))
+                t.insert(
+                    1, "definition", t["scale"].map(lambda c, v=version: scales.label_for(v, c))
+                )
             rels.append(r)
             itemss.append(i)
         return pd.concat(rels, ignore_index=True), pd.concat(itemss, ignore_index=True)
@@ -125,18 +142,39 @@ def scale_reliability(answers: pd.DataFrame, scales: Sequence[Any] | VersionedSc
             if not note and np.isnan(a):
                 note = "no variance"
             sc = score[sel]
-            rows.append(dict(scale=s.code, **label, n=n, k=len(s.items), alpha=a, ci_low=lo,
-                             ci_high=hi, floor=float(np.mean(sc == low)) if n else np.nan,
-                             ceiling=float(np.mean(sc == high)) if n else np.nan, note=note))
+            rows.append(
+                dict(
+                    scale=s.code,
+                    **label,
+                    n=n,
+                    k=len(s.items),
+                    alpha=a,
+                    ci_low=lo,
+                    ci_high=hi,
+                    floor=float(np.mean(sc == low)) if n else np.nan,
+                    ceiling=float(np.mean(sc == high)) if n else np.nan,
+                    note=note,
+                )
+            )
             r = _item_rest(sub) if n > 2 and len(s.items) > 1 else np.full(len(s.items), np.nan)
             for j, item in enumerate(s.items):
                 col = sub[:, j]
                 col = col[~np.isnan(col)]
-                item_rows.append(dict(scale=s.code, **label, item=item,
-                                      reversed=item in s.reverse, n=len(col),
-                                      mean=col.mean() if len(col) else np.nan,
-                                      sd=col.std(ddof=1) if len(col) > 1 else np.nan,
-                                      item_rest_r=r[j]))
+                item_rows.append(
+                    dict(
+                        scale=s.code,
+                        **label,
+                        item=item,
+                        reversed=item in s.reverse,
+                        n=len(col),
+                        mean=col.mean() if len(col) else np.nan,
+                        sd=col.std(ddof=1) if len(col) > 1 else np.nan,
+                        item_rest_r=r[j],
+                    )
+                )
     cols = ["scale", *by] + RELIABILITY_COLUMNS[3:]
     icols = ["scale", *by] + ITEM_COLUMNS[3:]
-    return (pd.DataFrame(rows).reindex(columns=cols), pd.DataFrame(item_rows).reindex(columns=icols))
+    return (
+        pd.DataFrame(rows).reindex(columns=cols),
+        pd.DataFrame(item_rows).reindex(columns=icols),
+    )

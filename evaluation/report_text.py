@@ -13,47 +13,101 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMNS", "HEADINGS", "LANGS", "PRINT_CSS", "correction_text", "labelled_table", "number",
-           "role_name", "text"]
+__all__ = [
+    "COLUMNS",
+    "HEADINGS",
+    "LANGS",
+    "PRINT_CSS",
+    "correction_text",
+    "labelled_table",
+    "number",
+    "role_name",
+    "text",
+]
 
 LANGS = ("nb", "en")
 
 #: column -> (bokmål, English)
 COLUMNS: dict[str, tuple[str, str]] = {
-    "scale": ("Skala", "Scale"), "role": ("Rolle", "Role"), "wave": ("Bølge", "Wave"),
-    "waves": ("Bølger", "Waves"), "wave_from": ("Fra bølge", "From wave"), "wave_to": ("Til bølge", "To wave"),
-    "method": ("Metode", "Method"), "n": ("n", "n"), "n_from": ("n fra", "n from"), "n_to": ("n til", "n to"),
-    "mean": ("Gjennomsnitt", "Mean"), "mean_from": ("Gjennomsnitt fra", "Mean from"),
-    "mean_to": ("Gjennomsnitt til", "Mean to"), "diff": ("Endring", "Change"), "sd": ("Standardavvik", "SD"),
-    "se": ("Standardfeil", "SE"), "ci_low": ("95 % KI nedre", "95% CI lower"),
-    "ci_high": ("95 % KI øvre", "95% CI upper"), "statistic": ("Testobservator", "Statistic"),
-    "dof": ("Frihetsgrader", "df"), "p": ("p", "p"), "p_adj": ("Justert p", "Adjusted p"),
-    "correction": ("Korreksjon", "Correction"), "effect_size": ("Effektstørrelse", "Effect size"),
-    "effect_size_type": ("Mål", "Measure"), "note": ("Merknad", "Note"), "k": ("Ledd", "Items"),
-    "alpha": ("Cronbachs alfa", "Cronbach's alpha"), "floor": ("Andel på gulvet", "Share at floor"),
-    "ceiling": ("Andel i taket", "Share at ceiling"), "item": ("Ledd", "Item"), "text": ("Spørsmål", "Question"),
-    "reversed": ("Snudd", "Reversed"), "item_rest_r": ("Ledd–rest-korrelasjon", "Item-rest correlation"),
-    "source": ("Kilde", "Source"), "SS": ("Kvadratsum", "SS"), "ddof1": ("Fg 1", "df 1"), "ddof2": ("Fg 2", "df 2"),
-    "F": ("F", "F"), "np2": ("Partiell η²", "Partial η²"), "eps": ("Epsilon", "Epsilon"),
-    "n_subjects": ("Personer", "Persons"), "rule": ("Regel", "Rule"), "setting": ("Innstilling", "Setting"),
-    "action": ("Handling", "Action"), "answers": ("Svar", "Answers"), "responses": ("Besvarelser", "Responses"),
-    "respondents": ("Personer", "Persons"), "definition": ("Definisjon", "Definition"),
-    "items": ("Ledd", "Items"), "status_nb": ("Status", "Status"), "fylke": ("Fylke", "County"),
+    "scale": ("Skala", "Scale"),
+    "role": ("Rolle", "Role"),
+    "wave": ("Bølge", "Wave"),
+    "waves": ("Bølger", "Waves"),
+    "wave_from": ("Fra bølge", "From wave"),
+    "wave_to": ("Til bølge", "To wave"),
+    "method": ("Metode", "Method"),
+    "n": ("n", "n"),
+    "n_from": ("n fra", "n from"),
+    "n_to": ("n til", "n to"),
+    "mean": ("Gjennomsnitt", "Mean"),
+    "mean_from": ("Gjennomsnitt fra", "Mean from"),
+    "mean_to": ("Gjennomsnitt til", "Mean to"),
+    "diff": ("Endring", "Change"),
+    "sd": ("Standardavvik", "SD"),
+    "se": ("Standardfeil", "SE"),
+    "ci_low": ("95 % KI nedre", "95% CI lower"),
+    "ci_high": ("95 % KI øvre", "95% CI upper"),
+    "statistic": ("Testobservator", "Statistic"),
+    "dof": ("Frihetsgrader", "df"),
+    "p": ("p", "p"),
+    "p_adj": ("Justert p", "Adjusted p"),
+    "correction": ("Korreksjon", "Correction"),
+    "effect_size": ("Effektstørrelse", "Effect size"),
+    "effect_size_type": ("Mål", "Measure"),
+    "note": ("Merknad", "Note"),
+    "k": ("Ledd", "Items"),
+    "alpha": ("Cronbachs alfa", "Cronbach's alpha"),
+    "floor": ("Andel på gulvet", "Share at floor"),
+    "ceiling": ("Andel i taket", "Share at ceiling"),
+    "item": ("Ledd", "Item"),
+    "text": ("Spørsmål", "Question"),
+    "reversed": ("Snudd", "Reversed"),
+    "item_rest_r": ("Ledd–rest-korrelasjon", "Item-rest correlation"),
+    "source": ("Kilde", "Source"),
+    "SS": ("Kvadratsum", "SS"),
+    "ddof1": ("Fg 1", "df 1"),
+    "ddof2": ("Fg 2", "df 2"),
+    "F": ("F", "F"),
+    "np2": ("Partiell η²", "Partial η²"),
+    "eps": ("Epsilon", "Epsilon"),
+    "n_subjects": ("Personer", "Persons"),
+    "rule": ("Regel", "Rule"),
+    "setting": ("Innstilling", "Setting"),
+    "action": ("Handling", "Action"),
+    "answers": ("Svar", "Answers"),
+    "responses": ("Besvarelser", "Responses"),
+    "respondents": ("Personer", "Persons"),
+    "definition": ("Definisjon", "Definition"),
+    "items": ("Ledd", "Items"),
+    "status_nb": ("Status", "Status"),
+    "fylke": ("Fylke", "County"),
     "theme": ("Tema", "Theme"),
 }
-ROLES = {"skoleeier": ("skoleeiere", "school owners"), "skoleleder": ("skoleledere", "school leaders"),
-         "tillitsvalgt": ("tillitsvalgte", "union representatives"), "uh": ("UH", "universities/colleges")}
-METHOD_NAMES = {"lmm": ("blandet modell", "mixed model"), "welch": ("tverrsnitt (Welch)", "cross-section (Welch)"),
-                "paired": ("panel (parvis)", "panel (paired)"), "mixed_anova": ("mixed ANOVA", "mixed ANOVA")}
+ROLES = {
+    "skoleeier": ("skoleeiere", "school owners"),
+    "skoleleder": ("skoleledere", "school leaders"),
+    "tillitsvalgt": ("tillitsvalgte", "union representatives"),
+    "uh": ("UH", "universities/colleges"),
+}
+METHOD_NAMES = {
+    "lmm": ("blandet modell", "mixed model"),
+    "welch": ("tverrsnitt (Welch)", "cross-section (Welch)"),
+    "paired": ("panel (parvis)", "panel (paired)"),
+    "mixed_anova": ("mixed ANOVA", "mixed ANOVA"),
+}
 HEADINGS: dict[str, tuple[str, str]] = {
     "made": ("Laget {when} fra {source}.", "Made {when} from {source}."),
-    "kept": ("Etter rensing: {answers} svar fra {responses} besvarelser og {respondents} personer.",
-             "After cleaning: {answers} answers from {responses} responses and {respondents} persons."),
+    "kept": (
+        "Etter rensing: {answers} svar fra {responses} besvarelser og {respondents} personer.",
+        "After cleaning: {answers} answers from {responses} responses and {respondents} persons.",
+    ),
     "summary": ("Kort oppsummert", "In short"),
     "summary_up": ("Økte sikkert", "Rose with certainty"),
     "summary_down": ("Sank sikkert", "Fell with certainty"),
-    "summary_none": ("Ingen sikker endring for de øvrige skalaene og gruppene.",
-                     "No certain change for the other scales and groups."),
+    "summary_none": (
+        "Ingen sikker endring for de øvrige skalaene og gruppene.",
+        "No certain change for the other scales and groups.",
+    ),
     "per_scale": ("Per skala", "Per scale"),
     "figures": ("Figurer", "Figures"),
     "scale_figures": ("Én figur per skala", "One figure per scale"),
@@ -67,13 +121,22 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "cleaning": ("Rensing", "Cleaning"),
     "methods": ("Metode", "Methods"),
     "no_rows": ("Ingen rader.", "No rows."),
-    "more_rows": ("Viser {shown} av {total} rader; alle står i CSV-filen.",
-                  "Showing {shown} of {total} rows; all are in the CSV file."),
-    "print": ("Skriv ut → Lagre som PDF gir rene A4-sider.", "Print → Save as PDF gives clean A4 pages."),
+    "more_rows": (
+        "Viser {shown} av {total} rader; alle står i CSV-filen.",
+        "Showing {shown} of {total} rows; all are in the CSV file.",
+    ),
+    "print": (
+        "Skriv ut → Lagre som PDF gir rene A4-sider.",
+        "Print → Save as PDF gives clean A4 pages.",
+    ),
     "other_lang": ("English version: report_en.html", "Norsk versjon: report.html"),
 }
-CORRECTIONS = {"holm": ("Holm", "Holm"), "bonferroni": ("Bonferroni", "Bonferroni"),
-               "fdr_bh": ("Benjamini–Hochberg (FDR)", "Benjamini–Hochberg (FDR)"), "none": ("ingen", "none")}
+CORRECTIONS = {
+    "holm": ("Holm", "Holm"),
+    "bonferroni": ("Bonferroni", "Bonferroni"),
+    "fdr_bh": ("Benjamini–Hochberg (FDR)", "Benjamini–Hochberg (FDR)"),
+    "none": ("ingen", "none"),
+}
 
 PRINT_CSS = """
 @page{size:A4;margin:18mm 16mm 20mm}
@@ -137,7 +200,10 @@ def correction_text(value: Any, lang: str = "nb") -> str:
     family = m.group(3) or ""
     if lang == "en":
         return f"{name}, {m.group(2)} tests" + (f" ({family})" if family else "")
-    family_nb = {"consecutive wave steps": "påfølgende bølger", "all wave pairs": "alle bølgepar"}.get(family, family)
+    family_nb = {
+        "consecutive wave steps": "påfølgende bølger",
+        "all wave pairs": "alle bølgepar",
+    }.get(family, family)
     return f"{name} over {m.group(2)} tester" + (f" ({family_nb})" if family_nb else "")
 
 
@@ -146,11 +212,15 @@ _NOTE_WORDS = {"respondents": "personer", "persons": "personer", "tau2": "τ²",
 _NOTE_PHRASES = {
     "fewer than 2 persons answered both waves": "færre enn 2 personer svarte i begge bølgene",
     "fewer than 2 answers in a wave": "færre enn 2 svar i en bølge",
-    "no answers in a wave": "ingen svar i en bølge", "no variation": "ingen variasjon",
+    "no answers in a wave": "ingen svar i en bølge",
+    "no variation": "ingen variasjon",
     "no weighted answers in": "ingen vektede svar i",
-    "nonresponse weights": "frafallsvekter", "attrition weights": "vekter for frafall mellom bølger",
-    "linearised SE": "linearisert standardfeil", "clusters": "klynger",
-    "needs persons from at least two": "trenger personer fra minst to", "groups": "grupper",
+    "nonresponse weights": "frafallsvekter",
+    "attrition weights": "vekter for frafall mellom bølger",
+    "linearised SE": "linearisert standardfeil",
+    "clusters": "klynger",
+    "needs persons from at least two": "trenger personer fra minst to",
+    "groups": "grupper",
 }
 
 
@@ -162,12 +232,20 @@ def _note_nb(note: Any) -> Any:
 
     out = joined_notes_in(note, "nb")
     out = re.sub(r"(?<=\d)\.(?=\d)", ",", out)
-    out = re.sub(r"\b(" + "|".join(map(re.escape, _NOTE_PHRASES)) + r")\b", lambda m: _NOTE_PHRASES[m.group(1)], out)
+    out = re.sub(
+        r"\b(" + "|".join(map(re.escape, _NOTE_PHRASES)) + r")\b",
+        lambda m: _NOTE_PHRASES[m.group(1)],
+        out,
+    )
     return re.sub(r"\b(" + "|".join(_NOTE_WORDS) + r")\b", lambda m: _NOTE_WORDS[m.group(1)], out)
 
 
-def labelled_table(df: pd.DataFrame, lang: str = "nb", scale_labels: dict[str, str] | None = None,
-                   item_texts: dict[str, str] | None = None) -> pd.DataFrame:
+def labelled_table(
+    df: pd.DataFrame,
+    lang: str = "nb",
+    scale_labels: dict[str, str] | None = None,
+    item_texts: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """``df`` ready to read: roles, methods and scales in words, item texts beside codes, labelled columns."""
     out = df.copy()
     if "role" in out:
@@ -179,8 +257,11 @@ def labelled_table(df: pd.DataFrame, lang: str = "nb", scale_labels: dict[str, s
     if scale_labels and "scale" in out:
         out["scale"] = out["scale"].map(lambda s: scale_labels.get(str(s), str(s)))
     if item_texts and "item" in out and "text" not in out:
-        out.insert(list(out.columns).index("item") + 1, "text",
-                   out["item"].map(lambda i: item_texts.get(str(i), "")))
+        out.insert(
+            list(out.columns).index("item") + 1,
+            "text",
+            out["item"].map(lambda i: item_texts.get(str(i), "")),
+        )
     for col in ("note", "notes"):
         if col in out and lang == "nb":
             out[col] = out[col].map(_note_nb)

@@ -31,11 +31,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["REPRESENTATIVENESS_COLUMNS", "cell_counts", "fit_propensities",
-           "indicators_from_cells", "representativeness", "representativeness_from_cells"]
+__all__ = [
+    "REPRESENTATIVENESS_COLUMNS",
+    "cell_counts",
+    "fit_propensities",
+    "indicators_from_cells",
+    "representativeness",
+    "representativeness_from_cells",
+]
 
-REPRESENTATIVENESS_COLUMNS = ["wave", "indicator", "variable", "category", "value", "se",
-                              "ci_low", "ci_high", "invited", "responded", "rate", "note"]
+REPRESENTATIVENESS_COLUMNS = [
+    "wave",
+    "indicator",
+    "variable",
+    "category",
+    "value",
+    "se",
+    "ci_low",
+    "ci_high",
+    "invited",
+    "responded",
+    "rate",
+    "note",
+]
 DEFAULT_VARIABLES = ("role", "fylke", "network")
 
 
@@ -64,9 +82,12 @@ def _design(cells: pd.DataFrame, variables: Sequence[str]) -> np.ndarray:
     return X[:, np.sort(piv[:rank])]
 
 
-def fit_propensities(cells: pd.DataFrame, variables: Sequence[str],
-                     invited: np.ndarray | None = None,
-                     responded: np.ndarray | None = None) -> np.ndarray:
+def fit_propensities(
+    cells: pd.DataFrame,
+    variables: Sequence[str],
+    invited: np.ndarray | None = None,
+    responded: np.ndarray | None = None,
+) -> np.ndarray:
     """Response propensity per cell from a main-effects logistic model (IRLS).
 
     The cells are binomial: ``invited`` trials and ``responded`` successes. In a rank-deficient
@@ -147,7 +168,7 @@ class _Indicators:
                 nk = np.bincount(codes, weights=n, minlength=K)
                 mk = np.bincount(codes, weights=n * rho, minlength=K) / nk
                 pu_k = np.sqrt(nk / N) * (mk - mean)
-                pu = np.sqrt(np.nansum(pu_k ** 2))
+                pu = np.sqrt(np.nansum(pu_k**2))
                 if v in self.others:
                     oc = self.others[v]
                     om = np.bincount(oc, weights=n * rho) / np.bincount(oc, weights=n)
@@ -163,9 +184,12 @@ class _Indicators:
         return dict(zip(self.keys, self.values(n, r).tolist(), strict=True))
 
 
-def indicators_from_cells(cells: pd.DataFrame, variables: Sequence[str],
-                          invited: np.ndarray | None = None,
-                          responded: np.ndarray | None = None) -> dict[tuple[Any, ...], float]:
+def indicators_from_cells(
+    cells: pd.DataFrame,
+    variables: Sequence[str],
+    invited: np.ndarray | None = None,
+    responded: np.ndarray | None = None,
+) -> dict[tuple[Any, ...], float]:
     """R, CV, rate and the partial indicators from cell counts, keyed by (indicator, variable,
     category); variable and category are ``""`` for the overall ones."""
     n = cells["invited"].to_numpy(float) if invited is None else invited
@@ -173,9 +197,13 @@ def indicators_from_cells(cells: pd.DataFrame, variables: Sequence[str],
     return _Indicators(cells, variables)(n, r)
 
 
-def representativeness_from_cells(cells: pd.DataFrame, variables: Sequence[str] | None = None,
-                                  n_boot: int = 200, seed: int = 2009, ci: float = 0.95,
-                                  ) -> pd.DataFrame:
+def representativeness_from_cells(
+    cells: pd.DataFrame,
+    variables: Sequence[str] | None = None,
+    n_boot: int = 200,
+    seed: int = 2009,
+    ci: float = 0.95,
+) -> pd.DataFrame:
     """The indicators of one wave from cell counts (``invited``, ``responded`` per combination
     of the variables), with bootstrap intervals; :data:`REPRESENTATIVENESS_COLUMNS` but
     ``wave``. Variables with a single category are left out of the model."""
@@ -183,10 +211,14 @@ def representativeness_from_cells(cells: pd.DataFrame, variables: Sequence[str] 
 
     if variables is None:
         variables = [v for v in DEFAULT_VARIABLES if v in cells.columns]
-    variables = [v for v in variables if cells.loc[cells["invited"] > 0, v].nunique() > 1] \
-        or list(variables)[:1]
-    cells = cells.groupby(variables, observed=True, sort=True)[["invited", "responded"]].sum(
-    ).reset_index()
+    variables = [v for v in variables if cells.loc[cells["invited"] > 0, v].nunique() > 1] or list(
+        variables
+    )[:1]
+    cells = (
+        cells.groupby(variables, observed=True, sort=True)[["invited", "responded"]]
+        .sum()
+        .reset_index()
+    )
     z = stats.norm.isf((1 - ci) / 2)
     rng = np.random.default_rng(seed)
     indicators = _Indicators(cells, variables)
@@ -198,12 +230,15 @@ def representativeness_from_cells(cells: pd.DataFrame, variables: Sequence[str] 
         # Persons are resampled with replacement: a multinomial draw over (cell, answered).
         p = np.concatenate([r, n - r]) / n.sum()
         for draw in rng.multinomial(int(n.sum()), p, size=n_boot):
-            rb, nrb = draw[:len(n)], draw[len(n):]
+            rb, nrb = draw[: len(n)], draw[len(n) :]
             boot.append(indicators.values(rb + nrb, rb))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a category empty in every replicate
-        se = np.nanstd(np.asarray(boot), axis=0, ddof=1) if len(boot) > 1 else \
-            np.full(len(est), np.nan)
+        se = (
+            np.nanstd(np.asarray(boot), axis=0, ddof=1)
+            if len(boot) > 1
+            else np.full(len(est), np.nan)
+        )
     counts = {}
     for v in variables:
         g = cells.groupby(v, observed=True)[["invited", "responded"]].sum()
@@ -214,15 +249,31 @@ def representativeness_from_cells(cells: pd.DataFrame, variables: Sequence[str] 
         ind, var, cat = key
         value = est[key]
         inv, resp = counts.get((var, cat), total)
-        rows.append(dict(indicator=ind, variable=var, category=cat, value=value, se=s,
-                         ci_low=value - z * s, ci_high=value + z * s, invited=inv,
-                         responded=resp, rate=resp / inv if inv else np.nan,
-                         note=f"bootstrap {n_boot}" if n_boot else ""))
+        rows.append(
+            dict(
+                indicator=ind,
+                variable=var,
+                category=cat,
+                value=value,
+                se=s,
+                ci_low=value - z * s,
+                ci_high=value + z * s,
+                invited=inv,
+                responded=resp,
+                rate=resp / inv if inv else np.nan,
+                note=f"bootstrap {n_boot}" if n_boot else "",
+            )
+        )
     return pd.DataFrame(rows, columns=REPRESENTATIVENESS_COLUMNS[1:])
 
 
-def representativeness(frame: pd.DataFrame, variables: Sequence[str] | None = None,
-                       n_boot: int = 200, seed: int = 2009, ci: float = 0.95) -> pd.DataFrame:
+def representativeness(
+    frame: pd.DataFrame,
+    variables: Sequence[str] | None = None,
+    n_boot: int = 200,
+    seed: int = 2009,
+    ci: float = 0.95,
+) -> pd.DataFrame:
     """The R-indicator, CV and partial indicators per wave, with bootstrap intervals.
 
     Parameters
@@ -256,9 +307,13 @@ def representativeness(frame: pd.DataFrame, variables: Sequence[str] | None = No
         variables = [v for v in DEFAULT_VARIABLES if v in frame.columns]
     parts = []
     for wave, part in frame.groupby("wave", sort=True):
-        table = representativeness_from_cells(cell_counts(part, variables), variables,
-                                              n_boot=n_boot, seed=seed + int(wave), ci=ci)
+        table = representativeness_from_cells(
+            cell_counts(part, variables), variables, n_boot=n_boot, seed=seed + int(wave), ci=ci
+        )
         table.insert(0, "wave", int(wave))
         parts.append(table)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=REPRESENTATIVENESS_COLUMNS)
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=REPRESENTATIVENESS_COLUMNS)
+    )

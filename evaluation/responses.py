@@ -10,9 +10,20 @@ import pandas as pd
 __all__ = ["ResponseIndex", "index_responses", "RESPONSE_COLUMNS"]
 
 #: Columns that describe a response rather than one answer (constant within a response).
-RESPONSE_COLUMNS = ("respondent_id", "wave", "role", "fylke", "kompetansenettverk", "kommune",
-                    "school", "status", "duration_s", "submitted_at", "wave_name",
-                    "instrument_version")
+RESPONSE_COLUMNS = (
+    "respondent_id",
+    "wave",
+    "role",
+    "fylke",
+    "kompetansenettverk",
+    "kommune",
+    "school",
+    "status",
+    "duration_s",
+    "submitted_at",
+    "wave_name",
+    "instrument_version",
+)
 
 
 @dataclass

@@ -16,8 +16,16 @@ from .responses import ResponseIndex, index_responses
 if TYPE_CHECKING:
     from .versions import VersionedScales
 
-__all__ = ["load_scales", "check_scales", "item_matrix", "scale_matrix", "score_scales",
-           "ItemMatrix", "ScaleWarning", "all_items"]
+__all__ = [
+    "load_scales",
+    "check_scales",
+    "item_matrix",
+    "scale_matrix",
+    "score_scales",
+    "ItemMatrix",
+    "ScaleWarning",
+    "all_items",
+]
 
 
 class ScaleWarning(UserWarning):
@@ -68,11 +76,15 @@ def check_scales(answers: pd.DataFrame, scales: Sequence[Any]) -> list[str]:
     for s in scales:
         unknown = [i for i in s.items if i not in present]
         if len(unknown) == len(s.items):
-            problems.append(f"scale '{s.code}': none of its items has answers "
-                            f"({', '.join(unknown)}); its scores are NA")
+            problems.append(
+                f"scale '{s.code}': none of its items has answers "
+                f"({', '.join(unknown)}); its scores are NA"
+            )
         elif unknown:
-            problems.append(f"scale '{s.code}': item(s) {', '.join(repr(u) for u in unknown)} "
-                            "have no answers; the score uses the other items")
+            problems.append(
+                f"scale '{s.code}': item(s) {', '.join(repr(u) for u in unknown)} "
+                "have no answers; the score uses the other items"
+            )
         if len(s.items) == 1:
             problems.append(f"scale '{s.code}': has one item; alpha is NA")
     return problems
@@ -94,8 +106,9 @@ class ItemMatrix:
         return out
 
 
-def item_matrix(answers: pd.DataFrame, items: Sequence[str],
-                index: ResponseIndex | None = None) -> ItemMatrix:
+def item_matrix(
+    answers: pd.DataFrame, items: Sequence[str], index: ResponseIndex | None = None
+) -> ItemMatrix:
     """Pivot the answers to ``items`` into a wide matrix in one pass over the rows.
 
     Parameters
@@ -130,8 +143,14 @@ def item_matrix(answers: pd.DataFrame, items: Sequence[str],
     return ItemMatrix(values=out, columns={c: j for j, c in enumerate(items)})
 
 
-def scale_matrix(answers: pd.DataFrame, scale: Any, index: ResponseIndex | None = None,
-                 *, reverse: bool = True, matrix: ItemMatrix | None = None) -> np.ndarray:
+def scale_matrix(
+    answers: pd.DataFrame,
+    scale: Any,
+    index: ResponseIndex | None = None,
+    *,
+    reverse: bool = True,
+    matrix: ItemMatrix | None = None,
+) -> np.ndarray:
     """Wide matrix (responses × items of the scale) of reverse-keyed values, NaN when unanswered.
 
     Parameters
@@ -168,8 +187,12 @@ def all_items(scales: Sequence[Any]) -> list[str]:
     return list(dict.fromkeys(i for s in scales for i in s.items))
 
 
-def score_scales(answers: pd.DataFrame, scales: Sequence[Any] | VersionedScales, *,
-                 index: ResponseIndex | None = None) -> pd.DataFrame:
+def score_scales(
+    answers: pd.DataFrame,
+    scales: Sequence[Any] | VersionedScales,
+    *,
+    index: ResponseIndex | None = None,
+) -> pd.DataFrame:
     """Score every scale for every response.
 
     Parameters

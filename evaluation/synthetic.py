@@ -21,23 +21,43 @@ from scipy import stats
 from questionnaires import Scale
 from questionnaires.model import FYLKER, ROLES
 
-__all__ = ["PanelSpec", "default_scales", "generate_panel", "true_alpha", "write_scales_yaml",
-           "ROLES", "FYLKER"]
+__all__ = [
+    "PanelSpec",
+    "default_scales",
+    "generate_panel",
+    "true_alpha",
+    "write_scales_yaml",
+    "ROLES",
+    "FYLKER",
+]
 
 _CUTS = np.array([1.5, 2.5, 3.5, 4.5])
 
 
 def default_scales() -> list[Scale]:
     """Seven scales with 40 items in all, three of them with reverse-keyed items."""
-    spec = [("samarbeid", "Samarbeid med UH", 8, 1), ("likeverd", "Likeverdighet", 6, 2),
-            ("felles", "Felles forståelse", 5, 0), ("lokal", "Lokal involvering", 6, 1),
-            ("behov", "Behovstilpasning", 5, 0), ("utbytte", "Utbytte", 6, 0),
-            ("kultur", "Delingskultur", 4, 0)]
+    spec = [
+        ("samarbeid", "Samarbeid med UH", 8, 1),
+        ("likeverd", "Likeverdighet", 6, 2),
+        ("felles", "Felles forståelse", 5, 0),
+        ("lokal", "Lokal involvering", 6, 1),
+        ("behov", "Behovstilpasning", 5, 0),
+        ("utbytte", "Utbytte", 6, 0),
+        ("kultur", "Delingskultur", 4, 0),
+    ]
     out = []
     for code, label, k, n_rev in spec:
         items = tuple(f"{code}_{j + 1}" for j in range(k))
-        out.append(Scale(code=code, label={"nb": label, "nn": label, "en": label}, items=items,
-                         reverse=items[k - n_rev:], min_items=max(2, k // 2), range=(1, 5)))
+        out.append(
+            Scale(
+                code=code,
+                label={"nb": label, "nn": label, "en": label},
+                items=items,
+                reverse=items[k - n_rev :],
+                min_items=max(2, k // 2),
+                range=(1, 5),
+            )
+        )
     return out
 
 
@@ -62,8 +82,14 @@ class PanelSpec:
     scales: list[Scale] = field(default_factory=default_scales)
     effects: Mapping[str, Mapping[str, float]] = field(default_factory=_default_effects)
     base_mean: float = 3.2
-    role_offsets: Mapping[str, float] = field(default_factory=lambda: {
-        "skoleeier": 0.2, "skoleleder": 0.0, "tillitsvalgt": -0.2, "uh": 0.1})
+    role_offsets: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "skoleeier": 0.2,
+            "skoleleder": 0.0,
+            "tillitsvalgt": -0.2,
+            "uh": 0.1,
+        }
+    )
     sd_person: float = 0.6
     sd_occasion: float = 0.3
     sd_item: float = 0.8
@@ -105,21 +131,38 @@ def _expected_answer(m: np.ndarray, sd: float) -> np.ndarray:
 
 def truth(spec: PanelSpec) -> dict[str, pd.DataFrame]:
     """Expected scores per scale × role × wave and the planted changes for every wave pair."""
-    sd = np.sqrt(spec.sd_person ** 2 + spec.sd_occasion ** 2 + spec.sd_item ** 2)
+    sd = np.sqrt(spec.sd_person**2 + spec.sd_occasion**2 + spec.sd_item**2)
     rows = []
     for s in spec.scales:
         for r in spec.roles:
             for t, w in enumerate(spec.waves):
                 m = spec.latent_mean(s.code, r, t) + spec.item_offsets(s)
-                rows.append(dict(scale=s.code, role=r, wave=w,
-                                 true_mean=float(_expected_answer(m, sd).mean())))
+                rows.append(
+                    dict(
+                        scale=s.code,
+                        role=r,
+                        wave=w,
+                        true_mean=float(_expected_answer(m, sd).mean()),
+                    )
+                )
     means = pd.DataFrame(rows)
     ws = sorted(spec.waves)
     pairs = list(zip(ws[:-1], ws[1:], strict=True)) + ([(ws[0], ws[-1])] if len(ws) > 2 else [])
     idx = means.set_index(["scale", "role", "wave"])["true_mean"]
-    change = pd.DataFrame([dict(scale=s.code, role=r, wave_from=a, wave_to=b,
-                                true_diff=idx[(s.code, r, b)] - idx[(s.code, r, a)])
-                           for s in spec.scales for r in spec.roles for a, b in pairs])
+    change = pd.DataFrame(
+        [
+            dict(
+                scale=s.code,
+                role=r,
+                wave_from=a,
+                wave_to=b,
+                true_diff=idx[(s.code, r, b)] - idx[(s.code, r, a)],
+            )
+            for s in spec.scales
+            for r in spec.roles
+            for a, b in pairs
+        ]
+    )
     return {"means": means, "change": change}
 
 
@@ -132,12 +175,22 @@ def true_alpha(spec: PanelSpec, n: int = 100_000, seed: int = 1) -> pd.DataFrame
         for r in spec.roles:
             for t, w in enumerate(spec.waves):
                 common = rng.normal(0, np.hypot(spec.sd_person, spec.sd_occasion), (n, 1))
-                lat = spec.latent_mean(s.code, r, t) + spec.item_offsets(s) + common \
+                lat = (
+                    spec.latent_mean(s.code, r, t)
+                    + spec.item_offsets(s)
+                    + common
                     + rng.normal(0, spec.sd_item, (n, k))
+                )
                 y = 1 + (lat[..., None] > _CUTS).sum(axis=-1)
                 c = np.cov(y, rowvar=False)
-                rows.append(dict(scale=s.code, role=r, wave=w,
-                                 true_alpha=k / (k - 1) * (1 - np.trace(c) / c.sum())))
+                rows.append(
+                    dict(
+                        scale=s.code,
+                        role=r,
+                        wave=w,
+                        true_alpha=k / (k - 1) * (1 - np.trace(c) / c.sum()),
+                    )
+                )
     return pd.DataFrame(rows)
 
 
@@ -157,7 +210,9 @@ def _panel_waves(spec: PanelSpec, rng: np.random.Generator) -> tuple[np.ndarray,
     return np.concatenate(persons), np.concatenate(waves), next_id
 
 
-def generate_panel(spec: PanelSpec | None = None, **overrides: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+def generate_panel(
+    spec: PanelSpec | None = None, **overrides: Any
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Generate a long answers table for a synthetic panel with planted changes.
 
     Parameters
@@ -189,8 +244,9 @@ def generate_panel(spec: PanelSpec | None = None, **overrides: Any) -> tuple[pd.
     rng = np.random.default_rng(spec.seed)
     person, t_idx, n_persons = _panel_waves(spec, rng)
     R = len(person)
-    role_of = rng.choice(len(spec.roles), n_persons, p=np.asarray(spec.role_shares)
-                         / np.sum(spec.role_shares))
+    role_of = rng.choice(
+        len(spec.roles), n_persons, p=np.asarray(spec.role_shares) / np.sum(spec.role_shares)
+    )
     fylke_of = rng.integers(0, len(FYLKER), n_persons)
     net_of = fylke_of * 2 + rng.integers(0, 2, n_persons)
     role = role_of[person]
@@ -205,19 +261,23 @@ def generate_panel(spec: PanelSpec | None = None, **overrides: Any) -> tuple[pd.
     col = 0
     for s in spec.scales:
         k = len(s.items)
-        mu = np.array([[spec.latent_mean(s.code, r, t) for t in range(len(spec.waves))]
-                       for r in spec.roles])[role, t_idx]
+        mu = np.array(
+            [[spec.latent_mean(s.code, r, t) for t in range(len(spec.waves))] for r in spec.roles]
+        )[role, t_idx]
         trait = rng.normal(0, spec.sd_person, n_persons)[person]
         occasion = rng.normal(0, spec.sd_occasion, R)
-        lat = (mu + shift + trait + occasion)[:, None] + spec.item_offsets(s) \
+        lat = (
+            (mu + shift + trait + occasion)[:, None]
+            + spec.item_offsets(s)
             + rng.normal(0, spec.sd_item, (R, k))
+        )
         y = 1.0 + (lat[..., None] > _CUTS).sum(axis=-1)
         for j, code in enumerate(s.items):
             if code in s.reverse:
                 y[:, j] = s.range[0] + s.range[1] - y[:, j]
         straight = rng.random(R) < spec.straightliner_share
         y[straight] = rng.integers(1, 6, straight.sum())[:, None]
-        values[:, col:col + k] = y
+        values[:, col : col + k] = y
         col += k
     speeder = rng.random(R) < spec.speeder_share
     values[speeder] = rng.integers(1, 6, (speeder.sum(), K))
@@ -229,7 +289,7 @@ def generate_panel(spec: PanelSpec | None = None, **overrides: Any) -> tuple[pd.
     values[odd] = 9.0
     partial = rng.random(R) < spec.partial_share
     present = np.ones((R, K), dtype=bool)
-    present[partial, K // 2:] = False
+    present[partial, K // 2 :] = False
     # Duplicates: an earlier, abandoned attempt by the same person in the same wave.
     dup = np.flatnonzero(rng.random(R) < spec.duplicate_share)
     # They come first in the file, as they would in the database.
@@ -244,80 +304,110 @@ def generate_panel(spec: PanelSpec | None = None, **overrides: Any) -> tuple[pd.
         present &= np.concatenate([invite["responded"][dup], invite["responded"]])[:, None]
     rows_r, rows_k = np.nonzero(present)
     p = resp_person[rows_r]
-    answers = pd.DataFrame({
-        "respondent_id": pd.Categorical.from_codes(
-            p, [f"P{i:06d}" for i in range(n_persons)]),
-        "wave": np.asarray(spec.waves, dtype=np.int32)[resp_t[rows_r]],
-        "role": pd.Categorical.from_codes(role_of[p], list(spec.roles)),
-        "fylke": pd.Categorical.from_codes(fylke_of[p], list(FYLKER)),
-        "kompetansenettverk": pd.Categorical.from_codes(
-            net_of[p], [f"{f} nettverk {j + 1}" for f in FYLKER for j in range(2)]),
-        "item": pd.Categorical.from_codes(rows_k, items),
-        "value": values[rows_r, rows_k],
-        "missing_code": pd.Categorical.from_codes(
-            np.where(missing[rows_r, rows_k], 0, -1), ["dont_know"]),
-        "status": pd.Categorical.from_codes(status[rows_r], ["complete", "partial"]),
-        "duration_s": duration[rows_r],
-        "response_id": (rows_r + 1).astype(np.int32),
-    })
-    planted = pd.DataFrame({
-        "response_id": np.arange(1, len(resp_person) + 1, dtype=np.int32),
-        "respondent_id": [f"P{i:06d}" for i in resp_person],
-        "wave": np.asarray(spec.waves, dtype=np.int32)[resp_t],
-        "duplicate": np.arange(len(resp_person)) < len(dup),
-        "partial": np.concatenate([np.zeros(len(dup), dtype=bool), partial]),
-        "speeder": np.concatenate([np.zeros(len(dup), dtype=bool), speeder]),
-    })
+    answers = pd.DataFrame(
+        {
+            "respondent_id": pd.Categorical.from_codes(p, [f"P{i:06d}" for i in range(n_persons)]),
+            "wave": np.asarray(spec.waves, dtype=np.int32)[resp_t[rows_r]],
+            "role": pd.Categorical.from_codes(role_of[p], list(spec.roles)),
+            "fylke": pd.Categorical.from_codes(fylke_of[p], list(FYLKER)),
+            "kompetansenettverk": pd.Categorical.from_codes(
+                net_of[p], [f"{f} nettverk {j + 1}" for f in FYLKER for j in range(2)]
+            ),
+            "item": pd.Categorical.from_codes(rows_k, items),
+            "value": values[rows_r, rows_k],
+            "missing_code": pd.Categorical.from_codes(
+                np.where(missing[rows_r, rows_k], 0, -1), ["dont_know"]
+            ),
+            "status": pd.Categorical.from_codes(status[rows_r], ["complete", "partial"]),
+            "duration_s": duration[rows_r],
+            "response_id": (rows_r + 1).astype(np.int32),
+        }
+    )
+    planted = pd.DataFrame(
+        {
+            "response_id": np.arange(1, len(resp_person) + 1, dtype=np.int32),
+            "respondent_id": [f"P{i:06d}" for i in resp_person],
+            "wave": np.asarray(spec.waves, dtype=np.int32)[resp_t],
+            "duplicate": np.arange(len(resp_person)) < len(dup),
+            "partial": np.concatenate([np.zeros(len(dup), dtype=bool), partial]),
+            "speeder": np.concatenate([np.zeros(len(dup), dtype=bool), speeder]),
+        }
+    )
     result = truth(spec)
     if invite is not None:
-        planted = planted.loc[np.concatenate([invite["responded"][dup],
-                                              invite["responded"]])].reset_index(drop=True)
+        planted = planted.loc[
+            np.concatenate([invite["responded"][dup], invite["responded"]])
+        ].reset_index(drop=True)
         result.update(_population_truth(spec, person, t_idx, role_of, fylke_of, net_of, invite))
     result["responses"] = planted
     return answers, result
 
 
-def _invitation_draws(spec: PanelSpec, person: np.ndarray, t_idx: np.ndarray,
-                      fylke_of: np.ndarray, n_persons: int) -> dict[str, np.ndarray]:
+def _invitation_draws(
+    spec: PanelSpec, person: np.ndarray, t_idx: np.ndarray, fylke_of: np.ndarray, n_persons: int
+) -> dict[str, np.ndarray]:
     """Kommune, kommune effect and who responds: drawn from a stream of their own, so the
     answers of a panel without invitations stay exactly as before."""
     rng = np.random.default_rng([spec.seed, 14])
     k = spec.kommuner_per_fylke
     kommune_of = fylke_of * k + rng.integers(0, k, n_persons)
-    effect = rng.normal(0, spec.sd_kommune, len(FYLKER) * k) if spec.sd_kommune > 0 else \
-        np.zeros(len(FYLKER) * k)
+    effect = (
+        rng.normal(0, spec.sd_kommune, len(FYLKER) * k)
+        if spec.sd_kommune > 0
+        else np.zeros(len(FYLKER) * k)
+    )
     lo_hi = np.asarray(spec.response_rates, dtype=float)
     if lo_hi.shape != (len(spec.waves), 2):
-        raise ValueError(f"response_rates needs one (first fylke, last fylke) pair per wave "
-                         f"({len(spec.waves)}), got {lo_hi.tolist()}")
+        raise ValueError(
+            f"response_rates needs one (first fylke, last fylke) pair per wave "
+            f"({len(spec.waves)}), got {lo_hi.tolist()}"
+        )
     frac = fylke_of[person] / (len(FYLKER) - 1)
     rate = lo_hi[t_idx, 0] + (lo_hi[t_idx, 1] - lo_hi[t_idx, 0]) * frac
-    return {"kommune_of": kommune_of, "kommune_effect": effect,
-            "responded": rng.random(len(person)) < rate}
+    return {
+        "kommune_of": kommune_of,
+        "kommune_effect": effect,
+        "responded": rng.random(len(person)) < rate,
+    }
 
 
-def _population_truth(spec: PanelSpec, person: np.ndarray, t_idx: np.ndarray,
-                      role_of: np.ndarray, fylke_of: np.ndarray, net_of: np.ndarray,
-                      invite: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
+def _population_truth(
+    spec: PanelSpec,
+    person: np.ndarray,
+    t_idx: np.ndarray,
+    role_of: np.ndarray,
+    fylke_of: np.ndarray,
+    net_of: np.ndarray,
+    invite: dict[str, np.ndarray],
+) -> dict[str, pd.DataFrame]:
     """The frame and the expected scores and changes of everyone invited (not only those who
     answered): the mean of each invited person's expected score given role, fylke, kommune."""
-    sd = np.sqrt(spec.sd_person ** 2 + spec.sd_occasion ** 2 + spec.sd_item ** 2)
+    sd = np.sqrt(spec.sd_person**2 + spec.sd_occasion**2 + spec.sd_item**2)
     kommune = invite["kommune_of"][person]
-    frame = pd.DataFrame({
-        "respondent_id": [f"P{i:06d}" for i in person],
-        "wave": np.asarray(spec.waves, dtype=int)[t_idx],
-        "role": np.asarray(spec.roles)[role_of[person]],
-        "fylke": np.asarray(FYLKER)[fylke_of[person]],
-        "network": [f"{FYLKER[n // 2]} nettverk {n % 2 + 1}" for n in net_of[person]],
-        "kommune": [f"K{k:04d}" for k in kommune],
-        "responded": invite["responded"].astype(int),
-    })
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"P{i:06d}" for i in person],
+            "wave": np.asarray(spec.waves, dtype=int)[t_idx],
+            "role": np.asarray(spec.roles)[role_of[person]],
+            "fylke": np.asarray(FYLKER)[fylke_of[person]],
+            "network": [f"{FYLKER[n // 2]} nettverk {n % 2 + 1}" for n in net_of[person]],
+            "kommune": [f"K{k:04d}" for k in kommune],
+            "responded": invite["responded"].astype(int),
+        }
+    )
     shift = spec.fylke_offsets()[fylke_of[person]] + invite["kommune_effect"][kommune]
     role = role_of[person]
     rows = []
     for s in spec.scales:
-        mu = np.array([[spec.latent_mean(s.code, r, t) for t in range(len(spec.waves))]
-                       for r in spec.roles])[role, t_idx] + shift
+        mu = (
+            np.array(
+                [
+                    [spec.latent_mean(s.code, r, t) for t in range(len(spec.waves))]
+                    for r in spec.roles
+                ]
+            )[role, t_idx]
+            + shift
+        )
         expected = _expected_answer(mu[:, None] + spec.item_offsets(s), sd).mean(axis=1)
         cell = pd.DataFrame({"role": frame["role"], "wave": frame["wave"], "e": expected})
         for (r, w), m in cell.groupby(["role", "wave"])["e"].mean().items():
@@ -326,9 +416,19 @@ def _population_truth(spec: PanelSpec, person: np.ndarray, t_idx: np.ndarray,
     idx = means.set_index(["scale", "role", "wave"])["population_mean"]
     w = sorted(spec.waves)
     pairs = list(zip(w[:-1], w[1:], strict=True)) + ([(w[0], w[-1])] if len(w) > 2 else [])
-    change = pd.DataFrame([dict(scale=s, role=r, wave_from=a, wave_to=b,
-                                population_diff=idx[(s, r, b)] - idx[(s, r, a)])
-                           for s, r in idx.index.droplevel("wave").unique() for a, b in pairs])
+    change = pd.DataFrame(
+        [
+            dict(
+                scale=s,
+                role=r,
+                wave_from=a,
+                wave_to=b,
+                population_diff=idx[(s, r, b)] - idx[(s, r, a)],
+            )
+            for s, r in idx.index.droplevel("wave").unique()
+            for a, b in pairs
+        ]
+    )
     return {"frame": frame, "population_means": means, "population_change": change}
 
 
@@ -336,10 +436,20 @@ def write_scales_yaml(scales: Sequence[Scale], path: str | Path) -> Path:
     """Write scales in the ``scales.yaml`` format (for the CLI and the benchmark)."""
     import yaml
 
-    data = {"format": 1, "scales": [
-        {"code": s.code, "label": dict(s.label), "items": list(s.items),
-         "reverse": list(s.reverse), "min_items": s.min_items, "range": list(s.range)}
-        for s in scales]}
+    data = {
+        "format": 1,
+        "scales": [
+            {
+                "code": s.code,
+                "label": dict(s.label),
+                "items": list(s.items),
+                "reverse": list(s.reverse),
+                "min_items": s.min_items,
+                "range": list(s.range),
+            }
+            for s in scales
+        ],
+    }
     path = Path(path)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -44,8 +44,8 @@ def theme_table(coded: pd.DataFrame, by: tuple[str, ...] = ("role", "wave")) -> 
     missing = [c for c in by if c not in coded.columns]
     if missing:
         raise ValueError(f"coded themes lack the column(s) {', '.join(missing)}")
-    frame = coded.rename(columns={c: c[len(THEME_PREFIX):] for c in cols})
-    return theme_frequencies(frame, [c[len(THEME_PREFIX):] for c in cols], by=list(by))
+    frame = coded.rename(columns={c: c[len(THEME_PREFIX) :] for c in cols})
+    return theme_frequencies(frame, [c[len(THEME_PREFIX) :] for c in cols], by=list(by))
 
 
 def draw_theme_figure(freq: pd.DataFrame, stem: Path, codebook: Any = None) -> list[Path]:

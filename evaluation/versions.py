@@ -19,15 +19,25 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Definition", "VersionedScales", "build_versioned", "load_versioned",
-           "comparability_table", "COMPARABILITY_COLUMNS"]
+__all__ = [
+    "Definition",
+    "VersionedScales",
+    "build_versioned",
+    "load_versioned",
+    "comparability_table",
+    "COMPARABILITY_COLUMNS",
+]
 
 COMPARABILITY_COLUMNS = ["scale", "definition", "items", "waves", "status", "status_nb"]
 
 
 def _signature(scale: Any) -> tuple[Any, ...]:
-    return (tuple(scale.items), tuple(sorted(scale.reverse)), int(scale.min_items),
-            tuple(scale.range))
+    return (
+        tuple(scale.items),
+        tuple(sorted(scale.reverse)),
+        int(scale.min_items),
+        tuple(scale.range),
+    )
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,9 @@ class VersionedScales:
         return out
 
 
-def build_versioned(scales_by_version: Mapping[int, Sequence[Any]],
-                    items_by_version: Mapping[int, Iterable[str]]) -> VersionedScales:
+def build_versioned(
+    scales_by_version: Mapping[int, Sequence[Any]], items_by_version: Mapping[int, Iterable[str]]
+) -> VersionedScales:
     """Work out the definitions and which one scores each version.
 
     Parameters
@@ -125,8 +136,12 @@ def build_versioned(scales_by_version: Mapping[int, Sequence[Any]],
             candidates = [d for d in defs if d.code == code and set(d.scale.items) <= items[v]]
             if candidates:
                 chosen[v][code] = max(candidates, key=lambda d: d.introduced).introduced
-    defs = [replace(d, versions=tuple(v for v in sorted(chosen) if chosen[v].get(d.code) == d.introduced))
-            for d in defs]
+    defs = [
+        replace(
+            d, versions=tuple(v for v in sorted(chosen) if chosen[v].get(d.code) == d.introduced)
+        )
+        for d in defs
+    ]
     return VersionedScales(definitions=defs, chosen=chosen)
 
 
@@ -136,8 +151,10 @@ def load_versioned(root: str | Path | None = None) -> VersionedScales:
 
     root = Path(root) if root is not None else Q.INSTRUMENT_DIR
     scales = {v: Q.load_scales(path) for v, path in Q.scale_files(root).items()}
-    items = {v: {c for path in roles.values() for c in Q.load_questionnaire(path).item_codes()}
-             for v, roles in Q.instrument_versions(root).items()}
+    items = {
+        v: {c for path in roles.values() for c in Q.load_questionnaire(path).item_codes()}
+        for v, roles in Q.instrument_versions(root).items()
+    }
     return build_versioned(scales, items)
 
 
@@ -185,8 +202,16 @@ def comparability_table(vs: VersionedScales, wave_versions: Mapping[int, int]) -
                     nb = f"bare {span} ({d.label}-definisjon); skåres ikke fra {nxt[0]}"
                 else:
                     en, nb = f"trend {span}", f"tidsserie {span}"
-            rows.append({"scale": code, "definition": d.label, "items": ", ".join(d.scale.items),
-                         "waves": ", ".join(map(str, ws)), "status": en, "status_nb": nb})
+            rows.append(
+                {
+                    "scale": code,
+                    "definition": d.label,
+                    "items": ", ".join(d.scale.items),
+                    "waves": ", ".join(map(str, ws)),
+                    "status": en,
+                    "status_nb": nb,
+                }
+            )
     return pd.DataFrame(rows, columns=COMPARABILITY_COLUMNS)
 
 
@@ -201,20 +226,26 @@ def instrument_version_of(answers: pd.DataFrame, vs: VersionedScales) -> pd.Seri
         col = pd.to_numeric(answers["instrument_version"], errors="coerce")
         unknown = sorted(set(col.dropna().astype(int)) - set(vs.versions))
         if col.isna().any() or unknown:
-            what = f"unknown version(s) {', '.join(map(str, unknown))}" if unknown else "empty cells"
-            raise AnswerTableError(f"answers: column 'instrument_version' has {what}; the instrument "
-                                   f"has versions {', '.join(map(str, vs.versions))}")
+            what = (
+                f"unknown version(s) {', '.join(map(str, unknown))}" if unknown else "empty cells"
+            )
+            raise AnswerTableError(
+                f"answers: column 'instrument_version' has {what}; the instrument "
+                f"has versions {', '.join(map(str, vs.versions))}"
+            )
         return col.astype(int)
     if len(vs.versions) == 1:
         return pd.Series(vs.versions[0], index=answers.index)
     raise AnswerTableError(
         "answers: no column 'instrument_version', but the scales come from several instrument "
         f"versions ({', '.join(map(str, vs.versions))}); add the column (the questionnaire version "
-        "each response answered) or pass one version's scales.yaml")
+        "each response answered) or pass one version's scales.yaml"
+    )
 
 
-def split_by_version(answers: pd.DataFrame,
-                     vs: VersionedScales) -> Iterator[tuple[int, pd.DataFrame, list[Any]]]:
+def split_by_version(
+    answers: pd.DataFrame, vs: VersionedScales
+) -> Iterator[tuple[int, pd.DataFrame, list[Any]]]:
     """Yield ``(version, answers on that version, the scales that score it)``, oldest first."""
     versions = instrument_version_of(answers, vs).to_numpy()
     for v in vs.versions:

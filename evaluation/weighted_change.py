@@ -28,8 +28,9 @@ from .change import CHANGE_COLUMNS, wave_pairs
 __all__ = ["attach_weights", "weighted_change", "weighted_means", "panel_weighted_change"]
 
 
-def attach_weights(scores: pd.DataFrame, weights: pd.DataFrame,
-                   cluster: str | Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+def attach_weights(
+    scores: pd.DataFrame, weights: pd.DataFrame, cluster: str | Sequence[str] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Scores of weighted respondents with their ``weight`` and a ``cluster`` column.
 
     ``cluster`` names the frame column(s) that form clusters, in order of preference (e.g.
@@ -45,18 +46,23 @@ def attach_weights(scores: pd.DataFrame, weights: pd.DataFrame,
     s["respondent_id"] = s["respondent_id"].astype(str)
     s["wave"] = s["wave"].astype(int)
     joined = s.drop(columns=[c for c in ["weight", *columns] if c in s.columns]).merge(
-        w, on=["respondent_id", "wave"], how="left")
+        w, on=["respondent_id", "wave"], how="left"
+    )
     notes = []
     lost = joined.loc[joined["weight"].isna(), ["respondent_id", "wave"]].drop_duplicates()
     framed = set(w["wave"].astype(int))
     for wave in sorted(set(lost["wave"]) - framed):
-        notes.append(f"wave {wave} is not in the frame: its "
-                     f"{int((lost['wave'] == wave).sum())} response(s) have no weights")
+        notes.append(
+            f"wave {wave} is not in the frame: its "
+            f"{int((lost['wave'] == wave).sum())} response(s) have no weights"
+        )
     lost = lost.loc[lost["wave"].isin(framed)]
     if len(lost):
-        notes.append(f"{len(lost)} response(s) have no weight: the person is not in the frame "
-                     f"for that wave or not marked responded (e.g. {lost.iloc[0, 0]} in "
-                     f"{lost.iloc[0, 1]}); left out of the weighted estimates")
+        notes.append(
+            f"{len(lost)} response(s) have no weight: the person is not in the frame "
+            f"for that wave or not marked responded (e.g. {lost.iloc[0, 0]} in "
+            f"{lost.iloc[0, 1]}); left out of the weighted estimates"
+        )
     joined = joined.loc[joined["weight"].notna()].reset_index(drop=True)
     ids = "person:" + joined["respondent_id"]
     for col in reversed(columns):  # the first known column wins
@@ -75,18 +81,30 @@ def weighted_means(data: pd.DataFrame, by: Sequence[str] = ("role",)) -> pd.Data
         for key, cell in part.groupby([*by, "wave"], observed=True, sort=True):
             w, y = cell["weight"].to_numpy(float), cell["score"].to_numpy(float)
             m = float(w @ y / w.sum())
-            u = np.bincount(cl[part.index.get_indexer(cell.index)],
-                            weights=w * (y - m) / w.sum(), minlength=C)
-            se = float(np.sqrt(C / (C - 1) * (u ** 2).sum())) if C > 1 else np.nan
-            rows.append(dict(scale=scale, **dict(zip([*by, "wave"], key, strict=True)),
-                             n=len(cell), mean=m, se=se,
-                             deff_kish=len(w) * (w ** 2).sum() / w.sum() ** 2))
+            u = np.bincount(
+                cl[part.index.get_indexer(cell.index)], weights=w * (y - m) / w.sum(), minlength=C
+            )
+            se = float(np.sqrt(C / (C - 1) * (u**2).sum())) if C > 1 else np.nan
+            rows.append(
+                dict(
+                    scale=scale,
+                    **dict(zip([*by, "wave"], key, strict=True)),
+                    n=len(cell),
+                    mean=m,
+                    se=se,
+                    deff_kish=len(w) * (w**2).sum() / w.sum() ** 2,
+                )
+            )
     return pd.DataFrame(rows)
 
 
-def weighted_change(data: pd.DataFrame, by: Sequence[str] = ("role",),
-                    pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95,
-                    cluster_label: str = "person") -> pd.DataFrame:
+def weighted_change(
+    data: pd.DataFrame,
+    by: Sequence[str] = ("role",),
+    pairs: Sequence[tuple[int, int]] | None = None,
+    ci: float = 0.95,
+    cluster_label: str = "person",
+) -> pd.DataFrame:
     """Change of weighted means per scale × group × wave pair (``method = "weighted"``).
 
     Parameters
@@ -123,8 +141,13 @@ def weighted_change(data: pd.DataFrame, by: Sequence[str] = ("role",),
             key = key if isinstance(key, tuple) else (key,)
             in_dom = part.index.isin(dom.index)
             for a, b in pairs:
-                row = dict(scale=scale, **dict(zip(by, key, strict=True)), wave_from=a,
-                           wave_to=b, method="weighted")
+                row = dict(
+                    scale=scale,
+                    **dict(zip(by, key, strict=True)),
+                    wave_from=a,
+                    wave_to=b,
+                    method="weighted",
+                )
                 u = np.zeros(C)
                 means, ns, var_parts = {}, {}, []
                 for v, sign in ((a, -1.0), (b, 1.0)):
@@ -137,31 +160,53 @@ def weighted_change(data: pd.DataFrame, by: Sequence[str] = ("role",),
                     means[v] = m
                     var_parts.append(float(w @ (y - m) ** 2 / w.sum()))
                     u += sign * np.bincount(cl[sel], weights=w * (y - m) / w.sum(), minlength=C)
-                row.update(n_from=ns[a], n_to=ns[b], mean_from=means.get(a, np.nan),
-                           mean_to=means.get(b, np.nan))
+                row.update(
+                    n_from=ns[a],
+                    n_to=ns[b],
+                    mean_from=means.get(a, np.nan),
+                    mean_to=means.get(b, np.nan),
+                )
                 if ns[a] < 2 or ns[b] < 2 or C < 2:
                     empty = [str(v) for v in (a, b) if ns[v] == 0]
-                    rows.append(dict(row, note=f"no weighted answers in {', '.join(empty)}"
-                                     if empty else "fewer than 2 answers in a wave"))
+                    rows.append(
+                        dict(
+                            row,
+                            note=f"no weighted answers in {', '.join(empty)}"
+                            if empty
+                            else "fewer than 2 answers in a wave",
+                        )
+                    )
                     continue
                 diff = means[b] - means[a]
-                se = float(np.sqrt(C / (C - 1) * (u ** 2).sum()))
+                se = float(np.sqrt(C / (C - 1) * (u**2).sum()))
                 sd = float(np.sqrt(np.mean(var_parts)))
                 zval = diff / se if se > 0 else np.nan
-                rows.append(dict(
-                    row, diff=diff, se=se, ci_low=diff - z * se, ci_high=diff + z * se,
-                    statistic=zval, p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
-                    effect_size=diff / sd if sd > 0 else np.nan,
-                    effect_size_type="d_weighted_sd",
-                    note=f"nonresponse weights; linearised SE, {C} {cluster_label} clusters"))
+                rows.append(
+                    dict(
+                        row,
+                        diff=diff,
+                        se=se,
+                        ci_low=diff - z * se,
+                        ci_high=diff + z * se,
+                        statistic=zval,
+                        p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
+                        effect_size=diff / sd if sd > 0 else np.nan,
+                        effect_size_type="d_weighted_sd",
+                        note=f"nonresponse weights; linearised SE, {C} {cluster_label} clusters",
+                    )
+                )
     cols = ["scale", *by] + CHANGE_COLUMNS[2:]
     return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))
 
 
-def panel_weighted_change(data: pd.DataFrame, attrition: pd.DataFrame,
-                          by: Sequence[str] = ("role",),
-                          pairs: Sequence[tuple[int, int]] | None = None, ci: float = 0.95,
-                          cluster_label: str = "person") -> pd.DataFrame:
+def panel_weighted_change(
+    data: pd.DataFrame,
+    attrition: pd.DataFrame,
+    by: Sequence[str] = ("role",),
+    pairs: Sequence[tuple[int, int]] | None = None,
+    ci: float = 0.95,
+    cluster_label: str = "person",
+) -> pd.DataFrame:
     """Mean within-person change of the panel members, with attrition weights
     (``method = "weighted_panel"``).
 
@@ -183,19 +228,31 @@ def panel_weighted_change(data: pd.DataFrame, attrition: pd.DataFrame,
         for a, b in pairs:
             first = part.loc[part["wave"] == a].drop_duplicates("respondent_id")
             second = part.loc[part["wave"] == b].drop_duplicates("respondent_id")
-            w = att.loc[(att["wave_from"] == a) & (att["wave_to"] == b),
-                        ["respondent_id", "weight"]].rename(columns={"weight": "w_att"})
-            both = first[["respondent_id", *by, "cluster", "score"]].merge(
-                second[["respondent_id", "score"]], on="respondent_id",
-                suffixes=("_a", "_b")).merge(w, on="respondent_id")
+            w = att.loc[
+                (att["wave_from"] == a) & (att["wave_to"] == b), ["respondent_id", "weight"]
+            ].rename(columns={"weight": "w_att"})
+            both = (
+                first[["respondent_id", *by, "cluster", "score"]]
+                .merge(
+                    second[["respondent_id", "score"]], on="respondent_id", suffixes=("_a", "_b")
+                )
+                .merge(w, on="respondent_id")
+            )
             if both.empty:
                 continue
             cl = pd.factorize(both["cluster"])[0]
             C = int(cl.max()) + 1
             for key, dom in both.groupby(list(by), observed=True, sort=True):
                 key = key if isinstance(key, tuple) else (key,)
-                row = dict(scale=scale, **dict(zip(by, key, strict=True)), wave_from=a,
-                           wave_to=b, method="weighted_panel", n_from=len(dom), n_to=len(dom))
+                row = dict(
+                    scale=scale,
+                    **dict(zip(by, key, strict=True)),
+                    wave_from=a,
+                    wave_to=b,
+                    method="weighted_panel",
+                    n_from=len(dom),
+                    n_to=len(dom),
+                )
                 wt = dom["w_att"].to_numpy(float)
                 ya, yb = dom["score_a"].to_numpy(float), dom["score_b"].to_numpy(float)
                 d = yb - ya
@@ -204,16 +261,27 @@ def panel_weighted_change(data: pd.DataFrame, attrition: pd.DataFrame,
                     rows.append(dict(row, note="fewer than 2 persons answered both waves"))
                     continue
                 diff = float(wt @ d / wt.sum())
-                u = np.bincount(cl[both.index.get_indexer(dom.index)],
-                                weights=wt * (d - diff) / wt.sum(), minlength=C)
-                se = float(np.sqrt(C / (C - 1) * (u ** 2).sum()))
+                u = np.bincount(
+                    cl[both.index.get_indexer(dom.index)],
+                    weights=wt * (d - diff) / wt.sum(),
+                    minlength=C,
+                )
+                se = float(np.sqrt(C / (C - 1) * (u**2).sum()))
                 sd = float(np.sqrt(wt @ (d - diff) ** 2 / wt.sum()))
                 zval = diff / se if se > 0 else np.nan
-                rows.append(dict(
-                    row, diff=diff, se=se, ci_low=diff - z * se, ci_high=diff + z * se,
-                    statistic=zval, p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
-                    effect_size=diff / sd if sd > 0 else np.nan,
-                    effect_size_type="d_weighted_change_sd",
-                    note=f"attrition weights; linearised SE, {C} {cluster_label} clusters"))
+                rows.append(
+                    dict(
+                        row,
+                        diff=diff,
+                        se=se,
+                        ci_low=diff - z * se,
+                        ci_high=diff + z * se,
+                        statistic=zval,
+                        p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
+                        effect_size=diff / sd if sd > 0 else np.nan,
+                        effect_size_type="d_weighted_change_sd",
+                        note=f"attrition weights; linearised SE, {C} {cluster_label} clusters",
+                    )
+                )
     cols = ["scale", *by] + CHANGE_COLUMNS[2:]
     return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))

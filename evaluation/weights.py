@@ -36,15 +36,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["WeightResult", "rake", "trim_weights", "kish_deff", "collapse_cells",
-           "nonresponse_weights", "attrition_weights"]
+__all__ = [
+    "WeightResult",
+    "rake",
+    "trim_weights",
+    "kish_deff",
+    "collapse_cells",
+    "nonresponse_weights",
+    "attrition_weights",
+]
 
 OTHER_FYLKER = "øvrige fylker"
 OTHER_NETWORKS = "øvrige nettverk"
 
 
-def rake(categories: Sequence[np.ndarray], targets: Sequence[dict[str, Any]], start: np.ndarray,
-         tol: float = 1e-12, max_iter: int = 1000) -> np.ndarray:
+def rake(
+    categories: Sequence[np.ndarray],
+    targets: Sequence[dict[str, Any]],
+    start: np.ndarray,
+    tol: float = 1e-12,
+    max_iter: int = 1000,
+) -> np.ndarray:
     """Iterative proportional fitting of ``start`` weights to the margin ``targets``.
 
     ``categories[m][i]`` is respondent ``i``'s category on margin ``m``; ``targets[m]`` maps
@@ -68,8 +80,9 @@ def rake(categories: Sequence[np.ndarray], targets: Sequence[dict[str, Any]], st
         if worst < tol:
             break
     else:
-        raise ValueError(f"raking did not converge in {max_iter} rounds (margins that "
-                         "contradict each other?)")
+        raise ValueError(
+            f"raking did not converge in {max_iter} rounds (margins that contradict each other?)"
+        )
     return w
 
 
@@ -90,7 +103,7 @@ def trim_weights(w: np.ndarray, upper: float, max_rounds: int = 100) -> np.ndarr
 def kish_deff(w: np.ndarray) -> float:
     """Kish's design effect of unequal weights, ``n Σw² / (Σw)²`` (1 for equal weights)."""
     w = np.asarray(w, dtype=float)
-    return float(len(w) * (w ** 2).sum() / w.sum() ** 2) if len(w) else np.nan
+    return float(len(w) * (w**2).sum() / w.sum() ** 2) if len(w) else np.nan
 
 
 def collapse_cells(frame: pd.DataFrame, min_cell: int = 10) -> tuple[pd.DataFrame, list[str]]:
@@ -119,8 +132,10 @@ def collapse_cells(frame: pd.DataFrame, min_cell: int = 10) -> tuple[pd.DataFram
         if int(thin.sum()) < min_cell:
             pooled = counts[counts >= min_cell].idxmax()
         cell[part.index[cell[part.index].isin(thin.index)]] = pooled
-        notes.append(f"{role}: {len(thin)} fylke cell(s) with fewer than {min_cell} "
-                     f"respondents merged into '{pooled}'")
+        notes.append(
+            f"{role}: {len(thin)} fylke cell(s) with fewer than {min_cell} "
+            f"respondents merged into '{pooled}'"
+        )
     out["cell"] = cell
     if "network" in out.columns:
         net = out["network"].copy()
@@ -131,8 +146,10 @@ def collapse_cells(frame: pd.DataFrame, min_cell: int = 10) -> tuple[pd.DataFram
             if int(thin.sum()) < min_cell and (counts >= min_cell).any():
                 pooled = counts[counts >= min_cell].idxmax()
             net[net.isin(thin.index)] = pooled
-            notes.append(f"network: {len(thin)} network(s) with fewer than {min_cell} "
-                         f"respondents merged into '{pooled}'")
+            notes.append(
+                f"network: {len(thin)} network(s) with fewer than {min_cell} "
+                f"respondents merged into '{pooled}'"
+            )
         if net[resp].nunique() > 1:
             out["net_cell"] = net
         else:
@@ -149,8 +166,11 @@ class WeightResult:
     notes: list[str] = field(default_factory=list)
 
 
-def nonresponse_weights(frame: pd.DataFrame, min_cell: int = 10, trim: float = 5.0,
-                        ) -> WeightResult:
+def nonresponse_weights(
+    frame: pd.DataFrame,
+    min_cell: int = 10,
+    trim: float = 5.0,
+) -> WeightResult:
     """Raked and trimmed nonresponse weights for the respondents of every wave.
 
     Parameters
@@ -190,34 +210,57 @@ def nonresponse_weights(frame: pd.DataFrame, min_cell: int = 10, trim: float = 5
         raked = rake([resp[m].to_numpy() for m in margins], targets, start)
         bound = trim * raked.mean()
         trimmed = trim_weights(raked, bound) if np.isfinite(bound) else raked
-        off = max(float(np.max(np.abs(
-            pd.Series(trimmed).groupby(resp[m].to_numpy()).sum().to_numpy()
-            - pd.Series(targets[i]).reindex(
-                pd.Series(trimmed).groupby(resp[m].to_numpy()).sum().index).to_numpy())))
-            for i, m in enumerate(margins))
+        off = max(
+            float(
+                np.max(
+                    np.abs(
+                        pd.Series(trimmed).groupby(resp[m].to_numpy()).sum().to_numpy()
+                        - pd.Series(targets[i])
+                        .reindex(pd.Series(trimmed).groupby(resp[m].to_numpy()).sum().index)
+                        .to_numpy()
+                    )
+                )
+            )
+            for i, m in enumerate(margins)
+        )
         keep = ["respondent_id", "wave", "role", "fylke", "cell"] + [
-            c for c in ("network", "kommune", "school") if c in resp.columns]
+            c for c in ("network", "kommune", "school") if c in resp.columns
+        ]
         out = resp[keep].copy()
         out["weight_raked"] = raked
         out["weight"] = trimmed
         parts.append(out)
-        rows.append(dict(wave=int(wave), invited=len(part), responded=len(resp),
-                         represented=len(target_frame),
-                         margins=" + ".join("role × fylke" if m == "cell" else "network"
-                                            for m in margins),
-                         cells=int(resp["cell"].nunique()), trim_bound=bound,
-                         trimmed=int((raked > bound + 1e-12).sum()),
-                         deff_kish_raked=kish_deff(raked), deff_kish=kish_deff(trimmed),
-                         weight_min=float(trimmed.min()), weight_max=float(trimmed.max()),
-                         max_margin_gap_after_trim=off))
-    weights = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["respondent_id", "wave", "weight"])
+        rows.append(
+            dict(
+                wave=int(wave),
+                invited=len(part),
+                responded=len(resp),
+                represented=len(target_frame),
+                margins=" + ".join("role × fylke" if m == "cell" else "network" for m in margins),
+                cells=int(resp["cell"].nunique()),
+                trim_bound=bound,
+                trimmed=int((raked > bound + 1e-12).sum()),
+                deff_kish_raked=kish_deff(raked),
+                deff_kish=kish_deff(trimmed),
+                weight_min=float(trimmed.min()),
+                weight_max=float(trimmed.max()),
+                max_margin_gap_after_trim=off,
+            )
+        )
+    weights = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["respondent_id", "wave", "weight"])
+    )
     return WeightResult(weights=weights, summary=pd.DataFrame(rows), notes=notes)
 
 
-def attrition_weights(frame: pd.DataFrame, weights: pd.DataFrame,
-                      pairs: Sequence[tuple[int, int]],
-                      variables: Sequence[str] | None = None) -> pd.DataFrame:
+def attrition_weights(
+    frame: pd.DataFrame,
+    weights: pd.DataFrame,
+    pairs: Sequence[tuple[int, int]],
+    variables: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Weights for the panel members of each wave pair: the first wave's nonresponse weight
     over the estimated probability of answering again.
 
@@ -249,13 +292,24 @@ def attrition_weights(frame: pd.DataFrame, weights: pd.DataFrame,
         if panel.empty or panel["responded"].sum() == 0:
             continue
         used = [v for v in variables if panel[v].nunique() > 1] or list(variables)[:1]
-        cells = panel.groupby(used, observed=True, sort=True)["responded"].agg(
-            invited="size", responded="sum").reset_index()
+        cells = (
+            panel.groupby(used, observed=True, sort=True)["responded"]
+            .agg(invited="size", responded="sum")
+            .reset_index()
+        )
         cells["retention"] = fit_propensities(cells, used)
         stayed = panel.loc[panel["responded"] == 1].merge(cells[[*used, "retention"]], on=used)
-        rows.append(pd.DataFrame({
-            "respondent_id": stayed["respondent_id"], "wave_from": a, "wave_to": b,
-            "weight_from": stayed["weight"], "retention": stayed["retention"],
-            "weight": stayed["weight"] / stayed["retention"]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "respondent_id": stayed["respondent_id"],
+                    "wave_from": a,
+                    "wave_to": b,
+                    "weight_from": stayed["weight"],
+                    "retention": stayed["retention"],
+                    "weight": stayed["weight"] / stayed["retention"],
+                }
+            )
+        )
     cols = ["respondent_id", "wave_from", "wave_to", "weight_from", "retention", "weight"]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)

@@ -32,10 +32,33 @@ XLSFORM_SUFFIXES = (".xlsx", ".xls")
 SPECIAL_FILES = {"scales.yaml": "scales", "codebook.yaml": "codebook"}
 
 __all__ = [
-    "DONT_KNOW", "INSTRUMENT_DIR", "LANGUAGES", "MISSING_ANSWERS", "NOT_APPLICABLE", "ROLES", "Codebook", "InstrumentError", "Item",
-    "Option", "Page", "Problem", "Questionnaire", "ResponseScale", "Scale", "Theme",
-    "evaluate_condition", "instrument_files", "instrument_versions", "load_any", "load_codebook",
-    "load_instrument", "load_questionnaire", "load_scales", "scale_files", "tr", "validate_path",
+    "DONT_KNOW",
+    "INSTRUMENT_DIR",
+    "LANGUAGES",
+    "MISSING_ANSWERS",
+    "NOT_APPLICABLE",
+    "ROLES",
+    "Codebook",
+    "InstrumentError",
+    "Item",
+    "Option",
+    "Page",
+    "Problem",
+    "Questionnaire",
+    "ResponseScale",
+    "Scale",
+    "Theme",
+    "evaluate_condition",
+    "instrument_files",
+    "instrument_versions",
+    "load_any",
+    "load_codebook",
+    "load_instrument",
+    "load_questionnaire",
+    "load_scales",
+    "scale_files",
+    "tr",
+    "validate_path",
     "version_folders",
 ]
 
@@ -89,7 +112,11 @@ def instrument_versions(root: Path | str = INSTRUMENT_DIR) -> dict[int, dict[str
 
 def scale_files(root: Path | str = INSTRUMENT_DIR) -> dict[int, Path]:
     """Instrument version -> its ``scales.yaml`` (versions without one are left out)."""
-    return {v: f / "scales.yaml" for v, f in version_folders(root).items() if (f / "scales.yaml").is_file()}
+    return {
+        v: f / "scales.yaml"
+        for v, f in version_folders(root).items()
+        if (f / "scales.yaml").is_file()
+    }
 
 
 def load_instrument(folder: Path | str = INSTRUMENT_DIR) -> dict[str, Questionnaire]:
@@ -146,11 +173,21 @@ def _validate_one(path: Path, expect_version: int | None = None) -> list[Problem
         if q is None:
             continue
         if q.role in roles and q.role != "?":
-            problems.append(Problem(str(f), 0, f"role '{q.role}' already has a questionnaire in {roles[q.role]}"))
+            problems.append(
+                Problem(
+                    str(f), 0, f"role '{q.role}' already has a questionnaire in {roles[q.role]}"
+                )
+            )
         roles[q.role] = f.name
         if expect_version is not None and q.instrument_version != expect_version:
-            problems.append(Problem(_name(f), 0, f"questionnaire declares version {q.instrument_version}, "
-                                    f"but its folder holds version {expect_version} (write 'version: {expect_version}')"))
+            problems.append(
+                Problem(
+                    _name(f),
+                    0,
+                    f"questionnaire declares version {q.instrument_version}, "
+                    f"but its folder holds version {expect_version} (write 'version: {expect_version}')",
+                )
+            )
         problems.extend(_check_shared_items(q, shared))
         for _, item, _ in q.leaf_items():
             items[item.code] = item.type
@@ -165,26 +202,47 @@ def _validate_one(path: Path, expect_version: int | None = None) -> list[Problem
                 for s in scales:
                     for code in s.items:
                         if code not in items:
-                            problems.append(Problem(_name(f), item_lines.get(code, s.line),
-                                                    f"scale '{s.code}': item '{code}' is not in any questionnaire"))
+                            problems.append(
+                                Problem(
+                                    _name(f),
+                                    item_lines.get(code, s.line),
+                                    f"scale '{s.code}': item '{code}' is not in any questionnaire",
+                                )
+                            )
                         elif items[code] != "likert":
-                            problems.append(Problem(_name(f), item_lines.get(code, s.line),
-                                                    f"scale '{s.code}': item '{code}' is a {items[code]} item, not likert"))
+                            problems.append(
+                                Problem(
+                                    _name(f),
+                                    item_lines.get(code, s.line),
+                                    f"scale '{s.code}': item '{code}' is a {items[code]} item, not likert",
+                                )
+                            )
         else:
             book, found = parse_codebook(f)
             problems.extend(found)
             if check_refs and book is not None:
                 for code in book.items:
                     if code not in text_items:
-                        problems.append(Problem(_name(f), 0, f"codebook: item '{code}' is not a free-text item in any questionnaire"))
+                        problems.append(
+                            Problem(
+                                _name(f),
+                                0,
+                                f"codebook: item '{code}' is not a free-text item in any questionnaire",
+                            )
+                        )
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
 
 
 def _item_signature(item: Item) -> dict[str, Any]:
     """What must be identical for an item code shared across roles (same code, same question)."""
     return {
-        "type": item.type, "text": item.text, "scale": item.scale, "dont_know": item.dont_know,
-        "options": [(o.value, o.label) for o in item.options], "min": item.min, "max": item.max,
+        "type": item.type,
+        "text": item.text,
+        "scale": item.scale,
+        "dont_know": item.dont_know,
+        "options": [(o.value, o.label) for o in item.options],
+        "min": item.min,
+        "max": item.max,
         "rows": [(r.code, r.text) for r in item.rows],
     }
 
@@ -205,7 +263,13 @@ def _check_shared_items(q: Questionnaire, shared: dict[str, Any]) -> list[Proble
                 if (fsrc, fline) == (src, line) or first == sig:
                     continue
                 what = ", ".join(k for k in sig if sig[k] != first.get(k))
-                out.append(Problem(src, line, f"item '{it.code}': differs ({what}) from the item with the same code at {fsrc}:{fline}; a shared code must mean the same question"))
+                out.append(
+                    Problem(
+                        src,
+                        line,
+                        f"item '{it.code}': differs ({what}) from the item with the same code at {fsrc}:{fline}; a shared code must mean the same question",
+                    )
+                )
     return out
 
 

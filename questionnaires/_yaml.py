@@ -102,7 +102,12 @@ def load_yaml(path: Path | str, problems: list[Problem]) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         message = f"YAML syntax: {exc.problem or exc.context}"
-        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+        if (
+            exc.context
+            and exc.context_mark
+            and exc.problem_mark
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
             message += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         if "flow mapping" in (exc.context or "") or "but got '?'" in str(exc.problem):
             message += "; inside {...} put texts containing ? : , or # in quotes"

@@ -20,8 +20,9 @@ TEXT_DEFAULT_MAX = {"text": 200, "longtext": 4000}
 
 #: reasons a person can cause by typing or ticking (shown as a field error); every other reason
 #: is a value no form could have produced
-MISTAKES = frozenset({"not_whole", "out_of_range", "too_long", "too_few_choices",
-                      "too_many_choices"})
+MISTAKES = frozenset(
+    {"not_whole", "out_of_range", "too_long", "too_few_choices", "too_many_choices"}
+)
 
 
 class InvalidAnswer(ValueError):
@@ -41,6 +42,7 @@ class InvalidAnswer(ValueError):
 
 
 # -- visibility ---------------------------------------------------------------------------------
+
 
 def item_shown(item: Item, answers: Mapping[str, Any], parent: Item | None = None) -> bool:
     """True when ``item`` (and its matrix ``parent``, if any) passes its show_if."""
@@ -92,12 +94,17 @@ def missing_required(q: Questionnaire, answers: Mapping[str, Any]) -> list[tuple
     out = []
     for page in visible_pages(q, answers):
         for item, parent in leaf_items(page):
-            if item.required and item_shown(item, answers, parent) and answers.get(item.code) is None:
+            if (
+                item.required
+                and item_shown(item, answers, parent)
+                and answers.get(item.code) is None
+            ):
                 out.append((page, item))
     return out
 
 
 # -- the rule for one value ---------------------------------------------------------------------
+
 
 def max_length(item: Item) -> int:
     """The longest text accepted for a text item."""
@@ -135,13 +142,24 @@ def check_value(q: Questionnaire, item: Item, value: Any) -> Any:
     if item.type == "multi":
         return _check_choices(item, value)
     if item.type == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise InvalidAnswer(code, f"{value!r} is not a number")
         if item.integer and not float(value).is_integer():
             raise InvalidAnswer(code, f"{value!r} is not a whole number", "not_whole")
-        if (item.min is not None and value < item.min) or (item.max is not None and value > item.max):
-            raise InvalidAnswer(code, f"{value!r} is outside {item.min}..{item.max}", "out_of_range",
-                                low=item.min, high=item.max)
+        if (item.min is not None and value < item.min) or (
+            item.max is not None and value > item.max
+        ):
+            raise InvalidAnswer(
+                code,
+                f"{value!r} is outside {item.min}..{item.max}",
+                "out_of_range",
+                low=item.min,
+                high=item.max,
+            )
         return int(value) if item.integer else value
     if item.type in ("text", "longtext"):
         if not isinstance(value, str):
@@ -149,8 +167,13 @@ def check_value(q: Questionnaire, item: Item, value: Any) -> Any:
         text = value.strip()
         limit = max_length(item)
         if len(text) > limit:
-            raise InvalidAnswer(code, f"is {len(text)} characters long; the limit is {limit}",
-                                "too_long", over=len(text) - limit, limit=limit)
+            raise InvalidAnswer(
+                code,
+                f"is {len(text)} characters long; the limit is {limit}",
+                "too_long",
+                over=len(text) - limit,
+                limit=limit,
+            )
         return text or None
     raise InvalidAnswer(code, f"items of type {item.type} take no answer")
 
@@ -164,13 +187,25 @@ def _check_choices(item: Item, value: Any) -> list[int]:
     if len(chosen) != len(value):
         raise InvalidAnswer(code, "an option is chosen twice")
     if item.min_choices and len(chosen) < item.min_choices:
-        raise InvalidAnswer(code, f"{len(chosen)} chosen; at least {item.min_choices} needed",
-                            "too_few_choices", n=item.min_choices)
+        raise InvalidAnswer(
+            code,
+            f"{len(chosen)} chosen; at least {item.min_choices} needed",
+            "too_few_choices",
+            n=item.min_choices,
+        )
     if item.max_choices and len(chosen) > item.max_choices:
-        raise InvalidAnswer(code, f"{len(chosen)} chosen; at most {item.max_choices} allowed",
-                            "too_many_choices", n=item.max_choices)
+        raise InvalidAnswer(
+            code,
+            f"{len(chosen)} chosen; at most {item.max_choices} allowed",
+            "too_many_choices",
+            n=item.max_choices,
+        )
     return [v for v in allowed if v in chosen]
 
 
 def _is_int(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and float(value).is_integer()
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and float(value).is_integer()
+    )

@@ -10,7 +10,16 @@ from ._yaml import LDict, LList, load_yaml
 from .parse import _Ctx, coded_entries, parse_text
 from .problems import InstrumentError, Problem, errors
 
-THEME_KEYS = {"code", "label", "definition", "include", "exclude", "signals", "negative", "examples"}
+THEME_KEYS = {
+    "code",
+    "label",
+    "definition",
+    "include",
+    "exclude",
+    "signals",
+    "negative",
+    "examples",
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,9 @@ def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
         ctx.error(raw, "'items' must be a list of free-text item codes", "items")
         items = []
     themes: list[Theme] = []
-    for node, code, what in coded_entries(ctx, raw["themes"], "theme", THEME_KEYS, "code, label and signals"):
+    for node, code, what in coded_entries(
+        ctx, raw["themes"], "theme", THEME_KEYS, "code, label and signals"
+    ):
         signals = _str_list(ctx, node, "signals", what)
         if not signals:
             ctx.warn(node, f"{what}: no signals; the auto-coder will never suggest it", "signals")
@@ -84,7 +95,9 @@ def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
             )
         )
     extra = {k: v for k, v in raw.items() if k not in {"format", "version", "items", "themes"}}
-    return Codebook(version=version, items=tuple(items), themes=tuple(themes), extra=extra), ctx.problems
+    return Codebook(
+        version=version, items=tuple(items), themes=tuple(themes), extra=extra
+    ), ctx.problems
 
 
 def load_codebook(path: Path | str) -> Codebook:

@@ -34,7 +34,9 @@ def validate_condition(cond: Any) -> list[str]:
     arg = cond[op]
     if op in ("in", "not_in") and not (isinstance(arg, list) and arg):
         return [f"'{op}' needs a non-empty list of values"]
-    if op in ("gt", "gte", "lt", "lte") and (isinstance(arg, bool) or not isinstance(arg, (int, float))):
+    if op in ("gt", "gte", "lt", "lte") and (
+        isinstance(arg, bool) or not isinstance(arg, (int, float))
+    ):
         return [f"'{op}' needs a number"]
     if op == "answered" and not isinstance(arg, bool):
         return ["'answered' needs true or false"]

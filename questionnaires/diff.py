@@ -17,9 +17,20 @@ from .model import LANGUAGES, Item, Page, Questionnaire, ResponseScale
 
 #: Change kinds, in the order they are listed.
 KINDS = (
-    "added", "removed", "reworded", "help_reworded", "type_changed", "options_changed",
-    "response_scale_changed", "missing_options_changed", "moved_scale", "moved_matrix", "moved_page", "condition_changed",
-    "required_changed", "range_changed",
+    "added",
+    "removed",
+    "reworded",
+    "help_reworded",
+    "type_changed",
+    "options_changed",
+    "response_scale_changed",
+    "missing_options_changed",
+    "moved_scale",
+    "moved_matrix",
+    "moved_page",
+    "condition_changed",
+    "required_changed",
+    "range_changed",
 )
 #: Kinds that never affect what a respondent answers and so never break comparability.
 #: ``missing_options_changed``: only the "vet ikke" / "ikke relevant" options changed (their labels,
@@ -49,7 +60,9 @@ class Change:
         detail = ""
         if self.kind in ("reworded", "help_reworded"):
             detail = f": {self.old!r} -> {self.new!r}"
-        elif self.kind not in ("added", "removed") and (self.old is not None or self.new is not None):
+        elif self.kind not in ("added", "removed") and (
+            self.old is not None or self.new is not None
+        ):
             detail = f": {_short(self.old)} -> {_short(self.new)}"
         flag = " [BREAKS COMPARABILITY of " + ", ".join(self.scales) + "]" if self.breaking else ""
         return f"{self.code}: {self.kind.replace('_', ' ')}{lang}{detail}{flag}"
@@ -96,9 +109,13 @@ class QuestionnaireDiff:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data."""
-        return {"old": self.old_code, "new": self.new_code,
-                "changes": [c.to_dict() for c in self.changes],
-                "broken_scales": self.broken_scales(), "recomputable": list(self.recomputable)}
+        return {
+            "old": self.old_code,
+            "new": self.new_code,
+            "changes": [c.to_dict() for c in self.changes],
+            "broken_scales": self.broken_scales(),
+            "recomputable": list(self.recomputable),
+        }
 
 
 @dataclass(frozen=True)
@@ -137,8 +154,10 @@ def _missing_options(q: Questionnaire, item: Item) -> Any:
     scale: ResponseScale | None = q.response_scales.get(item.scale) if item.scale else None
     if scale is None:
         return None
-    return {"dont_know": scale.dont_know if item.dont_know else None,
-            "not_applicable": scale.not_applicable if item.not_applicable else None}
+    return {
+        "dont_know": scale.dont_know if item.dont_know else None,
+        "not_applicable": scale.not_applicable if item.not_applicable else None,
+    }
 
 
 def _short(value: Any) -> str:
@@ -155,20 +174,35 @@ def scale_membership(scales: Iterable[Any]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _item_changes(code: str, old: _Where, new: _Where, oq: Questionnaire, nq: Questionnaire) -> list[Change]:
+def _item_changes(
+    code: str, old: _Where, new: _Where, oq: Questionnaire, nq: Questionnaire
+) -> list[Change]:
     a, b = old.item, new.item
     out: list[Change] = []
     for lang in LANGUAGES:
         if (a.text or {}).get(lang) != (b.text or {}).get(lang):
-            out.append(Change(code, "reworded", lang, (a.text or {}).get(lang), (b.text or {}).get(lang)))
+            out.append(
+                Change(code, "reworded", lang, (a.text or {}).get(lang), (b.text or {}).get(lang))
+            )
     if old.matrix and new.matrix:
         for lang in LANGUAGES:
             if (old.matrix.text or {}).get(lang) != (new.matrix.text or {}).get(lang):
-                out.append(Change(code, "reworded", lang, f"[stem] {(old.matrix.text or {}).get(lang)}",
-                                  f"[stem] {(new.matrix.text or {}).get(lang)}"))
+                out.append(
+                    Change(
+                        code,
+                        "reworded",
+                        lang,
+                        f"[stem] {(old.matrix.text or {}).get(lang)}",
+                        f"[stem] {(new.matrix.text or {}).get(lang)}",
+                    )
+                )
     for lang in LANGUAGES:
         if (a.help or {}).get(lang) != (b.help or {}).get(lang):
-            out.append(Change(code, "help_reworded", lang, (a.help or {}).get(lang), (b.help or {}).get(lang)))
+            out.append(
+                Change(
+                    code, "help_reworded", lang, (a.help or {}).get(lang), (b.help or {}).get(lang)
+                )
+            )
     if a.type != b.type:
         out.append(Change(code, "type_changed", None, a.type, b.type))
     old_opts = [(o.value, o.label) for o in a.options]
@@ -178,14 +212,45 @@ def _item_changes(code: str, old: _Where, new: _Where, oq: Questionnaire, nq: Qu
     if a.scale != b.scale:
         out.append(Change(code, "response_scale_changed", None, a.scale, b.scale))
     elif a.scale and _scale_points(oq, a.scale) != _scale_points(nq, b.scale):
-        out.append(Change(code, "options_changed", None, _scale_points(oq, a.scale), _scale_points(nq, b.scale)))
+        out.append(
+            Change(
+                code,
+                "options_changed",
+                None,
+                _scale_points(oq, a.scale),
+                _scale_points(nq, b.scale),
+            )
+        )
     if a.dont_know != b.dont_know and a.type in ("likert", "matrix"):
-        out.append(Change(code, "options_changed", None, {"dont_know": a.dont_know}, {"dont_know": b.dont_know}))
+        out.append(
+            Change(
+                code,
+                "options_changed",
+                None,
+                {"dont_know": a.dont_know},
+                {"dont_know": b.dont_know},
+            )
+        )
     elif a.scale and b.scale and _missing_options(oq, a) != _missing_options(nq, b):
-        out.append(Change(code, "missing_options_changed", None, _missing_options(oq, a), _missing_options(nq, b)))
+        out.append(
+            Change(
+                code,
+                "missing_options_changed",
+                None,
+                _missing_options(oq, a),
+                _missing_options(nq, b),
+            )
+        )
     if (old.matrix.code if old.matrix else None) != (new.matrix.code if new.matrix else None):
-        out.append(Change(code, "moved_matrix", None, old.matrix.code if old.matrix else None,
-                          new.matrix.code if new.matrix else None))
+        out.append(
+            Change(
+                code,
+                "moved_matrix",
+                None,
+                old.matrix.code if old.matrix else None,
+                new.matrix.code if new.matrix else None,
+            )
+        )
     if old.page.id != new.page.id:
         out.append(Change(code, "moved_page", None, old.page.id, new.page.id))
     if old.condition != new.condition:
@@ -196,15 +261,26 @@ def _item_changes(code: str, old: _Where, new: _Where, oq: Questionnaire, nq: Qu
     new_range = (b.min, b.max, b.integer, b.min_choices, b.max_choices, b.max_length)
     if old_range != new_range:
         names = ("min", "max", "integer", "min_choices", "max_choices", "max_length")
-        out.append(Change(code, "range_changed", None,
-                          {k: v for k, v, w in zip(names, old_range, new_range, strict=True) if v != w},
-                          {k: w for k, v, w in zip(names, old_range, new_range, strict=True) if v != w}))
+        out.append(
+            Change(
+                code,
+                "range_changed",
+                None,
+                {k: v for k, v, w in zip(names, old_range, new_range, strict=True) if v != w},
+                {k: w for k, v, w in zip(names, old_range, new_range, strict=True) if v != w},
+            )
+        )
     return out
 
 
-def diff_questionnaires(old: Questionnaire, new: Questionnaire, *, scales: Iterable[Any] = (),
-                        old_scales: Iterable[Any] | None = None,
-                        measured: Iterable[str] | None = None) -> QuestionnaireDiff:
+def diff_questionnaires(
+    old: Questionnaire,
+    new: Questionnaire,
+    *,
+    scales: Iterable[Any] = (),
+    old_scales: Iterable[Any] | None = None,
+    measured: Iterable[str] | None = None,
+) -> QuestionnaireDiff:
     """Compare two versions item by item.
 
     ``scales`` are the analysis scales (``questionnaires.Scale`` or anything with ``.code`` and
@@ -224,32 +300,61 @@ def diff_questionnaires(old: Questionnaire, new: Questionnaire, *, scales: Itera
             raw.append(Change(code, "added", None, None, where.page.id))
         else:
             raw.extend(_item_changes(code, oi[code], where, old, new))
-        if old_member.get(code, ()) != new_member.get(code, ()) and (code in oi or old_member.get(code)):
-            raw.append(Change(code, "moved_scale", None, list(old_member.get(code, ())),
-                              list(new_member.get(code, ()))))
+        if old_member.get(code, ()) != new_member.get(code, ()) and (
+            code in oi or old_member.get(code)
+        ):
+            raw.append(
+                Change(
+                    code,
+                    "moved_scale",
+                    None,
+                    list(old_member.get(code, ())),
+                    list(new_member.get(code, ())),
+                )
+            )
     for code, where in oi.items():
         if code not in ni:
             raw.append(Change(code, "removed", None, where.page.id, None))
     out = []
     for change in raw:
-        member = tuple(sorted(set(old_member.get(change.code, ())) | set(new_member.get(change.code, ()))))
-        breaking = bool(member) and change.kind not in HARMLESS and (
-            change.code in measured_set or change.kind in ("added", "moved_scale"))
+        member = tuple(
+            sorted(set(old_member.get(change.code, ())) | set(new_member.get(change.code, ())))
+        )
+        breaking = (
+            bool(member)
+            and change.kind not in HARMLESS
+            and (change.code in measured_set or change.kind in ("added", "moved_scale"))
+        )
         if change.kind == "added" and not member:
             breaking = False
-        out.append(Change(change.code, change.kind, change.language, change.old, change.new, member,
-                          breaking and _scale_measured(member, old_member, measured_set)))
+        out.append(
+            Change(
+                change.code,
+                change.kind,
+                change.language,
+                change.old,
+                change.new,
+                member,
+                breaking and _scale_measured(member, old_member, measured_set),
+            )
+        )
     order = {k: i for i, k in enumerate(KINDS)}
     position = {code: i for i, code in enumerate([*ni, *(c for c in oi if c not in ni)])}
     out.sort(key=lambda c: (position.get(c.code, 0), order[c.kind], c.language or ""))
     broken = {s for c in out if c.breaking for s in c.scales}
     changed = {c.code for c in out if c.kind not in HARMLESS}
-    recomputable = sorted(s.code for s in scales if s.code in broken
-                          and all(i in measured_set and i in oi and i not in changed for i in s.items))
+    recomputable = sorted(
+        s.code
+        for s in scales
+        if s.code in broken
+        and all(i in measured_set and i in oi and i not in changed for i in s.items)
+    )
     return QuestionnaireDiff(old.code, new.code, out, recomputable)
 
 
-def _scale_measured(scale_codes: tuple[str, ...], member: dict[str, tuple[str, ...]], measured: set[str]) -> bool:
+def _scale_measured(
+    scale_codes: tuple[str, ...], member: dict[str, tuple[str, ...]], measured: set[str]
+) -> bool:
     """A scale counts as measured when any of its items was answered in an earlier wave."""
     return any(s in member.get(code, ()) for code in measured for s in scale_codes)
 

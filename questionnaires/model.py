@@ -12,8 +12,21 @@ LANGUAGES = ("nb", "nn", "en")
 ROLES = ("skoleeier", "skoleleder", "tillitsvalgt", "uh")
 #: the fylker from 2024 (the panel's and the demo's fylke values)
 FYLKER = (
-    "Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo",
-    "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold", "Vestland", "Østfold",
+    "Agder",
+    "Akershus",
+    "Buskerud",
+    "Finnmark",
+    "Innlandet",
+    "Møre og Romsdal",
+    "Nordland",
+    "Oslo",
+    "Rogaland",
+    "Telemark",
+    "Troms",
+    "Trøndelag",
+    "Vestfold",
+    "Vestland",
+    "Østfold",
 )
 ITEM_TYPES = ("likert", "matrix", "single", "multi", "number", "text", "longtext")
 DONT_KNOW = "dont_know"

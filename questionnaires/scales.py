@@ -39,7 +39,9 @@ def parse_scales(path: Path | str) -> tuple[list[Scale], list[Problem], dict[str
         return [], ctx.problems, item_lines
     _check_keys(ctx, raw, {"format", "version", "scales"}, "scales file")
     scales: list[Scale] = []
-    for node, code, what in coded_entries(ctx, raw["scales"], "scale", SCALE_KEYS, "code, label and items"):
+    for node, code, what in coded_entries(
+        ctx, raw["scales"], "scale", SCALE_KEYS, "code, label and items"
+    ):
         items = node.get("items")
         if not isinstance(items, LList) or not all(isinstance(i, str) for i in items) or not items:
             ctx.error(node, f"{what}: 'items' must be a non-empty list of item codes", "items")
@@ -48,7 +50,9 @@ def parse_scales(path: Path | str) -> tuple[list[Scale], list[Problem], dict[str
         if dupes:
             ctx.error(node, f"{what}: item(s) listed twice: {', '.join(dupes)}", "items")
         if len(items) == 1:
-            ctx.warn(node, f"{what}: has one item; its reliability (alpha) cannot be computed", "items")
+            ctx.warn(
+                node, f"{what}: has one item; its reliability (alpha) cannot be computed", "items"
+            )
         for i in items:
             item_lines.setdefault(i, node.line_of("items"))
         reverse = node.get("reverse") or []
@@ -57,14 +61,33 @@ def parse_scales(path: Path | str) -> tuple[list[Scale], list[Problem], dict[str
             reverse = []
         for r in reverse:
             if r not in items:
-                ctx.error(node, f"{what}: reverse-keyed item '{r}' is not among the scale's items", "reverse")
+                ctx.error(
+                    node,
+                    f"{what}: reverse-keyed item '{r}' is not among the scale's items",
+                    "reverse",
+                )
         min_items = node.get("min_items", 1)
-        if not isinstance(min_items, int) or isinstance(min_items, bool) or not 1 <= min_items <= len(items):
-            ctx.error(node, f"{what}: 'min_items' must be a whole number from 1 to {len(items)}", "min_items")
+        if (
+            not isinstance(min_items, int)
+            or isinstance(min_items, bool)
+            or not 1 <= min_items <= len(items)
+        ):
+            ctx.error(
+                node,
+                f"{what}: 'min_items' must be a whole number from 1 to {len(items)}",
+                "min_items",
+            )
             min_items = 1
         rng = node.get("range", [1, 5])
-        if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, int) for v in rng) and rng[0] < rng[1]):
-            ctx.error(node, f"{what}: 'range' must be [low, high] whole numbers, low < high", "range")
+        if not (
+            isinstance(rng, list)
+            and len(rng) == 2
+            and all(isinstance(v, int) for v in rng)
+            and rng[0] < rng[1]
+        ):
+            ctx.error(
+                node, f"{what}: 'range' must be [low, high] whole numbers, low < high", "range"
+            )
             rng = [1, 5]
         scales.append(
             Scale(

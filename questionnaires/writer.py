@@ -20,7 +20,10 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-_Dumper.add_representer(_Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True))
+_Dumper.add_representer(
+    _Flow,
+    lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True),
+)
 
 
 def _text(text: dict[str, Any] | None) -> _Flow | None:
@@ -99,4 +102,6 @@ def questionnaire_data(q: Questionnaire) -> dict[str, Any]:
 
 def dump_yaml(q: Questionnaire) -> str:
     """The questionnaire as YAML text that ``parse_questionnaire`` reads back to the same content."""
-    return yaml.dump(questionnaire_data(q), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(
+        questionnaire_data(q), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )

@@ -35,33 +35,115 @@ from .problems import Problem, errors
 
 LANGUAGE_NAMES = {"nb": "Norsk bokmål (nb)", "nn": "Norsk nynorsk (nn)", "en": "English (en)"}
 _LANG_WORDS = {
-    "nb": ("nb", "no", "nob", "bokmål", "bokmal", "norsk", "norsk bokmål", "norwegian", "norwegian bokmål", "norwegian bokmal"),
+    "nb": (
+        "nb",
+        "no",
+        "nob",
+        "bokmål",
+        "bokmal",
+        "norsk",
+        "norsk bokmål",
+        "norwegian",
+        "norwegian bokmål",
+        "norwegian bokmal",
+    ),
     "nn": ("nn", "nno", "nynorsk", "norsk nynorsk", "norwegian nynorsk"),
     "en": ("en", "eng", "english", "engelsk"),
 }
 TRANSLATABLE = {"label", "hint", "constraint_message", "required_message", "unit"}
-SURVEY_COLUMNS = {"type", "name", "label", "hint", "unit", "relevant", "required", "constraint",
-                  "constraint_message", "required_message", "appearance"}
+SURVEY_COLUMNS = {
+    "type",
+    "name",
+    "label",
+    "hint",
+    "unit",
+    "relevant",
+    "required",
+    "constraint",
+    "constraint_message",
+    "required_message",
+    "appearance",
+}
 CHOICES_COLUMNS = {"list_name", "name", "label"}
-SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language", "role", "style",
-                    "instance_name", "title_nn", "title_en", "minutes"}
-COLUMN_ALIASES = {"relevance": "relevant", "caption": "label", "constraining_message": "constraint_message",
-                  "jr:constraintmsg": "constraint_message", "requiredmsg": "required_message",
-                  "jr:requiredmsg": "required_message", "list name": "list_name", "value": "name",
-                  "set_form_title": "form_title", "set_form_id": "form_id", "id_string": "form_id",
-                  "title": "form_title"}
-HARMLESS_SETTINGS = {"clean_text_values", "omit_instanceid", "allow_choice_duplicates", "namespaces",
-                     "submission_url", "public_key", "auto_send", "auto_delete", "name", "flat"}
-METADATA_TYPES = {"start", "end", "today", "deviceid", "imei", "username", "simserial", "subscriberid",
-                  "phonenumber", "audit", "email", "start-geopoint", "uri:deviceid", "uri:username",
-                  "uri:email", "uri:phonenumber", "uri:subscriberid", "uri:simserial"}
-TYPE_ALIASES = {"int": "integer", "string": "text", "select1": "select_one", "select one": "select_one",
-                "select_one": "select_one", "select one from": "select_one",
-                "select_multiple": "select_multiple", "select all that apply": "select_multiple",
-                "select all that apply from": "select_multiple", "begin group": "begin_group",
-                "end group": "end_group", "begin repeat": "begin_repeat", "end repeat": "end_repeat",
-                "begin_group": "begin_group", "end_group": "end_group", "begin_repeat": "begin_repeat",
-                "end_repeat": "end_repeat", "begin loop": "begin_loop", "end loop": "end_loop"}
+SETTINGS_COLUMNS = {
+    "form_title",
+    "form_id",
+    "version",
+    "default_language",
+    "role",
+    "style",
+    "instance_name",
+    "title_nn",
+    "title_en",
+    "minutes",
+}
+COLUMN_ALIASES = {
+    "relevance": "relevant",
+    "caption": "label",
+    "constraining_message": "constraint_message",
+    "jr:constraintmsg": "constraint_message",
+    "requiredmsg": "required_message",
+    "jr:requiredmsg": "required_message",
+    "list name": "list_name",
+    "value": "name",
+    "set_form_title": "form_title",
+    "set_form_id": "form_id",
+    "id_string": "form_id",
+    "title": "form_title",
+}
+HARMLESS_SETTINGS = {
+    "clean_text_values",
+    "omit_instanceid",
+    "allow_choice_duplicates",
+    "namespaces",
+    "submission_url",
+    "public_key",
+    "auto_send",
+    "auto_delete",
+    "name",
+    "flat",
+}
+METADATA_TYPES = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "imei",
+    "username",
+    "simserial",
+    "subscriberid",
+    "phonenumber",
+    "audit",
+    "email",
+    "start-geopoint",
+    "uri:deviceid",
+    "uri:username",
+    "uri:email",
+    "uri:phonenumber",
+    "uri:subscriberid",
+    "uri:simserial",
+}
+TYPE_ALIASES = {
+    "int": "integer",
+    "string": "text",
+    "select1": "select_one",
+    "select one": "select_one",
+    "select_one": "select_one",
+    "select one from": "select_one",
+    "select_multiple": "select_multiple",
+    "select all that apply": "select_multiple",
+    "select all that apply from": "select_multiple",
+    "begin group": "begin_group",
+    "end group": "end_group",
+    "begin repeat": "begin_repeat",
+    "end repeat": "end_repeat",
+    "begin_group": "begin_group",
+    "end_group": "end_group",
+    "begin_repeat": "begin_repeat",
+    "end_repeat": "end_repeat",
+    "begin loop": "begin_loop",
+    "end loop": "end_loop",
+}
 UNMAPPABLE_TYPES = {
     "calculate": "calculations are not supported; compute derived values in the analysis instead",
     "begin_repeat": "repeats are not supported; a questionnaire asks each question once",
@@ -72,10 +154,31 @@ UNMAPPABLE_TYPES = {
     "rank": "rank questions are not supported",
     "range": "range questions are not supported; use integer with a constraint",
 }
-IGNORED_APPEARANCES = {"field-list", "minimal", "horizontal", "horizontal-compact", "compact", "quick",
-                       "list", "columns", "columns-pack", "vertical", "table-list", "label", "list-nolabel"}
-REQUIRED_WORDS = {"yes": True, "true": True, "true()": True, "1": True, "no": False, "false": False,
-                  "false()": False, "0": False}
+IGNORED_APPEARANCES = {
+    "field-list",
+    "minimal",
+    "horizontal",
+    "horizontal-compact",
+    "compact",
+    "quick",
+    "list",
+    "columns",
+    "columns-pack",
+    "vertical",
+    "table-list",
+    "label",
+    "list-nolabel",
+}
+REQUIRED_WORDS = {
+    "yes": True,
+    "true": True,
+    "true()": True,
+    "1": True,
+    "no": False,
+    "false": False,
+    "false()": False,
+    "0": False,
+}
 
 
 @dataclass
@@ -111,8 +214,12 @@ class _Reader:
     item_types: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # XLSForm name -> our code
     order: dict[str, int] = field(default_factory=dict)
-    mapped: set[int] = field(default_factory=set)  # survey rows that became part of the questionnaire
-    skipped: dict[int, int] = field(default_factory=dict)  # rows left out with a reported repeat -> its row
+    mapped: set[int] = field(
+        default_factory=set
+    )  # survey rows that became part of the questionnaire
+    skipped: dict[int, int] = field(
+        default_factory=dict
+    )  # rows left out with a reported repeat -> its row
 
     def error(self, sheet: str, row: int, message: str) -> None:
         """Record a problem at FILE:SHEET:ROW."""
@@ -145,10 +252,15 @@ def _split_column(header: str) -> tuple[str, str | None]:
     low = key.lower()
     for prefix in ("bind::", "bind:", "control::", "control:", "media::", "media:"):
         if low.startswith(prefix):
-            key, low = key[len(prefix):], low[len(prefix):]
+            key, low = key[len(prefix) :], low[len(prefix) :]
     if "::" in key:
         base, lang = key.split("::", 1)
-    elif ":" in key and low.split(":", 1)[0] in TRANSLATABLE | {"image", "audio", "video", "big-image"}:
+    elif ":" in key and low.split(":", 1)[0] in TRANSLATABLE | {
+        "image",
+        "audio",
+        "video",
+        "big-image",
+    }:
         base, lang = key.split(":", 1)
     else:
         base, lang = key, None
@@ -172,7 +284,11 @@ def _read_workbook(path: Path, reader: _Reader) -> Any:
         except Exception:  # noqa: BLE001 - report whatever pyxform could not read
             reader.error("workbook", 0, f"pyxform cannot read this file: {exc}")
             return None
-        reader.warn("workbook", 0, f"the file content does not match its extension {path.suffix}; read it anyway")
+        reader.warn(
+            "workbook",
+            0,
+            f"the file content does not match its extension {path.suffix}; read it anyway",
+        )
         return data
     except Exception as exc:  # noqa: BLE001 - a corrupt upload must become a message, not a crash
         reader.error("workbook", 0, f"pyxform cannot read this file: {exc}")
@@ -198,11 +314,24 @@ def _pyxform_problems(data: Any, reader: _Reader) -> None:
         row = int(m.group(1)) if m else 0
         named = re.search(r"named '([^']+)'", text)
         if not row and named:
-            row = next((i for i, r in enumerate(data.survey or [], start=2) if r and r.get("name") == named.group(1)), 0)
+            row = next(
+                (
+                    i
+                    for i, r in enumerate(data.survey or [], start=2)
+                    if r and r.get("name") == named.group(1)
+                ),
+                0,
+            )
         typed = re.search(r"question type '([^']+)'", text)
         if not row and typed:
-            row = next((i for i, r in enumerate(data.survey or [], start=2)
-                        if r and str(r.get("type", "")).strip().split(" ")[0] == typed.group(1)), 0)
+            row = next(
+                (
+                    i
+                    for i, r in enumerate(data.survey or [], start=2)
+                    if r and str(r.get("type", "")).strip().split(" ")[0] == typed.group(1)
+                ),
+                0,
+            )
         reader.error(sheet, row, f"pyxform rejects the form: {text}")
 
 
@@ -214,11 +343,17 @@ def _languages(headers: list[str], sheet: str, reader: _Reader) -> None:
         code = language_code(lang)
         reader.languages[lang] = code
         if code is None:
-            reader.error(sheet, 1, f"column '{header}': language '{lang}' is not nb, nn or en; "
-                         "name it e.g. label::Norsk bokmål (nb), or remove the column")
+            reader.error(
+                sheet,
+                1,
+                f"column '{header}': language '{lang}' is not nb, nn or en; "
+                "name it e.g. label::Norsk bokmål (nb), or remove the column",
+            )
 
 
-def _texts(raw: dict[str, str], default_lang: str | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+def _texts(
+    raw: dict[str, str], default_lang: str | None
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Split a row into plain values and translatable texts keyed by language code."""
     values: dict[str, str] = {}
     texts: dict[str, dict[str, str]] = {}
@@ -247,8 +382,12 @@ def _read_choices(data: Any, reader: _Reader, default_lang: str | None) -> None:
         values, texts = _texts(raw, default_lang)
         for key in values:
             if key not in CHOICES_COLUMNS:
-                reader.error("choices", i, f"column '{key}' cannot be mapped (choice filters, images and extra "
-                             "columns are not supported); remove it")
+                reader.error(
+                    "choices",
+                    i,
+                    f"column '{key}' cannot be mapped (choice filters, images and extra "
+                    "columns are not supported); remove it",
+                )
         list_name, name = values.get("list_name"), values.get("name")
         if not list_name or name is None:
             reader.error("choices", i, "a choice needs list_name and name")
@@ -272,7 +411,9 @@ def _settings(data: Any, reader: _Reader) -> dict[str, str]:
         if base == "form_title" and lang:
             code = language_code(lang)
             if code is None:
-                reader.error("settings", 2, f"column '{header}': language '{lang}' is not nb, nn or en")
+                reader.error(
+                    "settings", 2, f"column '{header}': language '{lang}' is not nb, nn or en"
+                )
                 continue
             out[f"title_{code}"] = str(value).strip()
             continue
@@ -295,7 +436,9 @@ def _minutes(value: str | None, reader: _Reader) -> list[int] | None:
         numbers = [int(p) for p in parts]
         if numbers == sorted(numbers):
             return numbers
-    reader.error("settings", 2, f"minutes {value!r} must be a number of minutes or fewest-most, e.g. 10-15")
+    reader.error(
+        "settings", 2, f"minutes {value!r} must be a number of minutes or fewest-most, e.g. 10-15"
+    )
     return None
 
 
@@ -307,8 +450,12 @@ def _code(name: str, reader: _Reader, sheet: str, row: int, what: str) -> str | 
     if CODE_RE.match(fixed):
         reader.warn(sheet, row, f"{what} name '{name}' becomes the code '{fixed}'")
         return fixed
-    reader.error(sheet, row, f"{what} name '{name}' cannot be a code: use a-z, 0-9 and _, start with a "
-                 "letter, at most 32 characters")
+    reader.error(
+        sheet,
+        row,
+        f"{what} name '{name}' cannot be a code: use a-z, 0-9 and _, start with a "
+        "letter, at most 32 characters",
+    )
     return None
 
 
@@ -317,7 +464,7 @@ def _split_type(raw: str) -> tuple[str, str]:
     low = text.lower()
     for alias in sorted(TYPE_ALIASES, key=len, reverse=True):
         if low == alias or low.startswith(alias + " "):
-            rest = text[len(alias):].strip()
+            rest = text[len(alias) :].strip()
             kind = TYPE_ALIASES[alias]
             for tail in (" or_other", " or specify other"):
                 if kind in ("select_one", "select_multiple") and rest.lower().endswith(tail):
@@ -344,7 +491,9 @@ def _survey_rows(data: Any, reader: _Reader, default_lang: str | None) -> list[_
 
 # ---------------------------------------------------------------------------- conditions
 
-_TOKEN = re.compile(r"""\s*(?:(\$\{[^}]+\})|('[^']*'|"[^"]*")|(-?\d+(?:\.\d+)?)|(!=|>=|<=|=|>|<)|(\(|\)|,)|([A-Za-z_][\w:.-]*))""")
+_TOKEN = re.compile(
+    r"""\s*(?:(\$\{[^}]+\})|('[^']*'|"[^"]*")|(-?\d+(?:\.\d+)?)|(!=|>=|<=|=|>|<)|(\(|\)|,)|([A-Za-z_][\w:.-]*))"""
+)
 
 
 class _CondError(ValueError):
@@ -357,7 +506,7 @@ def _tokens(expr: str) -> list[tuple[str, str]]:
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
         if not m or m.end() == pos:
-            raise _CondError(f"cannot read '{expr[pos:pos + 20]}'")
+            raise _CondError(f"cannot read '{expr[pos : pos + 20]}'")
         kinds = ("ref", "str", "num", "op", "punct", "word")
         for kind, value in zip(kinds, m.groups(), strict=True):
             if value is not None:
@@ -457,7 +606,9 @@ class _CondParser:
         mapping = {"=": "equals", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
         if comparison[1] == "!=":
             return {"item": code, "not_in": [value]}
-        if comparison[1] != "=" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if comparison[1] != "=" and (
+            isinstance(value, bool) or not isinstance(value, (int, float))
+        ):
             raise _CondError(f"{comparison[1]} needs a number")
         if comparison[1] == "=" and self.reader.item_types.get(code) == "multi":
             raise _CondError(f"use selected(${{{xls}}}, ...) for a select_multiple")
@@ -501,8 +652,12 @@ def _condition(expr: str | None, reader: _Reader, row: int) -> dict[str, Any] | 
     try:
         return _CondParser(expr, reader).parse()
     except _CondError as exc:
-        reader.error("survey", row, f"relevant '{expr}' cannot be mapped to show_if ({exc}); write it with "
-                     "${item} = value, != '', > < >= <= numbers, selected(${item}, 'value'), and, or, not()")
+        reader.error(
+            "survey",
+            row,
+            f"relevant '{expr}' cannot be mapped to show_if ({exc}); write it with "
+            "${item} = value, != '', > < >= <= numbers, selected(${item}, 'value'), and, or, not()",
+        )
         return None
 
 
@@ -550,8 +705,12 @@ def _constraint(item: Item, expr: str, reader: _Reader, row: int) -> None:
         else:
             bad = True
     if bad:
-        reader.error("survey", row, f"constraint '{expr}' cannot be mapped; on numbers use . >= min and . <= max, "
-                     "on text string-length(.) <= n, on select_multiple count-selected(.) <= n")
+        reader.error(
+            "survey",
+            row,
+            f"constraint '{expr}' cannot be mapped; on numbers use . >= min and . <= max, "
+            "on text string-length(.) <= n, on select_multiple count-selected(.) <= n",
+        )
 
 
 # ---------------------------------------------------------------------------- mapping
@@ -571,12 +730,24 @@ def _required(row: _Row, reader: _Reader) -> bool:
 def _check_columns(row: _Row, reader: _Reader) -> None:
     for key in row.values:
         if key not in SURVEY_COLUMNS:
-            reader.error("survey", row.number, f"column '{key}' cannot be mapped ({row.values[key][:40]!r}); remove it")
+            reader.error(
+                "survey",
+                row.number,
+                f"column '{key}' cannot be mapped ({row.values[key][:40]!r}); remove it",
+            )
     for key in row.texts:
         if key == "required_message":
-            reader.warn("survey", row.number, "required_message is not used; the survey shows its own message")
+            reader.warn(
+                "survey",
+                row.number,
+                "required_message is not used; the survey shows its own message",
+            )
         if key == "constraint_message":
-            reader.warn("survey", row.number, "constraint_message is not used; the survey shows its own message")
+            reader.warn(
+                "survey",
+                row.number,
+                "constraint_message is not used; the survey shows its own message",
+            )
 
 
 def _list_values(list_name: str, reader: _Reader, row: int) -> list[_Choice] | None:
@@ -591,8 +762,11 @@ def _option_values(choices: list[_Choice], reader: _Reader, list_name: str) -> d
     names = [c.name for c in choices if c.name != "dont_know"]
     if all(re.fullmatch(r"-?\d+", n) for n in names) and len(set(names)) == len(names):
         return {n: int(n) for n in names}
-    reader.warn("choices", reader.list_rows.get(list_name, 0),
-                f"list '{list_name}': choice names {', '.join(names[:6])} are not whole numbers; stored as 1..{len(names)}")
+    reader.warn(
+        "choices",
+        reader.list_rows.get(list_name, 0),
+        f"list '{list_name}': choice names {', '.join(names[:6])} are not whole numbers; stored as 1..{len(names)}",
+    )
     return {n: i for i, n in enumerate(names, start=1)}
 
 
@@ -607,7 +781,9 @@ class _Page:
     rows: list[int] = field(default_factory=list)
 
 
-def _scale_for(list_name: str, reader: _Reader, scales: dict[str, ResponseScale], row: int) -> tuple[str, bool] | None:
+def _scale_for(
+    list_name: str, reader: _Reader, scales: dict[str, ResponseScale], row: int
+) -> tuple[str, bool] | None:
     """The response scale for a likert list: its choices must be 1..n, optionally plus dont_know."""
     choices = _list_values(list_name, reader, row)
     if choices is None:
@@ -615,9 +791,14 @@ def _scale_for(list_name: str, reader: _Reader, scales: dict[str, ResponseScale]
     points = [c for c in choices if c.name != "dont_know"]
     dont_know = next((c for c in choices if c.name == "dont_know"), None)
     if [c.name for c in points] != [str(i) for i in range(1, len(points) + 1)]:
-        reader.warn("choices", reader.list_rows.get(list_name, row),
-                    f"list '{list_name}': likert points are stored as 1..{len(points)} in the order listed")
-    name = _code(list_name, reader, "choices", reader.list_rows.get(list_name, row), "list") or "scale"
+        reader.warn(
+            "choices",
+            reader.list_rows.get(list_name, row),
+            f"list '{list_name}': likert points are stored as 1..{len(points)} in the order listed",
+        )
+    name = (
+        _code(list_name, reader, "choices", reader.list_rows.get(list_name, row), "list") or "scale"
+    )
     if name.endswith("_nodk") and dont_know is None:
         name = name[:-5]  # the same scale without "vet ikke" (written so by write_xlsform)
     labels = [c.label for c in points]
@@ -627,14 +808,21 @@ def _scale_for(list_name: str, reader: _Reader, scales: dict[str, ResponseScale]
             existing.dont_know = dont_know.label
         return name, dont_know is not None
     if existing is not None:
-        reader.error("choices", reader.list_rows.get(list_name, row),
-                     f"list '{list_name}': a different scale named '{name}' exists already")
+        reader.error(
+            "choices",
+            reader.list_rows.get(list_name, row),
+            f"list '{list_name}': a different scale named '{name}' exists already",
+        )
         return None
-    scales[name] = ResponseScale(name=name, points=labels, dont_know=dont_know.label if dont_know else None)
+    scales[name] = ResponseScale(
+        name=name, points=labels, dont_know=dont_know.label if dont_know else None
+    )
     return name, dont_know is not None
 
 
-def _question(row: _Row, reader: _Reader, scales: dict[str, ResponseScale], page_cond: dict[str, Any] | None) -> Item | None:
+def _question(
+    row: _Row, reader: _Reader, scales: dict[str, ResponseScale], page_cond: dict[str, Any] | None
+) -> Item | None:
     kind = row.type
     appearance = row.values.get("appearance", "").strip().lower()
     code = _code(row.name, reader, "survey", row.number, "question") if row.name else None
@@ -645,8 +833,13 @@ def _question(row: _Row, reader: _Reader, scales: dict[str, ResponseScale], page
         reader.error("survey", row.number, f"question '{row.name}' has no label")
     if code is None:
         return None
-    item = Item(code=code, type="text", text=text, help=row.texts.get("hint") or None,
-                required=_required(row, reader))
+    item = Item(
+        code=code,
+        type="text",
+        text=text,
+        help=row.texts.get("hint") or None,
+        required=_required(row, reader),
+    )
     if kind == "text":
         item.type = "longtext" if appearance == "multiline" else "text"
         item.max_length = 4000 if item.type == "longtext" else 200
@@ -667,12 +860,21 @@ def _question(row: _Row, reader: _Reader, scales: dict[str, ResponseScale], page
             return None
         values = _option_values(choices, reader, row.arg)
         item.type = "single" if kind == "select_one" else "multi"
-        item.options = [Option(value=values[c.name], label=c.label) for c in choices if c.name in values]
+        item.options = [
+            Option(value=values[c.name], label=c.label) for c in choices if c.name in values
+        ]
         reader.values[code] = values
         if any(c.name == "dont_know" for c in choices):
-            reader.error("choices", reader.list_rows.get(row.arg, 0),
-                         f"list '{row.arg}': 'dont_know' is only for likert lists (appearance likert or a matrix)")
-    if appearance and appearance not in ("likert", "multiline") and appearance not in IGNORED_APPEARANCES:
+            reader.error(
+                "choices",
+                reader.list_rows.get(row.arg, 0),
+                f"list '{row.arg}': 'dont_know' is only for likert lists (appearance likert or a matrix)",
+            )
+    if (
+        appearance
+        and appearance not in ("likert", "multiline")
+        and appearance not in IGNORED_APPEARANCES
+    ):
         reader.warn("survey", row.number, f"appearance '{appearance}' is not used")
     if row.values.get("constraint"):
         _constraint(item, row.values["constraint"], reader, row.number)
@@ -682,7 +884,9 @@ def _question(row: _Row, reader: _Reader, scales: dict[str, ResponseScale], page
 
 def _register(item: Item, row: _Row, reader: _Reader) -> None:
     if item.code in reader.order:
-        reader.error("survey", row.number, f"name '{row.name}' is used twice (codes must be unique)")
+        reader.error(
+            "survey", row.number, f"name '{row.name}' is used twice (codes must be unique)"
+        )
     reader.names[row.name] = item.code
     reader.order[item.code] = len(reader.order)
     reader.item_types[item.code] = item.type
@@ -696,18 +900,27 @@ def _matrix_run(rows: list[_Row], start: int) -> int:
     first = rows[start]
     n = 0
     for row in rows[start:]:
-        if (row.type != "select_one" or row.arg != first.arg
-                or row.values.get("appearance", "").lower() in ("likert",)
-                or row.values.get("relevant") != first.values.get("relevant")
-                or row.values.get("required") != first.values.get("required")
-                or row.values.get("constraint")):
+        if (
+            row.type != "select_one"
+            or row.arg != first.arg
+            or row.values.get("appearance", "").lower() in ("likert",)
+            or row.values.get("relevant") != first.values.get("relevant")
+            or row.values.get("required") != first.values.get("required")
+            or row.values.get("constraint")
+        ):
             break
         n += 1
     return n
 
 
-def _matrix(stem: _Row | None, run: list[_Row], reader: _Reader, scales: dict[str, ResponseScale],
-            page: _Page, group_row: _Row | None) -> Item | None:
+def _matrix(
+    stem: _Row | None,
+    run: list[_Row],
+    reader: _Reader,
+    scales: dict[str, ResponseScale],
+    page: _Page,
+    group_row: _Row | None,
+) -> Item | None:
     found = _scale_for(run[0].arg, reader, scales, run[0].number)
     if found is None:
         return None
@@ -729,23 +942,46 @@ def _matrix(stem: _Row | None, run: list[_Row], reader: _Reader, scales: dict[st
         _check_columns(row, reader)
         rcode = _code(row.name, reader, "survey", row.number, "question") if row.name else None
         if rcode is None:
-            reader.error("survey", row.number, "a matrix row needs a name") if not row.name else None
+            reader.error(
+                "survey", row.number, "a matrix row needs a name"
+            ) if not row.name else None
             continue
         if not row.texts.get("label"):
             reader.error("survey", row.number, f"question '{row.name}' has no label")
-        rows.append(Item(code=rcode, type="likert", text=row.texts.get("label", {}),
-                         help=row.texts.get("hint") or None, required=_required(first, reader),
-                         scale=scale, dont_know=dont_know))
-    matrix = Item(code=code, type="matrix", text=text, required=_required(first, reader), scale=scale,
-                  dont_know=dont_know, rows=rows,
-                  show_if=_condition(first.values.get("relevant"), reader, first.number))
+        rows.append(
+            Item(
+                code=rcode,
+                type="likert",
+                text=row.texts.get("label", {}),
+                help=row.texts.get("hint") or None,
+                required=_required(first, reader),
+                scale=scale,
+                dont_know=dont_know,
+            )
+        )
+    matrix = Item(
+        code=code,
+        type="matrix",
+        text=text,
+        required=_required(first, reader),
+        scale=scale,
+        dont_know=dont_know,
+        rows=rows,
+        show_if=_condition(first.values.get("relevant"), reader, first.number),
+    )
     if matrix.code in reader.order:
-        reader.error("survey", (stem or first).number, f"name '{matrix.code}' is used twice (codes must be unique)")
+        reader.error(
+            "survey",
+            (stem or first).number,
+            f"name '{matrix.code}' is used twice (codes must be unique)",
+        )
     reader.order[matrix.code] = len(reader.order)
     points = [c.name for c in reader.lists.get(run[0].arg, []) if c.name != "dont_know"]
     for row, r in zip(run, rows, strict=False):
         if r.code in reader.order:
-            reader.error("survey", row.number, f"name '{row.name}' is used twice (codes must be unique)")
+            reader.error(
+                "survey", row.number, f"name '{row.name}' is used twice (codes must be unique)"
+            )
         reader.names[row.name] = r.code
         reader.order[r.code] = reader.order[matrix.code]
         reader.item_types[r.code] = "likert"
@@ -757,7 +993,9 @@ def _matrix(stem: _Row | None, run: list[_Row], reader: _Reader, scales: dict[st
     return matrix
 
 
-def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tuple[list[_Page], list[dict[str, str]], dict[str, ResponseScale]]:
+def _map_survey(
+    rows: list[_Row], reader: _Reader, title: dict[str, str]
+) -> tuple[list[_Page], list[dict[str, str]], dict[str, ResponseScale]]:
     pages: list[_Page] = []
     intro: list[dict[str, str]] = []
     scales: dict[str, ResponseScale] = {}
@@ -771,24 +1009,41 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
             cond = _condition(row.values.get("relevant"), reader, row.number)
             for key in row.values:
                 if key not in SURVEY_COLUMNS:
-                    reader.error("survey", row.number, f"column '{key}' cannot be mapped on a group; remove it")
+                    reader.error(
+                        "survey",
+                        row.number,
+                        f"column '{key}' cannot be mapped on a group; remove it",
+                    )
             if not stack:
                 pid = _code(row.name, reader, "survey", row.number, "group") if row.name else None
                 if not row.name:
                     reader.error("survey", row.number, "a group needs a name")
                 label = row.texts.get("label", {})
                 if not label:
-                    reader.error("survey", row.number, f"group '{row.name}' needs a label (it is the page title)")
+                    reader.error(
+                        "survey",
+                        row.number,
+                        f"group '{row.name}' needs a label (it is the page title)",
+                    )
                 page = _Page(pid or f"page_{row.number}", label, cond, row.number)
                 pages.append(page)
                 reader.mapped.add(row.number)
             else:
-                reader.warn("survey", row.number, f"group '{row.name}' inside a group is merged into its page")
+                reader.warn(
+                    "survey",
+                    row.number,
+                    f"group '{row.name}' inside a group is merged into its page",
+                )
                 # a table-list style nested group whose rows form a matrix keeps its label as the stem
                 j = i + 1
                 run = _matrix_run(rows, j) if j < len(rows) else 0
-                if run >= 2 and j + run < len(rows) and rows[j + run].type == "end_group" and page is not None:
-                    matrix = _matrix(None, rows[j:j + run], reader, scales, page, row)
+                if (
+                    run >= 2
+                    and j + run < len(rows)
+                    and rows[j + run].type == "end_group"
+                    and page is not None
+                ):
+                    matrix = _matrix(None, rows[j : j + run], reader, scales, page, row)
                     if matrix is not None:
                         matrix.show_if = _combine(*[c for _, c in stack[1:]], cond, matrix.show_if)
                         page.items.append(matrix)
@@ -808,7 +1063,9 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
             i += 1
             continue
         if kind in ("begin_repeat", "begin_loop"):
-            reader.error("survey", row.number, f"type '{row.values.get('type')}': {UNMAPPABLE_TYPES[kind]}")
+            reader.error(
+                "survey", row.number, f"type '{row.values.get('type')}': {UNMAPPABLE_TYPES[kind]}"
+            )
             depth, j = 0, i
             while j < len(rows):
                 if rows[j].type in ("begin_repeat", "begin_loop", "begin_group"):
@@ -824,21 +1081,42 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
                 reader.skipped[skipped.number] = row.number
             i = j
             continue
-        if kind in UNMAPPABLE_TYPES or kind.startswith("select_one_from") or kind.endswith("+or_other") or kind in ("end_repeat", "end_loop"):
+        if (
+            kind in UNMAPPABLE_TYPES
+            or kind.startswith("select_one_from")
+            or kind.endswith("+or_other")
+            or kind in ("end_repeat", "end_loop")
+        ):
             if kind.endswith("+or_other"):
-                reader.error("survey", row.number, f"'{row.values.get('type')}': or_other is not supported; add an "
-                             "'other' choice and a text question shown when it is selected")
+                reader.error(
+                    "survey",
+                    row.number,
+                    f"'{row.values.get('type')}': or_other is not supported; add an "
+                    "'other' choice and a text question shown when it is selected",
+                )
             elif kind in UNMAPPABLE_TYPES:
-                reader.error("survey", row.number, f"type '{row.values.get('type')}': {UNMAPPABLE_TYPES[kind]}")
+                reader.error(
+                    "survey",
+                    row.number,
+                    f"type '{row.values.get('type')}': {UNMAPPABLE_TYPES[kind]}",
+                )
             i += 1
             continue
         if kind in METADATA_TYPES:
-            reader.warn("survey", row.number, f"type '{kind}' is device metadata, not a question; it is left out")
+            reader.warn(
+                "survey",
+                row.number,
+                f"type '{kind}' is device metadata, not a question; it is left out",
+            )
             i += 1
             continue
         if kind not in ("note", "text", "integer", "decimal", "select_one", "select_multiple"):
-            reader.error("survey", row.number, f"type '{row.values.get('type')}' cannot be mapped (use text, integer, "
-                         "decimal, select_one, select_multiple, note or groups)")
+            reader.error(
+                "survey",
+                row.number,
+                f"type '{row.values.get('type')}' cannot be mapped (use text, integer, "
+                "decimal, select_one, select_multiple, note or groups)",
+            )
             i += 1
             continue
         if page is None:
@@ -851,16 +1129,23 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
                     reader.error("survey", row.number, "note has no text in nb, nn or en")
                 i += 1
                 continue
-            reader.warn("survey", row.number, "question outside any group: put on a page of its own")
+            reader.warn(
+                "survey", row.number, "question outside any group: put on a page of its own"
+            )
             page = _Page(f"page_{row.number}", dict(title), None, row.number)
             pages.append(page)  # runs until the next group begins
         nested = _combine(*[c for _, c in stack[1:]])
         if kind == "note":
             run = _matrix_run(rows, i + 1) if i + 1 < len(rows) else 0
-            if run >= 2 or (run == 1 and row.name and rows[i + 1].arg and row.values.get("relevant") == rows[i + 1].values.get("relevant")
-                             and _is_scale_list(rows[i + 1].arg, reader)):
+            if run >= 2 or (
+                run == 1
+                and row.name
+                and rows[i + 1].arg
+                and row.values.get("relevant") == rows[i + 1].values.get("relevant")
+                and _is_scale_list(rows[i + 1].arg, reader)
+            ):
                 _check_columns(row, reader)
-                matrix = _matrix(row, rows[i + 1:i + 1 + run], reader, scales, page, None)
+                matrix = _matrix(row, rows[i + 1 : i + 1 + run], reader, scales, page, None)
                 if matrix is not None:
                     matrix.show_if = _combine(nested, matrix.show_if)
                     page.items.append(matrix)
@@ -869,8 +1154,12 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
             else:
                 _check_columns(row, reader)
                 if page.items or row.values.get("relevant"):
-                    reader.error("survey", row.number, "a note can only open a page (its intro) or a matrix (its stem); "
-                                 "move it to the start of its group")
+                    reader.error(
+                        "survey",
+                        row.number,
+                        "a note can only open a page (its intro) or a matrix (its stem); "
+                        "move it to the start of its group",
+                    )
                 elif row.texts.get("label"):
                     page.intro.append(row.texts["label"])
                     reader.mapped.add(row.number)
@@ -879,7 +1168,7 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
                 i += 1
         elif kind == "select_one" and _matrix_run(rows, i) >= 2:
             run = _matrix_run(rows, i)
-            matrix = _matrix(None, rows[i:i + run], reader, scales, page, None)
+            matrix = _matrix(None, rows[i : i + run], reader, scales, page, None)
             if matrix is not None:
                 matrix.show_if = _combine(nested, matrix.show_if)
                 page.items.append(matrix)
@@ -897,7 +1186,11 @@ def _map_survey(rows: list[_Row], reader: _Reader, title: dict[str, str]) -> tup
             i += 1
     for open_row, _ in stack:
         if open_row.type == "begin_group":
-            reader.error("survey", open_row.number, f"group '{open_row.name}' is never closed (end group missing)")
+            reader.error(
+                "survey",
+                open_row.number,
+                f"group '{open_row.name}' is never closed (end group missing)",
+            )
     return pages, intro, scales
 
 
@@ -916,26 +1209,46 @@ def _join(texts: list[dict[str, str]]) -> dict[str, str] | None:
     return out
 
 
-def _check_texts(q: Questionnaire, reader: _Reader, where: dict[str, int], languages: set[str]) -> None:
+def _check_texts(
+    q: Questionnaire, reader: _Reader, where: dict[str, int], languages: set[str]
+) -> None:
     """Every text needs nb; missing nn/en are warned once for the whole form."""
     if "nb" not in languages:
-        reader.error("survey", 1, "no nb (bokmål) label column: name one label::Norsk bokmål (nb) "
-                     "(an untranslated 'label' column is read as nb)")
+        reader.error(
+            "survey",
+            1,
+            "no nb (bokmål) label column: name one label::Norsk bokmål (nb) "
+            "(an untranslated 'label' column is read as nb)",
+        )
         return
     for page in q.pages:
         if page.title and not page.title.get("nb"):
-            reader.error("survey", where.get(f"page:{page.id}", 0), f"group '{page.id}': no nb (bokmål) label")
+            reader.error(
+                "survey",
+                where.get(f"page:{page.id}", 0),
+                f"group '{page.id}': no nb (bokmål) label",
+            )
         for item in page.items:
             for it in [item, *item.rows]:
                 if it.text and not it.text.get("nb"):
-                    reader.error("survey", where.get(it.code, 0), f"'{it.code}': no nb (bokmål) label")
+                    reader.error(
+                        "survey", where.get(it.code, 0), f"'{it.code}': no nb (bokmål) label"
+                    )
                 for opt in it.options:
                     if not opt.label.get("nb"):
-                        reader.error("survey", where.get(it.code, 0), f"'{it.code}': option {opt.value} has no nb (bokmål) label")
+                        reader.error(
+                            "survey",
+                            where.get(it.code, 0),
+                            f"'{it.code}': option {opt.value} has no nb (bokmål) label",
+                        )
                 for text in (it.text, it.help):
                     if text and any("${" in v for v in text.values()):
-                        reader.error("survey", where.get(it.code, 0), f"'{it.code}': answers inside texts (${{...}}) "
-                                     "are not supported; write the text without them")
+                        reader.error(
+                            "survey",
+                            where.get(it.code, 0),
+                            f"'{it.code}': answers inside texts (${{...}}) "
+                            "are not supported; write the text without them",
+                        )
     for lang in ("nn", "en"):
         if lang not in languages:
             reader.warn("survey", 1, f"no {LANGUAGE_NAMES[lang]} columns; nb is shown instead")
@@ -955,7 +1268,9 @@ class XLSFormResult:
     skipped_rows: dict[int, int] = field(default_factory=dict)
 
 
-def read_xlsform(path: Path | str, role: str | None = None, name: str | None = None) -> tuple[Questionnaire | None, list[Problem]]:
+def read_xlsform(
+    path: Path | str, role: str | None = None, name: str | None = None
+) -> tuple[Questionnaire | None, list[Problem]]:
     """Read an XLSForm workbook into a Questionnaire; returns (questionnaire or None, problems).
 
     ``role`` overrides the ``role`` setting; ``name`` is the file name used in messages.
@@ -965,7 +1280,9 @@ def read_xlsform(path: Path | str, role: str | None = None, name: str | None = N
     return result.questionnaire, result.problems
 
 
-def map_xlsform(path: Path | str, role: str | None = None, name: str | None = None) -> XLSFormResult:
+def map_xlsform(
+    path: Path | str, role: str | None = None, name: str | None = None
+) -> XLSFormResult:
     """Map a workbook row by row; see ``read_xlsform``. Never raises for a bad workbook."""
     path = Path(path)
     reader = _Reader(name or path.name)
@@ -987,10 +1304,16 @@ def _map(path: Path, role: str | None, reader: _Reader) -> XLSFormResult:
         if sheet.lower() in ("external_choices", "entities", "osm"):
             reader.error(sheet, 0, f"the {sheet} sheet cannot be mapped; remove it")
     _pyxform_problems(data, reader)
-    headers = [h for row in (data.survey_header or []) for h in row] + [h for row in (data.choices_header or []) for h in row]
+    headers = [h for row in (data.survey_header or []) for h in row] + [
+        h for row in (data.choices_header or []) for h in row
+    ]
     _languages(headers, "survey", reader)
     settings = _settings(data, reader)
-    default_lang = language_code(settings.get("default_language")) if settings.get("default_language") else None
+    default_lang = (
+        language_code(settings.get("default_language"))
+        if settings.get("default_language")
+        else None
+    )
     _read_choices(data, reader, default_lang)
     rows = _survey_rows(data, reader, default_lang)
     title = {"nb": settings.get("form_title") or settings.get("form_id") or path.stem}
@@ -1003,18 +1326,33 @@ def _map(path: Path, role: str | None, reader: _Reader) -> XLSFormResult:
     code = _code(raw_code, reader, "settings", 2, "form_id")
     role = role or settings.get("role")
     if role not in ROLES:
-        reader.error("settings", 2, f"role {role!r} is not one of {', '.join(ROLES)}; add a 'role' column to the "
-                     "settings sheet (or choose the role when uploading)")
+        reader.error(
+            "settings",
+            2,
+            f"role {role!r} is not one of {', '.join(ROLES)}; add a 'role' column to the "
+            "settings sheet (or choose the role when uploading)",
+        )
     pages, intro, scales = _map_survey(rows, reader, title)
     while pages and not pages[0].items and pages[0].intro and pages[0].show_if is None:
-        reader.warn("survey", pages[0].row, f"group '{pages[0].id}' holds only notes: they become the questionnaire's intro")
+        reader.warn(
+            "survey",
+            pages[0].row,
+            f"group '{pages[0].id}' holds only notes: they become the questionnaire's intro",
+        )
         intro.extend(pages.pop(0).intro)
     if not pages:
         reader.error("survey", 0, "no questions that can be mapped")
     q = Questionnaire(
-        code=code or "form", role=str(role), title=title,
-        pages=[Page(id=p.id, title=p.title, items=p.items, intro=_join(p.intro), show_if=p.show_if) for p in pages],
-        response_scales=scales, intro=_join(intro), minutes=_minutes(settings.get("minutes"), reader),
+        code=code or "form",
+        role=str(role),
+        title=title,
+        pages=[
+            Page(id=p.id, title=p.title, items=p.items, intro=_join(p.intro), show_if=p.show_if)
+            for p in pages
+        ],
+        response_scales=scales,
+        intro=_join(intro),
+        minutes=_minutes(settings.get("minutes"), reader),
     )
     where = {f"page:{p.id}": p.row for p in pages}
     for p in pages:
@@ -1022,7 +1360,9 @@ def _map(path: Path, role: str | None, reader: _Reader) -> XLSFormResult:
             where[item.code] = number
             for r in item.rows:
                 where[r.code] = number
-    langs = {language_code(lang) for lang in reader.languages} | ({"nb"} if _has_untranslated(data) else set())
+    langs = {language_code(lang) for lang in reader.languages} | (
+        {"nb"} if _has_untranslated(data) else set()
+    )
     _check_texts(q, reader, where, {x for x in langs if x})
     _check_conditions_order(q, reader, where)
     for p in pages:
@@ -1038,12 +1378,17 @@ def _map(path: Path, role: str | None, reader: _Reader) -> XLSFormResult:
 
 def _has_untranslated(data: Any) -> bool:
     """True when the survey sheet has a plain ``label`` column (read as nb)."""
-    return any(_split_column(h) == ("label", None) for row in (data.survey_header or []) for h in row)
+    return any(
+        _split_column(h) == ("label", None) for row in (data.survey_header or []) for h in row
+    )
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
     sheet_order = {"workbook": 0, "settings": 1, "survey": 2, "choices": 3}
-    return sorted(set(problems), key=lambda p: (sheet_order.get(p.file.rsplit(":", 1)[-1], 9), p.line, p.message))
+    return sorted(
+        set(problems),
+        key=lambda p: (sheet_order.get(p.file.rsplit(":", 1)[-1], 9), p.line, p.message),
+    )
 
 
 def _check_conditions_order(q: Questionnaire, reader: _Reader, where: dict[str, int]) -> None:
@@ -1054,13 +1399,20 @@ def _check_conditions_order(q: Questionnaire, reader: _Reader, where: dict[str, 
         first = order.get(page.items[0].code, 0) if page.items else 0
         for code in condition_items(page.show_if):
             if order.get(code, 10**9) >= first:
-                reader.error("survey", where.get(f"page:{page.id}", 0), f"group '{page.id}': relevant names '{code}', "
-                             "which does not come before the group")
+                reader.error(
+                    "survey",
+                    where.get(f"page:{page.id}", 0),
+                    f"group '{page.id}': relevant names '{code}', "
+                    "which does not come before the group",
+                )
         for item in page.items:
             for code in condition_items(item.show_if):
                 if order.get(code, 10**9) >= order.get(item.code, 0):
-                    reader.error("survey", where.get(item.code, 0), f"'{item.code}': relevant names '{code}', "
-                                 "which does not come before it")
+                    reader.error(
+                        "survey",
+                        where.get(item.code, 0),
+                        f"'{item.code}': relevant names '{code}', which does not come before it",
+                    )
 
 
 def _round_check(q: Questionnaire, file: str) -> list[Problem]:
@@ -1079,7 +1431,11 @@ def _round_check(q: Questionnaire, file: str) -> list[Problem]:
 
 
 def _xpath_value(value: Any) -> str:
-    return f"'{value}'" if not isinstance(value, (int, float)) or isinstance(value, bool) else _num(value)
+    return (
+        f"'{value}'"
+        if not isinstance(value, (int, float)) or isinstance(value, bool)
+        else _num(value)
+    )
 
 
 def _num(value: float | int) -> str:
@@ -1109,7 +1465,11 @@ def relevant_expression(cond: dict[str, Any] | None, kinds: dict[str, str]) -> s
     if "equals" in cond:
         return f"{ref} = {val(cond['equals'])}"
     if "in" in cond:
-        return "(" + " or ".join(f"{ref} = {val(v)}" for v in cond["in"]) + ")" if len(cond["in"]) > 1 else f"{ref} = {val(cond['in'][0])}"
+        return (
+            "(" + " or ".join(f"{ref} = {val(v)}" for v in cond["in"]) + ")"
+            if len(cond["in"]) > 1
+            else f"{ref} = {val(cond['in'][0])}"
+        )
     if "not_in" in cond:
         return " and ".join(f"{ref} != {val(v)}" for v in cond["not_in"])
     for op, sym in (("gt", ">"), ("gte", ">="), ("lt", "<"), ("lte", "<=")):
@@ -1119,7 +1479,11 @@ def relevant_expression(cond: dict[str, Any] | None, kinds: dict[str, str]) -> s
 
 
 def _wrap(expr: str) -> str:
-    return f"({expr})" if (" and " in expr or " or " in expr) and not (expr.startswith("(") and expr.endswith(")")) else expr
+    return (
+        f"({expr})"
+        if (" and " in expr or " or " in expr) and not (expr.startswith("(") and expr.endswith(")"))
+        else expr
+    )
 
 
 def _constraint_for(item: Item) -> str:
@@ -1148,8 +1512,17 @@ def xlsform_sheets(q: Questionnaire) -> dict[str, list[list[Any]]]:
             for r in item.rows:
                 kinds[r.code] = "likert"
     lang_cols = [LANGUAGE_NAMES[lang] for lang in LANGUAGES]
-    survey_head = ["type", "name", *[f"label::{n}" for n in lang_cols], *[f"hint::{n}" for n in lang_cols],
-                   "required", "relevant", "constraint", "appearance", *[f"unit::{n}" for n in lang_cols]]
+    survey_head = [
+        "type",
+        "name",
+        *[f"label::{n}" for n in lang_cols],
+        *[f"hint::{n}" for n in lang_cols],
+        "required",
+        "relevant",
+        "constraint",
+        "appearance",
+        *[f"unit::{n}" for n in lang_cols],
+    ]
     survey: list[list[Any]] = [survey_head]
     choices: list[list[Any]] = [["list_name", "name", *[f"label::{n}" for n in lang_cols]]]
     lists_written: set[str] = set()
@@ -1157,10 +1530,30 @@ def xlsform_sheets(q: Questionnaire) -> dict[str, list[list[Any]]]:
     def texts(t: dict[str, Any] | None) -> list[str]:
         return [(t or {}).get(lang, "") for lang in LANGUAGES]
 
-    def add(kind: str, name: str, label: dict[str, Any] | None, hint: dict[str, Any] | None = None, required: bool = False,
-            cond: dict[str, Any] | None = None, constraint: str = "", appearance: str = "", unit: dict[str, Any] | None = None) -> None:
-        survey.append([kind, name, *texts(label), *texts(hint), "yes" if required else "",
-                       relevant_expression(cond, kinds), constraint, appearance, *texts(unit)])
+    def add(
+        kind: str,
+        name: str,
+        label: dict[str, Any] | None,
+        hint: dict[str, Any] | None = None,
+        required: bool = False,
+        cond: dict[str, Any] | None = None,
+        constraint: str = "",
+        appearance: str = "",
+        unit: dict[str, Any] | None = None,
+    ) -> None:
+        survey.append(
+            [
+                kind,
+                name,
+                *texts(label),
+                *texts(hint),
+                "yes" if required else "",
+                relevant_expression(cond, kinds),
+                constraint,
+                appearance,
+                *texts(unit),
+            ]
+        )
 
     def scale_list(name: str, with_dk: bool) -> str:
         scale = q.response_scales[name]
@@ -1184,30 +1577,76 @@ def xlsform_sheets(q: Questionnaire) -> dict[str, list[list[Any]]]:
                 list_name = scale_list(item.scale or "", item.dont_know)
                 add("note", item.code, item.text, item.help, cond=item.show_if)
                 for row in item.rows:
-                    add(f"select_one {list_name}", row.code, row.text, row.help, item.required, item.show_if)
+                    add(
+                        f"select_one {list_name}",
+                        row.code,
+                        row.text,
+                        row.help,
+                        item.required,
+                        item.show_if,
+                    )
             elif item.type == "likert":
                 list_name = scale_list(item.scale or "", item.dont_know)
-                add(f"select_one {list_name}", item.code, item.text, item.help, item.required, item.show_if,
-                    appearance="likert")
+                add(
+                    f"select_one {list_name}",
+                    item.code,
+                    item.text,
+                    item.help,
+                    item.required,
+                    item.show_if,
+                    appearance="likert",
+                )
             elif item.type in ("single", "multi"):
                 list_name = item.code
                 for opt in item.options:
                     choices.append([list_name, str(opt.value), *texts(opt.label)])
                 kind = "select_one" if item.type == "single" else "select_multiple"
-                add(f"{kind} {list_name}", item.code, item.text, item.help, item.required, item.show_if,
-                    _constraint_for(item))
+                add(
+                    f"{kind} {list_name}",
+                    item.code,
+                    item.text,
+                    item.help,
+                    item.required,
+                    item.show_if,
+                    _constraint_for(item),
+                )
             elif item.type == "number":
-                add("integer" if item.integer else "decimal", item.code, item.text, item.help, item.required,
-                    item.show_if, _constraint_for(item), unit=item.unit)
+                add(
+                    "integer" if item.integer else "decimal",
+                    item.code,
+                    item.text,
+                    item.help,
+                    item.required,
+                    item.show_if,
+                    _constraint_for(item),
+                    unit=item.unit,
+                )
             else:
-                add("text", item.code, item.text, item.help, item.required, item.show_if,
-                    _constraint_for(item), "multiline" if item.type == "longtext" else "")
+                add(
+                    "text",
+                    item.code,
+                    item.text,
+                    item.help,
+                    item.required,
+                    item.show_if,
+                    _constraint_for(item),
+                    "multiline" if item.type == "longtext" else "",
+                )
         add("end_group", "", None)
     title = q.title or {}
     minutes = "-".join(str(m) for m in q.minutes) if q.minutes else ""
-    settings = [["form_title", "form_id", "role", "default_language", "title_nn", "title_en", "minutes"],
-                [title.get("nb", q.code), q.code, q.role, LANGUAGE_NAMES["nb"], title.get("nn", ""), title.get("en", ""),
-                 minutes]]
+    settings = [
+        ["form_title", "form_id", "role", "default_language", "title_nn", "title_en", "minutes"],
+        [
+            title.get("nb", q.code),
+            q.code,
+            q.role,
+            LANGUAGE_NAMES["nb"],
+            title.get("nn", ""),
+            title.get("en", ""),
+            minutes,
+        ],
+    ]
     return {"survey": survey, "choices": choices, "settings": settings}
 
 

@@ -30,7 +30,9 @@ def add_wave(name: str, year: int, status: str, versions: dict[str, int] | None 
     """A wave whose roles answer the given questionnaire versions (role -> version id)."""
     wave = Wave(name=name, year=year, status=status)
     for role, version_id in (versions or {}).items():
-        wave.questionnaires.append(WaveQuestionnaire(role=role, questionnaire_version_id=version_id))
+        wave.questionnaires.append(
+            WaveQuestionnaire(role=role, questionnaire_version_id=version_id)
+        )
     db.session.add(wave)
     db.session.flush()
     return wave
@@ -38,28 +40,44 @@ def add_wave(name: str, year: int, status: str, versions: dict[str, int] | None 
 
 def network(name: str, fylke: str) -> Organisation:
     """The kompetansenettverk called ``name``, made when it does not exist yet."""
-    net = db.session.query(Organisation).filter_by(kind="kompetansenettverk", name=name).one_or_none()
+    net = (
+        db.session.query(Organisation).filter_by(kind="kompetansenettverk", name=name).one_or_none()
+    )
     if net is None:
         net = Organisation(kind="kompetansenettverk", name=name, fylke=fylke)
         db.session.add(net)
     return net
 
 
-def add_person(role: str = "skoleleder", fylke: str | None = "Vestland", *, name: str | None = None,
-               email: str | None = None, organisation: Organisation | None = None,
-               network: Organisation | None = None, external_id: str | None = None,
-               left_at: datetime | None = None) -> Person:
+def add_person(
+    role: str = "skoleleder",
+    fylke: str | None = "Vestland",
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    organisation: Organisation | None = None,
+    network: Organisation | None = None,
+    external_id: str | None = None,
+    left_at: datetime | None = None,
+) -> Person:
     """A panel member; with contact data when ``name`` or ``email`` is given."""
-    person = Person(role=role, fylke=fylke, organisation=organisation, network=network,
-                    external_id=external_id, left_at=left_at)
+    person = Person(
+        role=role,
+        fylke=fylke,
+        organisation=organisation,
+        network=network,
+        external_id=external_id,
+        left_at=left_at,
+    )
     if name is not None or email is not None:
         person.contact = Contact(name=name, email=email)
     db.session.add(person)
     return person
 
 
-def add_invitation(wave_id: int, person: Person, status: str = "sent",
-                   sent_at: datetime | None = None) -> tuple[Invitation, str]:
+def add_invitation(
+    wave_id: int, person: Person, status: str = "sent", sent_at: datetime | None = None
+) -> tuple[Invitation, str]:
     """An invitation of ``person`` to the wave with a real token (sent now when ``status`` is
     "sent" and no ``sent_at`` is given); returns it and its token."""
     if sent_at is None and status == "sent":
@@ -71,14 +89,25 @@ def add_invitation(wave_id: int, person: Person, status: str = "sent",
     return inv, token
 
 
-def add_response(inv: Invitation, version_id: int, status: str = "complete",
-                 started_at: datetime | None = None, submitted_at: datetime | None = None) -> Response:
+def add_response(
+    inv: Invitation,
+    version_id: int,
+    status: str = "complete",
+    started_at: datetime | None = None,
+    submitted_at: datetime | None = None,
+) -> Response:
     """The response to ``inv`` on questionnaire version ``version_id`` (a complete one is
     submitted now unless ``submitted_at`` is given)."""
     if submitted_at is None and status == "complete":
         submitted_at = utcnow()
-    resp = Response(invitation_id=inv.id, wave_id=inv.wave_id, person_id=inv.person_id,
-                    questionnaire_version_id=version_id, status=status, submitted_at=submitted_at)
+    resp = Response(
+        invitation_id=inv.id,
+        wave_id=inv.wave_id,
+        person_id=inv.person_id,
+        questionnaire_version_id=version_id,
+        status=status,
+        submitted_at=submitted_at,
+    )
     if started_at is not None:
         resp.started_at = started_at
     db.session.add(resp)

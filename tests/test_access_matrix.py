@@ -44,7 +44,11 @@ DUMMY = {"int": 987654, "float": 1.5, "uuid": "00000000-0000-0000-0000-000000000
 
 
 def _endpoints(app) -> list[Rule]:
-    return [r for r in app.url_map.iter_rules() if r.endpoint != "static" and not r.endpoint.endswith(".static")]
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint != "static" and not r.endpoint.endswith(".static")
+    ]
 
 
 def _url(rule: Rule) -> str:
@@ -113,7 +117,9 @@ def test_every_route_allows_and_denies_as_declared(app, users, role):
             try:
                 response = client.open(url, method=method)
             except Exception as exc:  # noqa: BLE001 - a crash on dummy input is a finding too
-                problems.append(f"{method} {url} ({rule.endpoint}) as {role}: raised {type(exc).__name__}: {exc}")
+                problems.append(
+                    f"{method} {url} ({rule.endpoint}) as {role}: raised {type(exc).__name__}: {exc}"
+                )
                 continue
             status = response.status_code
             if declared == PUBLIC:
@@ -129,5 +135,7 @@ def test_every_route_allows_and_denies_as_declared(app, users, role):
                 ok = status == 403
                 expected = "403"
             if not ok:
-                problems.append(f"{method} {url} ({rule.endpoint}) as {role}: got {status}, expected {expected}")
+                problems.append(
+                    f"{method} {url} ({rule.endpoint}) as {role}: got {status}, expected {expected}"
+                )
     assert problems == [], "\n".join(problems)

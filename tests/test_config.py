@@ -29,14 +29,17 @@ def test_production_with_real_secret_starts_with_secure_cookies(monkeypatch, tmp
     assert app.config["SECRET_KEY"] != DEFAULT_SECRET
 
 
-@pytest.mark.parametrize(("secret", "pseudonym", "url", "message"), [
-    ("a" * 32, None, PG, "SECRET_KEY looks like a pattern"),
-    ("abababababababababababababababababab", None, PG, "SECRET_KEY looks like a pattern"),
-    ("Short-Key-9x", None, PG, "SECRET_KEY is shorter"),
-    (GOOD_KEY, "x", PG, "PSEUDONYM_KEY is shorter"),
-    (GOOD_KEY, "0123456789" * 4, PG, None),
-    (GOOD_KEY, None, "sqlite:///instance/x.sqlite", "needs PostgreSQL"),
-])
+@pytest.mark.parametrize(
+    ("secret", "pseudonym", "url", "message"),
+    [
+        ("a" * 32, None, PG, "SECRET_KEY looks like a pattern"),
+        ("abababababababababababababababababab", None, PG, "SECRET_KEY looks like a pattern"),
+        ("Short-Key-9x", None, PG, "SECRET_KEY is shorter"),
+        (GOOD_KEY, "x", PG, "PSEUDONYM_KEY is shorter"),
+        (GOOD_KEY, "0123456789" * 4, PG, None),
+        (GOOD_KEY, None, "sqlite:///instance/x.sqlite", "needs PostgreSQL"),
+    ],
+)
 def test_production_refuses_weak_keys_and_sqlite(monkeypatch, secret, pseudonym, url, message):
     """Finding 5: production refused SQLite, a 32 x 'a' key and PSEUDONYM_KEY=x only partly."""
     monkeypatch.setenv("DEKOM_ENV", "production")

@@ -25,7 +25,8 @@ def source_msgids() -> set[str]:
     """Every msgid the webapp's Python modules and templates use (as `pybabel extract -F babel.cfg`)."""
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-            ROOT / "webapp", method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS):
+        ROOT / "webapp", method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return {m for m in found if m}
 
@@ -45,7 +46,11 @@ def translated(string) -> bool:
 def test_every_msgid_has_a_translation(lang):
     po = catalog(lang)
     other = catalog("en" if lang == "nn" else "nn")
-    wanted = source_msgids() | {singular(m.id) for m in po if m.id} | {singular(m.id) for m in other if m.id}
+    wanted = (
+        source_msgids()
+        | {singular(m.id) for m in po if m.id}
+        | {singular(m.id) for m in other if m.id}
+    )
     missing = sorted(m for m in wanted if po.get(m) is None or not translated(po.get(m).string))
     assert not missing, f"{len(missing)} msgids lack {lang}:\n" + "\n".join(missing[:40])
     assert not [m.id for m in po if m.id and m.fuzzy], "fuzzy entries are not shown to users"
@@ -54,8 +59,12 @@ def test_every_msgid_has_a_translation(lang):
 def test_source_extraction_really_finds_console_texts():
     ids = source_msgids()
     assert len(ids) > 500
-    assert {"Ingen bølger ennå. Importer spørreskjemaene (flask questionnaires import) og panelet, "
-            "og opprett så en bølge.", "Husk meg", "Enighet mellom kodere"} <= ids
+    assert {
+        "Ingen bølger ennå. Importer spørreskjemaene (flask questionnaires import) og panelet, "
+        "og opprett så en bølge.",
+        "Husk meg",
+        "Enighet mellom kodere",
+    } <= ids
 
 
 def test_console_language_switch_offers_nynorsk(auth, client, users):
@@ -68,11 +77,14 @@ def test_console_language_switch_offers_nynorsk(auth, client, users):
         assert f'lang="{code}">{label}</button>' in html
 
 
-@pytest.mark.parametrize(("path", "nynorsk", "bokmaal"), [
-    ("/console/", "Velkomen, ", "Velkommen, "),
-    ("/console/waves", "Ingen bølgjer enno.", "Ingen bølger ennå."),
-    ("/console/panel", "Ingen personar.", "Ingen personer."),
-])
+@pytest.mark.parametrize(
+    ("path", "nynorsk", "bokmaal"),
+    [
+        ("/console/", "Velkomen, ", "Velkommen, "),
+        ("/console/waves", "Ingen bølgjer enno.", "Ingen bølger ennå."),
+        ("/console/panel", "Ingen personar.", "Ingen personer."),
+    ],
+)
 def test_console_pages_render_in_nynorsk(auth, client, users, path, nynorsk, bokmaal):
     auth.login()
     switched = client.post("/auth/language/nn", data={"next": path}, follow_redirects=True)

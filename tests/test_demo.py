@@ -15,24 +15,54 @@ def test_demo_load_builds_three_waves_with_attrition_and_refreshment(app, runner
     assert "admin@dekom.local" in result.output and "/s/" in result.output
     with app.app_context():
         waves = {w.year: w for w in db.session.scalars(sa.select(Wave))}
-        assert {y: w.status for y, w in waves.items()} == {2021: "closed", 2023: "closed", 2025: "open"}
-        assert {u.role for u in db.session.scalars(sa.select(User))} == {"admin", "evaluator", "researcher"}
-        invited = {y: set(db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == w.id)))
-                   for y, w in waves.items()}
+        assert {y: w.status for y, w in waves.items()} == {
+            2021: "closed",
+            2023: "closed",
+            2025: "open",
+        }
+        assert {u.role for u in db.session.scalars(sa.select(User))} == {
+            "admin",
+            "evaluator",
+            "researcher",
+        }
+        invited = {
+            y: set(
+                db.session.scalars(
+                    sa.select(Invitation.person_id).where(Invitation.wave_id == w.id)
+                )
+            )
+            for y, w in waves.items()
+        }
         assert invited[2021] & invited[2023], "panel members answer again"
         assert invited[2021] - invited[2023], "some leave (attrition)"
         assert invited[2023] - invited[2021], "new persons join (refreshment)"
-        assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(Person.left_at.is_not(None))) > 0
-        statuses = set(db.session.scalars(sa.select(Invitation.status).where(Invitation.wave_id == waves[2025].id)))
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Person.id)).where(Person.left_at.is_not(None))
+            )
+            > 0
+        )
+        statuses = set(
+            db.session.scalars(
+                sa.select(Invitation.status).where(Invitation.wave_id == waves[2025].id)
+            )
+        )
         assert {"pending", "sent"} <= statuses
-        assert db.session.scalar(sa.select(sa.func.count(Answer.id)).where(Answer.value_text.is_not(None))) > 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Answer.id)).where(Answer.value_text.is_not(None))
+            )
+            > 0
+        )
 
 
 def test_demo_answers_respect_the_questionnaire(app, runner):
     loaded = runner.invoke(args=["demo", "load", "--size", "40"])
     assert loaded.exit_code == 0, loaded.output
     with app.app_context():
-        complete = db.session.scalars(sa.select(Response).where(Response.status == "complete")).all()
+        complete = db.session.scalars(
+            sa.select(Response).where(Response.status == "complete")
+        ).all()
         assert len(complete) >= 25
         on_v2 = [r for r in complete if r.version.questionnaire.version == 2]
         assert on_v2, "the 2025 wave has answers on version 2"
@@ -76,15 +106,21 @@ def test_demo_2025_runs_on_version_2_with_the_notes_actor_by_phase_pattern(app, 
     with app.app_context():
         waves = {w.year: w for w in db.session.scalars(sa.select(Wave))}
         for year, version in ((2021, 1), (2023, 1), (2025, 2)):
-            assert {wq.version.questionnaire.instrument_version for wq in waves[year].questionnaires} == {version}
+            assert {
+                wq.version.questionnaire.instrument_version for wq in waves[year].questionnaires
+            } == {version}
         rows = db.session.execute(
             sa.select(Answer.item_code, Answer.value_num, Answer.missing_code, Person.role)
-            .join(Response, Response.id == Answer.response_id).join(Person, Person.id == Response.person_id)
-            .where(Response.wave_id == waves[2025].id)).all()
+            .join(Response, Response.id == Answer.response_id)
+            .join(Person, Person.id == Response.person_id)
+            .where(Response.wave_id == waves[2025].id)
+        ).all()
     import pandas as pd
 
     df = pd.DataFrame(rows, columns=["item", "value", "missing", "role"])
-    assert not df["item"].isin(["samarb_behov", "likev_kunde", "eff_laering"]).any(), "v1-only items"
+    assert not df["item"].isin(["samarb_behov", "likev_kunde", "eff_laering"]).any(), (
+        "v1-only items"
+    )
     mean = df.groupby("item")["value"].mean()
     for actor in ("sl", "tv", "lar"):
         # local actors are less involved than the partnership and least in needs and priorities
@@ -92,10 +128,27 @@ def test_demo_2025_runs_on_version_2_with_the_notes_actor_by_phase_pattern(app, 
         assert mean[f"akt_{actor}_prior"] < mean[f"akt_{actor}_plan"], actor
         assert mean[f"akt_{actor}_eval"] < mean["sam_eval"], actor
     own = df.loc[df["item"].str.startswith("akt_tv_")].groupby("role")["value"].mean()
-    assert own["tillitsvalgt"] < own["skoleeier"], "tillitsvalgte see their own involvement as lower"
+    assert own["tillitsvalgt"] < own["skoleeier"], (
+        "tillitsvalgte see their own involvement as lower"
+    )
     na = df.loc[df["missing"] == "not_applicable"]
-    assert len(na) and set(na["item"]) <= {"sam_behov", "sam_prior", "sam_plan", "sam_gjenn", "sam_eval",
-                                           "medbest", "res_laering", "res_miljo", "res_praksis",
-                                           "res_kollektiv", "res_profesjon", "res_kvalitet"}
-    assert (na["role"] == "uh").any() and (na.loc[na["item"].str.startswith("sam_"), "role"] == "tillitsvalgt").any()
-    assert {"fornoyd_tiltak", "lytt_behov", "led_tid", "tiltak_start", "tiltak_varighet"} <= set(df["item"])
+    assert len(na) and set(na["item"]) <= {
+        "sam_behov",
+        "sam_prior",
+        "sam_plan",
+        "sam_gjenn",
+        "sam_eval",
+        "medbest",
+        "res_laering",
+        "res_miljo",
+        "res_praksis",
+        "res_kollektiv",
+        "res_profesjon",
+        "res_kvalitet",
+    }
+    assert (na["role"] == "uh").any() and (
+        na.loc[na["item"].str.startswith("sam_"), "role"] == "tillitsvalgt"
+    ).any()
+    assert {"fornoyd_tiltak", "lytt_behov", "led_tid", "tiltak_start", "tiltak_varighet"} <= set(
+        df["item"]
+    )

@@ -21,13 +21,17 @@ from conftest import PASSWORD
 from webapp.extensions import db
 
 #: status words, kinds and roles that were once shown untranslated
-ENGLISH = re.compile(r"\b(pending|queued|running|done|failed|sent|revoked|draft|closed|complete|partial|"
-                     r"in_progress|researcher|invitations\.send|invitations\.remind|exports\.build|"
-                     r"analysis\.run|True|False|None)\b")
+ENGLISH = re.compile(
+    r"\b(pending|queued|running|done|failed|sent|revoked|draft|closed|complete|partial|"
+    r"in_progress|researcher|invitations\.send|invitations\.remind|exports\.build|"
+    r"analysis\.run|True|False|None)\b"
+)
 #: a decimal point between digits that is not part of a date (29.11.2026), a version or a name
 DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
-SKIP = re.compile(r"(logout|/language/|\.csv|\.xlsx|\.zip|\.qdc|\.qdpx|/download|/files/|/static/|lang=en|"
-                  r"\.png|\.svg|\.pdf|export\.|/healthz)")
+SKIP = re.compile(
+    r"(logout|/language/|\.csv|\.xlsx|\.zip|\.qdc|\.qdpx|/download|/files/|/static/|lang=en|"
+    r"\.png|\.svg|\.pdf|export\.|/healthz)"
+)
 PER_PATTERN = 2
 
 
@@ -41,10 +45,14 @@ def visible_text(html: str) -> str:
 def findings(html: str) -> list[str]:
     """English status words and decimal points in the visible text."""
     text = visible_text(html)
-    out = [f"English word {m.group(0)!r} in «{text[max(m.start() - 40, 0):m.end() + 40].strip()}»"
-           for m in ENGLISH.finditer(text)]
-    out += [f"decimal point {m.group(0)!r} in «{text[max(m.start() - 40, 0):m.end() + 40].strip()}»"
-            for m in DECIMAL_POINT.finditer(text)]
+    out = [
+        f"English word {m.group(0)!r} in «{text[max(m.start() - 40, 0) : m.end() + 40].strip()}»"
+        for m in ENGLISH.finditer(text)
+    ]
+    out += [
+        f"decimal point {m.group(0)!r} in «{text[max(m.start() - 40, 0) : m.end() + 40].strip()}»"
+        for m in DECIMAL_POINT.finditer(text)
+    ]
     return out
 
 
@@ -100,8 +108,18 @@ def demo_app(app):
         db.session.commit()
         open_wave = db.session.scalar(db.select(Wave).where(Wave.status == "open"))
         jobs.enqueue("invitations.send", {"wave_id": open_wave.id, "language": "nn"})
-        jobs.enqueue("exports.build", {"waves": [2021, 2023], "roles": ["skoleleder"], "layouts": ["wide"],
-                                       "formats": ["csv"], "cleaned": True, "k": 5, "lang": "nb"})
+        jobs.enqueue(
+            "exports.build",
+            {
+                "waves": [2021, 2023],
+                "roles": ["skoleleder"],
+                "layouts": ["wide"],
+                "formats": ["csv"],
+                "cleaned": True,
+                "k": 5,
+                "lang": "nb",
+            },
+        )
         jobs.run_pending(progress_bar=False)
         app.config["DEMO_INVITATION"] = result.respondent_link_invitation_id
     return app
@@ -115,11 +133,27 @@ def _login(client, email: str, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["nb", "nn"])
 def test_console_pages_have_no_english_status_words_or_decimal_points(demo_app, lang):
-    for email, least, starts in (("admin@dekom.local", 40, ["/console/", "/console/waves", "/console/panel", "/console/dashboard",
-                                                 "/console/jobs", "/console/outbox", "/console/users",
-                                                 "/console/audit"]),
-                          ("forsker@dekom.local", 15, ["/console/", "/console/dashboard", "/coding/", "/exports/",
-                                                   "/analysis/"])):
+    for email, least, starts in (
+        (
+            "admin@dekom.local",
+            40,
+            [
+                "/console/",
+                "/console/waves",
+                "/console/panel",
+                "/console/dashboard",
+                "/console/jobs",
+                "/console/outbox",
+                "/console/users",
+                "/console/audit",
+            ],
+        ),
+        (
+            "forsker@dekom.local",
+            15,
+            ["/console/", "/console/dashboard", "/coding/", "/exports/", "/analysis/"],
+        ),
+    ):
         client = demo_app.test_client()
         _login(client, email, lang)
         bad, read = crawl(client, starts)
@@ -136,7 +170,9 @@ def test_survey_pages_have_no_english_status_words_or_decimal_points(demo_app, l
     with demo_app.app_context():
         invitation = db.session.get(Invitation, demo_app.config["DEMO_INVITATION"])
         url = urlsplit(survey_url(invitation)).path
-        pages = [p.id for p in invitation.wave.version_for(invitation.person.role).questionnaire.pages]
+        pages = [
+            p.id for p in invitation.wave.version_for(invitation.person.role).questionnaire.pages
+        ]
         done = db.session.scalar(db.select(Invitation).where(Invitation.submitted_at.is_not(None)))
         thanks = urlsplit(survey_url(done)).path
     client = demo_app.test_client()
@@ -146,15 +182,23 @@ def test_survey_pages_have_no_english_status_words_or_decimal_points(demo_app, l
     assert len(read) >= 6, read  # the start page and the pages the answers so far show
     assert f'lang="{lang}"' in client.get(url + f"/side/{pages[0]}").get_data(as_text=True)
     other = demo_app.test_client()
-    more, read = crawl(other, [f"{thanks}?lang={lang}"])  # the thank-you page of a submitted response
+    more, read = crawl(
+        other, [f"{thanks}?lang={lang}"]
+    )  # the thank-you page of a submitted response
     page = other.get(f"{thanks}?lang={lang}").get_data(as_text=True)
-    assert f'lang="{lang}"' in page and "Takk for svara" * (lang == "nn") in page and "Sendt inn" in page
+    assert (
+        f'lang="{lang}"' in page
+        and "Takk for svara" * (lang == "nn") in page
+        and "Sendt inn" in page
+    )
     bad.update(more)
     assert not bad, "\n".join(f"{path}: {f}" for path, items in bad.items() for f in items[:3])
 
 
 def test_the_checks_find_what_they_look_for():
-    page = "<p>Status: <span>pending</span></p><p>39.3 %</p><p>29.11.2026 kl. 12:29</p><p>a@b.no</p>"
+    page = (
+        "<p>Status: <span>pending</span></p><p>39.3 %</p><p>29.11.2026 kl. 12:29</p><p>a@b.no</p>"
+    )
     found = findings(page)
     assert len(found) == 2 and "pending" in found[0] and "39.3" in found[1]
     assert findings("<p>Svarprosent 39,3 %</p><script>var x = 1.5;</script>") == []

@@ -20,17 +20,25 @@ from webapp.models import (
 )
 
 
-@pytest.mark.parametrize("group, keys", [
-    ("invitation_status", INVITATION_STATUSES), ("job_status", JOB_STATUSES),
-    ("response_status", RESPONSE_STATUSES), ("user_role", USER_ROLES), ("wave_status", WAVE_STATUSES),
-    ("role", ROLES),
-])
+@pytest.mark.parametrize(
+    "group, keys",
+    [
+        ("invitation_status", INVITATION_STATUSES),
+        ("job_status", JOB_STATUSES),
+        ("response_status", RESPONSE_STATUSES),
+        ("user_role", USER_ROLES),
+        ("wave_status", WAVE_STATUSES),
+        ("role", ROLES),
+    ],
+)
 def test_every_stored_key_has_a_label(group, keys):
     assert set(keys) <= set(labels.GROUPS[group])
 
 
 def test_every_job_kind_has_a_label(app):
-    real = {k for k in jobs.registered_kinds() if not k.startswith("test.")}  # tests register their own
+    real = {
+        k for k in jobs.registered_kinds() if not k.startswith("test.")
+    }  # tests register their own
     assert real <= set(labels.JOB_KIND)
 
 
@@ -56,7 +64,9 @@ def test_numbers_dates_and_times_in_norwegian(app):
         assert number(1234.5) == "1\u00a0234,5" and number(0.5, 2) == "0,50"
         assert local_datetime(when) == "29.11.2026 kl. 12:29"  # winter: UTC+1
         assert local_datetime(summer) == "02.06.2026 kl. 00:30"  # summer: UTC+2, next day
-        assert local_datetime(when.replace(tzinfo=None)) == "29.11.2026 kl. 12:29"  # SQLite: naive UTC
+        assert (
+            local_datetime(when.replace(tzinfo=None)) == "29.11.2026 kl. 12:29"
+        )  # SQLite: naive UTC
         assert local_date(date(2026, 3, 1)) == "01.03.2026"
         assert number(None) == "–" and percent(float("nan")) == "–"
     with app.test_request_context(), force_locale("en"):

@@ -35,5 +35,3 @@ def test_naming_convention_on_constraints(app_ctx):
     names = {c.name for t in db.metadata.sorted_tables for c in t.constraints}
     assert "ck_response_complete_iff_submitted" in names
     assert "uq_answer_response_id_item_code" in names
-
-

@@ -39,8 +39,12 @@ def _wave_with_response(app_ctx):
     assign_token(inv)
     db.session.add(inv)
     db.session.flush()
-    resp = Response(invitation_id=inv.id, wave_id=wave.id, person_id=person.id,
-                    questionnaire_version_id=version.id)
+    resp = Response(
+        invitation_id=inv.id,
+        wave_id=wave.id,
+        person_id=person.id,
+        questionnaire_version_id=version.id,
+    )
     resp.answers.append(Answer(item_code="samarb_behov", value_num=4))
     resp.answers.append(Answer(item_code="likev_gjensidig", missing_code="dont_know"))
     db.session.add(resp)
@@ -57,7 +61,10 @@ def test_same_content_is_one_version_new_content_a_new_one(app_ctx):
     v2, created2 = store_version(q)
     db.session.commit()
     assert created2 and v2.version_no == 2 and v2.content_hash != v1.content_hash
-    assert db.session.get(QuestionnaireVersion, v1.id).definition["title"]["nb"] == _skoleleder().title["nb"]
+    assert (
+        db.session.get(QuestionnaireVersion, v1.id).definition["title"]["nb"]
+        == _skoleleder().title["nb"]
+    )
 
 
 def test_version_rows_cannot_be_changed(app_ctx):
@@ -92,7 +99,10 @@ def test_erasing_contact_keeps_answers(app_ctx):
     db.session.expire_all()
     assert db.session.get(Contact, person.id) is None
     assert db.session.get(Person, person.id).panel_id.startswith("P-")
-    assert {a.item_code for a in db.session.get(Response, resp.id).answers} == {"samarb_behov", "likev_gjensidig"}
+    assert {a.item_code for a in db.session.get(Response, resp.id).answers} == {
+        "samarb_behov",
+        "likev_gjensidig",
+    }
 
 
 def test_dont_know_is_a_named_missing_code_not_a_number(app_ctx):

@@ -19,8 +19,12 @@ def msgids(rel: str) -> set[str]:
     path = ROOT / rel
     method = "python" if path.suffix == ".py" else "jinja2.ext:babel_extract"
     options = {} if path.suffix == ".py" else {"extensions": "jinja2.ext.i18n"}
-    return {m if isinstance(m, str) else m[0]
-            for _line, m, _comments, _ctx in extract_from_file(method, str(path), keywords=KEYWORDS, options=options)}
+    return {
+        m if isinstance(m, str) else m[0]
+        for _line, m, _comments, _ctx in extract_from_file(
+            method, str(path), keywords=KEYWORDS, options=options
+        )
+    }
 
 
 def catalog(lang: str):
@@ -28,13 +32,35 @@ def catalog(lang: str):
         return read_po(fh)
 
 
-@pytest.mark.parametrize(("lang", "files"), [
-    ("nn", ["webapp/templates/base.html", "webapp/templates/error.html", "webapp/templates/index.html"]),
-    ("en", ["webapp/templates/base.html", "webapp/templates/error.html", "webapp/templates/index.html",
-            "webapp/templates/analysis/index.html", "webapp/analysis/routes.py"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "files"),
+    [
+        (
+            "nn",
+            [
+                "webapp/templates/base.html",
+                "webapp/templates/error.html",
+                "webapp/templates/index.html",
+            ],
+        ),
+        (
+            "en",
+            [
+                "webapp/templates/base.html",
+                "webapp/templates/error.html",
+                "webapp/templates/index.html",
+                "webapp/templates/analysis/index.html",
+                "webapp/analysis/routes.py",
+            ],
+        ),
+    ],
+)
 def test_every_text_of_these_pages_is_translated(lang, files):
     po = catalog(lang)
-    missing = sorted(f"{rel}: {m}" for rel in files for m in msgids(rel)
-                     if m and (po.get(m) is None or not po.get(m).string))
+    missing = sorted(
+        f"{rel}: {m}"
+        for rel in files
+        for m in msgids(rel)
+        if m and (po.get(m) is None or not po.get(m).string)
+    )
     assert not missing, "\n".join(missing)

@@ -22,8 +22,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     check_production_settings(app.config)
     if app.config["ENV_NAME"] == "production" and os.environ.get("FLASK_RUN_FROM_CLI") == "true":
-        raise RuntimeError("DEKOM_ENV=production: `flask run` is the development server; serve with "
-                           "gunicorn (`flask serve`, or see docs/deployment.md).")
+        raise RuntimeError(
+            "DEKOM_ENV=production: `flask run` is the development server; serve with "
+            "gunicorn (`flask serve`, or see docs/deployment.md)."
+        )
     os.makedirs(app.instance_path, exist_ok=True)
 
     _trust_proxies(app)
@@ -55,8 +57,13 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -25,19 +25,22 @@ def load_settings(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'dekom.sqlite'}")
     if database_url.startswith("postgres://"):
         # Heroku-style URLs; SQLAlchemy wants the dialect name with psycopg 3.
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
     elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         # earlier SECRET_KEYs, newest first, comma-separated: sessions signed and personal links
         # derived with them keep working after a rotation (see docs/privacy.md)
-        "SECRET_KEY_FALLBACKS": [k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",")
-                                 if k.strip()],
+        "SECRET_KEY_FALLBACKS": [
+            k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+        ],
         # Keyed hash for pseudonymous panel ids in exports; separate from SECRET_KEY so that
         # rotating session keys does not change researchers' ids.
-        "PSEUDONYM_KEY": os.environ.get("PSEUDONYM_KEY", os.environ.get("SECRET_KEY", DEFAULT_SECRET)),
+        "PSEUDONYM_KEY": os.environ.get(
+            "PSEUDONYM_KEY", os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+        ),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
@@ -85,8 +88,9 @@ def load_settings(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "nb",
         # login limits counted in Redis are shared by every app instance (several gunicorns)
-        "RATELIMIT_STORAGE_URI": (os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
-                                  or "memory://"),
+        "RATELIMIT_STORAGE_URI": (
+            os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+        ),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "dekom"),
         # if Redis is briefly away, count in memory rather than refuse every login
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -121,12 +125,18 @@ def check_production_settings(config: dict) -> None:
     hint = "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
     problem = key_problem(config.get("SECRET_KEY"))
     if problem:
-        raise RuntimeError(f"DEKOM_ENV=production: SECRET_KEY {problem}; set it to a random value of at "
-                           f"least {MIN_KEY_LENGTH} characters {hint}.")
+        raise RuntimeError(
+            f"DEKOM_ENV=production: SECRET_KEY {problem}; set it to a random value of at "
+            f"least {MIN_KEY_LENGTH} characters {hint}."
+        )
     problem = key_problem(config.get("PSEUDONYM_KEY"))
     if problem:
-        raise RuntimeError(f"DEKOM_ENV=production: PSEUDONYM_KEY {problem}; set it to a random value of at "
-                           f"least {MIN_KEY_LENGTH} characters {hint} and keep it across waves.")
+        raise RuntimeError(
+            f"DEKOM_ENV=production: PSEUDONYM_KEY {problem}; set it to a random value of at "
+            f"least {MIN_KEY_LENGTH} characters {hint} and keep it across waves."
+        )
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        raise RuntimeError("DEKOM_ENV=production needs PostgreSQL: set DATABASE_URL=postgresql://... "
-                           "(SQLite is for laptops and the demo).")
+        raise RuntimeError(
+            "DEKOM_ENV=production needs PostgreSQL: set DATABASE_URL=postgresql://... "
+            "(SQLite is for laptops and the demo)."
+        )

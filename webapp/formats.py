@@ -19,7 +19,11 @@ from flask_babel import get_locale
 OSLO = ZoneInfo("Europe/Oslo")
 DASH = "–"
 #: date and time patterns per language; Norwegian readers expect 29.11.2026 12:29
-DATETIME_PATTERNS = {"nb": "dd.MM.y 'kl.' HH:mm", "nn": "dd.MM.y 'kl.' HH:mm", "en": "d MMM y, HH:mm"}
+DATETIME_PATTERNS = {
+    "nb": "dd.MM.y 'kl.' HH:mm",
+    "nn": "dd.MM.y 'kl.' HH:mm",
+    "en": "d MMM y, HH:mm",
+}
 DATE_PATTERNS = {"nb": "dd.MM.y", "nn": "dd.MM.y", "en": "d MMM y"}
 
 

@@ -67,7 +67,11 @@ RESPONSE_STATUS = {
     "partial": _l("påbegynt"),
     "complete": _l("fullført"),
 }
-USER_ROLE = {"admin": _l("administrator"), "evaluator": _l("evaluator"), "researcher": _l("forsker")}
+USER_ROLE = {
+    "admin": _l("administrator"),
+    "evaluator": _l("evaluator"),
+    "researcher": _l("forsker"),
+}
 PANEL_ROLE = {
     "skoleeier": _l("skoleeier"),
     "skoleleder": _l("skoleleder"),

@@ -34,7 +34,8 @@ def visible_nav() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     return [
-        item for item in NAV
+        item
+        for item in NAV
         if current_user.role in item.roles and item.endpoint in current_app.view_functions
     ]
 

@@ -28,7 +28,9 @@ def set_security_headers(response: Response) -> Response:
         response.headers.setdefault("Cache-Control", "no-store")
     max_age = current_app.config.get("HSTS_MAX_AGE", 0)
     if current_app.config.get("ENV_NAME") == "production" and max_age:
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={max_age}; includeSubDomains"
+        )
     return response
 
 
@@ -42,8 +44,14 @@ def init_security(app: Flask) -> None:
 class BoundedInt(IntegerConverter):
     """``<int:...>`` in routes, limited to what an integer column holds: larger ids are a 404."""
 
-    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+    def __init__(
+        self,
+        url_map,
+        fixed_digits: int = 0,
+        min: int | None = None,  # noqa: A002
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:  # noqa: A002
         super().__init__(url_map, fixed_digits, min, MAX_INT if max is None else max, signed)
 
 

@@ -115,7 +115,9 @@ def alpha_for_codes(coders: Sequence[pd.DataFrame], themes: Sequence[str]) -> fl
     return krippendorff_alpha(np.vstack(rows), "nominal")
 
 
-def agreement_table(reference: pd.DataFrame, other: pd.DataFrame, themes: Sequence[str]) -> pd.DataFrame:
+def agreement_table(
+    reference: pd.DataFrame, other: pd.DataFrame, themes: Sequence[str]
+) -> pd.DataFrame:
     """Per-theme agreement of ``other`` with ``reference`` (e.g. auto-coder against humans).
 
     Returns
@@ -126,19 +128,36 @@ def agreement_table(reference: pd.DataFrame, other: pd.DataFrame, themes: Sequen
     """
     ref, oth = _codes(reference, themes), _codes(other, themes)
     if len(ref) != len(oth):
-        raise ValueError(f"the coders coded different numbers of answers ({len(ref)} and {len(oth)})")
+        raise ValueError(
+            f"the coders coded different numbers of answers ({len(ref)} and {len(oth)})"
+        )
     rows = []
     for t in themes:
         r, o = ref[t].to_numpy(), oth[t].to_numpy()
         keep = ~(np.isnan(r) | np.isnan(o))
         r, o = r[keep].astype(int), o[keep].astype(int)
-        tp, fp, fn = int(((r == 1) & (o == 1)).sum()), int(((r == 0) & (o == 1)).sum()), int(((r == 1) & (o == 0)).sum())
+        tp, fp, fn = (
+            int(((r == 1) & (o == 1)).sum()),
+            int(((r == 0) & (o == 1)).sum()),
+            int(((r == 1) & (o == 0)).sum()),
+        )
         precision = tp / (tp + fp) if tp + fp else float("nan")
         recall = tp / (tp + fn) if tp + fn else float("nan")
         f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
-        rows.append({"theme": t, "n": int(keep.sum()), "positives": int(r.sum()), "tp": tp, "fp": fp,
-                     "fn": fn, "precision": precision, "recall": recall, "f1": f1,
-                     "kappa": cohen_kappa(r, o)})
+        rows.append(
+            {
+                "theme": t,
+                "n": int(keep.sum()),
+                "positives": int(r.sum()),
+                "tp": tp,
+                "fp": fp,
+                "fn": fn,
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+                "kappa": cohen_kappa(r, o),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -147,8 +166,13 @@ def macro_f1(table: pd.DataFrame) -> float:
     return float(table["f1"].mean(skipna=True))
 
 
-def disagreements(a: pd.DataFrame, b: pd.DataFrame, themes: Sequence[str], text: Sequence[Any] | None = None,
-                  names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
+def disagreements(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    themes: Sequence[str],
+    text: Sequence[Any] | None = None,
+    names: tuple[str, str] = ("a", "b"),
+) -> pd.DataFrame:
     """List every answer x theme where two coders differ, for a coding meeting.
 
     Returns

@@ -11,7 +11,14 @@ import pandas as pd
 from .codebook import DEFAULT_CODEBOOK
 from .dictionary import CodedAnswer, DictionaryCoder, Suggestion
 
-__all__ = ["EXTRA_COLUMNS", "code_answers", "format_evidence", "get_coder", "review_queue", "suggest"]
+__all__ = [
+    "EXTRA_COLUMNS",
+    "code_answers",
+    "format_evidence",
+    "get_coder",
+    "review_queue",
+    "suggest",
+]
 
 EXTRA_COLUMNS = ("evidence", "confidence", "needs_review")
 
@@ -26,7 +33,9 @@ def get_coder(codebook: Any = None, normaliser: str = "lemma") -> DictionaryCode
 
     A codebook file is read again when it has changed on disk since the last call.
     """
-    if isinstance(codebook, DictionaryCoder) or (hasattr(codebook, "code_many") and hasattr(codebook, "themes")):
+    if isinstance(codebook, DictionaryCoder) or (
+        hasattr(codebook, "code_many") and hasattr(codebook, "themes")
+    ):
         return codebook  # a coder already: the dictionary or the learned layer
     if codebook is None or isinstance(codebook, (str, Path)):
         path = Path(codebook) if codebook is not None else DEFAULT_CODEBOOK
@@ -83,8 +92,13 @@ def format_evidence(answer: CodedAnswer, assigned_only: bool = True) -> str:
     return " | ".join(parts)
 
 
-def code_answers(df: pd.DataFrame, text_column: str, codebook: Any = None, prefix: str = "",
-                 normaliser: str = "lemma") -> pd.DataFrame:
+def code_answers(
+    df: pd.DataFrame,
+    text_column: str,
+    codebook: Any = None,
+    prefix: str = "",
+    normaliser: str = "lemma",
+) -> pd.DataFrame:
     """Code the answers in ``df[text_column]`` and add one 0/1 column per theme.
 
     Parameters
@@ -126,7 +140,9 @@ def code_answers(df: pd.DataFrame, text_column: str, codebook: Any = None, prefi
     added = [prefix + t for t in coder.themes] + [prefix + c for c in EXTRA_COLUMNS]
     clash = [c for c in added if c in df.columns]
     if clash:
-        raise ValueError(f"the data already has columns {', '.join(clash)}; pass a prefix, e.g. 'auto_'")
+        raise ValueError(
+            f"the data already has columns {', '.join(clash)}; pass a prefix, e.g. 'auto_'"
+        )
     coded = coder.code_many(df[text_column].tolist())
     out = df.copy()
     assigned = [set(a.themes) for a in coded]
@@ -162,5 +178,7 @@ def review_queue(coded: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     flag, conf = prefix + "needs_review", prefix + "confidence"
     missing = [c for c in (flag, conf) if c not in coded.columns]
     if missing:
-        raise KeyError(f"no columns {', '.join(missing)}: pass the output of code_answers (and its prefix)")
+        raise KeyError(
+            f"no columns {', '.join(missing)}: pass the output of code_answers (and its prefix)"
+        )
     return coded[coded[flag].astype(bool)].sort_values(conf, kind="stable")

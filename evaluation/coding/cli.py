@@ -27,29 +27,48 @@ class InputError(Exception):
     """Input the user must fix; the message says what and where."""
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Add the ``code`` subcommand to an argparse subparsers object; returns its parser."""
     p = subparsers.add_parser(
         "code",
         help="code free-text answers into codebook themes",
         description="Code free-text answers (suksesskriterier og gode grep) into the codebook's "
-                    "themes. Keeps every input column and adds one 0/1 column per theme, "
-                    "'evidence', 'confidence' and 'needs_review'.",
+        "themes. Keeps every input column and adds one 0/1 column per theme, "
+        "'evidence', 'confidence' and 'needs_review'.",
     )
     p.add_argument("--input", required=True, metavar="FILE.csv", help="answers, one row each (CSV)")
     p.add_argument("--text-column", required=True, metavar="COL", help="column with the free text")
-    p.add_argument("--out", required=True, metavar="OUT.csv", help="where to write the coded answers")
-    p.add_argument("--codebook", metavar="YAML", help="codebook file (default questionnaires/codebook.yaml)")
-    p.add_argument("--model", metavar="FILE.pkl",
-                   help="code with the learned layer in this model file (exported from the web app's "
-                        "learning page or 'flask coding export-model'); it carries its own codebook")
-    p.add_argument("--sep", default="auto", help="field separator: auto (default), ',', ';' or 'tab'")
-    p.add_argument("--encoding", default="utf-8-sig", help="input encoding (default utf-8, BOM allowed)")
+    p.add_argument(
+        "--out", required=True, metavar="OUT.csv", help="where to write the coded answers"
+    )
+    p.add_argument(
+        "--codebook", metavar="YAML", help="codebook file (default questionnaires/codebook.yaml)"
+    )
+    p.add_argument(
+        "--model",
+        metavar="FILE.pkl",
+        help="code with the learned layer in this model file (exported from the web app's "
+        "learning page or 'flask coding export-model'); it carries its own codebook",
+    )
+    p.add_argument(
+        "--sep", default="auto", help="field separator: auto (default), ',', ';' or 'tab'"
+    )
+    p.add_argument(
+        "--encoding", default="utf-8-sig", help="input encoding (default utf-8, BOM allowed)"
+    )
     p.add_argument("--prefix", default="", help="put before each added column name, e.g. auto_")
-    p.add_argument("--normaliser", choices=("lemma", "stem", "none"), default="lemma",
-                   help="word normalisation (default lemma)")
+    p.add_argument(
+        "--normaliser",
+        choices=("lemma", "stem", "none"),
+        default="lemma",
+        help="word normalisation (default lemma)",
+    )
     p.add_argument("--qdc", metavar="FILE.qdc", help="also write the codebook as REFI-QDA .qdc")
-    p.add_argument("--qdpx", metavar="FILE.qdpx", help="also write a REFI-QDA project with the codes")
+    p.add_argument(
+        "--qdpx", metavar="FILE.qdpx", help="also write a REFI-QDA project with the codes"
+    )
     p.add_argument("--id-column", metavar="COL", help="column naming each answer in the .qdpx")
     p.set_defaults(func=run_code)
     return p
@@ -75,8 +94,10 @@ def _read(path: Path, sep: str, encoding: str) -> tuple[pd.DataFrame, str]:
         sep = {"tab": "\t", "auto": None}.get(sep, sep) or _sniff_sep(path, encoding)
         df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not readable as {encoding} (byte {exc.start}); "
-                         "try --encoding cp1252 or save the file as UTF-8") from exc
+        raise InputError(
+            f"{path}: not readable as {encoding} (byte {exc.start}); "
+            "try --encoding cp1252 or save the file as UTF-8"
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path}: the file is empty") from exc
     except (pd.errors.ParserError, csv.Error) as exc:
@@ -106,8 +127,10 @@ def _run(args: argparse.Namespace) -> int:
     path = Path(args.input)
     df, sep = _read(path, args.sep, args.encoding)
     if args.text_column not in df.columns:
-        raise InputError(f"{path}: no column {args.text_column!r}; the columns are: "
-                         f"{', '.join(map(str, df.columns)) or '(none)'}")
+        raise InputError(
+            f"{path}: no column {args.text_column!r}; the columns are: "
+            f"{', '.join(map(str, df.columns)) or '(none)'}"
+        )
     if args.id_column and args.id_column not in df.columns:
         raise InputError(f"{path}: no column {args.id_column!r} for --id-column")
     if args.model and args.codebook:
@@ -128,15 +151,25 @@ def _run(args: argparse.Namespace) -> int:
         if args.qdc:
             write_qdc(coder.codebook, args.qdc)
         if args.qdpx:
-            plain = coded.rename(columns={args.prefix + t: t for t in coder.themes}) if args.prefix else coded
+            plain = (
+                coded.rename(columns={args.prefix + t: t for t in coder.themes})
+                if args.prefix
+                else coded
+            )
             write_qdpx(coder.codebook, plain, args.text_column, args.qdpx, id_column=args.id_column)
     except OSError as exc:
         raise InputError(f"cannot write output ({exc})") from exc
     n_review = int(coded[args.prefix + "needs_review"].sum())
     meta = getattr(coder, "meta", None)
-    using = f", learned model {meta.get('model_no', '?')} trained on {meta.get('trained_on')} answers" if meta else ""
-    print(f"coded {len(coded)} answers into {len(coder.themes)} themes (codebook v{coder.codebook.version}{using}); "
-          f"{n_review} need review; wrote {out}")
+    using = (
+        f", learned model {meta.get('model_no', '?')} trained on {meta.get('trained_on')} answers"
+        if meta
+        else ""
+    )
+    print(
+        f"coded {len(coded)} answers into {len(coder.themes)} themes (codebook v{coder.codebook.version}{using}); "
+        f"{n_review} need review; wrote {out}"
+    )
     return 0
 
 

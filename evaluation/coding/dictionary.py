@@ -32,7 +32,7 @@ MAX_GAP = 2  # stop words allowed between the words of a phrase ("alle skal vær
 # Punctuation that ends a clause: a phrase signal never spans it, so "Vet ikke helt, det er
 # skolene" does not read as "hele skolen" and a clause about one theme does not complete a
 # phrase of another.
-_CLAUSE_END = frozenset(".,;:!?()[]«»\"–—")
+_CLAUSE_END = frozenset('.,;:!?()[]«»"–—')
 
 
 def clause_ids(text: str, tokens: list[Token]) -> list[int]:
@@ -47,7 +47,7 @@ def clause_ids(text: str, tokens: list[Token]) -> list[int]:
     ids: list[int] = []
     clause, prev_end = 0, 0
     for tok in tokens:
-        if any(ch in _CLAUSE_END for ch in text[prev_end:tok.start]) and ids:
+        if any(ch in _CLAUSE_END for ch in text[prev_end : tok.start]) and ids:
             clause += 1
         ids.append(clause)
         prev_end = tok.end
@@ -138,9 +138,17 @@ class DictionaryCoder:
     ['tid', 'alle_med', 'ledelse']
     """
 
-    def __init__(self, codebook: Any = None, normaliser: str = "lemma", strong: float = 0.8,
-                 weak: float = 0.35, threshold: float = 0.5, review_below: float = 0.7,
-                 min_words_unthemed: int = 6, split_compounds: bool = True) -> None:
+    def __init__(
+        self,
+        codebook: Any = None,
+        normaliser: str = "lemma",
+        strong: float = 0.8,
+        weak: float = 0.35,
+        threshold: float = 0.5,
+        review_below: float = 0.7,
+        min_words_unthemed: int = 6,
+        split_compounds: bool = True,
+    ) -> None:
         self.codebook = resolve_codebook(codebook)
         self.themes = theme_codes(self.codebook)
         self.normaliser = Normaliser(normaliser)
@@ -183,7 +191,9 @@ class DictionaryCoder:
             for k, word in enumerate(words):
                 first, last = k == 0, k == len(words) - 1
                 pre, post = lead and first, trail and last
-                kind = "infix" if pre and post else "suffix" if pre else "prefix" if post else "exact"
+                kind = (
+                    "infix" if pre and post else "suffix" if pre else "prefix" if post else "exact"
+                )
                 norm = self.normaliser(word) if kind == "exact" else word
                 ids.append(self._intern(_Term(kind, word, norm)))
         if ids:
@@ -225,7 +235,9 @@ class DictionaryCoder:
         found: set[int] = set()
         parts = compound_parts(lower)
         for part in parts:
-            found |= set(self._exact_raw.get(part, ())) | set(self._exact_norm.get(self.normaliser(part), ()))
+            found |= set(self._exact_raw.get(part, ())) | set(
+                self._exact_norm.get(self.normaliser(part), ())
+            )
         for i, term in self._affix:
             v = term.raw
             if term.kind == "prefix":
@@ -254,8 +266,13 @@ class DictionaryCoder:
                     j = i
                     for term in sig.terms[1:]:
                         k, skipped = j + 1, 0
-                        while (k < n and term not in per_token[k] and tokens[k].stop
-                               and skipped < MAX_GAP and clause[k] == clause[i]):
+                        while (
+                            k < n
+                            and term not in per_token[k]
+                            and tokens[k].stop
+                            and skipped < MAX_GAP
+                            and clause[k] == clause[i]
+                        ):
                             k, skipped = k + 1, skipped + 1
                         if k < n and term in per_token[k] and clause[k] == clause[i]:
                             j = k
@@ -298,8 +315,9 @@ class DictionaryCoder:
         suggestions.sort(key=lambda s: (-s.confidence, self.themes.index(s.theme)))
         return self._verdict(tuple(suggestions), tokens)
 
-    def _suggestion(self, theme: str, matches: list[tuple[_Signal, int, int]], text: str,
-                    tokens: list[Token]) -> Suggestion:
+    def _suggestion(
+        self, theme: str, matches: list[tuple[_Signal, int, int]], text: str, tokens: list[Token]
+    ) -> Suggestion:
         # Strongest and longest first, so a phrase and a word inside it count once.
         matches = sorted(matches, key=lambda m: (m[0].weak, m[1] - m[2], m[1]))
         covered: set[int] = set()

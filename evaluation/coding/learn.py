@@ -66,14 +66,22 @@ class ThemeClassifier:
     def predict(self, texts: Sequence[str | None]) -> pd.DataFrame:
         """0/1 codes per theme for ``texts`` (one row per answer, columns = theme codes)."""
         feats = self._featuresets(texts)
-        return pd.DataFrame({theme: [int(m.classify(_full(f, self.vocabulary, theme))) for f in feats]
-                             for theme, m in self.models.items()})
+        return pd.DataFrame(
+            {
+                theme: [int(m.classify(_full(f, self.vocabulary, theme))) for f in feats]
+                for theme, m in self.models.items()
+            }
+        )
 
     def probabilities(self, texts: Sequence[str | None]) -> pd.DataFrame:
         """Probability of each theme for ``texts``."""
         feats = self._featuresets(texts)
-        return pd.DataFrame({theme: [m.prob_classify(_full(f, self.vocabulary, theme)).prob(1) for f in feats]
-                             for theme, m in self.models.items()})
+        return pd.DataFrame(
+            {
+                theme: [m.prob_classify(_full(f, self.vocabulary, theme)).prob(1) for f in feats]
+                for theme, m in self.models.items()
+            }
+        )
 
 
 def _full(feats: dict[str, bool], vocabulary: frozenset[str], theme: str) -> dict[str, bool]:
@@ -84,8 +92,12 @@ def _full(feats: dict[str, bool], vocabulary: frozenset[str], theme: str) -> dic
     return {f: f in feats for f in vocabulary if f.startswith("w:") or f.startswith(own)}
 
 
-def train(texts: Sequence[str | None], codes: pd.DataFrame, coder: DictionaryCoder | None = None,
-          kind: str = "signals") -> ThemeClassifier:
+def train(
+    texts: Sequence[str | None],
+    codes: pd.DataFrame,
+    coder: DictionaryCoder | None = None,
+    kind: str = "signals",
+) -> ThemeClassifier:
     """Train one nltk Naive Bayes classifier per theme on human codes.
 
     Parameters
@@ -124,8 +136,13 @@ def _folds(n: int, k: int, seed: int) -> list[list[int]]:
     return [order[i::k] for i in range(k)]
 
 
-def cross_validate(texts: Sequence[str | None], codes: pd.DataFrame, coder: DictionaryCoder | None = None,
-                   k: int = 5, seed: int = 1) -> pd.DataFrame:
+def cross_validate(
+    texts: Sequence[str | None],
+    codes: pd.DataFrame,
+    coder: DictionaryCoder | None = None,
+    k: int = 5,
+    seed: int = 1,
+) -> pd.DataFrame:
     """Compare the dictionary with learned classifiers by k-fold cross-validation.
 
     Every answer is coded by a classifier trained on the other folds, so the figures measure
@@ -155,13 +172,23 @@ def cross_validate(texts: Sequence[str | None], codes: pd.DataFrame, coder: Dict
     rows = []
     for method in METHODS:
         table = agreement_table(codes, preds[method], themes)
-        rows.append({"method": method, "macro_f1": macro_f1(table),
-                     "mean_kappa": float(table["kappa"].mean(skipna=True))})
+        rows.append(
+            {
+                "method": method,
+                "macro_f1": macro_f1(table),
+                "mean_kappa": float(table["kappa"].mean(skipna=True)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def propose_signals(texts: Sequence[str | None], codes: pd.DataFrame, coder: DictionaryCoder | None = None,
-                    top: int = 5, min_count: int = 2) -> pd.DataFrame:
+def propose_signals(
+    texts: Sequence[str | None],
+    codes: pd.DataFrame,
+    coder: DictionaryCoder | None = None,
+    top: int = 5,
+    min_count: int = 2,
+) -> pd.DataFrame:
     """Words that human coders' answers for a theme use often but the codebook does not signal.
 
     Ranks each content word by a smoothed log-odds of appearing in answers coded with the theme
@@ -196,7 +223,8 @@ def propose_signals(texts: Sequence[str | None], codes: pd.DataFrame, coder: Dic
             if any(coder._signals[s].theme == theme for s in _signals_for(coder, token)):
                 continue
             lo = math.log((count + 0.5) / (n_in - count + 0.5)) - math.log(
-                (outside[word] + 0.5) / (n_out - outside[word] + 0.5))
+                (outside[word] + 0.5) / (n_out - outside[word] + 0.5)
+            )
             scored.append((theme, word, count, outside[word], round(lo, 3)))
         scored.sort(key=lambda r: -r[4])
         rows.extend(scored[:top])

@@ -35,8 +35,15 @@ from .codebook import resolve_codebook
 from .dictionary import CodedAnswer, DictionaryCoder, Suggestion
 from .text import compound_parts, content_words, is_known_word, tokenize
 
-__all__ = ["FORMAT", "LearnedCoder", "ModelFileError", "load_model", "save_model", "train_model",
-           "training_data"]
+__all__ = [
+    "FORMAT",
+    "LearnedCoder",
+    "ModelFileError",
+    "load_model",
+    "save_model",
+    "train_model",
+    "training_data",
+]
 
 FORMAT = "dekom-coder-model/1"
 MIN_CLASS = 4  # fewest positive and negative answers a theme needs before it gets a classifier
@@ -118,14 +125,21 @@ class LearnedCoder:
         from scipy import sparse
 
         lowered = [t.lower() for t in texts]
-        return sparse.hstack([self.char_vec.transform(lowered), self.lemma_vec.transform(texts),
-                              sparse.csr_matrix(self._dict_features(coded))]).tocsr()
+        return sparse.hstack(
+            [
+                self.char_vec.transform(lowered),
+                self.lemma_vec.transform(texts),
+                sparse.csr_matrix(self._dict_features(coded)),
+            ]
+        ).tocsr()
 
     def feature_names(self) -> list[str]:
         """Names of the feature columns: n-grams, ``lemma:`` words, ``dictionary:`` theme columns."""
         names = [f"«{g.strip()}»" for g in self.char_vec.get_feature_names_out()]
         names += [f"{w}" for w in self.lemma_vec.get_feature_names_out()]
-        names += [f"dictionary:{t}" for t in self.themes] + [f"dictionary assigned:{t}" for t in self.themes]
+        names += [f"dictionary:{t}" for t in self.themes] + [
+            f"dictionary assigned:{t}" for t in self.themes
+        ]
         return names
 
     # -- coding -----------------------------------------------------------------------------
@@ -179,8 +193,9 @@ class LearnedCoder:
             names = self._name_cache = self.feature_names()
         return names
 
-    def _answer(self, text: str, coded: CodedAnswer, probs: np.ndarray, xrow: Any,
-                names: list[str]) -> CodedAnswer:
+    def _answer(
+        self, text: str, coded: CodedAnswer, probs: np.ndarray, xrow: Any, names: list[str]
+    ) -> CodedAnswer:
         by_theme = {s.theme: s for s in coded.suggestions}
         suggestions = []
         for j, theme in enumerate(self.themes):
@@ -195,7 +210,9 @@ class LearnedCoder:
         tokens = tokenize(text, self.dictionary.normaliser, self.dictionary.stopwords)
         return self.dictionary._verdict(tuple(suggestions), tokens)
 
-    def _top_ngrams(self, theme: str, xrow: Any, names: list[str], text: str = "") -> tuple[str, ...]:
+    def _top_ngrams(
+        self, theme: str, xrow: Any, names: list[str], text: str = ""
+    ) -> tuple[str, ...]:
         model = self.models.get(theme)
         if model is None:
             return ()
@@ -254,9 +271,14 @@ def _coef(model: Any) -> np.ndarray:
     return cached
 
 
-def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any = None,
-                weights: Sequence[float] | None = None, meta: dict[str, Any] | None = None,
-                seed: int = 1) -> LearnedCoder:
+def train_model(
+    texts: Sequence[str | None],
+    codes: pd.DataFrame,
+    codebook: Any = None,
+    weights: Sequence[float] | None = None,
+    meta: dict[str, Any] | None = None,
+    seed: int = 1,
+) -> LearnedCoder:
     """Train the learned layer on coded answers.
 
     Parameters
@@ -311,7 +333,9 @@ def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any 
         pos, neg = int(y.sum()), int(len(y) - y.sum())
         if pos < MIN_CLASS or neg < MIN_CLASS:
             continue
-        base = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", random_state=seed)
+        base = LogisticRegression(
+            C=4.0, class_weight="balanced", solver="liblinear", random_state=seed
+        )
         model = CalibratedClassifierCV(base, method="sigmoid", cv=min(3, pos, neg), ensemble=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -320,9 +344,15 @@ def train_model(texts: Sequence[str | None], codes: pd.DataFrame, codebook: Any 
     import sklearn
 
     learned.models = models
-    learned.meta = {"format": FORMAT, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "trained_on": len(clean), "codebook_version": dictionary.codebook.version,
-                    "themes_learned": sorted(models), "sklearn": sklearn.__version__, **(meta or {})}
+    learned.meta = {
+        "format": FORMAT,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "trained_on": len(clean),
+        "codebook_version": dictionary.codebook.version,
+        "themes_learned": sorted(models),
+        "sklearn": sklearn.__version__,
+        **(meta or {}),
+    }
     return learned
 
 
@@ -334,7 +364,11 @@ def save_model(model: LearnedCoder, path: str | Path) -> Path:
     model.dictionary._answer_cache = {}  # a cache of coded answers does not belong in the file
     model.dictionary._word_terms = {}
     with tmp.open("wb") as fh:
-        pickle.dump({"format": FORMAT, "meta": model.meta, "model": model}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(
+            {"format": FORMAT, "meta": model.meta, "model": model},
+            fh,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
     tmp.replace(path)
     return path
 
@@ -355,9 +389,19 @@ def load_model(path: str | Path) -> LearnedCoder:
     try:
         with path.open("rb") as fh:
             payload = pickle.load(fh)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        AttributeError,
+        ImportError,
+        ValueError,
+        TypeError,
+    ) as exc:
         raise ModelFileError(f"{path}: not a coder model file ({exc.__class__.__name__})") from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(
-            payload.get("model"), LearnedCoder):
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != FORMAT
+        or not isinstance(payload.get("model"), LearnedCoder)
+    ):
         raise ModelFileError(f"{path}: not a coder model file of format {FORMAT}")
     return payload["model"]

@@ -27,12 +27,22 @@ __all__ = ["plot_theme_shares"]
 _TITLES = {
     "nb": ("Suksesskriterier og gode grep", "Andel av dem som skrev noe", "Bølge", "Tema"),
     "nn": ("Suksesskriterium og gode grep", "Del av dei som skreiv noko", "Bølgje", "Tema"),
-    "en": ("Success criteria and good practices", "Share of those who wrote anything", "Wave", "Theme"),
+    "en": (
+        "Success criteria and good practices",
+        "Share of those who wrote anything",
+        "Wave",
+        "Theme",
+    ),
 }
 
 
-def plot_theme_shares(freq: pd.DataFrame, codebook: Any = None, lang: str = "nb",
-                      facet: str | None = "role", fill: str | None = "wave") -> Any:
+def plot_theme_shares(
+    freq: pd.DataFrame,
+    codebook: Any = None,
+    lang: str = "nb",
+    facet: str | None = "role",
+    fill: str | None = "wave",
+) -> Any:
     """Bar chart of each theme's share of answering respondents, by wave, one panel per role.
 
     Parameters
@@ -64,7 +74,9 @@ def plot_theme_shares(freq: pd.DataFrame, codebook: Any = None, lang: str = "nb"
     data["theme"] = pd.Categorical(data["theme"], categories=list(reversed(order)), ordered=True)
     data["share"] = data["share"].fillna(0.0)
     title, ylab, fill_lab, xlab = _TITLES.get(lang, _TITLES["nb"])
-    mapping = aes(x="theme", y="share", fill=f"factor({fill})") if fill else aes(x="theme", y="share")
+    mapping = (
+        aes(x="theme", y="share", fill=f"factor({fill})") if fill else aes(x="theme", y="share")
+    )
     fig = (
         ggplot(data, mapping)
         + geom_col(position=position_dodge(width=0.8), width=0.75)

@@ -41,8 +41,20 @@ __all__ = [
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 _GUID_NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dekom-eval/dekom-eval/refi-qda")
-_COLOURS = ["#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D",
-            "#666666", "#1F78B4", "#B2DF8A", "#FB9A99", "#CAB2D6"]
+_COLOURS = [
+    "#1B9E77",
+    "#D95F02",
+    "#7570B3",
+    "#E7298A",
+    "#66A61E",
+    "#E6AB02",
+    "#A6761D",
+    "#666666",
+    "#1F78B4",
+    "#B2DF8A",
+    "#FB9A99",
+    "#CAB2D6",
+]
 _FIELDS = ("label", "definition", "include", "exclude")
 _LANGS = ("nb", "nn", "en")
 
@@ -82,24 +94,38 @@ def _description(theme: Any) -> str:
 def _codes_element(parent: ET.Element, tag_ns: str, codebook: Any, lang: str) -> None:
     codes = ET.SubElement(parent, f"{{{tag_ns}}}Codes")
     for i, theme in enumerate(codebook.themes):
-        code = ET.SubElement(codes, f"{{{tag_ns}}}Code", {
-            "guid": theme_guid(theme.code), "name": theme_label(theme, lang),
-            "isCodable": "true", "color": _COLOURS[i % len(_COLOURS)],
-        })
+        code = ET.SubElement(
+            codes,
+            f"{{{tag_ns}}}Code",
+            {
+                "guid": theme_guid(theme.code),
+                "name": theme_label(theme, lang),
+                "isCodable": "true",
+                "color": _COLOURS[i % len(_COLOURS)],
+            },
+        )
         ET.SubElement(code, f"{{{tag_ns}}}Description").text = _description(theme)
 
 
 def codebook_xml(codebook: Any, lang: str = "nb") -> bytes:
     """The codebook as REFI-QDA Codebook XML (the content of a ``.qdc`` file)."""
     ET.register_namespace("", CODEBOOK_NS)
-    root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": f"dekom-eval codebook v{codebook.version}"})
+    root = ET.Element(
+        f"{{{CODEBOOK_NS}}}CodeBook", {"origin": f"dekom-eval codebook v{codebook.version}"}
+    )
     _codes_element(root, CODEBOOK_NS, codebook, lang)
     sets = ET.SubElement(root, f"{{{CODEBOOK_NS}}}Sets")
-    group = ET.SubElement(sets, f"{{{CODEBOOK_NS}}}Set", {
-        "guid": _guid("set", f"suksesskriterier-v{codebook.version}"),
-        "name": f"Suksesskriterier og gode grep (v{codebook.version})"})
-    ET.SubElement(group, f"{{{CODEBOOK_NS}}}Description").text = (
-        f"dekom-eval codebook version {codebook.version}; items: {', '.join(codebook.items)}")
+    group = ET.SubElement(
+        sets,
+        f"{{{CODEBOOK_NS}}}Set",
+        {
+            "guid": _guid("set", f"suksesskriterier-v{codebook.version}"),
+            "name": f"Suksesskriterier og gode grep (v{codebook.version})",
+        },
+    )
+    ET.SubElement(
+        group, f"{{{CODEBOOK_NS}}}Description"
+    ).text = f"dekom-eval codebook version {codebook.version}; items: {', '.join(codebook.items)}"
     for theme in codebook.themes:
         ET.SubElement(group, f"{{{CODEBOOK_NS}}}MemberCode", {"guid": theme_guid(theme.code)})
     ET.indent(root)
@@ -165,8 +191,18 @@ def _parse_code(el: ET.Element, ns: str, seen: set[str]) -> list[ImportedTheme]:
         fields["label"] = {"nb": name}
     if loose and not fields["definition"]:
         fields["definition"] = {"nb": " ".join(loose)}
-    out = [ImportedTheme(code, el.get("guid", ""), fields["label"], fields["definition"],
-                         fields["include"], fields["exclude"], signals, negative)]
+    out = [
+        ImportedTheme(
+            code,
+            el.get("guid", ""),
+            fields["label"],
+            fields["definition"],
+            fields["include"],
+            fields["exclude"],
+            signals,
+            negative,
+        )
+    ]
     for child in el.findall(f"{{{ns}}}Code"):
         out.extend(_parse_code(child, ns, seen))
     return out
@@ -210,8 +246,9 @@ def read_qdc(path: str | Path) -> list[ImportedTheme]:
         raise ValueError(f"{path}: {exc}") from exc
 
 
-def themes_to_codebook_dict(themes: list[ImportedTheme], version: int = 1,
-                            items: tuple[str, ...] = ("suksess_tekst",)) -> dict[str, Any]:
+def themes_to_codebook_dict(
+    themes: list[ImportedTheme], version: int = 1, items: tuple[str, ...] = ("suksess_tekst",)
+) -> dict[str, Any]:
     """Imported themes as a codebook.yaml mapping, ready for ``yaml.safe_dump``."""
     out = []
     for t in themes:
@@ -226,9 +263,16 @@ def themes_to_codebook_dict(themes: list[ImportedTheme], version: int = 1,
     return {"format": 1, "version": version, "items": list(items), "themes": out}
 
 
-def write_qdpx(codebook: Any, df: pd.DataFrame, text_column: str, path: str | Path,
-               id_column: str | None = None, variables: tuple[str, ...] = ("role", "wave"),
-               lang: str = "nb", project_name: str = "dekom suksesskriterier") -> Path:
+def write_qdpx(
+    codebook: Any,
+    df: pd.DataFrame,
+    text_column: str,
+    path: str | Path,
+    id_column: str | None = None,
+    variables: tuple[str, ...] = ("role", "wave"),
+    lang: str = "nb",
+    project_name: str = "dekom suksesskriterier",
+) -> Path:
     """Write coded answers as a REFI-QDA project (``.qdpx``).
 
     Each answer that has any text becomes a text source named by ``id_column`` (or its row
@@ -251,7 +295,9 @@ def write_qdpx(codebook: Any, df: pd.DataFrame, text_column: str, path: str | Pa
     Path
     """
     codes = [t.code for t in codebook.themes]
-    missing = [c for c in [text_column, *codes] + ([id_column] if id_column else []) if c not in df.columns]
+    missing = [
+        c for c in [text_column, *codes] + ([id_column] if id_column else []) if c not in df.columns
+    ]
     if missing:
         raise KeyError(f"no columns {', '.join(missing)} in the coded answers")
     variables = tuple(v for v in variables if v in df.columns)
@@ -259,8 +305,15 @@ def write_qdpx(codebook: Any, df: pd.DataFrame, text_column: str, path: str | Pa
     user = _guid("user", "dekom-eval")
     ET.register_namespace("", PROJECT_NS)
     q = f"{{{PROJECT_NS}}}"
-    root = ET.Element(f"{q}Project", {"name": project_name, "origin": f"dekom-eval codebook v{codebook.version}",
-                                      "creatingUserGUID": user, "creationDateTime": now})
+    root = ET.Element(
+        f"{q}Project",
+        {
+            "name": project_name,
+            "origin": f"dekom-eval codebook v{codebook.version}",
+            "creatingUserGUID": user,
+            "creationDateTime": now,
+        },
+    )
     users = ET.SubElement(root, f"{q}Users")
     ET.SubElement(users, f"{q}User", {"guid": user, "name": "dekom-eval"})
     book = ET.SubElement(root, f"{q}CodeBook")
@@ -268,8 +321,11 @@ def write_qdpx(codebook: Any, df: pd.DataFrame, text_column: str, path: str | Pa
     if variables:
         var_el = ET.SubElement(root, f"{q}Variables")
         for v in variables:
-            ET.SubElement(var_el, f"{q}Variable", {"guid": _guid("variable", v), "name": v,
-                                                    "typeOfVariable": "Text"})
+            ET.SubElement(
+                var_el,
+                f"{q}Variable",
+                {"guid": _guid("variable", v), "name": v, "typeOfVariable": "Text"},
+            )
     sources = ET.SubElement(root, f"{q}Sources")
     texts: dict[str, str] = {}
     answered = answered_mask(df[text_column])
@@ -280,17 +336,40 @@ def write_qdpx(codebook: Any, df: pd.DataFrame, text_column: str, path: str | Pa
         name = str(row[id_column]) if id_column else str(pos + 1)
         guid = _guid("source", f"{name}:{pos}")
         texts[guid] = text
-        src = ET.SubElement(sources, f"{q}TextSource", {"guid": guid, "name": name,
-                                                         "plainTextPath": f"internal://{guid}.txt",
-                                                         "creatingUser": user, "creationDateTime": now})
+        src = ET.SubElement(
+            sources,
+            f"{q}TextSource",
+            {
+                "guid": guid,
+                "name": name,
+                "plainTextPath": f"internal://{guid}.txt",
+                "creatingUser": user,
+                "creationDateTime": now,
+            },
+        )
         for code in codes:
             if pd.to_numeric(row[code], errors="coerce") == 1:
-                sel = ET.SubElement(src, f"{q}PlainTextSelection", {
-                    "guid": _guid("selection", f"{guid}:{code}"), "name": text[:40],
-                    "startPosition": "0", "endPosition": str(len(text)),
-                    "creatingUser": user, "creationDateTime": now})
-                coding = ET.SubElement(sel, f"{q}Coding", {"guid": _guid("coding", f"{guid}:{code}"),
-                                                           "creatingUser": user, "creationDateTime": now})
+                sel = ET.SubElement(
+                    src,
+                    f"{q}PlainTextSelection",
+                    {
+                        "guid": _guid("selection", f"{guid}:{code}"),
+                        "name": text[:40],
+                        "startPosition": "0",
+                        "endPosition": str(len(text)),
+                        "creatingUser": user,
+                        "creationDateTime": now,
+                    },
+                )
+                coding = ET.SubElement(
+                    sel,
+                    f"{q}Coding",
+                    {
+                        "guid": _guid("coding", f"{guid}:{code}"),
+                        "creatingUser": user,
+                        "creationDateTime": now,
+                    },
+                )
                 ET.SubElement(coding, f"{q}CodeRef", {"targetGUID": theme_guid(code)})
         for v in variables:
             value = ET.SubElement(src, f"{q}VariableValue")
@@ -346,5 +425,7 @@ def read_qdpx_codes(path: str | Path) -> tuple[list[ImportedTheme], pd.DataFrame
     except ET.ParseError as exc:
         raise ValueError(f"{path}: project.qde is not well-formed XML ({exc})") from exc
     except DefusedXmlException as exc:
-        raise ValueError(f"{path}: project.qde has entity or DTD declarations, refused ({exc})") from exc
+        raise ValueError(
+            f"{path}: project.qde has entity or DTD declarations, refused ({exc})"
+        ) from exc
     return themes, pd.DataFrame(rows, columns=["source", "text", *[t.code for t in themes]])

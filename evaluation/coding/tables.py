@@ -22,8 +22,13 @@ def _themes_in(df: pd.DataFrame, themes: Sequence[str]) -> list[str]:
     return list(themes)
 
 
-def theme_frequencies(df: pd.DataFrame, themes: Sequence[str], by: Sequence[str] = ("role", "wave"),
-                      text_column: str | None = None, labels: dict[str, str] | None = None) -> pd.DataFrame:
+def theme_frequencies(
+    df: pd.DataFrame,
+    themes: Sequence[str],
+    by: Sequence[str] = ("role", "wave"),
+    text_column: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Count and share of answering respondents per theme, within each group.
 
     Parameters
@@ -72,26 +77,33 @@ def theme_frequencies(df: pd.DataFrame, themes: Sequence[str], by: Sequence[str]
     else:
         counts = data[themes].sum().to_frame().T
         n = pd.Series([len(data)])
-    long = counts.reset_index().melt(id_vars=by or ["index"], value_vars=themes, var_name="theme",
-                                     value_name="count")
+    long = counts.reset_index().melt(
+        id_vars=by or ["index"], value_vars=themes, var_name="theme", value_name="count"
+    )
     if not by:
         long = long.drop(columns="index")
     n_frame = n.rename("n_answered").reset_index()
     long = long.merge(n_frame, on=by, how="left") if by else long.assign(n_answered=int(n.iloc[0]))
     long["count"] = long["count"].astype(int)
     long["n_answered"] = long["n_answered"].astype(int)
-    long["share"] = np.where(long["n_answered"] > 0, long["count"] / long["n_answered"].where(long["n_answered"] > 0), np.nan)
+    long["share"] = np.where(
+        long["n_answered"] > 0,
+        long["count"] / long["n_answered"].where(long["n_answered"] > 0),
+        np.nan,
+    )
     order = {t: i for i, t in enumerate(themes)}
-    long = long.sort_values(by + ["theme"], key=lambda s: s.map(order) if s.name == "theme" else s,
-                            ignore_index=True)
+    long = long.sort_values(
+        by + ["theme"], key=lambda s: s.map(order) if s.name == "theme" else s, ignore_index=True
+    )
     cols = by + ["theme"] + (["label"] if labels else []) + ["n_answered", "count", "share"]
     if labels:
         long["label"] = long["theme"].map(lambda t: labels.get(t, t))
     return long[cols]
 
 
-def theme_frequencies_wide(freq: pd.DataFrame, by: Sequence[str] = ("role", "wave"),
-                           value: str = "share") -> pd.DataFrame:
+def theme_frequencies_wide(
+    freq: pd.DataFrame, by: Sequence[str] = ("role", "wave"), value: str = "share"
+) -> pd.DataFrame:
     """Pivot :func:`theme_frequencies` to one row per theme and one column per group."""
     by = list(by)
     if not by:
@@ -99,7 +111,9 @@ def theme_frequencies_wide(freq: pd.DataFrame, by: Sequence[str] = ("role", "wav
     return freq.pivot_table(index="theme", columns=by, values=value, sort=False)
 
 
-def cooccurrence(df: pd.DataFrame, themes: Sequence[str], normalise: str | None = None) -> pd.DataFrame:
+def cooccurrence(
+    df: pd.DataFrame, themes: Sequence[str], normalise: str | None = None
+) -> pd.DataFrame:
     """How often two themes are coded in the same answer.
 
     Parameters

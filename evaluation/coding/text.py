@@ -103,7 +103,9 @@ class Normaliser:
             # ("teachers" -> "teacher", "decided" -> "decide"), so English answers and
             # signals meet in their base forms the way Norwegian ones do.
             def lemma(w: str) -> str:
-                if not simplemma.is_known(w, lang=("nb", "nn")) and simplemma.is_known(w, lang="en"):
+                if not simplemma.is_known(w, lang=("nb", "nn")) and simplemma.is_known(
+                    w, lang="en"
+                ):
                     return simplemma.lemmatize(w, lang="en").lower()
                 return simplemma.lemmatize(w, lang=("nb", "nn")).lower()
 
@@ -131,8 +133,9 @@ class Normaliser:
         return f"Normaliser({self.method!r})"
 
 
-def tokenize(text: str | None, normaliser: Normaliser | None = None,
-             stopwords: frozenset[str] | None = None) -> list[Token]:
+def tokenize(
+    text: str | None, normaliser: Normaliser | None = None, stopwords: frozenset[str] | None = None
+) -> list[Token]:
     """Split an answer into tokens with lower-cased and normalised forms and character offsets.
 
     Parameters
@@ -173,7 +176,9 @@ def tokenize(text: str | None, normaliser: Normaliser | None = None,
 
 def content_words(tokens: list[Token], min_length: int = 2) -> list[Token]:
     """Tokens that are not stop words, digits or single letters."""
-    return [t for t in tokens if not t.stop and len(t.lower) >= min_length and not t.lower.isdigit()]
+    return [
+        t for t in tokens if not t.stop and len(t.lower) >= min_length and not t.lower.isdigit()
+    ]
 
 
 # Endings that look like a word to the dictionary but are an inflection: "samling|ene".

@@ -18,8 +18,24 @@ from .pseudonym import pseudonym, pseudonymise
 from .source import ExportSource, SourceError, read_source
 
 __all__ = [
-    "FORMATS", "LAYOUTS", "MISSING_KINDS", "Catalogue", "ExportOptions", "ExportResult",
-    "ExportSource", "OptionsError", "SourceError", "Variable", "VersionUse", "build_catalogue",
-    "build_export", "code_base", "missing_codes", "pseudonym", "pseudonymise", "read_source",
-    "sha256_file", "software_version",
+    "FORMATS",
+    "LAYOUTS",
+    "MISSING_KINDS",
+    "Catalogue",
+    "ExportOptions",
+    "ExportResult",
+    "ExportSource",
+    "OptionsError",
+    "SourceError",
+    "Variable",
+    "VersionUse",
+    "build_catalogue",
+    "build_export",
+    "code_base",
+    "missing_codes",
+    "pseudonym",
+    "pseudonymise",
+    "read_source",
+    "sha256_file",
+    "software_version",
 ]

@@ -57,8 +57,9 @@ def software_version() -> str:
         return "unknown"
 
 
-def _prepare_responses(source: ExportSource, key: str | bytes,
-                       options: ExportOptions) -> pd.DataFrame:
+def _prepare_responses(
+    source: ExportSource, key: str | bytes, options: ExportOptions
+) -> pd.DataFrame:
     r = source.responses
     if options.waves:
         r = r[r["wave"].isin(options.waves)]
@@ -67,8 +68,10 @@ def _prepare_responses(source: ExportSource, key: str | bytes,
     if options.statuses:
         r = r[r["status"].isin(options.statuses)]
     if r.empty:
-        raise SourceError(f"no responses match waves={list(options.waves) or 'all'}, roles="
-                          f"{list(options.roles) or 'all'}, statuses={list(options.statuses)}")
+        raise SourceError(
+            f"no responses match waves={list(options.waves) or 'all'}, roles="
+            f"{list(options.roles) or 'all'}, statuses={list(options.statuses)}"
+        )
     r = r.copy()
     r["panel_id"] = pseudonymise(r["person_key"], key).to_numpy()
     r["questionnaire_version"] = r["version_id"].map({k: v[0] for k, v in source.versions.items()})
@@ -81,7 +84,9 @@ def _default_scales(versions_used: Sequence[int] = (1,)) -> dict[int, list[Any]]
     from questionnaires import INSTRUMENT_DIR, load_scales, scale_files
 
     files = scale_files(INSTRUMENT_DIR)
-    return {v: list(load_scales(files.get(v, INSTRUMENT_DIR / "scales.yaml"))) for v in versions_used}
+    return {
+        v: list(load_scales(files.get(v, INSTRUMENT_DIR / "scales.yaml"))) for v in versions_used
+    }
 
 
 def _scales_per_version(by_version: dict[int, list[Any]]) -> dict[int, list[Any]]:
@@ -103,18 +108,34 @@ def _scales_per_version(by_version: dict[int, list[Any]]) -> dict[int, list[Any]
     for v in sorted(by_version):
         for s in by_version[v]:
             first.setdefault((s.code, sig(s)), v)
-    return {v: [s if len(sigs[s.code]) == 1 else
-                replace(s, code=f"{s.code}_v{first[(s.code, sig(s))]}",
-                        label={k: f"{t} (v{first[(s.code, sig(s))]})" for k, t in s.label.items()})
-                for s in scales] for v, scales in by_version.items()}
+    return {
+        v: [
+            s
+            if len(sigs[s.code]) == 1
+            else replace(
+                s,
+                code=f"{s.code}_v{first[(s.code, sig(s))]}",
+                label={k: f"{t} (v{first[(s.code, sig(s))]})" for k, t in s.label.items()},
+            )
+            for s in scales
+        ]
+        for v, scales in by_version.items()
+    }
 
 
-def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Path, *,
-                 pseudonym_key: str | bytes, scales: Sequence[Any] | None = None,
-                 codebook: Any = None, progress: Progress | None = None,
-                 zip_name: str | None = "export.zip",
-                 redact_terms: Sequence[str] | None = None,
-                 workers: int | None = None) -> ExportResult:
+def build_export(
+    source: ExportSource,
+    options: ExportOptions,
+    out_dir: str | Path,
+    *,
+    pseudonym_key: str | bytes,
+    scales: Sequence[Any] | None = None,
+    codebook: Any = None,
+    progress: Progress | None = None,
+    zip_name: str | None = "export.zip",
+    redact_terms: Sequence[str] | None = None,
+    workers: int | None = None,
+) -> ExportResult:
     """Build every requested layout and format, the codebooks, DDI XML and manifest.
 
     Parameters
@@ -157,9 +178,12 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
         by_version = _scales_per_version(_default_scales(used))
     scales = list({s.code: s for v in sorted(by_version) for s in by_version[v]}.values())
     responses = _prepare_responses(source, pseudonym_key, options)
-    uses = {VersionUse(int(w), str(role), source.versions[int(v)][0], source.versions[int(v)][1])
-            for w, role, v in responses[["wave", "role", "version_id"]].drop_duplicates()
-            .itertuples(index=False)}
+    uses = {
+        VersionUse(int(w), str(role), source.versions[int(v)][0], source.versions[int(v)][1])
+        for w, role, v in responses[["wave", "role", "version_id"]]
+        .drop_duplicates()
+        .itertuples(index=False)
+    }
     catalogue = build_catalogue(uses, scales)
     waves = build_wave_data(source, catalogue, responses)
     clock.tick("matrices")
@@ -172,26 +196,35 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
     wide = wide_table(per_wave)
     tables = _layouts(options, wide, per_wave, catalogue)
     clock.tick("layouts")
-    work = [(name, fmt, out / f"dekom_{name}.{EXTENSIONS[fmt]}")
-            for name, _ in tables for fmt in options.formats]
+    work = [
+        (name, fmt, out / f"dekom_{name}.{EXTENSIONS[fmt]}")
+        for name, _ in tables
+        for fmt in options.formats
+    ]
     by_name = dict(tables)
     files, skipped = _planned_files(by_name, work)
     planned = {f["file"] for f in files}
     work = [w for w in work if w[2].name in planned]
     stata_renames = _stata_renames(per_wave) if "dta" in options.formats else {}
-    about = {"title": options.title, "software": f"dekom-eval {software_version()}",
-             "waves": [wd.wave for wd in waves], "cleaned": options.cleaned,
-             "lang": options.lang,
-             "comparability_notes": [n for n in source.comparability_notes
-                                     if n["wave"] in {wd.wave for wd in waves}]}
+    about = {
+        "title": options.title,
+        "software": f"dekom-eval {software_version()}",
+        "waves": [wd.wave for wd in waves],
+        "cleaned": options.cleaned,
+        "lang": options.lang,
+        "comparability_notes": [
+            n for n in source.comparability_notes if n["wave"] in {wd.wave for wd in waves}
+        ],
+    }
     zip_path = out / zip_name if zip_name else None
     with _Bundle(zip_path) as bundle:
         # the files are written by worker processes while this one writes the documentation
         # and then hashes and zips each file as it is finished
         with _Writers(by_name, work, options, workers) as writers:
             entries = codebook_entries(per_wave, wide, stata_renames)
-            docs = _write_documentation(out, entries, files, about, per_wave, options,
-                                        derived.cleaning_log)
+            docs = _write_documentation(
+                out, entries, files, about, per_wave, options, derived.cleaning_log
+            )
             clock.tick("codebook")
             by_file = {f["file"]: f for f in files}
             for (name, fmt, path), info in writers.finished():
@@ -204,18 +237,25 @@ def build_export(source: ExportSource, options: ExportOptions, out_dir: str | Pa
                 clock.tick(f"{name}.{fmt}")
         doc_entries = []
         for d in docs:
-            doc_entries.append({"file": d, "sha256": sha256_file(out / d),
-                                "bytes": (out / d).stat().st_size})
+            doc_entries.append(
+                {"file": d, "sha256": sha256_file(out / d), "bytes": (out / d).stat().st_size}
+            )
             bundle.add(out / d)
-        manifest = _manifest(options, source, responses, waves, uses, derived, files,
-                             doc_entries, skipped)
-        (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
-                                                      default=str), encoding="utf-8")
+        manifest = _manifest(
+            options, source, responses, waves, uses, derived, files, doc_entries, skipped
+        )
+        (out / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
         bundle.add(out / "manifest.json")
         made = [f["file"] for f in files if "rows" in f]
-        readme = write_readme(out, made + docs + ["manifest.json"], skipped, options.cleaned, options.lang)
+        readme = write_readme(
+            out, made + docs + ["manifest.json"], skipped, options.cleaned, options.lang
+        )
         bundle.add(readme)
-    paths = [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json", readme]
+    paths = (
+        [out / f["file"] for f in files] + [out / d for d in docs] + [out / "manifest.json", readme]
+    )
     clock.tick("zip")
     clock.done()
     return ExportResult(out, paths, manifest, zip_path, clock.timings)
@@ -252,9 +292,16 @@ class _Derived:
     redacted: int
 
 
-def _derive(waves: list[WaveData], source: ExportSource, scales: list[Any], codebook: Any,
-            options: ExportOptions, redact_terms: Sequence[str] | None,
-            clock: _Clock, by_version: dict[int, list[Any]] | None = None) -> _Derived:
+def _derive(
+    waves: list[WaveData],
+    source: ExportSource,
+    scales: list[Any],
+    codebook: Any,
+    options: ExportOptions,
+    redact_terms: Sequence[str] | None,
+    clock: _Clock,
+    by_version: dict[int, list[Any]] | None = None,
+) -> _Derived:
     """Cleaning, scale scores, theme columns and free-text redaction, in place on ``waves``."""
     cleaning_log = None
     if options.cleaned:
@@ -273,8 +320,10 @@ def _derive(waves: list[WaveData], source: ExportSource, scales: list[Any], code
         for v, group in sorted(groups.items()):
             add_scale_scores(group, (by_version or {}).get(v, scales))
         for s in scales:
-            labels[f"score_{s.code}"] = {"nb": f"Skåre: {s.label.get('nb', s.code)}",
-                                         "en": f"Score: {s.label.get('en', s.code)}"}
+            labels[f"score_{s.code}"] = {
+                "nb": f"Skåre: {s.label.get('nb', s.code)}",
+                "en": f"Score: {s.label.get('en', s.code)}",
+            }
     themes_info = _themes(waves, codebook, source, labels) if options.themes else None
     redacted = 0
     if options.free_text:
@@ -287,8 +336,9 @@ def _derive(waves: list[WaveData], source: ExportSource, scales: list[Any], code
     return _Derived(labels, cleaning_log, themes_info, redacted)
 
 
-def _layouts(options: ExportOptions, wide: ExportTable, per_wave: list[ExportTable],
-             catalogue: Any) -> list[tuple[str, ExportTable]]:
+def _layouts(
+    options: ExportOptions, wide: ExportTable, per_wave: list[ExportTable], catalogue: Any
+) -> list[tuple[str, ExportTable]]:
     """The tables to write, named by layout (``wide``, ``wave_<year>``, ``long``)."""
     tables: list[tuple[str, ExportTable]] = []
     if "wide" in options.layouts:
@@ -300,46 +350,70 @@ def _layouts(options: ExportOptions, wide: ExportTable, per_wave: list[ExportTab
     return tables
 
 
-def _write_documentation(out: Path, entries: Any, files: list[dict[str, Any]], about: dict[str, Any],
-                         per_wave: list[ExportTable], options: ExportOptions,
-                         cleaning_log: pd.DataFrame | None) -> list[str]:
+def _write_documentation(
+    out: Path,
+    entries: Any,
+    files: list[dict[str, Any]],
+    about: dict[str, Any],
+    per_wave: list[ExportTable],
+    options: ExportOptions,
+    cleaning_log: pd.DataFrame | None,
+) -> list[str]:
     """Write the codebooks, DDI, frequencies and cleaning log; return their file names."""
     write_codebook_json(entries, out / "codebook.json", about)
     write_codebook_csv(entries, out / "codebook.csv")
     write_codebook_html(entries, out / "codebook.html", about, options.lang)
     write_ddi(entries, files, out / "ddi-codebook.xml", about)
-    frequency_table(per_wave, options.k).to_csv(out / "frequencies.csv", index=False,
-                                                lineterminator="\n")
-    docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml",
-            "frequencies.csv"]
+    frequency_table(per_wave, options.k).to_csv(
+        out / "frequencies.csv", index=False, lineterminator="\n"
+    )
+    docs = ["codebook.json", "codebook.csv", "codebook.html", "ddi-codebook.xml", "frequencies.csv"]
     if cleaning_log is not None:
-        cleaning_log_in(cleaning_log, options.lang).to_csv(out / "cleaning_log.csv", index=False,
-                                                           lineterminator="\n")
+        cleaning_log_in(cleaning_log, options.lang).to_csv(
+            out / "cleaning_log.csv", index=False, lineterminator="\n"
+        )
         docs.append("cleaning_log.csv")
     return docs
 
 
-def _manifest(options: ExportOptions, source: ExportSource, responses: pd.DataFrame,
-              waves: list[WaveData], uses: set[VersionUse], derived: _Derived,
-              files: list[dict[str, Any]], doc_entries: list[dict[str, Any]],
-              skipped: list[dict[str, Any]]) -> dict[str, Any]:
+def _manifest(
+    options: ExportOptions,
+    source: ExportSource,
+    responses: pd.DataFrame,
+    waves: list[WaveData],
+    uses: set[VersionUse],
+    derived: _Derived,
+    files: list[dict[str, Any]],
+    doc_entries: list[dict[str, Any]],
+    skipped: list[dict[str, Any]],
+) -> dict[str, Any]:
     notes = [n for wd in waves for n in wd.notes] + list(source.notes)
     return {
         "title": options.title,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "software": {"name": "dekom-eval", "version": software_version()},
         "options": options.describe(),
-        "filters": {"waves": list(options.waves) or "all", "roles": list(options.roles) or "all",
-                    "statuses": list(options.statuses)},
-        "cleaning": {"applied": options.cleaned,
-                     "rules": _rules(options) if options.cleaned else None,
-                     "log": (derived.cleaning_log.to_dict("records")
-                             if derived.cleaning_log is not None else None)},
+        "filters": {
+            "waves": list(options.waves) or "all",
+            "roles": list(options.roles) or "all",
+            "statuses": list(options.statuses),
+        },
+        "cleaning": {
+            "applied": options.cleaned,
+            "rules": _rules(options) if options.cleaned else None,
+            "log": (
+                derived.cleaning_log.to_dict("records")
+                if derived.cleaning_log is not None
+                else None
+            ),
+        },
         "suppression": {"k": options.k, "applies_to": ["frequencies.csv"]},
         "free_text": {"included": options.free_text, "texts_redacted": derived.redacted},
         "pseudonymisation": "panel_id = first 16 hex characters of HMAC-SHA256(PSEUDONYM_KEY, panel id)",
-        "counts": {"persons": int(responses["panel_id"].nunique()),
-                   "responses": {str(wd.wave): len(wd.responses) for wd in waves}},
+        "counts": {
+            "persons": int(responses["panel_id"].nunique()),
+            "responses": {str(wd.wave): len(wd.responses) for wd in waves},
+        },
         "questionnaire_versions": sorted({u.label for u in uses}),
         "themes": derived.themes_info,
         "files": files,
@@ -349,8 +423,9 @@ def _manifest(options: ExportOptions, source: ExportSource, responses: pd.DataFr
     }
 
 
-def _planned_files(tables: dict[str, ExportTable], work: list[tuple[str, str, Path]]
-                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _planned_files(
+    tables: dict[str, ExportTable], work: list[tuple[str, str, Path]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The files the writers will make (rows/columns from the tables) and those skipped."""
     from .writers.xlsx import MAX_COLUMNS, MAX_ROWS
 
@@ -358,16 +433,33 @@ def _planned_files(tables: dict[str, ExportTable], work: list[tuple[str, str, Pa
     for name, fmt, path in work:
         rows, cols = tables[name].shape
         if fmt == "xlsx" and (rows + 1 > MAX_ROWS or cols > MAX_COLUMNS):
-            skipped.append({"file": path.name, "reason": f"{name}: {rows} rows × {cols} columns "
-                            f"exceeds Excel's limit of {MAX_ROWS - 1} rows and {MAX_COLUMNS} columns"})
+            skipped.append(
+                {
+                    "file": path.name,
+                    "reason": f"{name}: {rows} rows × {cols} columns "
+                    f"exceeds Excel's limit of {MAX_ROWS - 1} rows and {MAX_COLUMNS} columns",
+                }
+            )
             continue
         if fmt == "dta" and rows > STATA_MAX_ROWS:
-            skipped.append({"file": path.name, "reason": f"{name}: {rows} rows; Stata files over "
-                            f"{STATA_MAX_ROWS} rows are not written (pandas needs several GB for "
-                            "them). Use the CSV or Parquet file, or reshape the wide file in Stata."})
+            skipped.append(
+                {
+                    "file": path.name,
+                    "reason": f"{name}: {rows} rows; Stata files over "
+                    f"{STATA_MAX_ROWS} rows are not written (pandas needs several GB for "
+                    "them). Use the CSV or Parquet file, or reshape the wide file in Stata.",
+                }
+            )
             continue
-        files.append({"file": path.name, "layout": "waves" if name.startswith("wave_") else name,
-                      "format": fmt, "rows": rows, "columns": cols})
+        files.append(
+            {
+                "file": path.name,
+                "layout": "waves" if name.startswith("wave_") else name,
+                "format": fmt,
+                "rows": rows,
+                "columns": cols,
+            }
+        )
     return files, skipped
 
 
@@ -384,16 +476,22 @@ class _Bundle:
     """The zip that bundles the export (or nothing when no zip was asked for)."""
 
     def __init__(self, path: Path | None) -> None:
-        self.zf = (zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-                   if path else None)
+        self.zf = (
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+            if path
+            else None
+        )
 
     def add(self, path: Path) -> None:
         """Add a finished file; Parquet and xlsx are compressed already and are stored as is."""
         if self.zf is None:
             return
         packed = path.suffix in (".parquet", ".xlsx")
-        self.zf.write(path, arcname=path.name,
-                      compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
+        self.zf.write(
+            path,
+            arcname=path.name,
+            compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED,
+        )
 
     def __enter__(self) -> _Bundle:
         return self
@@ -423,8 +521,13 @@ class _Writers:
     in this process when :meth:`finished` is iterated.
     """
 
-    def __init__(self, tables: dict[str, ExportTable], work: list[tuple[str, str, Path]],
-                 options: ExportOptions, workers: int | None) -> None:
+    def __init__(
+        self,
+        tables: dict[str, ExportTable],
+        work: list[tuple[str, str, Path]],
+        options: ExportOptions,
+        workers: int | None,
+    ) -> None:
         import multiprocessing
         import os
 
@@ -437,11 +540,14 @@ class _Writers:
         if n > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=n,
-                                            mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                max_workers=n, mp_context=multiprocessing.get_context("fork")
+            )
             order = sorted(range(len(work)), key=lambda i: -tables[work[i][0]].frame.size)
-            self.futures = {self.pool.submit(_write_one, *work[i], options.lang,
-                                             options.csv_bom): i for i in order}
+            self.futures = {
+                self.pool.submit(_write_one, *work[i], options.lang, options.csv_bom): i
+                for i in order
+            }
 
     def __enter__(self) -> _Writers:
         return self
@@ -469,7 +575,9 @@ def _rules(options: ExportOptions) -> dict[str, Any]:
     return CleaningRules.from_mapping(options.cleaning_rules or {}).describe()
 
 
-def _themes(waves: list[WaveData], codebook: Any, source: ExportSource, labels: dict[str, Any]) -> dict[str, Any] | None:
+def _themes(
+    waves: list[WaveData], codebook: Any, source: ExportSource, labels: dict[str, Any]
+) -> dict[str, Any] | None:
     from evaluation.coding import resolve_codebook
 
     book = resolve_codebook(codebook)
@@ -481,6 +589,8 @@ def _themes(waves: list[WaveData], codebook: Any, source: ExportSource, labels: 
             from .derived import theme_column
 
             name = theme_column(item, t.code, len(info["items"]))
-            labels[name] = {"nb": f"Tema: {t.label.get('nb', t.code)}",
-                            "en": f"Theme: {t.label.get('en', t.code)}"}
+            labels[name] = {
+                "nb": f"Tema: {t.label.get('nb', t.code)}",
+                "en": f"Theme: {t.label.get('en', t.code)}",
+            }
     return info

@@ -18,8 +18,14 @@ from .missing import code_base
 __all__ = ["VersionUse", "Variable", "Catalogue", "build_catalogue", "MEASURES"]
 
 #: item type -> SPSS measurement level
-MEASURES = {"likert": "ordinal", "single": "nominal", "multi_option": "nominal",
-            "number": "scale", "text": "nominal", "longtext": "nominal"}
+MEASURES = {
+    "likert": "ordinal",
+    "single": "nominal",
+    "multi_option": "nominal",
+    "number": "scale",
+    "text": "nominal",
+    "longtext": "nominal",
+}
 TEXT_TYPES = ("text", "longtext")
 
 
@@ -54,7 +60,9 @@ class Variable:
     roles: list[str] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
-    show_if: dict[str, dict[str, Any] | None] = field(default_factory=dict[str, Any])  # version label -> condition
+    show_if: dict[str, dict[str, Any] | None] = field(
+        default_factory=dict[str, Any]
+    )  # version label -> condition
     wave_labels: dict[int, dict[str, str]] = field(default_factory=dict)  # wording per wave
     #: the item offers "ikke relevant" apart from "vet ikke" in some version (v2 on)
     not_applicable: bool = False
@@ -137,17 +145,29 @@ def _item_variables(item: Item, parent: Item | None, q: Questionnaire) -> list[V
     question = parent.text if parent is not None else None
     scale_name = item.scale or (parent.scale if parent is not None else None)
     if item.type == "multi":
-        return [Variable(name=f"{item.code}_{o.value}", item_code=item.code,
-                         item_type="multi_option", option=o.value,
-                         label={lang: f"{item.text.get(lang, '')}: {o.label.get(lang, '')}".strip()
-                                for lang in _langs(item.text, o.label)},
-                         question=item.text,
-                         value_labels={0: {"nb": "Ikke valgt", "en": "Not selected"},
-                                       1: {"nb": "Valgt", "en": "Selected"}},
-                         valid_min=0, valid_max=1)
-                for o in item.options]
-    var = Variable(name=item.code, item_code=item.code, item_type=item.type, label=item.text,
-                   question=question)
+        return [
+            Variable(
+                name=f"{item.code}_{o.value}",
+                item_code=item.code,
+                item_type="multi_option",
+                option=o.value,
+                label={
+                    lang: f"{item.text.get(lang, '')}: {o.label.get(lang, '')}".strip()
+                    for lang in _langs(item.text, o.label)
+                },
+                question=item.text,
+                value_labels={
+                    0: {"nb": "Ikke valgt", "en": "Not selected"},
+                    1: {"nb": "Valgt", "en": "Selected"},
+                },
+                valid_min=0,
+                valid_max=1,
+            )
+            for o in item.options
+        ]
+    var = Variable(
+        name=item.code, item_code=item.code, item_type=item.type, label=item.text, question=question
+    )
     if item.type == "likert" and scale_name in q.response_scales:
         rs = q.response_scales[scale_name]
         var.response_scale = scale_name
@@ -171,12 +191,23 @@ def _langs(*texts: dict[str, str]) -> list[str]:
 def _record_change(var: Variable, new: Variable, previous: Variable | None, version: str) -> None:
     """Note label changes against the same role's previous version; merge value labels."""
     if previous is not None and new.label != previous.label:
-        var.changes.append({"version": version, "field": "label",
-                            "before": previous.label.get("nb"), "after": new.label.get("nb")})
+        var.changes.append(
+            {
+                "version": version,
+                "field": "label",
+                "before": previous.label.get("nb"),
+                "after": new.label.get("nb"),
+            }
+        )
     if previous is not None and new.value_labels != previous.value_labels:
-        var.changes.append({"version": version, "field": "value_labels",
-                            "before": {k: v.get("nb") for k, v in previous.value_labels.items()},
-                            "after": {k: v.get("nb") for k, v in new.value_labels.items()}})
+        var.changes.append(
+            {
+                "version": version,
+                "field": "value_labels",
+                "before": {k: v.get("nb") for k, v in previous.value_labels.items()},
+                "after": {k: v.get("nb") for k, v in new.value_labels.items()},
+            }
+        )
     if new.value_labels != var.value_labels:
         merged = dict(var.value_labels)
         merged.update(new.value_labels)
@@ -224,7 +255,9 @@ def build_catalogue(uses: Iterable[VersionUse], scales: Sequence[Any] = ()) -> C
         names = []
         page_cond = {}
         for page, item, parent in q.leaf_items():
-            cond = [c for c in (page.show_if, parent.show_if if parent else None, item.show_if) if c]
+            cond = [
+                c for c in (page.show_if, parent.show_if if parent else None, item.show_if) if c
+            ]
             page_cond[item.code] = cond[0] if len(cond) == 1 else ({"all": cond} if cond else None)
             for new in _item_variables(item, parent, q):
                 names.append(new.name)

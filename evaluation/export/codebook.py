@@ -17,13 +17,37 @@ from .layouts import ExportTable
 from .missing import ALL_KINDS, MISSING_KINDS, VALID, kinds, missing_codes, status_names
 from .writers.common import neutralise
 
-__all__ = ["codebook_entries", "write_codebook_csv", "write_codebook_json",
-           "write_codebook_html", "CSV_FIELDS"]
+__all__ = [
+    "codebook_entries",
+    "write_codebook_csv",
+    "write_codebook_json",
+    "write_codebook_html",
+    "CSV_FIELDS",
+]
 
-CSV_FIELDS = ("name", "label_nb", "label_en", "type", "measure", "source", "item_code",
-              "item_type", "question_nb", "values", "missing_codes", "stata_missing", "scales",
-              "reverse_keyed_in", "waves", "roles", "questionnaire_versions", "changes",
-              "wide_names", "n_valid", "n_missing")
+CSV_FIELDS = (
+    "name",
+    "label_nb",
+    "label_en",
+    "type",
+    "measure",
+    "source",
+    "item_code",
+    "item_type",
+    "question_nb",
+    "values",
+    "missing_codes",
+    "stata_missing",
+    "scales",
+    "reverse_keyed_in",
+    "waves",
+    "roles",
+    "questionnaire_versions",
+    "changes",
+    "wide_names",
+    "n_valid",
+    "n_missing",
+)
 
 
 def _counts(tables: list[ExportTable], name: str) -> tuple[int, dict[str, int]]:
@@ -48,8 +72,11 @@ def _counts(tables: list[ExportTable], name: str) -> tuple[int, dict[str, int]]:
     return valid, by_kind
 
 
-def codebook_entries(per_wave: list[ExportTable], wide: ExportTable | None = None,
-                     stata_renames: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def codebook_entries(
+    per_wave: list[ExportTable],
+    wide: ExportTable | None = None,
+    stata_renames: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
     """One entry per variable of the per-wave files (in file order), with counts over all waves."""
     seen: dict[str, dict[str, Any]] = {}
     wide_names: dict[str, list[str]] = {}
@@ -73,12 +100,24 @@ def codebook_entries(per_wave: list[ExportTable], wide: ExportTable | None = Non
                 "item_type": v.item_type if v else None,
                 "question_nb": (v.question or {}).get("nb") if v else None,
                 "question_en": (v.question or {}).get("en") if v else None,
-                "values": [{"value": k, "label_nb": lab.get("nb", ""), "label_en": lab.get("en", "")}
-                           for k, lab in (col.value_labels or {}).items()],
-                "missing": ([{"name": k.name, "code": missing_codes(col.base, col.not_applicable)[k.status],
-                              "stata": "." + k.stata, "label_nb": k.label_nb,
-                              "label_en": k.label_en} for k in kinds(col.not_applicable)]
-                            if col.base is not None else []),
+                "values": [
+                    {"value": k, "label_nb": lab.get("nb", ""), "label_en": lab.get("en", "")}
+                    for k, lab in (col.value_labels or {}).items()
+                ],
+                "missing": (
+                    [
+                        {
+                            "name": k.name,
+                            "code": missing_codes(col.base, col.not_applicable)[k.status],
+                            "stata": "." + k.stata,
+                            "label_nb": k.label_nb,
+                            "label_en": k.label_en,
+                        }
+                        for k in kinds(col.not_applicable)
+                    ]
+                    if col.base is not None
+                    else []
+                ),
                 "scales": list(v.scales) if v else [],
                 "reverse_keyed_in": list(v.reverse_in) if v else [],
                 "waves": sorted(v.waves) if v else [],
@@ -89,15 +128,23 @@ def codebook_entries(per_wave: list[ExportTable], wide: ExportTable | None = Non
                 "stata_name": (stata_renames or {}).get(col.name, col.name),
             }
             if col.kind == "category":
-                cats = sorted({str(x) for tt in per_wave if col.name in tt.frame
-                               for x in tt.frame[col.name].dropna().unique()})
-                entry["values"] = [{"value": i + 1, "label_nb": c, "label_en": c}
-                                   for i, c in enumerate(cats)]
+                cats = sorted(
+                    {
+                        str(x)
+                        for tt in per_wave
+                        if col.name in tt.frame
+                        for x in tt.frame[col.name].dropna().unique()
+                    }
+                )
+                entry["values"] = [
+                    {"value": i + 1, "label_nb": c, "label_en": c} for i, c in enumerate(cats)
+                ]
             seen[col.name] = entry
     for name, entry in seen.items():
         valid, by_kind = _counts(per_wave, name)
         entry["waves"] = entry["waves"] or sorted(
-            int(t.frame["wave"].iloc[0]) for t in per_wave if name in t.frame and len(t.frame))
+            int(t.frame["wave"].iloc[0]) for t in per_wave if name in t.frame and len(t.frame)
+        )
         entry["n_valid"] = valid
         entry["n_missing"] = sum(by_kind.values())
         entry["n_missing_by_kind"] = by_kind
@@ -118,8 +165,10 @@ def _flat(entry: dict[str, Any]) -> dict[str, str]:
         "waves": join(entry["waves"]),
         "roles": join(entry["roles"]),
         "questionnaire_versions": join(entry["questionnaire_versions"]),
-        "changes": join(f"{c['version']}: {c['field']} «{c['before']}» → «{c['after']}»"
-                        for c in entry["changes"]),
+        "changes": join(
+            f"{c['version']}: {c['field']} «{c['before']}» → «{c['after']}»"
+            for c in entry["changes"]
+        ),
         "wide_names": join(entry["wide_names"]),
     }
 
@@ -127,8 +176,9 @@ def _flat(entry: dict[str, Any]) -> dict[str, str]:
 def write_codebook_csv(entries: list[dict[str, Any]], path: Path) -> None:
     """One row per variable; list fields joined with "; " (formula-safe, UTF-8)."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(CSV_FIELDS), lineterminator="\n",
-                            extrasaction="ignore")
+    writer = csv.DictWriter(
+        buf, fieldnames=list(CSV_FIELDS), lineterminator="\n", extrasaction="ignore"
+    )
     writer.writeheader()
     for e in entries:
         writer.writerow({k: neutralise(str(v)) for k, v in _flat(e).items()})
@@ -137,60 +187,84 @@ def write_codebook_csv(entries: list[dict[str, Any]], path: Path) -> None:
 
 def write_codebook_json(entries: list[dict[str, Any]], path: Path, about: dict[str, Any]) -> None:
     """The full codebook as JSON: ``{"about": ..., "variables": [...]}``."""
-    Path(path).write_text(json.dumps({"about": about, "variables": entries}, ensure_ascii=False,
-                                     indent=1, default=str), encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(
+            {"about": about, "variables": entries}, ensure_ascii=False, indent=1, default=str
+        ),
+        encoding="utf-8",
+    )
 
 
-_CSS = ("body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#1a1a1a}"
-        "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;"
-        "padding:.25rem .5rem;text-align:left;vertical-align:top}h2{margin-top:2.5rem}"
-        ".muted{color:#555}code{font-size:.95em}")
+_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#1a1a1a}"
+    "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;"
+    "padding:.25rem .5rem;text-align:left;vertical-align:top}h2{margin-top:2.5rem}"
+    ".muted{color:#555}code{font-size:.95em}"
+)
 
 
-def write_codebook_html(entries: list[dict[str, Any]], path: Path, about: dict[str, Any],
-                        lang: str = "nb") -> None:
+def write_codebook_html(
+    entries: list[dict[str, Any]], path: Path, about: dict[str, Any], lang: str = "nb"
+) -> None:
     """A readable, self-contained codebook page (no scripts, no external files)."""
     esc = html.escape
-    out = [f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
-           f"<title>Kodebok – {esc(str(about.get('title', 'dekom')))}</title>"
-           f"<style>{_CSS}</style></head><body>",
-           f"<h1>Kodebok: {esc(str(about.get('title', '')))}</h1>",
-           f"<p class=\"muted\">Programvare {esc(str(about.get('software', '')))}; "
-           f"bølger {esc(', '.join(map(str, about.get('waves', []))))}; "
-           f"{'rensede' if about.get('cleaned') else 'rå'} data.</p>",
-           "<h2>Manglende verdier</h2><table><tr><th>Navn</th><th>SPSS/CSV (skala 1–5)</th>"
-           "<th>Stata</th><th>Betydning</th></tr>"]
+    out = [
+        f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
+        f"<title>Kodebok – {esc(str(about.get('title', 'dekom')))}</title>"
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Kodebok: {esc(str(about.get('title', '')))}</h1>",
+        f'<p class="muted">Programvare {esc(str(about.get("software", "")))}; '
+        f"bølger {esc(', '.join(map(str, about.get('waves', []))))}; "
+        f"{'rensede' if about.get('cleaned') else 'rå'} data.</p>",
+        "<h2>Manglende verdier</h2><table><tr><th>Navn</th><th>SPSS/CSV (skala 1–5)</th>"
+        "<th>Stata</th><th>Betydning</th></tr>",
+    ]
     with_na = any(m["name"] == "not_applicable" for e in entries for m in e.get("missing", []))
     codes = missing_codes(99, with_na)
-    for k in (ALL_KINDS if with_na else MISSING_KINDS):
-        out.append(f"<tr><td><code>{k.name}</code></td><td>{codes[k.status]}</td>"
-                   f"<td>.{k.stata}</td><td>{esc(k.label_nb)} / {esc(k.label_en)}</td></tr>")
+    for k in ALL_KINDS if with_na else MISSING_KINDS:
+        out.append(
+            f"<tr><td><code>{k.name}</code></td><td>{codes[k.status]}</td>"
+            f"<td>.{k.stata}</td><td>{esc(k.label_nb)} / {esc(k.label_en)}</td></tr>"
+        )
     notes = about.get("comparability_notes") or []
     if notes:
-        out.append("</table><h2>Brudd i sammenlignbarhet</h2><table><tr><th>Bølge</th><th>Rolle</th>"
-                   "<th>Skjemaversjon</th><th>Skalaer</th><th>Endringer</th><th>Evaluators merknad</th></tr>")
+        out.append(
+            "</table><h2>Brudd i sammenlignbarhet</h2><table><tr><th>Bølge</th><th>Rolle</th>"
+            "<th>Skjemaversjon</th><th>Skalaer</th><th>Endringer</th><th>Evaluators merknad</th></tr>"
+        )
         for n in notes:
-            out.append(f"<tr><td>{esc(str(n['wave_name']))}</td><td>{esc(n['role'])}</td>"
-                       f"<td>{esc(n['version'])}<br><span class=\"muted\">mot {esc(str(n.get('compared_with') or ''))}</span></td>"
-                       f"<td>{esc(', '.join(n['broken_scales']))}</td>"
-                       f"<td>{'<br>'.join(esc(c) for c in n['changes'])}</td><td>{esc(n['note'])}</td></tr>")
-    out.append("</table><h2>Variabler</h2><table><tr><th>Variabel</th><th>Etikett</th>"
-               "<th>Type</th><th>Verdier</th><th>Skalaer</th><th>Bølger</th><th>Gyldige</th>"
-               "<th>Manglende</th></tr>")
+            out.append(
+                f"<tr><td>{esc(str(n['wave_name']))}</td><td>{esc(n['role'])}</td>"
+                f'<td>{esc(n["version"])}<br><span class="muted">mot {esc(str(n.get("compared_with") or ""))}</span></td>'
+                f"<td>{esc(', '.join(n['broken_scales']))}</td>"
+                f"<td>{'<br>'.join(esc(c) for c in n['changes'])}</td><td>{esc(n['note'])}</td></tr>"
+            )
+    out.append(
+        "</table><h2>Variabler</h2><table><tr><th>Variabel</th><th>Etikett</th>"
+        "<th>Type</th><th>Verdier</th><th>Skalaer</th><th>Bølger</th><th>Gyldige</th>"
+        "<th>Manglende</th></tr>"
+    )
     for e in entries:
-        values = "<br>".join(f"{esc(str(v['value']))} = {esc(v['label_nb'])}" for v in e["values"][:30])
+        values = "<br>".join(
+            f"{esc(str(v['value']))} = {esc(v['label_nb'])}" for v in e["values"][:30]
+        )
         if len(e["values"]) > 30:
             values += f"<br>… ({len(e['values'])} i alt)"
         label = esc(e["label_nb"])
         if e.get("label_en"):
             label += f'<br><span class="muted" lang="en">{esc(e["label_en"])}</span>'
         if e.get("changes"):
-            label += "<br><em>Endret: " + "; ".join(
-                esc(f"{c['version']}: {c['field']}") for c in e["changes"]) + "</em>"
-        out.append(f'<tr id="{esc(e["name"])}"><td><code>{esc(e["name"])}</code></td>'
-                   f"<td>{label}</td><td>{esc(e['type'])} ({esc(e['measure'])})</td>"
-                   f"<td>{values}</td><td>{esc(', '.join(e['scales']))}</td>"
-                   f"<td>{esc(', '.join(map(str, e['waves'])))}</td><td>{e['n_valid']}</td>"
-                   f"<td>{e['n_missing']}</td></tr>")
+            label += (
+                "<br><em>Endret: "
+                + "; ".join(esc(f"{c['version']}: {c['field']}") for c in e["changes"])
+                + "</em>"
+            )
+        out.append(
+            f'<tr id="{esc(e["name"])}"><td><code>{esc(e["name"])}</code></td>'
+            f"<td>{label}</td><td>{esc(e['type'])} ({esc(e['measure'])})</td>"
+            f"<td>{values}</td><td>{esc(', '.join(e['scales']))}</td>"
+            f"<td>{esc(', '.join(map(str, e['waves'])))}</td><td>{e['n_valid']}</td>"
+            f"<td>{e['n_missing']}</td></tr>"
+        )
     out.append("</table></body></html>")
     Path(path).write_text("\n".join(out), encoding="utf-8")

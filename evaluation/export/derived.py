@@ -22,8 +22,9 @@ __all__ = ["apply_cleaning", "add_scale_scores", "add_themes", "theme_column"]
 _NUMERIC_TYPES = ("likert", "single", "number")
 
 
-def _numeric_long(waves: Sequence[WaveData], item_names: set[str] | None = None,
-                  full: bool = True) -> pd.DataFrame:
+def _numeric_long(
+    waves: Sequence[WaveData], item_names: set[str] | None = None, full: bool = True
+) -> pd.DataFrame:
     """The answers table evaluation.cleaning/scoring expect, from the matrices.
 
     Strings are categorical throughout (codes, not Python strings), so 18 million answers stay
@@ -32,8 +33,11 @@ def _numeric_long(waves: Sequence[WaveData], item_names: set[str] | None = None,
     names: list[str] = []
     for wd in waves:
         for v in wd.variables:
-            if v.item_type in _NUMERIC_TYPES and (item_names is None or v.name in item_names) \
-                    and v.name not in names:
+            if (
+                v.item_type in _NUMERIC_TYPES
+                and (item_names is None or v.name in item_names)
+                and v.name not in names
+            ):
                 names.append(v.name)
     name_code = {n: i for i, n in enumerate(names)}
     parts: dict[str, list[np.ndarray]] = {}
@@ -79,8 +83,9 @@ def _numeric_long(waves: Sequence[WaveData], item_names: set[str] | None = None,
     respondent = data.pop("respondent_id")
     df = pd.DataFrame(data)
     df["item"] = pd.Categorical.from_codes(item, categories=names)
-    df["missing_code"] = pd.Categorical.from_codes(np.where(dk, 0, -1).astype(np.int8),
-                                                   categories=["dont_know"])
+    df["missing_code"] = pd.Categorical.from_codes(
+        np.where(dk, 0, -1).astype(np.int8), categories=["dont_know"]
+    )
     if full:
         # cleaning judges duplicates per person and wave: the person is the pseudonymous id
         df["respondent_id"] = pd.Categorical(person)
@@ -110,13 +115,24 @@ def apply_cleaning(waves: list[WaveData], scales: Sequence[Any], rules: Any = No
     rules = rules if rules is not None else CleaningRules()
     long = _numeric_long(waves)
     if long.empty:
-        return pd.DataFrame([{"rule": "input", "setting": "no numeric answers", "action": "",
-                              "answers": 0, "responses": 0, "respondents": 0}])
+        return pd.DataFrame(
+            [
+                {
+                    "rule": "input",
+                    "setting": "no numeric answers",
+                    "action": "",
+                    "answers": 0,
+                    "responses": 0,
+                    "respondents": 0,
+                }
+            ]
+        )
     cleaned, log = clean(long, scales, rules)
     kept_ids = set(cleaned["response_id"].unique())
     blank = cleaned.loc[cleaned["value"].isna() & cleaned["missing_code"].isna()]
     flags = cleaned.groupby("response_id", observed=True)[
-        ["flag_partial", "flag_speeder", "flag_straightline", "flag_out_of_range"]].max()
+        ["flag_partial", "flag_speeder", "flag_straightline", "flag_out_of_range"]
+    ].max()
     for wd in waves:
         ids = wd.responses["response_id"]
         had_rows = ids.isin(long.loc[long["wave"] == wd.wave, "response_id"].unique())
@@ -161,7 +177,7 @@ def add_scale_scores(waves: list[WaveData], scales: Sequence[Any]) -> list[str]:
         for wd in waves:
             n = len(wd.responses)
             if any(wd.has(i) for i in s.items):
-                wd.extra[f"score_{s.code}"] = pd.Series(vals[offset:offset + n])
+                wd.extra[f"score_{s.code}"] = pd.Series(vals[offset : offset + n])
             offset += n
     return names
 
@@ -171,8 +187,9 @@ def theme_column(item: str, theme: str, n_items: int) -> str:
     return f"theme_{theme}" if n_items == 1 else f"{item}_theme_{theme}"
 
 
-def add_themes(waves: list[WaveData], codebook: Any = None,
-               confirmed: pd.DataFrame | None = None) -> dict[str, Any]:
+def add_themes(
+    waves: list[WaveData], codebook: Any = None, confirmed: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Add one 0/1 column per codebook theme for the free-text item(s) the codebook names.
 
     ``confirmed`` (response_id, item, theme) are human-confirmed codes, one row per applied
@@ -204,13 +221,20 @@ def add_themes(waves: list[WaveData], codebook: Any = None,
                 col = np.full(len(texts), np.nan)
                 vals = auto[f"_t_{t}"].to_numpy(dtype=float) if len(frame) else np.array([])
                 if has.any():
-                    hv = (human[t].reindex(ids).fillna(0).to_numpy(dtype=float)
-                          if human is not None and t in human.columns else np.zeros(len(ids)))
+                    hv = (
+                        human[t].reindex(ids).fillna(0).to_numpy(dtype=float)
+                        if human is not None and t in human.columns
+                        else np.zeros(len(ids))
+                    )
                     vals = np.where(has, hv, vals)
                 col[answered] = vals
                 wd.extra[theme_column(item, t, len(items))] = pd.Series(col)
             n_conf = int(has.sum())
             coded_n["confirmed"] += n_conf
             coded_n["auto"] += len(answered) - n_conf
-    return {"codebook_version": getattr(book, "version", None), "items": items,
-            "themes": themes, "answers_coded": coded_n}
+    return {
+        "codebook_version": getattr(book, "version", None),
+        "items": items,
+        "themes": themes,
+        "answers_coded": coded_n,
+    }

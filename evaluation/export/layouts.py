@@ -12,12 +12,22 @@ from .catalogue import Catalogue, Variable
 from .matrix import WaveData
 from .missing import NOT_IN_QUESTIONNAIRE, NOT_IN_WAVE, status_names
 
-__all__ = ["Column", "ExportTable", "per_wave_tables", "wide_table", "long_table",
-           "META_LABELS", "DERIVED_PREFIXES"]
+__all__ = [
+    "Column",
+    "ExportTable",
+    "per_wave_tables",
+    "wide_table",
+    "long_table",
+    "META_LABELS",
+    "DERIVED_PREFIXES",
+]
 
 #: response-level columns, in file order, with labels (nb, en)
 META_LABELS = {
-    "panel_id": ("Pseudonymt panel-id (stabilt over bølger)", "Pseudonymous panel id (stable across waves)"),
+    "panel_id": (
+        "Pseudonymt panel-id (stabilt over bølger)",
+        "Pseudonymous panel id (stable across waves)",
+    ),
     "wave": ("Bølge (år)", "Wave (year)"),
     "role": ("Respondentrolle", "Respondent role"),
     "fylke": ("Fylke", "County"),
@@ -74,8 +84,12 @@ class ExportTable:
 
 def _meta_column(name: str, kind: str = "category") -> Column:
     nb, en = META_LABELS[name]
-    return Column(name, "numeric" if name == "wave" else kind, {"nb": nb, "en": en},
-                  measure="ordinal" if name == "wave" else "nominal")
+    return Column(
+        name,
+        "numeric" if name == "wave" else kind,
+        {"nb": nb, "en": en},
+        measure="ordinal" if name == "wave" else "nominal",
+    )
 
 
 def _derived_column(name: str, wave: int | None, labels: dict[str, dict[str, str]]) -> Column:
@@ -92,15 +106,24 @@ def _item_column(v: Variable, name: str, wave: int | None, free_text: bool) -> C
         return None
     if v.is_text:
         return Column(name, "string", dict(v.label_in(wave)), variable=v, wave=wave, source="item")
-    return Column(name, "numeric", dict(v.label_in(wave)), value_labels=v.value_labels or None,
-                  base=v.base, measure=v.measure, variable=v, wave=wave, source="item",
-                  not_applicable=v.not_applicable)
+    return Column(
+        name,
+        "numeric",
+        dict(v.label_in(wave)),
+        value_labels=v.value_labels or None,
+        base=v.base,
+        measure=v.measure,
+        variable=v,
+        wave=wave,
+        source="item",
+        not_applicable=v.not_applicable,
+    )
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
     """float32 when every value is a whole number float32 holds exactly (codes, counts)."""
     finite = values[~np.isnan(values)]
-    if len(finite) and (not np.all(finite == np.round(finite)) or np.abs(finite).max() >= 2 ** 24):
+    if len(finite) and (not np.all(finite == np.round(finite)) or np.abs(finite).max() >= 2**24):
         return values
     return values.astype(np.float32)
 
@@ -109,8 +132,9 @@ def _categorical(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None).astype("category")
 
 
-def per_wave_tables(waves: list[WaveData], free_text: bool,
-                    labels: dict[str, dict[str, str]]) -> list[ExportTable]:
+def per_wave_tables(
+    waves: list[WaveData], free_text: bool, labels: dict[str, dict[str, str]]
+) -> list[ExportTable]:
     """One respondent-level table per wave: meta, item variables, then derived columns."""
     out = []
     for wd in waves:
@@ -118,11 +142,22 @@ def per_wave_tables(waves: list[WaveData], free_text: bool,
         data: dict[str, object] = {}
         cols: list[Column] = []
         status: dict[str, np.ndarray] = {}
-        for name in ("panel_id", "wave", "role", "fylke", "kompetansenettverk",
-                     "questionnaire_version", "response_status", "language"):
+        for name in (
+            "panel_id",
+            "wave",
+            "role",
+            "fylke",
+            "kompetansenettverk",
+            "questionnaire_version",
+            "response_status",
+            "language",
+        ):
             src = "status" if name == "response_status" else name
-            data[name] = r[src].astype("int32") if name == "wave" else (
-                r[src].astype(object) if name == "panel_id" else _categorical(r[src]))
+            data[name] = (
+                r[src].astype("int32")
+                if name == "wave"
+                else (r[src].astype(object) if name == "panel_id" else _categorical(r[src]))
+            )
             cols.append(_meta_column(name, "string" if name == "panel_id" else "category"))
         for j, v in enumerate(wd.variables):
             col = _item_column(v, v.name, wd.wave, free_text)
@@ -178,7 +213,9 @@ def wide_table(tables: list[ExportTable]) -> ExportTable:
             new = f"{col.name}_{wave}"
             src = t.frame[col.name]
             if col.kind == "numeric":
-                arr = np.full(len(ids), np.nan, dtype=src.dtype if src.dtype == np.float32 else float)
+                arr = np.full(
+                    len(ids), np.nan, dtype=src.dtype if src.dtype == np.float32 else float
+                )
                 arr[pos] = src.to_numpy()
                 data[new] = arr
             else:
@@ -189,8 +226,20 @@ def wide_table(tables: list[ExportTable]) -> ExportTable:
                 st = np.full(len(ids), NOT_IN_WAVE, dtype=np.int8)
                 st[pos] = t.status[col.name]
                 status[new] = st
-            cols.append(Column(new, col.kind, col.label, col.value_labels, col.base, col.measure,
-                               col.variable, wave, col.source, col.not_applicable))
+            cols.append(
+                Column(
+                    new,
+                    col.kind,
+                    col.label,
+                    col.value_labels,
+                    col.base,
+                    col.measure,
+                    col.variable,
+                    wave,
+                    col.source,
+                    col.not_applicable,
+                )
+            )
     return ExportTable("wide", pd.DataFrame(data), cols, status)
 
 
@@ -223,15 +272,19 @@ def long_table(tables: list[ExportTable], catalogue: Catalogue) -> ExportTable:
     item_code = np.array([items.index(item_of[n]) for n in var_names], dtype=np.int32)
     cat_meta = ("panel_id", "role", "fylke", "kompetansenettverk", "questionnaire_version")
     codes_by_meta = {m: _global_codes([t.frame[m] for t in tables]) for m in cat_meta}
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in (*cat_meta, "wave", "variable", "value",
-                                                          "missing", "text")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in (*cat_meta, "wave", "variable", "value", "missing", "text")
+    }
     has_text = False
     for ti, t in enumerate(tables):
         f = t.frame
         body = [c for c in t.columns if c.source != "meta"]
         n = len(f)
-        st = np.column_stack([t.status.get(c.name, np.zeros(n, np.int8)) for c in body]) \
-            if body else np.empty((n, 0), np.int8)
+        st = (
+            np.column_stack([t.status.get(c.name, np.zeros(n, np.int8)) for c in body])
+            if body
+            else np.empty((n, 0), np.int8)
+        )
         r, c = np.nonzero(st != NOT_IN_QUESTIONNAIRE)
         for m in cat_meta:
             parts[m].append(codes_by_meta[m][0][ti][r])
@@ -260,15 +313,26 @@ def long_table(tables: list[ExportTable], catalogue: Catalogue) -> ExportTable:
     data["variable"] = pd.Categorical.from_codes(var, categories=var_names)
     data["item"] = pd.Categorical.from_codes(item_code[var], categories=items)
     data["value"] = cat["value"][order_rows]
-    data["missing"] = pd.Categorical.from_codes(cat["missing"][order_rows],
-                                                categories=[names[i] for i in range(len(names))])
-    cols = [_meta_column(m, "string" if m == "panel_id" else "category")
-            for m in ("panel_id", "wave", "role", "fylke", "kompetansenettverk",
-                      "questionnaire_version")]
-    cols += [Column("variable", "category", _labels("variable"), source="long"),
-             Column("item", "category", _labels("item"), source="long"),
-             Column("value", "numeric", _labels("value"), measure="scale", source="long"),
-             Column("missing", "category", _labels("missing"), source="long")]
+    data["missing"] = pd.Categorical.from_codes(
+        cat["missing"][order_rows], categories=[names[i] for i in range(len(names))]
+    )
+    cols = [
+        _meta_column(m, "string" if m == "panel_id" else "category")
+        for m in (
+            "panel_id",
+            "wave",
+            "role",
+            "fylke",
+            "kompetansenettverk",
+            "questionnaire_version",
+        )
+    ]
+    cols += [
+        Column("variable", "category", _labels("variable"), source="long"),
+        Column("item", "category", _labels("item"), source="long"),
+        Column("value", "numeric", _labels("value"), measure="scale", source="long"),
+        Column("missing", "category", _labels("missing"), source="long"),
+    ]
     if has_text:
         data["text"] = cat["text"][order_rows]
         cols.append(Column("text", "string", _labels("text"), source="long"))

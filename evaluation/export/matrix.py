@@ -59,7 +59,9 @@ def _init_status(wd: WaveData, catalogue: Catalogue) -> None:
     wd.status[:] = NOT_IN_QUESTIONNAIRE
     for label in pd.unique(labels):
         rows = np.flatnonzero(labels == label)
-        cols = np.array([j for j, v in enumerate(wd.variables) if label in v.versions], dtype=np.intp)
+        cols = np.array(
+            [j for j, v in enumerate(wd.variables) if label in v.versions], dtype=np.intp
+        )
         wd.status[np.ix_(rows, cols)] = NOT_ANSWERED
 
 
@@ -88,17 +90,22 @@ def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None
         other_missing = pd.notna(mv) & ~is_dk & ~is_na
     if other_missing.any():
         bad = sorted(set(missing.astype(object)[other_missing].tolist()))
-        wd.notes.append(f"wave {wd.wave}: {int(other_missing.sum())} answer(s) with unknown "
-                        f"missing code(s) {', '.join(map(str, bad))} exported as not answered")
+        wd.notes.append(
+            f"wave {wd.wave}: {int(other_missing.sum())} answer(s) with unknown "
+            f"missing code(s) {', '.join(map(str, bad))} exported as not answered"
+        )
     scalar = {v.name: j for j, v in enumerate(wd.variables) if v.item_type != "multi_option"}
     multi = {v.item_code for v in wd.variables if v.item_type == "multi_option"}
     lookup = np.array([scalar.get(c, -1) for c in cats] + [-1], dtype=np.int64)
     cols = lookup[np.where(codes < 0, len(cats), codes)]
-    unknown = [c for c in cats if c not in scalar and c not in multi
-               and np.any(codes == cats.index(c))]
+    unknown = [
+        c for c in cats if c not in scalar and c not in multi and np.any(codes == cats.index(c))
+    ]
     if unknown:
-        wd.notes.append(f"wave {wd.wave}: answers to item(s) not in any questionnaire version "
-                        f"left out: {', '.join(sorted(unknown)[:10])}")
+        wd.notes.append(
+            f"wave {wd.wave}: answers to item(s) not in any questionnaire version "
+            f"left out: {', '.join(sorted(unknown)[:10])}"
+        )
     known = cols >= 0
     r, c = rows[known], cols[known]
     value = answers["value_num"].to_numpy(dtype="float64")[known]
@@ -115,8 +122,9 @@ def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None
         idx = np.flatnonzero(known)[is_text]
         texts = answers["value_text"].to_numpy(dtype=object)[idx]
         tr, tc = r[is_text], c[is_text]
-        ok = np.fromiter((isinstance(t, str) and t.strip() != "" for t in texts), dtype=bool,
-                         count=len(texts))
+        ok = np.fromiter(
+            (isinstance(t, str) and t.strip() != "" for t in texts), dtype=bool, count=len(texts)
+        )
         for j, name in text_cols.items():
             sel = ok & (tc == j)
             wd.texts[name][tr[sel]] = texts[sel]
@@ -125,8 +133,14 @@ def _fill_answers(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray) -> None
         _fill_multi(wd, answers, rows, is_dk, codes, cats)
 
 
-def _fill_multi(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray, is_dk: np.ndarray,
-                codes: np.ndarray, cats: list[str]) -> None:
+def _fill_multi(
+    wd: WaveData,
+    answers: pd.DataFrame,
+    rows: np.ndarray,
+    is_dk: np.ndarray,
+    codes: np.ndarray,
+    cats: list[str],
+) -> None:
     """One 0/1 column per option; "vet ikke" marks every option column of the item."""
     options: dict[str, dict[int, int]] = {}
     for j, v in enumerate(wd.variables):
@@ -158,8 +172,10 @@ def _fill_multi(wd: WaveData, answers: pd.DataFrame, rows: np.ndarray, is_dk: np
             unknown.update(f"{code}={v}" for v in pd.unique(exploded[bad].astype(str))[:10])
         wd.values[chosen_rows[~bad], cols[where[~bad]]] = 1.0
     if unknown:
-        wd.notes.append(f"wave {wd.wave}: chosen option(s) not in the questionnaire left out: "
-                        f"{', '.join(sorted(unknown)[:10])}")
+        wd.notes.append(
+            f"wave {wd.wave}: chosen option(s) not in the questionnaire left out: "
+            f"{', '.join(sorted(unknown)[:10])}"
+        )
 
 
 class _Cells:
@@ -232,7 +248,9 @@ def _holds(cond: dict[str, Any], cells: _Cells) -> np.ndarray:
             return usable & (value == target)
 
     def among(targets: list[Any]) -> np.ndarray:
-        return np.logical_or.reduce([equal(t) for t in targets]) if targets else ~answered & answered
+        return (
+            np.logical_or.reduce([equal(t) for t in targets]) if targets else ~answered & answered
+        )
 
     if "equals" in cond:
         return equal(cond["equals"])
@@ -241,8 +259,12 @@ def _holds(cond: dict[str, Any], cells: _Cells) -> np.ndarray:
     if "not_in" in cond:
         return answered & ~among(cond["not_in"])
     with np.errstate(invalid="ignore"):
-        for op, fn in (("gt", np.greater), ("gte", np.greater_equal), ("lt", np.less),
-                       ("lte", np.less_equal)):
+        for op, fn in (
+            ("gt", np.greater),
+            ("gte", np.greater_equal),
+            ("lt", np.less),
+            ("lte", np.less_equal),
+        ):
             if op in cond:
                 return usable & fn(value, cond[op])
     return np.zeros(len(cells.rows), dtype=bool)
@@ -264,8 +286,9 @@ def _apply_routing(wd: WaveData) -> None:
             wd.status[target[unanswered], j] = NOT_ASKED
 
 
-def build_wave_data(source: ExportSource, catalogue: Catalogue,
-                    responses: pd.DataFrame) -> list[WaveData]:
+def build_wave_data(
+    source: ExportSource, catalogue: Catalogue, responses: pd.DataFrame
+) -> list[WaveData]:
     """Build one WaveData per wave from pseudonymised, sorted ``responses`` and the answers.
 
     ``responses`` must have ``panel_id`` and ``questionnaire_version`` and be sorted by wave
@@ -284,8 +307,9 @@ def build_wave_data(source: ExportSource, catalogue: Catalogue,
         resp = responses.iloc[rows].reset_index(drop=True)
         variables = [v for v in catalogue.variables if int(wave) in v.waves]
         n, k = len(resp), len(variables)
-        wd = WaveData(int(wave), resp, variables, np.full((n, k), np.nan),
-                      np.zeros((n, k), dtype=np.int8))
+        wd = WaveData(
+            int(wave), resp, variables, np.full((n, k), np.nan), np.zeros((n, k), dtype=np.int8)
+        )
         wd.texts = {v.name: np.full(n, None, dtype=object) for v in variables if v.is_text}
         _init_status(wd, catalogue)
         in_wave = (pos >= rows[0]) & (pos <= rows[-1]) if n else np.zeros(len(pos), bool)

@@ -13,9 +13,22 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 __all__ = [
-    "VALID", "DONT_KNOW", "NOT_ASKED", "NOT_ANSWERED", "NOT_IN_QUESTIONNAIRE", "CLEANED",
-    "NOT_IN_WAVE", "NOT_APPLICABLE", "MISSING_KINDS", "ALL_KINDS", "MissingKind", "code_base",
-    "kinds", "missing_codes", "stata_letters", "status_names",
+    "VALID",
+    "DONT_KNOW",
+    "NOT_ASKED",
+    "NOT_ANSWERED",
+    "NOT_IN_QUESTIONNAIRE",
+    "CLEANED",
+    "NOT_IN_WAVE",
+    "NOT_APPLICABLE",
+    "MISSING_KINDS",
+    "ALL_KINDS",
+    "MissingKind",
+    "code_base",
+    "kinds",
+    "missing_codes",
+    "stata_letters",
+    "status_names",
 ]
 
 VALID = 0
@@ -48,26 +61,34 @@ class MissingKind:
 
 #: in status order; codes with base 99 are 98, 97, 99, 96, 95, 94
 MISSING_KINDS: tuple[MissingKind, ...] = (
-    MissingKind(DONT_KNOW, "dont_know", 1, "a", "Vet ikke / ikke relevant",
-                "Don't know / not applicable"),
-    MissingKind(NOT_ASKED, "not_asked", 2, "b", "Ikke stilt (filter)",
-                "Not asked (routing)"),
+    MissingKind(
+        DONT_KNOW, "dont_know", 1, "a", "Vet ikke / ikke relevant", "Don't know / not applicable"
+    ),
+    MissingKind(NOT_ASKED, "not_asked", 2, "b", "Ikke stilt (filter)", "Not asked (routing)"),
     MissingKind(NOT_ANSWERED, "not_answered", 0, "c", "Ikke besvart", "Not answered"),
-    MissingKind(NOT_IN_QUESTIONNAIRE, "not_in_questionnaire", 3, "d",
-                "Ikke med i skjemaversjonen", "Not in this questionnaire version"),
-    MissingKind(CLEANED, "cleaned", 4, "e", "Fjernet ved datarensing",
-                "Removed by data cleaning"),
-    MissingKind(NOT_IN_WAVE, "not_in_wave", 5, "f", "Deltok ikke i bølgen",
-                "Did not take part in this wave"),
+    MissingKind(
+        NOT_IN_QUESTIONNAIRE,
+        "not_in_questionnaire",
+        3,
+        "d",
+        "Ikke med i skjemaversjonen",
+        "Not in this questionnaire version",
+    ),
+    MissingKind(CLEANED, "cleaned", 4, "e", "Fjernet ved datarensing", "Removed by data cleaning"),
+    MissingKind(
+        NOT_IN_WAVE, "not_in_wave", 5, "f", "Deltok ikke i bølgen", "Did not take part in this wave"
+    ),
 )
-NOT_APPLICABLE_KIND = MissingKind(NOT_APPLICABLE, "not_applicable", 6, "g", "Ikke relevant",
-                                  "Not applicable")
+NOT_APPLICABLE_KIND = MissingKind(
+    NOT_APPLICABLE, "not_applicable", 6, "g", "Ikke relevant", "Not applicable"
+)
 ALL_KINDS: tuple[MissingKind, ...] = (*MISSING_KINDS, NOT_APPLICABLE_KIND)
 _BY_STATUS = {k.status: k for k in ALL_KINDS}
 #: where "ikke relevant" is its own option, "vet ikke" means only that
 _SPLIT_KINDS: tuple[MissingKind, ...] = tuple(
     replace(k, label_nb="Vet ikke", label_en="Don't know") if k.status == DONT_KNOW else k
-    for k in ALL_KINDS)
+    for k in ALL_KINDS
+)
 
 
 def kinds(not_applicable: bool = False) -> tuple[MissingKind, ...]:

@@ -41,12 +41,16 @@ class ExportOptions:
         self.waves = tuple(int(w) for w in self.waves)
         self.roles = tuple(self.roles)
         self.statuses = tuple(self.statuses)
-        for name, values, allowed in (("layouts", self.layouts, LAYOUTS),
-                                      ("formats", self.formats, FORMATS)):
+        for name, values, allowed in (
+            ("layouts", self.layouts, LAYOUTS),
+            ("formats", self.formats, FORMATS),
+        ):
             bad = [v for v in values if v not in allowed]
             if bad or not values:
-                raise OptionsError(f"export option {name}: {', '.join(bad) or 'none chosen'} "
-                                   f"not allowed; choose from {', '.join(allowed)}")
+                raise OptionsError(
+                    f"export option {name}: {', '.join(bad) or 'none chosen'} "
+                    f"not allowed; choose from {', '.join(allowed)}"
+                )
         if not isinstance(self.k, int) or self.k < 1:
             raise OptionsError(f"export option k: must be a whole number ≥ 1, got {self.k!r}")
         if self.lang not in ("nb", "nn", "en"):
@@ -66,6 +70,8 @@ class ExportOptions:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
-            raise OptionsError(f"export options: unknown key(s) {', '.join(unknown)}; "
-                               f"known: {', '.join(sorted(known))}")
+            raise OptionsError(
+                f"export options: unknown key(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
         return cls(**data)

@@ -34,29 +34,43 @@ _KINDS = {
         "manifest.json": "the options, row counts and SHA-256 of every file",
     },
 }
-_FORMATS = {"csv": "CSV (UTF-8)", "parquet": "Parquet", "sav": "SPSS", "dta": "Stata", "xlsx": "Excel"}
+_FORMATS = {
+    "csv": "CSV (UTF-8)",
+    "parquet": "Parquet",
+    "sav": "SPSS",
+    "dta": "Stata",
+    "xlsx": "Excel",
+}
 _TEXT = {
     "nb": {
         "title": "Eksport fra dekom-eval",
-        "intro": ("Dataene er pseudonymisert: hver person har et stabilt panel_id på tvers av bølger. "
-                  "Navn, e-post og personlige lenker er aldri med."),
+        "intro": (
+            "Dataene er pseudonymisert: hver person har et stabilt panel_id på tvers av bølger. "
+            "Navn, e-post og personlige lenker er aldri med."
+        ),
         "cleaned": "Dataene er renset etter evalueringens regler (se cleaning_log.csv).",
         "raw": "Dataene er rådata, ikke renset.",
         "files": "Filer",
         "skipped": "Ikke laget",
-        "missing": ("Manglende svar har egne koder (se kodeboken): vet ikke, ikke relevant, ikke vist "
-                    "og ikke svart holdes fra hverandre."),
+        "missing": (
+            "Manglende svar har egne koder (se kodeboken): vet ikke, ikke relevant, ikke vist "
+            "og ikke svart holdes fra hverandre."
+        ),
     },
     "en": {
         "title": "Export from dekom-eval",
-        "intro": ("The data are pseudonymised: each person has a stable panel_id across waves. "
-                  "Names, e-mail addresses and personal links are never included."),
+        "intro": (
+            "The data are pseudonymised: each person has a stable panel_id across waves. "
+            "Names, e-mail addresses and personal links are never included."
+        ),
         "cleaned": "The data are cleaned by the evaluation's rules (see cleaning_log.csv).",
         "raw": "The data are raw, not cleaned.",
         "files": "Files",
         "skipped": "Not made",
-        "missing": ("Missing answers have their own codes (see the codebook): don't know, not applicable, "
-                    "not shown and not answered are kept apart."),
+        "missing": (
+            "Missing answers have their own codes (see the codebook): don't know, not applicable, "
+            "not shown and not answered are kept apart."
+        ),
     },
 }
 
@@ -74,13 +88,23 @@ def describe_file(name: str, lang: str = "nb") -> str:
     return f"{text} ({_FORMATS.get(ext, ext)})"
 
 
-def write_readme(out: Path, names: list[str], skipped: list[dict[str, Any]], cleaned: bool,
-                 lang: str = "nb") -> Path:
+def write_readme(
+    out: Path, names: list[str], skipped: list[dict[str, Any]], cleaned: bool, lang: str = "nb"
+) -> Path:
     """Write README.txt listing every file of the export with what it holds; return its path."""
     lang = "en" if lang == "en" else "nb"
     text = _TEXT[lang]
-    lines = [text["title"], "=" * len(text["title"]), "", text["intro"],
-             text["cleaned"] if cleaned else text["raw"], text["missing"], "", text["files"] + ":", ""]
+    lines = [
+        text["title"],
+        "=" * len(text["title"]),
+        "",
+        text["intro"],
+        text["cleaned"] if cleaned else text["raw"],
+        text["missing"],
+        "",
+        text["files"] + ":",
+        "",
+    ]
     width = max((len(n) for n in names), default=0)
     lines += [f"  {n.ljust(width)}  {describe_file(n, lang)}".rstrip() for n in names]
     if skipped:

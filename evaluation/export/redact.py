@@ -36,8 +36,13 @@ class Redactor:
         self._lengths = sorted(self._by_length, reverse=True)
         # lower() changes the length of a few letters (e.g. 'İ'); such terms use the regex path
         odd = sorted((w for w in words if len(w.lower()) != len(w)), key=len, reverse=True)
-        self._odd = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in odd) + r")(?!\w)",
-                                re.IGNORECASE) if odd else None)
+        self._odd = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in odd) + r")(?!\w)", re.IGNORECASE
+            )
+            if odd
+            else None
+        )
 
     def replace_terms(self, text: str) -> str:
         """``text`` with every known term (a whole word or phrase, any case) replaced."""
@@ -53,7 +58,11 @@ class Redactor:
             if i == 0 or not _word(text[i - 1]):
                 for length in lengths:
                     end = i + length
-                    if end <= n and lower[i:end] in by_length[length] and (end == n or not _word(text[end])):
+                    if (
+                        end <= n
+                        and lower[i:end] in by_length[length]
+                        and (end == n or not _word(text[end]))
+                    ):
                         out.append(text[last:i])
                         out.append(REDACTED)
                         i = last = end
@@ -68,7 +77,9 @@ class Redactor:
 
     def _regex(self) -> re.Pattern[str]:
         words = sorted((w for ws in self._by_length.values() for w in ws), key=len, reverse=True)
-        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+        return re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
+        )
 
     def __call__(self, text: str | None) -> str | None:
         """The text with contact data replaced by ``[fjernet]``."""

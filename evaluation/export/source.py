@@ -19,9 +19,20 @@ from questionnaires import Questionnaire
 
 __all__ = ["ExportSource", "SourceError", "read_source", "RESPONSE_COLUMNS", "ANSWER_COLUMNS"]
 
-RESPONSE_COLUMNS = ("response_id", "person_key", "wave", "wave_name", "role", "fylke",
-                    "kompetansenettverk", "version_id", "status", "language", "started_at",
-                    "submitted_at")
+RESPONSE_COLUMNS = (
+    "response_id",
+    "person_key",
+    "wave",
+    "wave_name",
+    "role",
+    "fylke",
+    "kompetansenettverk",
+    "version_id",
+    "status",
+    "language",
+    "started_at",
+    "submitted_at",
+)
 ANSWER_COLUMNS = ("response_id", "item", "value_num", "value_text", "value_list", "missing_code")
 
 
@@ -45,15 +56,19 @@ class ExportSource:
 
     def validate(self) -> None:
         """Check columns and references; raise SourceError naming the first problem."""
-        for name, frame, cols in (("responses", self.responses, RESPONSE_COLUMNS),
-                                  ("answers", self.answers, ANSWER_COLUMNS)):
+        for name, frame, cols in (
+            ("responses", self.responses, RESPONSE_COLUMNS),
+            ("answers", self.answers, ANSWER_COLUMNS),
+        ):
             missing = [c for c in cols if c not in frame.columns]
             if missing:
                 raise SourceError(f"export source: {name} lacks column(s) {', '.join(missing)}")
         unknown = set(pd.unique(self.responses["version_id"])) - set(self.versions)
         if unknown:
-            raise SourceError(f"export source: responses refer to questionnaire version id(s) "
-                              f"{sorted(unknown)} that were not loaded")
+            raise SourceError(
+                f"export source: responses refer to questionnaire version id(s) "
+                f"{sorted(unknown)} that were not loaded"
+            )
         if self.responses["response_id"].duplicated().any():
             raise SourceError("export source: response_id is not unique in responses")
 
@@ -97,8 +112,9 @@ SELECT id, code, version_no, content_hash, definition FROM questionnaire_version
 """
 
 
-def _filters(waves: Sequence[int] | None, roles: Sequence[str] | None,
-             statuses: Sequence[str] | None) -> tuple[str, dict[str, Any], list[str]]:
+def _filters(
+    waves: Sequence[int] | None, roles: Sequence[str] | None, statuses: Sequence[str] | None
+) -> tuple[str, dict[str, Any], list[str]]:
 
     parts: list[str] = []
     params: dict[str, Any] = {}
@@ -118,7 +134,9 @@ def _filters(waves: Sequence[int] | None, roles: Sequence[str] | None,
     return " ".join(parts), params, expanding
 
 
-def _query(conn: Any, sql: str, where: str, params: dict[str, Any], expanding: list[str]) -> pd.DataFrame:
+def _query(
+    conn: Any, sql: str, where: str, params: dict[str, Any], expanding: list[str]
+) -> pd.DataFrame:
     import sqlalchemy as sa
 
     stmt = sa.text(sql.format(where=where))
@@ -141,9 +159,13 @@ def _definition(value: Any) -> dict[str, Any]:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def read_source(url_or_engine: Any, *, waves: Sequence[int] | None = None,
-                roles: Sequence[str] | None = None,
-                statuses: Sequence[str] | None = ("complete", "partial")) -> ExportSource:
+def read_source(
+    url_or_engine: Any,
+    *,
+    waves: Sequence[int] | None = None,
+    roles: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = ("complete", "partial"),
+) -> ExportSource:
     """Read responses, answers and questionnaire versions from the app's database.
 
     Parameters
@@ -173,8 +195,10 @@ def read_source(url_or_engine: Any, *, waves: Sequence[int] | None = None,
     with engine.connect() as conn:
         responses = _query(conn, _RESPONSES_SQL, where, params, expanding)
         if responses.empty:
-            raise SourceError(f"no responses match waves={list(waves or []) or 'all'}, "
-                              f"roles={list(roles or []) or 'all'}, statuses={list(statuses or [])}")
+            raise SourceError(
+                f"no responses match waves={list(waves or []) or 'all'}, "
+                f"roles={list(roles or []) or 'all'}, statuses={list(statuses or [])}"
+            )
         answers = _query(conn, _ANSWERS_SQL, where, params, expanding)
         versions_df = _query(conn, _VERSIONS_SQL, "", {}, [])
     used = set(responses["version_id"].astype(int))
@@ -188,13 +212,19 @@ def read_source(url_or_engine: Any, *, waves: Sequence[int] | None = None,
         responses[col] = pd.to_datetime(responses[col], errors="coerce", utc=True)
     answers["value_num"] = pd.to_numeric(answers["value_num"], errors="coerce").astype("float64")
     answers["value_list"] = answers["value_list"].map(_as_list).astype(object)
-    source = ExportSource(responses=responses, answers=answers, versions=versions,
-                          comparability_notes=_comparability(engine, waves, roles))
+    source = ExportSource(
+        responses=responses,
+        answers=answers,
+        versions=versions,
+        comparability_notes=_comparability(engine, waves, roles),
+    )
     source.validate()
     return source
 
 
-def _comparability(engine: Any, waves: Sequence[int] | None, roles: Sequence[str] | None) -> list[dict[str, Any]]:
+def _comparability(
+    engine: Any, waves: Sequence[int] | None, roles: Sequence[str] | None
+) -> list[dict[str, Any]]:
     """The comparability notes of the chosen waves and roles (empty on a database without them)."""
     import sqlalchemy as sa
 
@@ -205,12 +235,22 @@ def _comparability(engine: Any, waves: Sequence[int] | None, roles: Sequence[str
         return []
     out = []
     for row in rows:
-        if (waves and int(row["wave"]) not in set(map(int, waves))) or (roles and row["role"] not in roles):
+        if (waves and int(row["wave"]) not in set(map(int, waves))) or (
+            roles and row["role"] not in roles
+        ):
             continue
         detail = _definition(row["detail"]) or {}
-        out.append({"wave": int(row["wave"]), "wave_name": row["wave_name"], "role": row["role"],
-                    "version": f"{row['code']} v{row['version_no']} ({row['content_hash'][:8]})",
-                    "compared_with": detail.get("version"), "note": row["note"],
-                    "broken_scales": list(detail.get("broken_scales", [])),
-                    "items": list(detail.get("items", [])), "changes": list(detail.get("changes", []))})
+        out.append(
+            {
+                "wave": int(row["wave"]),
+                "wave_name": row["wave_name"],
+                "role": row["role"],
+                "version": f"{row['code']} v{row['version_no']} ({row['content_hash'][:8]})",
+                "compared_with": detail.get("version"),
+                "note": row["note"],
+                "broken_scales": list(detail.get("broken_scales", [])),
+                "items": list(detail.get("items", [])),
+                "changes": list(detail.get("changes", [])),
+            }
+        )
     return out

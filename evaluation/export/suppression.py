@@ -49,16 +49,18 @@ def _counts(t: ExportTable) -> list[dict[str, Any]]:
         if np.all(key == np.round(key)) and key.max() - key.min() < 100_000:
             lo = int(key.min())
             span = int(key.max()) - lo + 1
-            counts = np.bincount(role.astype(np.int64) * span + (key - lo).astype(np.int64),
-                                 minlength=n_roles * span)
+            counts = np.bincount(
+                role.astype(np.int64) * span + (key - lo).astype(np.int64), minlength=n_roles * span
+            )
             found = np.flatnonzero(counts)
             pairs = [(int(f // span), float(f % span + lo), int(counts[f])) for f in found]
         else:
             uniq, inverse = np.unique(key, return_inverse=True)
             counts = np.bincount(role.astype(np.int64) * len(uniq) + inverse.ravel())
             found = np.flatnonzero(counts)
-            pairs = [(int(f // len(uniq)), float(uniq[f % len(uniq)]), int(counts[f]))
-                     for f in found]
+            pairs = [
+                (int(f // len(uniq)), float(uniq[f % len(uniq)]), int(counts[f])) for f in found
+            ]
         labels = col.value_labels or {}
         for ri, kv, count in pairs:
             value: int | float | str
@@ -68,8 +70,16 @@ def _counts(t: ExportTable) -> list[dict[str, Any]]:
                 label = (labels.get(int(kv)) or {}).get("nb", "") if whole else ""
             else:
                 value, label = "", names[int(-kv)]
-            rows.append({"variable": col.name, "wave": wave, "role": roles[ri], "value": value,
-                         "label": label, "n": count})
+            rows.append(
+                {
+                    "variable": col.name,
+                    "wave": wave,
+                    "role": roles[ri],
+                    "value": value,
+                    "label": label,
+                    "n": count,
+                }
+            )
     return rows
 
 

@@ -28,10 +28,16 @@ _TEXTS = (
 _FYLKER = ("Agder", "Innlandet", "Nordland", "Oslo", "Rogaland", "Troms", "Vestland")
 
 
-def synthetic_source(questionnaires: Mapping[str, Questionnaire] | Sequence[Mapping[str, Questionnaire]],
-                     n_persons: int, waves: Sequence[int] = (2021, 2023, 2025), *,
-                     seed: int = 1, dont_know: float = 0.05, text_share: float = 0.3,
-                     participation: float = 1.0) -> ExportSource:
+def synthetic_source(
+    questionnaires: Mapping[str, Questionnaire] | Sequence[Mapping[str, Questionnaire]],
+    n_persons: int,
+    waves: Sequence[int] = (2021, 2023, 2025),
+    *,
+    seed: int = 1,
+    dont_know: float = 0.05,
+    text_share: float = 0.3,
+    participation: float = 1.0,
+) -> ExportSource:
     """Random answers from ``n_persons`` to the questionnaires in every wave.
 
     Parameters
@@ -51,8 +57,11 @@ def synthetic_source(questionnaires: Mapping[str, Questionnaire] | Sequence[Mapp
         Chance that a person answers in a given wave.
     """
     rng = np.random.default_rng(seed)
-    per_wave = (list(questionnaires) if isinstance(questionnaires, Sequence)
-                else [questionnaires] * len(waves))
+    per_wave = (
+        list(questionnaires)
+        if isinstance(questionnaires, Sequence)
+        else [questionnaires] * len(waves)
+    )
     roles = sorted(per_wave[0])
     person_role = rng.choice(roles, size=n_persons)
     person_fylke = rng.choice(_FYLKER, size=n_persons)
@@ -73,15 +82,27 @@ def synthetic_source(questionnaires: Mapping[str, Questionnaire] | Sequence[Mapp
             ids = np.arange(next_id, next_id + n)
             next_id += n
             started = pd.Timestamp(f"{wave}-03-01", tz="UTC") + pd.to_timedelta(
-                rng.integers(0, 86400 * 20, n), unit="s")
-            resp_parts.append(pd.DataFrame({
-                "response_id": ids, "person_key": person_key[who], "wave": wave,
-                "wave_name": f"Dekom {wave}", "role": role, "fylke": person_fylke[who],
-                "kompetansenettverk": person_net[who], "version_id": vid,
-                "status": np.where(rng.random(n) < 0.95, "complete", "partial"),
-                "language": "nb", "started_at": started,
-                "submitted_at": started + pd.to_timedelta(rng.integers(300, 1800, n), unit="s"),
-            }))
+                rng.integers(0, 86400 * 20, n), unit="s"
+            )
+            resp_parts.append(
+                pd.DataFrame(
+                    {
+                        "response_id": ids,
+                        "person_key": person_key[who],
+                        "wave": wave,
+                        "wave_name": f"Dekom {wave}",
+                        "role": role,
+                        "fylke": person_fylke[who],
+                        "kompetansenettverk": person_net[who],
+                        "version_id": vid,
+                        "status": np.where(rng.random(n) < 0.95, "complete", "partial"),
+                        "language": "nb",
+                        "started_at": started,
+                        "submitted_at": started
+                        + pd.to_timedelta(rng.integers(300, 1800, n), unit="s"),
+                    }
+                )
+            )
             ans_parts.extend(_answers(q, ids, rng, dont_know, text_share))
     responses = pd.concat(resp_parts, ignore_index=True)
     responses["wave"] = responses["wave"].astype("int32")
@@ -91,8 +112,9 @@ def synthetic_source(questionnaires: Mapping[str, Questionnaire] | Sequence[Mapp
     return ExportSource(responses=responses, answers=answers, versions=versions)
 
 
-def _answers(q: Questionnaire, ids: np.ndarray, rng: np.random.Generator, dont_know: float,
-             text_share: float) -> list[pd.DataFrame]:
+def _answers(
+    q: Questionnaire, ids: np.ndarray, rng: np.random.Generator, dont_know: float, text_share: float
+) -> list[pd.DataFrame]:
     n = len(ids)
     parts = []
     given: dict[str, np.ndarray] = {}
@@ -121,7 +143,9 @@ def _answers(q: Questionnaire, ids: np.ndarray, rng: np.random.Generator, dont_k
         elif item.type == "multi":
             opt_values = np.array([o.value for o in item.options])
             picks = rng.random((n, len(opt_values))) < 0.3
-            lists = np.array([opt_values[row].tolist() for row in picks] + [None], dtype=object)[:-1]
+            lists = np.array([opt_values[row].tolist() for row in picks] + [None], dtype=object)[
+                :-1
+            ]
         else:
             writes = rng.random(n) < text_share
             text[writes] = rng.choice(_TEXTS, int(writes.sum()))
@@ -130,8 +154,16 @@ def _answers(q: Questionnaire, ids: np.ndarray, rng: np.random.Generator, dont_k
         keep = shown & (~np.isnan(value) | pd.notna(missing) | pd.notna(text) | pd.notna(lists))
         if item.type == "multi":
             keep = shown & np.array([bool(x) for x in lists])
-        parts.append(pd.DataFrame({
-            "response_id": ids[keep], "item": item.code, "value_num": value[keep],
-            "value_text": text[keep], "value_list": lists[keep], "missing_code": missing[keep],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "response_id": ids[keep],
+                    "item": item.code,
+                    "value_num": value[keep],
+                    "value_text": text[keep],
+                    "value_list": lists[keep],
+                    "missing_code": missing[keep],
+                }
+            )
+        )
     return parts

@@ -25,8 +25,13 @@ OUT = ROOT / "docs" / "img"
 def main() -> None:
     """Make docs/img/analysis-*.png."""
     tmp = Path(tempfile.mkdtemp())
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'db.sqlite'}",
-                      "SECRET_KEY": "screenshots-" + "x" * 40, "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'db.sqlite'}",
+            "SECRET_KEY": "screenshots-" + "x" * 40,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     app.instance_path = str(tmp)
     with app.app_context():
         from flask_migrate import upgrade
@@ -42,6 +47,7 @@ def main() -> None:
         jobs.run_job(job.id)
         assert db.session.get(Job, job.id).status == "done"
         job_id = job.id
+
     def shoot(browser, url: str) -> None:
         page = browser.new_page(viewport={"width": 1200, "height": 860})
         page.goto(url + "/auth/login")

@@ -49,6 +49,8 @@ def test_heartbeat_writes_while_the_first_analysis_runs(app, runner, tmp_path):
     with app.app_context():
         job = db.session.get(Job, job_id)
         assert job.status == "done", job.error
-        assert db.session.scalar(sa.select(sa.func.count(CodingSuggestion.id))) > 0  # it did write them
+        assert (
+            db.session.scalar(sa.select(sa.func.count(CodingSuggestion.id))) > 0
+        )  # it did write them
     assert writes[0] > 3
     assert failures == []

@@ -23,8 +23,23 @@ def test_cli_writes_change_reliability_and_report_from_the_database(demo, runner
     result = runner.invoke(args=["analysis", "run", "--out", str(out), "--no-figures"])
     assert result.exit_code == 0, result.output
     change = pd.read_csv(out / "change.csv")
-    for col in ("scale", "role", "wave_from", "wave_to", "method", "n_from", "n_to", "mean_from",
-                "mean_to", "diff", "ci_low", "ci_high", "p", "p_adj", "effect_size"):
+    for col in (
+        "scale",
+        "role",
+        "wave_from",
+        "wave_to",
+        "method",
+        "n_from",
+        "n_to",
+        "mean_from",
+        "mean_to",
+        "diff",
+        "ci_low",
+        "ci_high",
+        "p",
+        "p_adj",
+        "effect_size",
+    ):
         assert col in change.columns
     assert {2021, 2023} <= set(change["wave_from"]) | set(change["wave_to"])
     assert set(change["role"]) >= {"skoleleder", "tillitsvalgt"}
@@ -51,8 +66,18 @@ def test_cli_writes_change_reliability_and_report_from_the_database(demo, runner
 
 def test_cli_family_and_no_weights(demo, runner, tmp_path):
     out = tmp_path / "run"
-    result = runner.invoke(args=["analysis", "run", "--out", str(out), "--no-figures",
-                                 "--family", "all", "--no-weights"])
+    result = runner.invoke(
+        args=[
+            "analysis",
+            "run",
+            "--out",
+            str(out),
+            "--no-figures",
+            "--family",
+            "all",
+            "--no-weights",
+        ]
+    )
     assert result.exit_code == 0, result.output
     change = pd.read_csv(out / "change.csv")
     assert change["correction"].str.endswith("(all wave pairs)").all()
@@ -66,10 +91,12 @@ def test_frame_from_the_database_is_every_invitation_with_responded(demo):
 
     with demo.app_context():
         frame = invited_frame()
-        invited = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
-            Invitation.status != "revoked"))
-        complete = db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
-            Response.status == "complete"))
+        invited = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Invitation).where(Invitation.status != "revoked")
+        )
+        complete = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Response).where(Response.status == "complete")
+        )
     assert len(frame) == invited and frame["responded"].sum() == complete
     assert {"respondent_id", "wave", "role", "fylke", "network", "responded"} <= set(frame.columns)
     assert not frame.duplicated(["respondent_id", "wave"]).any()
@@ -81,7 +108,9 @@ def test_cli_on_empty_database_says_so(runner, tmp_path):
     assert "no numeric answers" in result.output
 
 
-def test_researcher_starts_a_run_the_job_runs_outside_the_request_and_the_report_opens(demo, client, auth, users):
+def test_researcher_starts_a_run_the_job_runs_outside_the_request_and_the_report_opens(
+    demo, client, auth, users
+):
     auth.login(users["researcher"])
     page = client.get("/analysis/")
     assert page.status_code == 200 and "Start analyse" in page.get_data(as_text=True)
@@ -98,7 +127,11 @@ def test_researcher_starts_a_run_the_job_runs_outside_the_request_and_the_report
     report = client.get(f"/analysis/{job_id}/report")
     assert report.status_code == 200 and report.mimetype == "text/html"
     english = client.get(f"/analysis/{job_id}/report?lang=en")
-    assert english.status_code == 200 and b'<html lang="en">' in english.data and b"In short" in english.data
+    assert (
+        english.status_code == 200
+        and b'<html lang="en">' in english.data
+        and b"In short" in english.data
+    )
     csp = report.headers["Content-Security-Policy"]
     assert "script-src 'none'" in csp and "style-src 'unsafe-inline'" in csp
     csv = client.get(f"/analysis/{job_id}/files/change.csv")

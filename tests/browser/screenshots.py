@@ -27,9 +27,15 @@ def build_app(folder: Path):
     """An app on a fresh migrated SQLite database in ``folder``."""
     url = f"sqlite:///{folder / 'shots.sqlite'}"
     _upgrade(url)
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True,
-                       "SECRET_KEY": "screenshots-only-secret-key-0123456789abcdef",
-                       "RATELIMIT_ENABLED": False})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": True,
+            "SECRET_KEY": "screenshots-only-secret-key-0123456789abcdef",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
 
 
 def main() -> None:
@@ -50,29 +56,48 @@ def shoot(browser, base: str, link, closed) -> None:
     ctx = browser.new_context(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
     page = ctx.new_page()
     page.goto(base + link.url)
-    page.screenshot(path=str(OUT / "respondent-start.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 700})
+    page.screenshot(
+        path=str(OUT / "respondent-start.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 700}
+    )
     page.get_by_role("link", name="Start undersøkelsen").click()
     page.get_by_label("Vestland").check()
-    page.get_by_role("group", name="I hvilken grad kjenner du").get_by_label("I stor grad", exact=True).check()
-    page.get_by_role("group", name="Har skolen eller organisasjonen").get_by_label("Nei", exact=True).check()
+    page.get_by_role("group", name="I hvilken grad kjenner du").get_by_label(
+        "I stor grad", exact=True
+    ).check()
+    page.get_by_role("group", name="Har skolen eller organisasjonen").get_by_label(
+        "Nei", exact=True
+    ).check()
     page.get_by_role("button", name="Neste").click()
     page.get_by_label("Barneskole").check()
     page.get_by_role("button", name="Neste").click()
     page.get_by_label("Rektor", exact=True).check()
     page.get_by_role("button", name="Neste").click()
-    page.get_by_role("group", name="Kartlegging av kompetansebehov").get_by_label("I stor grad", exact=True).check()
-    page.get_by_role("group", name="Planlegging av tiltak").get_by_label("I noen grad", exact=True).check()
+    page.get_by_role("group", name="Kartlegging av kompetansebehov").get_by_label(
+        "I stor grad", exact=True
+    ).check()
+    page.get_by_role("group", name="Planlegging av tiltak").get_by_label(
+        "I noen grad", exact=True
+    ).check()
     page.locator(".question").first.screenshot(path=str(OUT / "respondent-matrix.png"))
     page.get_by_role("button", name="Neste").click()
     page.wait_for_selector(".error-summary")
-    page.screenshot(path=str(OUT / "respondent-error.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 1100},
-                    full_page=True)
-    mobile = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2,
-                                 is_mobile=True, has_touch=True)
+    page.screenshot(
+        path=str(OUT / "respondent-error.png"),
+        clip={"x": 0, "y": 0, "width": 1100, "height": 1100},
+        full_page=True,
+    )
+    mobile = browser.new_context(
+        viewport={"width": 360, "height": 780},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     m = mobile.new_page()
     m.goto(base + link.url)
     m.wait_for_selector(".matrix-row")
-    m.get_by_role("group", name="Kartlegging av kompetansebehov").get_by_label("I stor grad", exact=True).check()
+    m.get_by_role("group", name="Kartlegging av kompetansebehov").get_by_label(
+        "I stor grad", exact=True
+    ).check()
     m.evaluate("window.scrollTo(0, document.querySelector('.q-matrix').offsetTop - 12)")
     m.screenshot(path=str(OUT / "respondent-mobile.png"), full_page=False)
     mobile.close()
@@ -86,9 +111,13 @@ def shoot(browser, base: str, link, closed) -> None:
                 radios.nth(2).check()
         page.locator(".nav-buttons .button.primary").click()
     page.wait_for_selector(".done-panel")
-    page.screenshot(path=str(OUT / "respondent-thanks.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 480})
+    page.screenshot(
+        path=str(OUT / "respondent-thanks.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 480}
+    )
     page.goto(base + closed.url)
-    page.screenshot(path=str(OUT / "respondent-closed.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 400})
+    page.screenshot(
+        path=str(OUT / "respondent-closed.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 400}
+    )
     ctx.close()
 
 

@@ -17,16 +17,44 @@ from webapp.models import Response, Wave
 pytestmark = pytest.mark.browser
 
 AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
     "resultTypes": ["violations"],
 }
-FIRST_PAGES = {"bg_fylke": 12, "bg_kjennskap": 3, "deltatt_tiltak": 2, "bg_skoleslag": 1,
-               "sl_stilling": 1}
-REQUIRED_REST = {code: 3 for code in (
-    "samarb_behov", "samarb_prior", "samarb_plan", "samarb_gjenn", "samarb_eval", "likev_partnere",
-    "likev_innflytelse", "likev_kompetanse", "likev_kunde", "invol_behov", "invol_prior",
-    "invol_plan", "invol_gjenn", "invol_eval", "lokinv_ledere", "lokinv_larere", "lokinv_tv",
-    "lokinv_lokal", "lokinv_ovenfra", "lokinv_innhold")}
+FIRST_PAGES = {
+    "bg_fylke": 12,
+    "bg_kjennskap": 3,
+    "deltatt_tiltak": 2,
+    "bg_skoleslag": 1,
+    "sl_stilling": 1,
+}
+REQUIRED_REST = {
+    code: 3
+    for code in (
+        "samarb_behov",
+        "samarb_prior",
+        "samarb_plan",
+        "samarb_gjenn",
+        "samarb_eval",
+        "likev_partnere",
+        "likev_innflytelse",
+        "likev_kompetanse",
+        "likev_kunde",
+        "invol_behov",
+        "invol_prior",
+        "invol_plan",
+        "invol_gjenn",
+        "invol_eval",
+        "lokinv_ledere",
+        "lokinv_larere",
+        "lokinv_tv",
+        "lokinv_lokal",
+        "lokinv_ovenfra",
+        "lokinv_innhold",
+    )
+}
 
 
 def scan(page, label: str) -> None:
@@ -37,7 +65,9 @@ def scan(page, label: str) -> None:
     for v in violations:
         print(f"[{label}] {v['impact']}: {v['id']} - {v['help']} ({len(v['nodes'])} nodes)")
     assert not bad, f"{label}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad)
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in bad
+    )
 
 
 @pytest.fixture
@@ -71,7 +101,9 @@ def wide(browser):
 @pytest.fixture
 def narrow(browser):
     """A 360 px wide phone-sized page."""
-    ctx = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+    ctx = browser.new_context(
+        viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True
+    )
     yield ctx.new_page()
     ctx.close()
 

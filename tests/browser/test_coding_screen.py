@@ -15,8 +15,18 @@ from webapp.models.coding import CodingDecision, CodingSuggestion
 
 pytestmark = pytest.mark.browser
 
-THEMES = ["alle_med", "laerernes_behov", "ekstern_kompetanse", "praksisnaer", "ledelse",
-          "ressurspersoner", "tid", "erfaringsdeling", "forskning", "sammenheng"]
+THEMES = [
+    "alle_med",
+    "laerernes_behov",
+    "ekstern_kompetanse",
+    "praksisnaer",
+    "ledelse",
+    "ressurspersoner",
+    "tid",
+    "erfaringsdeling",
+    "forskning",
+    "sammenheng",
+]
 
 
 @pytest.fixture
@@ -25,8 +35,13 @@ def answers(app):
     with app.app_context():
         versions = {}
         for role in ("skoleeier", "skoleleder", "tillitsvalgt", "uh"):
-            v = QuestionnaireVersion(code=f"b_{role}", role=role, version_no=1, content_hash=f"{role:1<64}",
-                                     definition={})
+            v = QuestionnaireVersion(
+                code=f"b_{role}",
+                role=role,
+                version_no=1,
+                content_hash=f"{role:1<64}",
+                definition={},
+            )
             db.session.add(v)
             db.session.flush()
             versions[role] = v.id
@@ -39,21 +54,28 @@ def _answer_id(page) -> int:
     """The answer in the address, checked against the answer on the screen (they once differed)."""
     in_address = int(re.search(r"/coding/answer/(\d+)", page.url).group(1))
     on_screen = int(page.locator(".answer-head").get_attribute("data-answer-id"))
-    assert in_address == on_screen and page.locator("h1").inner_text().startswith(f"Svar {on_screen}")
+    assert in_address == on_screen and page.locator("h1").inner_text().startswith(
+        f"Svar {on_screen}"
+    )
     return in_address
 
 
 def _applied(app, answer_id: int) -> set[str]:
     with app.app_context():
-        rows = db.session.scalars(sa.select(CodingDecision).where(CodingDecision.answer_id == answer_id)).all()
+        rows = db.session.scalars(
+            sa.select(CodingDecision).where(CodingDecision.answer_id == answer_id)
+        ).all()
         assert len(rows) == len(THEMES)
         return {r.theme_code for r in rows if r.applied}
 
 
 def _suggested(app, answer_id: int) -> set[str]:
     with app.app_context():
-        return set(db.session.scalar(sa.select(CodingSuggestion.themes).where(
-            CodingSuggestion.answer_id == answer_id)))
+        return set(
+            db.session.scalar(
+                sa.select(CodingSuggestion.themes).where(CodingSuggestion.answer_id == answer_id)
+            )
+        )
 
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
@@ -62,8 +84,7 @@ def test_code_two_answers_with_keyboard_shortcuts(app, live_server, browser, use
     page = ctx.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(live_server.url + "/auth/login")
     page.get_by_label("E-post").fill(users["researcher"])
     page.get_by_label("Passord").fill(PASSWORD)
@@ -112,7 +133,10 @@ def test_code_two_answers_with_keyboard_shortcuts(app, live_server, browser, use
 
 
 AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
     "resultTypes": ["violations"],
 }
 
@@ -127,7 +151,9 @@ def test_coding_pages_pass_axe(app, live_server, browser, users, answers):
     page.get_by_label("E-post").fill(users["researcher"])
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
-    with app.app_context():  # a learned model, so its evidence and the learning page's tables are shown
+    with (
+        app.app_context()
+    ):  # a learned model, so its evidence and the learning page's tables are shown
         from webapp.domain import coding as service
         from webapp.domain import coding_model
 
@@ -136,13 +162,23 @@ def test_coding_pages_pass_axe(app, live_server, browser, users, answers):
         service.refresh_suggestions(version)
         db.session.commit()
     problems = []
-    for path in ("/coding/", f"/coding/answer/{answers[0]}", "/coding/agreement", "/coding/codebook",
-                 "/coding/codebook/theme/tid", "/coding/tables", "/coding/agreement/learning"):
+    for path in (
+        "/coding/",
+        f"/coding/answer/{answers[0]}",
+        "/coding/agreement",
+        "/coding/codebook",
+        "/coding/codebook/theme/tid",
+        "/coding/tables",
+        "/coding/agreement/learning",
+    ):
         page.goto(live_server.url + path)
         violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
         for v in violations:
             print(f"[{path}] {v['impact']}: {v['id']} - {v['help']} ({len(v['nodes'])} nodes)")
-        problems += [f"{path}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes']][:3]}"
-                     for v in violations if v["impact"] in ("serious", "critical")]
+        problems += [
+            f"{path}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
     ctx.close()
     assert problems == []

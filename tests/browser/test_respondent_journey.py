@@ -67,7 +67,10 @@ def test_skoleleder_journey(app, live_server, browser, skoleleder_link):
 
     # page 3: the follow-up on how many took part is skipped
     assert progress(page) == "Side 3 av 6"
-    assert page.get_by_label(re.compile("^Omtrent hvor mange lærere ved skolen har deltatt")).count() == 0
+    assert (
+        page.get_by_label(re.compile("^Omtrent hvor mange lærere ved skolen har deltatt")).count()
+        == 0
+    )
     choose(page, "Hva er stillingen din?", "Rektor")
     choose(page, "Jeg har nok tid", "Nokså uenig")
     choose(page, "UH gir meg god støtte", "Vet ikke / ikke relevant")
@@ -88,8 +91,12 @@ def test_skoleleder_journey(app, live_server, browser, skoleleder_link):
     page.get_by_role("button", name="Neste").click()
 
     # a validation error: two required matrices, only partly answered
-    for row in ("Kartlegging av kompetansebehov", "Prioritering av tiltak", "Planlegging av tiltak",
-                "Gjennomføring av tiltak"):
+    for row in (
+        "Kartlegging av kompetansebehov",
+        "Prioritering av tiltak",
+        "Planlegging av tiltak",
+        "Gjennomføring av tiltak",
+    ):
         choose(page, row, "I stor grad")
     choose(page, "Skoleeier og UH samarbeider", "Nokså enig")
     page.get_by_role("button", name="Neste").click()
@@ -101,7 +108,11 @@ def test_skoleleder_journey(app, live_server, browser, skoleleder_link):
     assert page.evaluate("document.activeElement.id") == "error-summary-title"
     links.first.click()
     assert page.evaluate("document.activeElement.id") == "f-samarb_eval"
-    assert group(page, "Kartlegging av kompetansebehov").get_by_label("I stor grad", exact=True).is_checked()
+    assert (
+        group(page, "Kartlegging av kompetansebehov")
+        .get_by_label("I stor grad", exact=True)
+        .is_checked()
+    )
 
     # switch to nynorsk mid-page: nothing typed or ticked is lost
     choose(page, "Evaluering av tiltak", "I noen grad")
@@ -115,11 +126,22 @@ def test_skoleleder_journey(app, live_server, browser, skoleleder_link):
     page.get_by_role("button", name="Neste").click()
 
     assert progress(page) == "Side 5 av 6"
-    for row in ("Kartlegging av kompetansebehov", "Prioritering av tiltak", "Planlegging av tiltak",
-                "Gjennomføring av tiltak", "Evaluering av tiltak"):
+    for row in (
+        "Kartlegging av kompetansebehov",
+        "Prioritering av tiltak",
+        "Planlegging av tiltak",
+        "Gjennomføring av tiltak",
+        "Evaluering av tiltak",
+    ):
         choose(page, row, "I liten grad")
-    for row in ("Skuleleiarane er med", "Lærarane er med på", "Dei tillitsvalde er med",
-                "Kompetansebehova blir kartlagde", "Tiltaka kjem", "Lærarane har innverknad"):
+    for row in (
+        "Skuleleiarane er med",
+        "Lærarane er med på",
+        "Dei tillitsvalde er med",
+        "Kompetansebehova blir kartlagde",
+        "Tiltaka kjem",
+        "Lærarane har innverknad",
+    ):
         choose(page, row, "Nokså samd")
     page.get_by_role("button", name="Neste").click()
 
@@ -138,17 +160,41 @@ def test_skoleleder_journey(app, live_server, browser, skoleleder_link):
     with app.app_context():
         resp = response_for(skoleleder_link)
         assert resp.status == "complete" and resp.language == "nn"
-        fylke = next(o.value for o in resp.version.questionnaire.find_item("bg_fylke").options
-                     if o.label["nb"] == "Vestland")
+        fylke = next(
+            o.value
+            for o in resp.version.questionnaire.find_item("bg_fylke").options
+            if o.label["nb"] == "Vestland"
+        )
         assert stored(skoleleder_link) == {
-            "bg_fylke": fylke, "bg_nettverk": "Bergensnettverket", "bg_kjennskap": 4,
-            "deltatt_tiltak": 2, "bg_skoleslag": 2, "bg_ant_larere": 35, "sl_stilling": 1,
-            "sl_tid": 2, "sl_stotte_uh": "dont_know",
-            "samarb_behov": 4, "samarb_prior": 4, "samarb_plan": 4, "samarb_gjenn": 4, "samarb_eval": 3,
-            "likev_partnere": 4, "likev_innflytelse": 4, "likev_kompetanse": 5, "likev_kunde": "dont_know",
-            "invol_behov": 2, "invol_prior": 2, "invol_plan": 2, "invol_gjenn": 2, "invol_eval": 2,
-            "lokinv_ledere": 4, "lokinv_larere": 4, "lokinv_tv": 4, "lokinv_lokal": 4,
-            "lokinv_ovenfra": 4, "lokinv_innhold": 4,
+            "bg_fylke": fylke,
+            "bg_nettverk": "Bergensnettverket",
+            "bg_kjennskap": 4,
+            "deltatt_tiltak": 2,
+            "bg_skoleslag": 2,
+            "bg_ant_larere": 35,
+            "sl_stilling": 1,
+            "sl_tid": 2,
+            "sl_stotte_uh": "dont_know",
+            "samarb_behov": 4,
+            "samarb_prior": 4,
+            "samarb_plan": 4,
+            "samarb_gjenn": 4,
+            "samarb_eval": 3,
+            "likev_partnere": 4,
+            "likev_innflytelse": 4,
+            "likev_kompetanse": 5,
+            "likev_kunde": "dont_know",
+            "invol_behov": 2,
+            "invol_prior": 2,
+            "invol_plan": 2,
+            "invol_gjenn": 2,
+            "invol_eval": 2,
+            "lokinv_ledere": 4,
+            "lokinv_larere": 4,
+            "lokinv_tv": 4,
+            "lokinv_lokal": 4,
+            "lokinv_ovenfra": 4,
+            "lokinv_innhold": 4,
             "kommentar": "Godt samarbeid, men lite tid.",
         }
 
@@ -172,7 +218,9 @@ def test_live_show_if_and_character_count(app, live_server, browser):
     page.context.close()
 
 
-def test_360px_matrix_rows_fit_without_sideways_scrolling(app, live_server, browser, skoleleder_link):
+def test_360px_matrix_rows_fit_without_sideways_scrolling(
+    app, live_server, browser, skoleleder_link
+):
     ctx = browser.new_context(viewport={"width": 360, "height": 740})
     page = ctx.new_page()
     with app.app_context():
@@ -186,8 +234,12 @@ def test_360px_matrix_rows_fit_without_sideways_scrolling(app, live_server, brow
     page.goto(live_server.url + skoleleder_link.url)
     assert page.locator(".matrix-row").count() == 17
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    boxes = [page.locator(".matrix-row").first.locator(".option").nth(i).bounding_box() for i in range(6)]
-    assert len({round(b["y"]) for b in boxes[:5]}) == 1  # the five points are numbered tiles in one row
+    boxes = [
+        page.locator(".matrix-row").first.locator(".option").nth(i).bounding_box() for i in range(6)
+    ]
+    assert (
+        len({round(b["y"]) for b in boxes[:5]}) == 1
+    )  # the five points are numbered tiles in one row
     assert boxes[5]["y"] > boxes[0]["y"]  # "don't know" has its own line below them
     ctx.close()
 
@@ -217,7 +269,12 @@ def test_text_typed_into_a_number_field_gets_a_field_error(app, live_server, bro
     assert progress(page) == "Side 2 av 4"
     page.context.close()
     with app.app_context():
-        assert stored(link) == {"deltatt": 1, "ant_larere": 25, "annet": 1, "annet_hva": "Lesesatsing"}
+        assert stored(link) == {
+            "deltatt": 1,
+            "ant_larere": 25,
+            "annet": 1,
+            "annet_hva": "Lesesatsing",
+        }
 
 
 def test_seventeen_statements_fit_a_phone(app, live_server, browser, skoleleder_link):
@@ -228,7 +285,9 @@ def test_seventeen_statements_fit_a_phone(app, live_server, browser, skoleleder_
     page.goto(live_server.url + skoleleder_link.url + "/side/partnerskap")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 5600, height
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out sideways
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= 360
+    )  # nothing sticks out sideways
     key = page.locator(".scale-key").first
     assert key.is_visible() and "1 I svært liten grad" in key.inner_text()
     row = group(page, "Kartlegging av kompetansebehov")

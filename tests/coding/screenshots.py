@@ -36,8 +36,15 @@ def build(folder: Path):
 
     url = f"sqlite:///{folder / 'shots.sqlite'}"
     _upgrade(url)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True,
-                      "SECRET_KEY": "screenshots-only-secret-key-0123456789abcdef", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": True,
+            "SECRET_KEY": "screenshots-only-secret-key-0123456789abcdef",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         load_demo(seed=2023, size=400, password=PASSWORD)
         users = []
@@ -57,8 +64,12 @@ def build(folder: Path):
             for answer_id in shared:
                 answer = db.session.get(Answer, answer_id)
                 s = suggestion_for(version, answer)
-                themes = {x["theme"] for x in s.suggestions if x["assigned"] and rng.random() > 0.08}
-                themes |= {x["theme"] for x in s.suggestions if not x["assigned"] and rng.random() < 0.45}
+                themes = {
+                    x["theme"] for x in s.suggestions if x["assigned"] and rng.random() > 0.08
+                }
+                themes |= {
+                    x["theme"] for x in s.suggestions if not x["assigned"] and rng.random() < 0.45
+                }
                 if rng.random() < 0.05:
                     themes.add(rng.choice(version.theme_codes))
                 save_decisions(version, answer, user, themes, memo="")
@@ -69,7 +80,11 @@ def build(folder: Path):
 
         result = pair_agreement(version, manual_codes(version), users[0].id, users[1].id)
         for answer_id in list(dict.fromkeys(result.disagreements["answer_id"]))[::2]:
-            both = {t for t in version.theme_codes if result.a.loc[answer_id, t] or result.b.loc[answer_id, t]}
+            both = {
+                t
+                for t in version.theme_codes
+                if result.a.loc[answer_id, t] or result.b.loc[answer_id, t]
+            }
             resolve(version, db.session.get(Answer, answer_id), users[1], both)
         db.session.commit()
     return app

@@ -12,20 +12,45 @@ from webapp.domain.coding import final_codes
 from webapp.extensions import db
 from webapp.models.coding import CodingResolution
 
-THEMES = ["alle_med", "laerernes_behov", "ekstern_kompetanse", "praksisnaer", "ledelse",
-          "ressurspersoner", "tid", "erfaringsdeling", "forskning", "sammenheng"]
+THEMES = [
+    "alle_med",
+    "laerernes_behov",
+    "ekstern_kompetanse",
+    "praksisnaer",
+    "ledelse",
+    "ressurspersoner",
+    "tid",
+    "erfaringsdeling",
+    "forskning",
+    "sammenheng",
+]
 
 # What each researcher ticks for the first six answers (see conftest.ANSWERS).
-CODER_A = [{"ledelse", "tid", "alle_med"}, {"ekstern_kompetanse"}, {"praksisnaer", "erfaringsdeling"},
-           {"ressurspersoner"}, {"forskning", "praksisnaer"}, set()]
-CODER_B = [{"ledelse", "alle_med"}, {"ekstern_kompetanse"}, {"praksisnaer"},
-           {"ressurspersoner", "ledelse"}, {"forskning", "praksisnaer"}, set()]
+CODER_A = [
+    {"ledelse", "tid", "alle_med"},
+    {"ekstern_kompetanse"},
+    {"praksisnaer", "erfaringsdeling"},
+    {"ressurspersoner"},
+    {"forskning", "praksisnaer"},
+    set(),
+]
+CODER_B = [
+    {"ledelse", "alle_med"},
+    {"ekstern_kompetanse"},
+    {"praksisnaer"},
+    {"ressurspersoner", "ledelse"},
+    {"forskning", "praksisnaer"},
+    set(),
+]
 
 
 def _code(client, auth, email, answer_ids, codes):
     auth.login(email)
     for answer_id, themes in zip(answer_ids, codes, strict=True):
-        assert client.post(f"/coding/answer/{answer_id}", data={"theme": sorted(themes)}).status_code == 303
+        assert (
+            client.post(f"/coding/answer/{answer_id}", data={"theme": sorted(themes)}).status_code
+            == 303
+        )
     auth.logout()
 
 
@@ -34,7 +59,7 @@ def _matrix(codes):
 
 
 def _cell(page, table_id, theme, col):
-    table = page[page.index(f'id="{table_id}"'):]
+    table = page[page.index(f'id="{table_id}"') :]
     row = re.search(rf'<tr data-theme="{theme}">(.*?)</tr>', table, re.S).group(1)
     return re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)[col]
 
@@ -72,48 +97,74 @@ def test_second_coder_does_not_see_the_first_coders_codes(client, auth, research
     assert "0 av 8 kodet" in page
 
 
-def test_disagreements_are_listed_side_by_side_and_resolved(app, client, auth, researchers, coding_data):
+def test_disagreements_are_listed_side_by_side_and_resolved(
+    app, client, auth, researchers, coding_data
+):
     a, b = researchers
     ids = coding_data[:6]
     _code(client, auth, a, ids, CODER_A)
     _code(client, auth, b, ids, CODER_B)
     auth.login(b)
-    client.post(f"/coding/answer/{ids[0]}", data={"theme": sorted(CODER_B[0]), "memo": "Tid bare i forbifarten"})
+    client.post(
+        f"/coding/answer/{ids[0]}",
+        data={"theme": sorted(CODER_B[0]), "memo": "Tid bare i forbifarten"},
+    )
     page = client.get("/coding/agreement/disagreements").get_data(as_text=True)
     listed = [int(x) for x in re.findall(r'<section class="disagreement" id="answer-(\d+)"', page)]
-    differing = [i for i, (x, y) in zip(ids, zip(CODER_A, CODER_B, strict=True), strict=True) if x != y]
+    differing = [
+        i for i, (x, y) in zip(ids, zip(CODER_A, CODER_B, strict=True), strict=True) if x != y
+    ]
     assert listed == differing
-    section = page[page.index(f'id="answer-{ids[0]}"'):]
-    section = section[:section.index("</section>")]
+    section = page[page.index(f'id="answer-{ids[0]}"') :]
+    section = section[: section.index("</section>")]
     assert "Rektor satte av tid" in section
     assert "Memo fra Test researcher:</strong> Tid bare i forbifarten" in section
-    tid_row = re.search(r'<tr class="differs">\s*<td><strong>Tid og rom satt av</strong>.*?</tr>', section, re.S)
+    tid_row = re.search(
+        r'<tr class="differs">\s*<td><strong>Tid og rom satt av</strong>.*?</tr>', section, re.S
+    )
     assert tid_row is not None, section
     # resolve the first: keep tid after all
-    response = client.post(f"/coding/agreement/resolve/{ids[0]}",
-                           data={"theme": ["ledelse", "alle_med", "tid"]})
+    response = client.post(
+        f"/coding/agreement/resolve/{ids[0]}", data={"theme": ["ledelse", "alle_med", "tid"]}
+    )
     assert response.status_code == 302
     with app.app_context():
-        rows = {r.theme_code: r.applied for r in db.session.scalars(
-            sa.select(CodingResolution).where(CodingResolution.answer_id == ids[0]))}
+        rows = {
+            r.theme_code: r.applied
+            for r in db.session.scalars(
+                sa.select(CodingResolution).where(CodingResolution.answer_id == ids[0])
+            )
+        }
         assert rows["tid"] and rows["ledelse"] and not rows["forskning"] and len(rows) == 10
         codes = final_codes().set_index("answer_id")
     assert codes.loc[ids[0], "theme_tid"] == 1 and codes.loc[ids[0], "coded_by"] == "human"
     page = client.get("/coding/agreement/disagreements").get_data(as_text=True)
     assert f'id="answer-{ids[0]}"' not in page
-    assert f'id="answer-{ids[0]}"' in client.get("/coding/agreement/disagreements?show=all").get_data(as_text=True)
-    assert re.search(r'id="n-unresolved">2<', client.get("/coding/agreement").get_data(as_text=True))
+    assert f'id="answer-{ids[0]}"' in client.get(
+        "/coding/agreement/disagreements?show=all"
+    ).get_data(as_text=True)
+    assert re.search(
+        r'id="n-unresolved">2<', client.get("/coding/agreement").get_data(as_text=True)
+    )
 
 
-def test_final_codes_use_humans_where_they_coded_and_the_auto_coder_elsewhere(app, client, auth, researchers,
-                                                                             coding_data):
+def test_final_codes_use_humans_where_they_coded_and_the_auto_coder_elsewhere(
+    app, client, auth, researchers, coding_data
+):
     a, b = researchers
     _code(client, auth, a, coding_data[:2], [{"forskning"}, {"tid"}])
     _code(client, auth, b, coding_data[1:2], [{"tid", "ledelse"}])
     with app.app_context():
         codes = final_codes()
-    assert list(codes.columns) == ["answer_id", "respondent_id", "wave", "role", "item",
-                                   *[f"theme_{t}" for t in THEMES], "coded_by"]
+    assert list(codes.columns) == [
+        "answer_id",
+        "respondent_id",
+        "wave",
+        "role",
+        "item",
+        *[f"theme_{t}" for t in THEMES],
+        "coded_by",
+    ]
     assert len(codes) == 8 and codes["respondent_id"].str.match(r"P-\w{4}-\w{4}").all()
     codes = codes.set_index("answer_id")
     first, second, third = coding_data[:3]

@@ -27,8 +27,11 @@ from webapp.models.coding import CodingSuggestion
 from .conftest import add_answer
 
 # A made-up word no codebook signal knows: the coders code it as time set aside.
-PLANTED = ["Fjellgrepet gjorde susen for oss.", "Vi hadde fjellgrep hver fredag.",
-           "Uten fjellgrepet hadde vi stått fast."]
+PLANTED = [
+    "Fjellgrepet gjorde susen for oss.",
+    "Vi hadde fjellgrep hver fredag.",
+    "Uten fjellgrepet hadde vi stått fast.",
+]
 PROBE = "Fjellgrepet var det viktigste."
 
 
@@ -37,18 +40,24 @@ def _retrain_jobs():
 
 
 @pytest.mark.app_config(CODING_RETRAIN_AFTER=3)
-def test_coding_screen_decisions_retrain_the_model_and_it_learns_from_them(app, client, auth, users, instrument,
-                                                                           coding_data):
+def test_coding_screen_decisions_retrain_the_model_and_it_learns_from_them(
+    app, client, auth, users, instrument, coding_data
+):
     with app.app_context():
         planted = [add_answer(t, "skoleleder", 2023, "Oslo", instrument) for t in PLANTED]
         probe = add_answer(PROBE, "skoleleder", 2023, "Oslo", instrument)
         db.session.commit()
     auth.login(users["researcher"])
     page = client.get(f"/coding/answer/{probe}").get_data(as_text=True)
-    assert 'id="theme-tid" checked' not in page and "modellen vektla" not in page  # dictionary alone
+    assert (
+        'id="theme-tid" checked' not in page and "modellen vektla" not in page
+    )  # dictionary alone
     for i, answer_id in enumerate(planted):
-        response = client.post(f"/coding/answer/{answer_id}", data={"theme": ["tid"], "action": "stay"},
-                               follow_redirects=True)
+        response = client.post(
+            f"/coding/answer/{answer_id}",
+            data={"theme": ["tid"], "action": "stay"},
+            follow_redirects=True,
+        )
         queued = "lærer av dem i bakgrunnen" in response.get_data(as_text=True)
         assert queued == (i == 2), i  # queued at the third newly coded answer, not before
     with app.app_context():
@@ -60,33 +69,48 @@ def test_coding_screen_decisions_retrain_the_model_and_it_learns_from_them(app, 
         version = service.current_version()
         meta = coding_model.latest_meta(version)
         shipped = len(training_data())
-        assert meta["model_no"] == 1 and meta["coder_answers"] == 3 and meta["trained_on"] == shipped + 3
-        assert json.loads((coding_model.model_dir(version) / "model-0001.json").read_text())["trained_on"] == shipped + 3
+        assert (
+            meta["model_no"] == 1
+            and meta["coder_answers"] == 3
+            and meta["trained_on"] == shipped + 3
+        )
+        assert (
+            json.loads((coding_model.model_dir(version) / "model-0001.json").read_text())[
+                "trained_on"
+            ]
+            == shipped + 3
+        )
         assert job.result["suggestions"] == len(coding_data) + 4
         assert coding_model.new_decisions(version) == 0
         # The stored suggestion for the probe now comes from the model: time, with its evidence.
-        row = db.session.scalar(sa.select(CodingSuggestion).where(CodingSuggestion.answer_id == probe))
+        row = db.session.scalar(
+            sa.select(CodingSuggestion).where(CodingSuggestion.answer_id == probe)
+        )
         assert "tid" in row.themes
         tid = next(s for s in row.suggestions if s["theme"] == "tid")
         assert 0.5 <= tid["confidence"] <= 1 and tid["evidence"] == []
         assert any("fjellgrep" in g for g in tid["ngrams"]), tid
         # Without the coders' three decisions the same features give the probe no time at all.
-        shipped_only = train_model(training_data()["text"].tolist(), training_data(), version.codebook)
+        shipped_only = train_model(
+            training_data()["text"].tolist(), training_data(), version.codebook
+        )
         assert shipped_only.probabilities([PROBE]).loc[0, "tid"] < 0.2
     page = client.get(f"/coding/answer/{probe}").get_data(as_text=True)
     assert 'id="theme-tid" checked' in page and "modellen vektla:" in page and "fjellgrep" in page
 
 
 def test_suggestions_are_calibrated_probabilities_with_evidence_and_the_queue_is_least_confident_first(
-        app, client, auth, users, coding_data):
+    app, client, auth, users, coding_data
+):
     auth.login(users["researcher"])
     client.post("/coding/model/retrain")
     with app.app_context():
         run_pending(progress_bar=False)
         version = service.current_version()
         assert coding_model.latest_meta(version)["coder_answers"] == 0  # the shipped examples only
-        rows = db.session.scalars(sa.select(CodingSuggestion).where(
-            CodingSuggestion.codebook_version_id == version.id)).all()
+        rows = db.session.scalars(
+            sa.select(CodingSuggestion).where(CodingSuggestion.codebook_version_id == version.id)
+        ).all()
         assert len(rows) == len(coding_data)
         for row in rows:
             assert 0 <= row.confidence <= 1
@@ -105,19 +129,24 @@ def test_suggestions_are_calibrated_probabilities_with_evidence_and_the_queue_is
         assert any(by_id[a].needs_review for a in order)
 
 
-def test_retrain_button_queues_one_job_and_the_learning_page_reports_the_model(app, client, auth, users,
-                                                                                coding_data):
+def test_retrain_button_queues_one_job_and_the_learning_page_reports_the_model(
+    app, client, auth, users, coding_data
+):
     auth.login(users["researcher"])
     overview = client.get("/coding/").get_data(as_text=True)
     assert "Ingen lært modell ennå" in overview and 'id="index-retrain"' in overview
     page = client.get("/coding/agreement/learning").get_data(as_text=True)
     assert 'id="model-none"' in page and 'id="retrain-button"' in page
-    assert "Ingen lært modell er lagret" in client.get("/coding/model/export", follow_redirects=True).get_data(
-        as_text=True)
+    assert "Ingen lært modell er lagret" in client.get(
+        "/coding/model/export", follow_redirects=True
+    ).get_data(as_text=True)
     back = client.post("/coding/model/retrain", data={"next": "/coding/?wave=1"})
     assert back.headers["Location"].endswith("/coding/?wave=1")
-    assert client.post("/coding/model/retrain", data={"next": "https://evil.example/"}).headers[
-        "Location"].endswith("/coding/agreement/learning")
+    assert (
+        client.post("/coding/model/retrain", data={"next": "https://evil.example/"})
+        .headers["Location"]
+        .endswith("/coding/agreement/learning")
+    )
     with app.app_context():
         db.session.execute(sa.delete(Job))
         db.session.commit()
@@ -131,9 +160,15 @@ def test_retrain_button_queues_one_job_and_the_learning_page_reports_the_model(a
     overview = client.get("/coding/").get_data(as_text=True)
     assert f"Lært modell 1, trent på {len(training_data())} svar (0 kodet her)." in overview
     page = client.get("/coding/agreement/learning").get_data(as_text=True)
-    assert '<dd id="model-no">1</dd>' in page and f'<dd id="model-trained-on">{len(training_data())}</dd>' in page
+    assert (
+        '<dd id="model-no">1</dd>' in page
+        and f'<dd id="model-trained-on">{len(training_data())}</dd>' in page
+    )
     assert 'id="model-weights"' in page and 'id="model-export"' in page
-    assert "kodebokens signalord" in page and "dictionary" not in page.split('id="model-weights"')[1].split("</table>")[0]
+    assert (
+        "kodebokens signalord" in page
+        and "dictionary" not in page.split('id="model-weights"')[1].split("</table>")[0]
+    )
 
 
 def test_evaluator_cannot_retrain_or_download_the_model(client, auth, users, coding_data):
@@ -142,7 +177,9 @@ def test_evaluator_cannot_retrain_or_download_the_model(client, auth, users, cod
     assert client.get("/coding/model/export").status_code == 403
 
 
-def test_exported_model_codes_like_the_app_in_the_cli(app, client, auth, users, coding_data, tmp_path):
+def test_exported_model_codes_like_the_app_in_the_cli(
+    app, client, auth, users, coding_data, tmp_path
+):
     auth.login(users["researcher"])
     client.post("/coding/model/retrain")
     with app.app_context():
@@ -153,33 +190,62 @@ def test_exported_model_codes_like_the_app_in_the_cli(app, client, auth, users, 
     model_file.write_bytes(response.data)
     assert load_model(model_file).meta["model_no"] == 1
     with app.app_context():
-        rows = db.session.execute(sa.select(Answer.id, Answer.value_text, CodingSuggestion.themes,
-                                            CodingSuggestion.confidence)
-                                  .join(CodingSuggestion, CodingSuggestion.answer_id == Answer.id)
-                                  .where(Answer.id.in_(coding_data)).order_by(Answer.id)).all()
+        rows = db.session.execute(
+            sa.select(
+                Answer.id, Answer.value_text, CodingSuggestion.themes, CodingSuggestion.confidence
+            )
+            .join(CodingSuggestion, CodingSuggestion.answer_id == Answer.id)
+            .where(Answer.id.in_(coding_data))
+            .order_by(Answer.id)
+        ).all()
     src = tmp_path / "svar.csv"
-    pd.DataFrame({"id": [r[0] for r in rows], "svar": [r[1] for r in rows]}).to_csv(src, index=False)
+    pd.DataFrame({"id": [r[0] for r in rows], "svar": [r[1] for r in rows]}).to_csv(
+        src, index=False
+    )
     out = tmp_path / "kodet.csv"
-    assert cli_main(["code", "--model", str(model_file), "--input", str(src), "--text-column", "svar",
-                     "--out", str(out)]) == 0
+    assert (
+        cli_main(
+            [
+                "code",
+                "--model",
+                str(model_file),
+                "--input",
+                str(src),
+                "--text-column",
+                "svar",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     coded = pd.read_csv(out)
     themes = load_model(model_file).themes
-    for (answer_id, _text, app_themes, app_conf), cli_row in zip(rows, coded.itertuples(), strict=True):
+    for (answer_id, _text, app_themes, app_conf), cli_row in zip(
+        rows, coded.itertuples(), strict=True
+    ):
         assert cli_row.id == answer_id
-        assert [t for t in themes if getattr(cli_row, t) == 1] == [t for t in themes if t in app_themes]
+        assert [t for t in themes if getattr(cli_row, t) == 1] == [
+            t for t in themes if t in app_themes
+        ]
         assert cli_row.confidence == pytest.approx(app_conf, abs=1e-4)
 
 
 def test_a_database_on_the_shipped_v2_codebook_gets_v3_beside_it_with_the_codes_carried_over(
-        app, users, coding_data):
+    app, users, coding_data
+):
     from pathlib import Path
 
     from questionnaires import load_codebook
     from webapp.models import User
 
-    v2_file = Path(__file__).resolve().parents[2] / "questionnaires" / "codebooks" / "codebook_v2.yaml"
+    v2_file = (
+        Path(__file__).resolve().parents[2] / "questionnaires" / "codebooks" / "codebook_v2.yaml"
+    )
     with app.app_context():
-        old, _ = service.store_codebook(service.definition_of(load_codebook(v2_file)), source="codebook.yaml")
+        old, _ = service.store_codebook(
+            service.definition_of(load_codebook(v2_file)), source="codebook.yaml"
+        )
         researcher = db.session.scalar(sa.select(User).where(User.email == users["researcher"]))
         answer = db.session.get(Answer, coding_data[0])
         service.save_decisions(old, answer, researcher, ["tid", "ledelse"])
@@ -187,9 +253,14 @@ def test_a_database_on_the_shipped_v2_codebook_gets_v3_beside_it_with_the_codes_
         current = service.current_version()
         db.session.commit()
         # the new shipped file keeps the number it declares, as the CLI reports it
-        assert (old.version_no, current.version_no) == (1, load_codebook(service.DEFAULT_CODEBOOK).version)
+        assert (old.version_no, current.version_no) == (
+            1,
+            load_codebook(service.DEFAULT_CODEBOOK).version,
+        )
         assert current.content_hash == service.content_hash(service.shipped_definition())
-        assert len(current.definition["themes"][0]["signals"]) > len(old.definition["themes"][0]["signals"])
+        assert len(current.definition["themes"][0]["signals"]) > len(
+            old.definition["themes"][0]["signals"]
+        )
         kept = service.decisions_of(current, researcher.id, answer.id)
         assert {t for t, d in kept.items() if d.applied} == {"tid", "ledelse"}
         assert service.current_version().id == current.id  # once only
@@ -205,7 +276,10 @@ def test_cli_retrains_and_exports_the_model(app, runner, coding_data, tmp_path):
     result = runner.invoke(args=["coding", "export-model", "--out", str(out)])
     assert result.exit_code == 1 and "no learned model yet" in result.output
     result = runner.invoke(args=["coding", "retrain"])
-    assert result.exit_code == 0 and f"model 1 trained on {len(training_data())} answers" in result.output
+    assert (
+        result.exit_code == 0
+        and f"model 1 trained on {len(training_data())} answers" in result.output
+    )
     assert f"{len(coding_data)} suggestions recomputed" in result.output
     result = runner.invoke(args=["coding", "export-model", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -217,11 +291,17 @@ def test_cli_retrains_and_exports_the_model(app, runner, coding_data, tmp_path):
 
 
 @pytest.mark.app_config(CODING_RETRAIN_AFTER=1)
-def test_the_model_file_holds_no_contact_data_or_word_only_one_respondent_wrote(app, client, auth, users,
-                                                                               instrument, coding_data):
+def test_the_model_file_holds_no_contact_data_or_word_only_one_respondent_wrote(
+    app, client, auth, users, instrument, coding_data
+):
     with app.app_context():
-        answer_id = add_answer("Kontakt meg på ola.hemmelig@example.no eller ring 98765432; Zyxwvutq var best.",
-                               "skoleleder", 2023, "Oslo", instrument)
+        answer_id = add_answer(
+            "Kontakt meg på ola.hemmelig@example.no eller ring 98765432; Zyxwvutq var best.",
+            "skoleleder",
+            2023,
+            "Oslo",
+            instrument,
+        )
         db.session.commit()
     auth.login(users["researcher"])
     client.post(f"/coding/answer/{answer_id}", data={"theme": ["tid"]})

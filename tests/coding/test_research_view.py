@@ -23,10 +23,20 @@ V = load_codebook(DEFAULT_CODEBOOK).version
 
 def _identifying_answer(app, instrument) -> tuple[int, str, str]:
     with app.app_context():
-        answer_id = add_answer(f"Samarbeidet med høgskolen var godt, spør {SECRET_NAME} på "
-                               f"rektor@skolen.no eller {PHONE}.", "skoleleder", 2023, "Oslo", instrument)
-        person = db.session.scalar(sa.select(Person).join(Response, Response.person_id == Person.id)
-                                   .join(Answer, Answer.response_id == Response.id).where(Answer.id == answer_id))
+        answer_id = add_answer(
+            f"Samarbeidet med høgskolen var godt, spør {SECRET_NAME} på "
+            f"rektor@skolen.no eller {PHONE}.",
+            "skoleleder",
+            2023,
+            "Oslo",
+            instrument,
+        )
+        person = db.session.scalar(
+            sa.select(Person)
+            .join(Response, Response.person_id == Person.id)
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Answer.id == answer_id)
+        )
         email = db.session.scalar(sa.select(Contact.email).where(Contact.person_id == person.id))
         db.session.commit()
         return answer_id, person.panel_id, email
@@ -55,14 +65,22 @@ def test_qdpx_project_is_pseudonymous_and_redacted(app, client, auth, users, ins
     assert _leaks(content, panel_id) == []
     assert pseudonym(app.config["PSEUDONYM_KEY"], panel_id) in content
     with app.app_context():
-        assert db.session.scalar(sa.select(AuditEvent.after).where(AuditEvent.action == "coding.download")) == \
-            {"file": "qdpx", "codebook_version": V}
+        assert db.session.scalar(
+            sa.select(AuditEvent.after).where(AuditEvent.action == "coding.download")
+        ) == {"file": "qdpx", "codebook_version": V}
 
 
 def test_every_coding_decision_is_audited(app, client, auth, users, instrument):
     answer_id, _panel_id, _email = _identifying_answer(app, instrument)
     auth.login("researcher@example.no")
-    assert client.post(f"/coding/answer/{answer_id}", data={"theme": [], "action": "stay"}).status_code == 303
+    assert (
+        client.post(f"/coding/answer/{answer_id}", data={"theme": [], "action": "stay"}).status_code
+        == 303
+    )
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "coding.decide"))
-        assert event is not None and event.target_id == str(answer_id) and event.actor == "researcher@example.no"
+        assert (
+            event is not None
+            and event.target_id == str(answer_id)
+            and event.actor == "researcher@example.no"
+        )

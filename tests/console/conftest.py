@@ -17,15 +17,29 @@ from webapp.extensions import db
 from webapp.models import Person, utcnow
 
 
-def add_person(i: int, role: str = "skoleleder", fylke: str = "Vestland", network: str | None = "Nettverk Vest",
-               email: str | None = None, left: bool = False) -> Person:
+def add_person(
+    i: int,
+    role: str = "skoleleder",
+    fylke: str = "Vestland",
+    network: str | None = "Nettverk Vest",
+    email: str | None = None,
+    left: bool = False,
+) -> Person:
     """Add person number ``i`` with contact data, in a kompetansenettverk (the caller commits)."""
-    return factories.add_person(role, fylke, name=f"Person {i}", email=email or f"person{i}@example.no",
-                                network=factories.network(network, fylke) if network else None,
-                                external_id=f"EXT-{i}", left_at=utcnow() if left else None)
+    return factories.add_person(
+        role,
+        fylke,
+        name=f"Person {i}",
+        email=email or f"person{i}@example.no",
+        network=factories.network(network, fylke) if network else None,
+        external_id=f"EXT-{i}",
+        left_at=utcnow() if left else None,
+    )
 
 
-def make_wave(instrument: dict[str, int], name: str = "Dekom 2025", status: str = "draft", invite: bool = True):
+def make_wave(
+    instrument: dict[str, int], name: str = "Dekom 2025", status: str = "draft", invite: bool = True
+):
     """A wave with the real questionnaires; invitations for the panel when ``invite``."""
     from webapp.domain import waves
 
@@ -40,7 +54,9 @@ def make_wave(instrument: dict[str, int], name: str = "Dekom 2025", status: str 
 
 def login(client, role: str):
     """Log ``client`` in as the fixture user with ``role``."""
-    response = client.post("/auth/login", data={"email": f"{role}@example.no", "password": PASSWORD})
+    response = client.post(
+        "/auth/login", data={"email": f"{role}@example.no", "password": PASSWORD}
+    )
     assert response.status_code == 302, response.data[:500]
     return client
 

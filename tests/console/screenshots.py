@@ -25,35 +25,98 @@ from webapp.extensions import db  # noqa: E402
 
 OUT = ROOT / "docs" / "img"
 PASSWORD = "skjermbilder-passord-123"
-FIRST = ["Kari", "Ola", "Ingrid", "Lars", "Nora", "Erik", "Sofie", "Jonas", "Marte", "Henrik",
-         "Silje", "Magnus", "Ida", "Sander", "Hanne", "Tor", "Line", "Eirik", "Ragnhild", "Sindre"]
-LAST = ["Nordmann", "Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen",
-        "Kristiansen", "Jensen", "Karlsen", "Berg", "Haugen", "Hagen", "Bakken", "Lie"]
-PLACES = [("Bergen", "Vestland", "Nettverk Bergen og omland"), ("Voss", "Vestland", "Nettverk Hordaland"),
-          ("Bodø", "Nordland", "Salten kompetansenettverk"), ("Narvik", "Nordland", "Ofoten kompetansenettverk"),
-          ("Trondheim", "Trøndelag", "Trondheimsregionen"), ("Steinkjer", "Trøndelag", "Innherred"),
-          ("Hamar", "Innlandet", "Hedmarken"), ("Lillehammer", "Innlandet", "Gudbrandsdal"),
-          ("Kristiansand", "Agder", "Kristiansandsregionen"), ("Tromsø", "Troms", "Tromsø-nettverket")]
-ROLES = ("skoleeier", "skoleleder", "skoleleder", "skoleleder", "tillitsvalgt", "tillitsvalgt", "uh")
-UH = {"Vestland": "Universitetet i Bergen", "Nordland": "Nord universitet", "Trøndelag": "NTNU",
-      "Innlandet": "Høgskolen i Innlandet", "Agder": "Universitetet i Agder", "Troms": "UiT Norges arktiske universitet"}
+FIRST = [
+    "Kari",
+    "Ola",
+    "Ingrid",
+    "Lars",
+    "Nora",
+    "Erik",
+    "Sofie",
+    "Jonas",
+    "Marte",
+    "Henrik",
+    "Silje",
+    "Magnus",
+    "Ida",
+    "Sander",
+    "Hanne",
+    "Tor",
+    "Line",
+    "Eirik",
+    "Ragnhild",
+    "Sindre",
+]
+LAST = [
+    "Nordmann",
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Bakken",
+    "Lie",
+]
+PLACES = [
+    ("Bergen", "Vestland", "Nettverk Bergen og omland"),
+    ("Voss", "Vestland", "Nettverk Hordaland"),
+    ("Bodø", "Nordland", "Salten kompetansenettverk"),
+    ("Narvik", "Nordland", "Ofoten kompetansenettverk"),
+    ("Trondheim", "Trøndelag", "Trondheimsregionen"),
+    ("Steinkjer", "Trøndelag", "Innherred"),
+    ("Hamar", "Innlandet", "Hedmarken"),
+    ("Lillehammer", "Innlandet", "Gudbrandsdal"),
+    ("Kristiansand", "Agder", "Kristiansandsregionen"),
+    ("Tromsø", "Troms", "Tromsø-nettverket"),
+]
+ROLES = (
+    "skoleeier",
+    "skoleleder",
+    "skoleleder",
+    "skoleleder",
+    "tillitsvalgt",
+    "tillitsvalgt",
+    "uh",
+)
+UH = {
+    "Vestland": "Universitetet i Bergen",
+    "Nordland": "Nord universitet",
+    "Trøndelag": "NTNU",
+    "Innlandet": "Høgskolen i Innlandet",
+    "Agder": "Universitetet i Agder",
+    "Troms": "UiT Norges arktiske universitet",
+}
 
 
 def panel_csv(n: int, rng: random.Random, bad: bool = False) -> str:
     """A panel file as the evaluator would get it from the schools' registers."""
-    lines = ["navn;e-post;rolle;organisasjon;organisasjonsnummer;fylke;kompetansenettverk;ekstern_id"]
+    lines = [
+        "navn;e-post;rolle;organisasjon;organisasjonsnummer;fylke;kompetansenettverk;ekstern_id"
+    ]
     for i in range(n):
         kommune, fylke, nett = PLACES[i % len(PLACES)]
         role = ROLES[i % len(ROLES)]
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        org = {"skoleeier": f"{kommune} kommune", "uh": UH[fylke]}.get(role, f"{rng.choice(['Nord', 'Sør', 'Øvre', 'Sentrum', 'Haugen'])} skole, {kommune}")
+        org = {"skoleeier": f"{kommune} kommune", "uh": UH[fylke]}.get(
+            role, f"{rng.choice(['Nord', 'Sør', 'Øvre', 'Sentrum', 'Haugen'])} skole, {kommune}"
+        )
         email = f"{first}.{last}{i}@{kommune.lower().replace('ø', 'o').replace('å', 'a')}.kommune.no".lower()
         lines.append(f"{first} {last};{email};{role};{org};;{fylke};{nett};DK-{i:04d}")
     if bad:
-        lines += ["Per Feil;per.feil(at)voss.kommune.no;skoleleder;Voss skule;;Vestland;Nettverk Hordaland;DK-9001",
-                  "Anne Ukjent;anne@bodo.kommune.no;lærer;Bodø skole;;Nordland;;DK-9002",
-                  "Geir Gammel;geir@hamar.kommune.no;skoleleder;Hamar skole;;Hedmark;Hedmarken;DK-9003",
-                  lines[3].replace("DK-0002", "DK-9004")]
+        lines += [
+            "Per Feil;per.feil(at)voss.kommune.no;skoleleder;Voss skule;;Vestland;Nettverk Hordaland;DK-9001",
+            "Anne Ukjent;anne@bodo.kommune.no;lærer;Bodø skole;;Nordland;;DK-9002",
+            "Geir Gammel;geir@hamar.kommune.no;skoleleder;Hamar skole;;Hedmark;Hedmarken;DK-9003",
+            lines[3].replace("DK-0002", "DK-9004"),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -71,14 +134,24 @@ def build(folder: Path):
 
     url = f"sqlite:///{folder / 'shots.sqlite'}"
     _upgrade(url)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True,
-                      "SECRET_KEY": "screenshots-only-secret-key-0123456789abcdef", "RATELIMIT_ENABLED": False,
-                      "OUTBOX_DIR": str(folder / "outbox"), "PUBLIC_BASE_URL": "https://dekom-eval.example.no"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": True,
+            "SECRET_KEY": "screenshots-only-secret-key-0123456789abcdef",
+            "RATELIMIT_ENABLED": False,
+            "OUTBOX_DIR": str(folder / "outbox"),
+            "PUBLIC_BASE_URL": "https://dekom-eval.example.no",
+        }
+    )
     rng = random.Random(2025)
     with app.app_context():
-        for email, name, role in (("admin@dekom.no", "Astrid Admin", "admin"),
-                                  ("evaluator@dekom.no", "Eva Evaluator", "evaluator"),
-                                  ("forsker@dekom.no", "Rune Forsker", "researcher")):
+        for email, name, role in (
+            ("admin@dekom.no", "Astrid Admin", "admin"),
+            ("evaluator@dekom.no", "Eva Evaluator", "evaluator"),
+            ("forsker@dekom.no", "Rune Forsker", "researcher"),
+        ):
             user = User(email=email, name=name, role=role)
             user.set_password(PASSWORD)
             db.session.add(user)
@@ -101,8 +174,12 @@ def build(folder: Path):
         db.session.commit()
         send_invitations(wave.id)
         invs = list(db.session.scalars(sa.select(Invitation).where(Invitation.wave_id == wave.id)))
-        invs[5].status, invs[5].last_error = "failed", "recipient refused: 550 5.1.1 <" + \
-            invs[5].person.contact.email + ">: mailbox unavailable"
+        invs[5].status, invs[5].last_error = (
+            "failed",
+            "recipient refused: 550 5.1.1 <"
+            + invs[5].person.contact.email
+            + ">: mailbox unavailable",
+        )
         for inv in invs:
             inv.sent_at = launch
             u = rng.random() * (1.3 if inv.person.fylke in ("Vestland", "Trøndelag") else 1.0)
@@ -114,11 +191,19 @@ def build(folder: Path):
                     done = when + timedelta(hours=rng.uniform(0.2, 20)) if complete else None
                     if done and done > utcnow():
                         done = utcnow()
-                    db.session.add(Response(
-                        invitation_id=inv.id, wave_id=wave.id, person_id=inv.person_id,
-                        questionnaire_version_id=ids[inv.person.role], language="nb", revision=1,
-                        status="complete" if complete else "in_progress", started_at=when,
-                        submitted_at=done))
+                    db.session.add(
+                        Response(
+                            invitation_id=inv.id,
+                            wave_id=wave.id,
+                            person_id=inv.person_id,
+                            questionnaire_version_id=ids[inv.person.role],
+                            language="nb",
+                            revision=1,
+                            status="complete" if complete else "in_progress",
+                            started_at=when,
+                            submitted_at=done,
+                        )
+                    )
                     inv.submitted_at = done
         db.session.commit()
         return app, wave.id, old.id

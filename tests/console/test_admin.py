@@ -14,23 +14,39 @@ from .conftest import login
 
 def test_admin_creates_changes_and_deactivates_users(app, client, users):
     login(client, "admin")
-    response = client.post("/console/users", data={"email": "Ny@Example.no", "name": "Ny Forsker",
-                                                   "role": "researcher", "password": "langt-nok-passord"})
+    response = client.post(
+        "/console/users",
+        data={
+            "email": "Ny@Example.no",
+            "name": "Ny Forsker",
+            "role": "researcher",
+            "password": "langt-nok-passord",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "ny@example.no"))
         assert user.role == "researcher" and user.check_password("langt-nok-passord")
         user_id = user.id
-    assert client.post(f"/console/users/{user_id}/role", data={"role": "evaluator"}).status_code == 302
+    assert (
+        client.post(f"/console/users/{user_id}/role", data={"role": "evaluator"}).status_code == 302
+    )
     assert client.post(f"/console/users/{user_id}/active").status_code == 302
     with app.app_context():
         user = db.session.get(User, user_id)
         assert user.role == "evaluator" and not user.is_active_account
         events = {e.action: e for e in db.session.scalars(sa.select(AuditEvent))}
-        assert events["user.role"].before == {"role": "researcher"} and events["user.role"].after == {"role": "evaluator"}
+        assert events["user.role"].before == {"role": "researcher"} and events[
+            "user.role"
+        ].after == {"role": "evaluator"}
         assert events["user.deactivate"].actor == "admin@example.no"
     client.post("/auth/logout")
-    assert client.post("/auth/login", data={"email": "ny@example.no", "password": "langt-nok-passord"}).status_code == 401
+    assert (
+        client.post(
+            "/auth/login", data={"email": "ny@example.no", "password": "langt-nok-passord"}
+        ).status_code
+        == 401
+    )
 
 
 def test_admin_cannot_lock_themselves_out(app, client, users):
@@ -51,7 +67,10 @@ def test_audit_log_shows_who_what_when_before_after(app, client, users):
     client.post(f"/console/users/{researcher_id}/role", data={"role": "evaluator"})
     page = client.get("/console/audit").get_data(as_text=True)
     assert "user.role" in page and "admin@example.no" in page
-    assert '<dt>role</dt><dd><span class="old">"researcher"</span> → <span class="new">"evaluator"</span>' in page
+    assert (
+        '<dt>role</dt><dd><span class="old">"researcher"</span> → <span class="new">"evaluator"</span>'
+        in page
+    )
     client.post("/auth/logout")
     login(client, "evaluator")
     assert client.get("/console/audit").status_code == 403
@@ -79,10 +98,22 @@ def test_console_forms_need_the_csrf_token(app, client, users):
 
     page = client.get("/auth/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/auth/login", data={"email": "admin@example.no", "password": PASSWORD,
-                                            "csrf_token": csrf}).status_code == 302
-    response = client.post("/console/users", data={"email": "x@example.no", "name": "X",
-                                                   "role": "admin", "password": "langt-nok-passord"})
+    assert (
+        client.post(
+            "/auth/login",
+            data={"email": "admin@example.no", "password": PASSWORD, "csrf_token": csrf},
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        "/console/users",
+        data={
+            "email": "x@example.no",
+            "name": "X",
+            "role": "admin",
+            "password": "langt-nok-passord",
+        },
+    )
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(sa.select(User).where(User.email == "x@example.no")) is None
@@ -90,8 +121,12 @@ def test_console_forms_need_the_csrf_token(app, client, users):
 
 @pytest.mark.app_config(RATELIMIT_ENABLED=True)
 def test_login_is_rate_limited(client, users):
-    codes = [client.post("/auth/login", data={"email": "admin@example.no", "password": "wrong"}).status_code
-             for _ in range(11)]
+    codes = [
+        client.post(
+            "/auth/login", data={"email": "admin@example.no", "password": "wrong"}
+        ).status_code
+        for _ in range(11)
+    ]
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
 

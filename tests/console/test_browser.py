@@ -13,23 +13,34 @@ from .conftest import make_wave
 
 pytestmark = pytest.mark.browser
 
-PANEL = ("navn;e-post;rolle;organisasjon;fylke;kompetansenettverk\n"
-         "Kari Nordmann;kari@bergen.kommune.no;skoleeier;Bergen kommune;Vestland;Nettverk Vest\n"
-         "Ola Rektor;ola@skole.no;skoleleder;Nordnes skole;Vestland;Nettverk Vest\n"
-         "Feil Fylke;feil@skole.no;skoleleder;Skole;Hordaland;\n")
+PANEL = (
+    "navn;e-post;rolle;organisasjon;fylke;kompetansenettverk\n"
+    "Kari Nordmann;kari@bergen.kommune.no;skoleeier;Bergen kommune;Vestland;Nettverk Vest\n"
+    "Ola Rektor;ola@skole.no;skoleleder;Nordnes skole;Vestland;Nettverk Vest\n"
+    "Feil Fylke;feil@skole.no;skoleleder;Skole;Hordaland;\n"
+)
 
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
-def test_evaluator_imports_a_panel_in_chromium(app, users, instrument, live_server, browser, tmp_path):
+def test_evaluator_imports_a_panel_in_chromium(
+    app, users, instrument, live_server, browser, tmp_path
+):
     context = browser.new_context()
     page = context.new_page()
     problems: list[str] = []
     # every failed load is a finding (the site icon included)
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 else None)
+    page.on(
+        "response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None
+    )
 
     page.goto(f"{live_server.url}/auth/login")
     page.fill("#email", "evaluator@example.no")
@@ -47,8 +58,12 @@ def test_evaluator_imports_a_panel_in_chromium(app, users, instrument, live_serv
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 2
         wave_id = make_wave(instrument, status="open").id
-    for path in (f"/console/waves/{wave_id}", f"/console/dashboard?wave={wave_id}&by=all",
-                 f"/console/waves/{wave_id}/mail-preview", "/console/jobs"):
+    for path in (
+        f"/console/waves/{wave_id}",
+        f"/console/dashboard?wave={wave_id}&by=all",
+        f"/console/waves/{wave_id}/mail-preview",
+        "/console/jobs",
+    ):
         page.goto(live_server.url + path)
         assert page.locator("h1").count() == 1
     page.goto(f"{live_server.url}/console/dashboard?wave={wave_id}")

@@ -25,8 +25,14 @@ def _mini_wave() -> Wave:
     wave = Wave(name="Dekom 2025", year=2025, status="open")
     wave.questionnaires.append(WaveQuestionnaire(role="skoleleder", version=version))
     db.session.add(wave)
-    for i, (fylke, net) in enumerate([("Vestland", "Nettverk Vest"), ("Vestland", "Nettverk Vest"),
-                                      ("Nordland", "Nettverk Nord"), ("Nordland", "Nettverk Nord")]):
+    for i, (fylke, net) in enumerate(
+        [
+            ("Vestland", "Nettverk Vest"),
+            ("Vestland", "Nettverk Vest"),
+            ("Nordland", "Nettverk Nord"),
+            ("Nordland", "Nettverk Nord"),
+        ]
+    ):
         add_person(i, fylke=fylke, network=net)
     db.session.commit()
     from webapp.domain.waves import invite_panel
@@ -56,7 +62,10 @@ def test_counts_per_group_in_one_query(app_ctx):
     assert (by_fylke[("Nordland",)].complete, by_fylke[("Nordland",)].rate) == (1, 0.5)
     assert by_fylke[("Vestland",)].partial == 1
     rows, _ = dashboard.rate_table(dashboard.grouped_counts(wave.id), "all")
-    assert {r.key for r in rows} == {("skoleleder", "Vestland", "Nettverk Vest"), ("skoleleder", "Nordland", "Nettverk Nord")}
+    assert {r.key for r in rows} == {
+        ("skoleleder", "Vestland", "Nettverk Vest"),
+        ("skoleleder", "Nordland", "Nettverk Nord"),
+    }
     series = dashboard.timeline(wave)
     assert series[-1][1:] == (2, 1)
 
@@ -103,8 +112,11 @@ def test_dashboard_shows_the_r_indicator_and_the_groups_that_lag(app, client, us
         wave.questionnaires.append(WaveQuestionnaire(role="skoleleder", version=version))
         db.session.add(wave)
         for i in range(16):
-            add_person(i, fylke="Vestland" if i < 8 else "Nordland",
-                       network="Nettverk Vest" if i < 8 else "Nettverk Nord")
+            add_person(
+                i,
+                fylke="Vestland" if i < 8 else "Nordland",
+                network="Nettverk Vest" if i < 8 else "Nettverk Nord",
+            )
         db.session.commit()
         from webapp.domain.waves import invite_panel
 
@@ -118,7 +130,7 @@ def test_dashboard_shows_the_r_indicator_and_the_groups_that_lag(app, client, us
             _submit(inv)
         rep = dashboard.representativeness(dashboard.grouped_counts(wave_id))
     assert before is None  # nobody has answered yet
-    assert rep.r == pytest.approx(1 - 2 * (16 * 0.3125 ** 2 / 15) ** 0.5)
+    assert rep.r == pytest.approx(1 - 2 * (16 * 0.3125**2 / 15) ** 0.5)
     assert rep.ci_low < rep.r < rep.ci_high
     assert rep.lagging[0][:2] in {("fylke", "Nordland"), ("network", "Nettverk Nord")}
     assert {v for v, *_ in rep.variables} == {"fylke", "network"}  # role has one category

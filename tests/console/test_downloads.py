@@ -55,10 +55,17 @@ def test_panel_invitations_and_non_responders_download_as_csv_and_xlsx(app, clie
     assert {r[6] for r in rows[1:]} == {"ikke åpnet"}
 
     with app.app_context():
-        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("download.%"))
-                                    .order_by(AuditEvent.id)).all()
-        assert [e.action for e in events] == ["download.panel", "download.panel", "download.invitations",
-                                            "download.non_responders"]
+        events = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.like("download.%"))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [e.action for e in events] == [
+            "download.panel",
+            "download.panel",
+            "download.invitations",
+            "download.non_responders",
+        ]
         assert events[0].after["rows"] == 2 and events[0].after["fylke"] == "Vestland"
         assert events[1].after["q"] == "person1@example" and events[1].after["rows"] == 1
         assert events[2].after["format"] == "xlsx" and events[0].actor

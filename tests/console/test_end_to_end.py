@@ -58,12 +58,19 @@ def test_evaluator_journey(smtp_app, client, users, instrument):
     app, server = smtp_app
     login(client, "evaluator")
     # 1. import the panel (preview, then confirm)
-    preview = client.post("/console/panel/import", content_type="multipart/form-data",
-                          data={"file": (io.BytesIO(PANEL.encode()), "panel.csv")}).headers["Location"]
+    preview = client.post(
+        "/console/panel/import",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(PANEL.encode()), "panel.csv")},
+    ).headers["Location"]
     assert "4 gyldige rader" in client.get(preview).get_data(as_text=True)
     client.post(preview + "/confirm")
     # 2. create the wave, invite the panel, open it
-    form = {"name": "Dekom 2025", "year": "2025", **{f"version_{r}": str(v) for r, v in instrument.items()}}
+    form = {
+        "name": "Dekom 2025",
+        "year": "2025",
+        **{f"version_{r}": str(v) for r, v in instrument.items()},
+    }
     wave_url = client.post("/console/waves/new", data=form).headers["Location"]
     wave_id = int(wave_url.rstrip("/").rsplit("/", 1)[1])
     client.post(f"{wave_url}/invite")
@@ -73,8 +80,9 @@ def test_evaluator_journey(smtp_app, client, users, instrument):
     assert server.messages == []
     with app.app_context():
         jobs.run_pending(progress_bar=False)
-    assert sorted(server.to()) == sorted(["kari@bergen.kommune.no", "ola@nordnes.skole.no",
-                                          "siri@bodo.skole.no", "tone@udf.no"])
+    assert sorted(server.to()) == sorted(
+        ["kari@bergen.kommune.no", "ola@nordnes.skole.no", "siri@bodo.skole.no", "tone@udf.no"]
+    )
     dashboard = f"/console/dashboard?wave={wave_id}&by=fylke"
     assert _rate_cells(client.get(dashboard).get_data(as_text=True))[-1] == "0,0\u00a0%"
     # 4. Ola follows the link in his e-mail and submits
@@ -92,16 +100,22 @@ def test_evaluator_journey(smtp_app, client, users, instrument):
     page = client.get(dashboard).get_data(as_text=True)
     assert _rate_cells(page)[-1] == "25,0\u00a0%"  # total: 1 of 4
     assert "33,3\u00a0%" in page  # Vestland: 1 of 3
-    non_responders = client.get(f"/console/dashboard/{wave_id}/non-responders").get_data(as_text=True)
+    non_responders = client.get(f"/console/dashboard/{wave_id}/non-responders").get_data(
+        as_text=True
+    )
     assert "ola@nordnes.skole.no" not in non_responders and "siri@bodo.skole.no" in non_responders
     # 5. a week later: reminders to the three who have not submitted
     with app.app_context():
         db.session.execute(sa.update(Invitation).values(sent_at=utcnow() - timedelta(days=8)))
         db.session.commit()
     server.messages.clear()
-    client.post(f"{wave_url}/remind", data={"language": "nb", "max_reminders": "2", "min_days": "7"})
+    client.post(
+        f"{wave_url}/remind", data={"language": "nb", "max_reminders": "2", "min_days": "7"}
+    )
     with app.app_context():
         jobs.run_pending(progress_bar=False)
         assert db.session.get(Wave, wave_id).status == "open"
-    assert sorted(server.to()) == sorted(["kari@bergen.kommune.no", "siri@bodo.skole.no", "tone@udf.no"])
+    assert sorted(server.to()) == sorted(
+        ["kari@bergen.kommune.no", "siri@bodo.skole.no", "tone@udf.no"]
+    )
     assert all(m["Subject"].startswith("Påminnelse") for m in server.messages)

@@ -29,8 +29,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _parts(msg: Message) -> dict[str, str]:
-    return {part.get_content_type(): part.get_content() for part in msg.walk()
-            if part.get_content_type() in ("text/plain", "text/html")}
+    return {
+        part.get_content_type(): part.get_content()
+        for part in msg.walk()
+        if part.get_content_type() in ("text/plain", "text/html")
+    }
 
 
 def _panel(n: int) -> None:
@@ -49,7 +52,9 @@ def test_send_job_delivers_each_invitation_with_its_personal_link(smtp_app, inst
         assert server.messages == []
         jobs.run_pending(progress_bar=False)
         job = db.session.get(Job, job.id)
-        assert job.status == "done" and job.result["sent"] == 6 and (job.progress, job.total) == (6, 6)
+        assert (
+            job.status == "done" and job.result["sent"] == 6 and (job.progress, job.total) == (6, 6)
+        )
         assert sorted(server.to()) == sorted(f"person{i}@example.no" for i in range(6))
         msg = server.messages[0]
         assert msg["Subject"].startswith("Invitasjon: spørreundersøkelse om desentralisert ordning")
@@ -58,7 +63,9 @@ def test_send_job_delivers_each_invitation_with_its_personal_link(smtp_app, inst
         link = next(line.strip() for line in text.splitlines() if "/s/" in line)
         token = link.rsplit("/s/", 1)[1]
         invitation = find_invitation(token)
-        assert invitation is not None and invitation.person.contact.email == msg["To"].split("<")[1].rstrip(">")
+        assert invitation is not None and invitation.person.contact.email == msg["To"].split("<")[
+            1
+        ].rstrip(">")
         assert f'href="{link}"' in html and "Hei Person" in text
         assert {inv.status for inv in db.session.scalars(sa.select(Invitation))} == {"sent"}
         # a second run finds nothing left to send
@@ -72,7 +79,9 @@ def test_english_mail_on_request(smtp_app, instrument):
         _panel(1)
         wave = make_wave(instrument, status="open")
         send_invitations(wave.id, "en")
-    assert server.messages[0]["Subject"].startswith("Invitation: survey on the decentralised scheme")
+    assert server.messages[0]["Subject"].startswith(
+        "Invitation: survey on the decentralised scheme"
+    )
     assert "Dear Person 0" in _parts(server.messages[0])["text/plain"]
 
 
@@ -90,7 +99,11 @@ def test_refused_recipient_is_recorded_and_shown(smtp_app, client, users, instru
         wave_id = wave.id
     login(client, "evaluator")
     page = client.get(f"/console/waves/{wave_id}").get_data(as_text=True)
-    assert "Feilede utsendinger" in page and "person1@example.no" in page and "550 5.1.1 mailbox unavailable" in page
+    assert (
+        "Feilede utsendinger" in page
+        and "person1@example.no" in page
+        and "550 5.1.1 mailbox unavailable" in page
+    )
     page = client.get(f"/console/waves/{wave_id}/invitations?status=failed").get_data(as_text=True)
     assert "person1@example.no" in page and "person0@example.no" not in page
 
@@ -105,20 +118,29 @@ def test_outbox_is_the_default_transport(app, instrument, tmp_path):
     from email import message_from_bytes, policy
 
     msg = message_from_bytes(files[0].read_bytes(), policy=policy.default)
-    assert msg["Subject"].startswith("Invitasjon:") and msg["Message-ID"].startswith("<dekom-invitation")
+    assert msg["Subject"].startswith("Invitasjon:") and msg["Message-ID"].startswith(
+        "<dekom-invitation"
+    )
 
 
 def _sender_env(app, port: int) -> dict:
     env = dict(os.environ)
-    env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY=app.config["SECRET_KEY"],
-               SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), FLASK_APP="webapp",
-               OUTBOX_DIR=app.config["OUTBOX_DIR"], PYTHONPATH=os.pathsep.join(
-                   p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p))
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(port),
+        FLASK_APP="webapp",
+        OUTBOX_DIR=app.config["OUTBOX_DIR"],
+        PYTHONPATH=os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p),
+    )
     env.pop("REDIS_URL", None)
     return env
 
 
-def test_a_sender_killed_halfway_and_restarted_sends_each_invitation_once(smtp_app, smtp_server, instrument):
+def test_a_sender_killed_halfway_and_restarted_sends_each_invitation_once(
+    smtp_app, smtp_server, instrument
+):
     app, server = smtp_app
     controller, _ = smtp_server
     n, kill_at = 40, 17
@@ -138,12 +160,18 @@ def test_a_sender_killed_halfway_and_restarted_sends_each_invitation_once(smtp_a
 
     server.on_message = kill_during
     # `flask jobs run` with one sender thread, so exactly one message is in flight at the kill
-    runner = ("from webapp import create_app\nfrom webapp.infra.jobs import run_pending\n"
-              "app = create_app({'MAIL_SENDER_THREADS': 1})\n"
-              "with app.app_context(): run_pending(progress_bar=False)\n")
-    process["p"] = subprocess.Popen([sys.executable, "-c", runner],
-                                    env=_sender_env(app, controller.port), cwd=ROOT,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    runner = (
+        "from webapp import create_app\nfrom webapp.infra.jobs import run_pending\n"
+        "app = create_app({'MAIL_SENDER_THREADS': 1})\n"
+        "with app.app_context(): run_pending(progress_bar=False)\n"
+    )
+    process["p"] = subprocess.Popen(
+        [sys.executable, "-c", runner],
+        env=_sender_env(app, controller.port),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     out, _ = process["p"].communicate(timeout=120)
     assert process["p"].returncode == -signal.SIGKILL, out.decode()[-2000:]
     server.on_message = None
@@ -154,7 +182,11 @@ def test_a_sender_killed_halfway_and_restarted_sends_each_invitation_once(smtp_a
         assert db.session.get(Job, job_id).status == "running"  # its process died
         jobs.run_job(job_id)  # the restart
         assert db.session.get(Job, job_id).status == "done"
-        counts = dict(db.session.execute(sa.select(Invitation.status, sa.func.count()).group_by(Invitation.status)).all())
+        counts = dict(
+            db.session.execute(
+                sa.select(Invitation.status, sa.func.count()).group_by(Invitation.status)
+            ).all()
+        )
         assert counts == {"sent": n - 1, "pending": 1}
         # the one in flight is "uncertain": never re-sent on its own
         app.config["INVITATION_CLAIM_TIMEOUT"] = 0
@@ -173,10 +205,20 @@ def test_two_senders_at_once_never_send_twice(smtp_app, instrument):
         _panel(30)
         wave_id = make_wave(instrument, status="open").id
     env = _sender_env(app, app.config["SMTP_PORT"])
-    code = f"from webapp import create_app\nfrom webapp.domain.invitations import send_invitations\n" \
-           f"app = create_app()\nwith app.app_context(): print(send_invitations({wave_id}))\n"
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    code = (
+        f"from webapp import create_app\nfrom webapp.domain.invitations import send_invitations\n"
+        f"app = create_app()\nwith app.app_context(): print(send_invitations({wave_id}))\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
     for p in procs:
         out, _ = p.communicate(timeout=120)
         assert p.returncode == 0, out.decode()[-2000:]
@@ -201,8 +243,11 @@ def test_reminders_at_most_n_at_least_d_days_apart_with_half_way_variant(smtp_ap
         # 0: nothing, 1: opened only, 2: half-way, 3: submitted
         responses.start_response(invs[1])
         q = wave.version_for("skoleleder").questionnaire
-        likert = next(item for page, item, parent in q.leaf_items()
-                      if item.type == "likert" and parent is None and not item.show_if and not page.show_if)
+        likert = next(
+            item
+            for page, item, parent in q.leaf_items()
+            if item.type == "likert" and parent is None and not item.show_if and not page.show_if
+        )
         _answer(invs[2], {likert.code: 4})
         resp = responses.start_response(invs[3])
         resp.status, resp.submitted_at = "complete", utcnow()
@@ -221,14 +266,22 @@ def test_reminders_at_most_n_at_least_d_days_apart_with_half_way_variant(smtp_ap
         assert "person3@example.no" not in subjects
         assert send_reminders(wave.id, max_reminders=2, min_days=7)["sent"] == 0  # D days apart
 
-        db.session.execute(sa.update(Invitation).values(last_reminded_at=utcnow() - timedelta(days=8)))
+        db.session.execute(
+            sa.update(Invitation).values(last_reminded_at=utcnow() - timedelta(days=8))
+        )
         db.session.commit()
         assert send_reminders(wave.id, max_reminders=2, min_days=7)["sent"] == 3
-        db.session.execute(sa.update(Invitation).values(last_reminded_at=utcnow() - timedelta(days=30)))
+        db.session.execute(
+            sa.update(Invitation).values(last_reminded_at=utcnow() - timedelta(days=30))
+        )
         db.session.commit()
         assert send_reminders(wave.id, max_reminders=2, min_days=7)["sent"] == 0  # at most N
         assert len(server.messages) == 6
-        assert {i.reminder_count for i in db.session.scalars(sa.select(Invitation)) if i.submitted_at is None} == {2}
+        assert {
+            i.reminder_count
+            for i in db.session.scalars(sa.select(Invitation))
+            if i.submitted_at is None
+        } == {2}
 
 
 def test_console_queues_sending_and_reminders_as_jobs(smtp_app, client, users, instrument):
@@ -237,21 +290,32 @@ def test_console_queues_sending_and_reminders_as_jobs(smtp_app, client, users, i
         _panel(2)
         wave_id = make_wave(instrument, status="open").id
     login(client, "evaluator")
-    page = client.get(f"/console/waves/{wave_id}/mail-preview?kind=reminder_partial&mail_lang=nn").get_data(as_text=True)
+    page = client.get(
+        f"/console/waves/{wave_id}/mail-preview?kind=reminder_partial&mail_lang=nn"
+    ).get_data(as_text=True)
     assert "Du er halvvegs" in page and "/s/" in page
     response = client.post(f"/console/waves/{wave_id}/send", data={"language": "nb"})
     assert response.status_code == 302 and "/console/jobs/" in response.headers["Location"]
     assert server.messages == []  # queued, not sent by the web request
-    assert "venter på jobbarbeideren" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "venter på jobbarbeideren" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     with app.app_context():
         jobs.run_pending(progress_bar=False)
     assert len(server.messages) == 2
-    response = client.post(f"/console/waves/{wave_id}/remind",
-                           data={"language": "nb", "max_reminders": "3", "min_days": "7"})
+    response = client.post(
+        f"/console/waves/{wave_id}/remind",
+        data={"language": "nb", "max_reminders": "3", "min_days": "7"},
+    )
     assert response.status_code == 302
     with app.app_context():
         job = db.session.scalar(sa.select(Job).where(Job.kind == "invitations.remind"))
-        assert job.params == {"wave_id": wave_id, "language": "nb", "max_reminders": 3, "min_days": 7}
+        assert job.params == {
+            "wave_id": wave_id,
+            "language": "nb",
+            "max_reminders": 3,
+            "min_days": 7,
+        }
 
 
 def test_cli_sends_with_a_progress_bar(smtp_app, runner, instrument):
@@ -314,7 +378,9 @@ def test_nobody_who_has_submitted_gets_an_invitation_or_a_reminder(smtp_app, ins
         result = send_invitations(wave.id)
         assert result["sent"] == 1 and result["answered"] == 2
         assert server.to() == ["person2@example.no"]
-        db.session.execute(sa.update(Invitation).values(status="sent", sent_at=utcnow() - timedelta(days=8)))
+        db.session.execute(
+            sa.update(Invitation).values(status="sent", sent_at=utcnow() - timedelta(days=8))
+        )
         db.session.commit()
         server.messages.clear()
         assert send_reminders(wave.id, max_reminders=2, min_days=7)["sent"] == 1

@@ -1,4 +1,4 @@
-""""Invitert" says what it counts: invitations made on the start page, invitations sent on the dashboard."""
+""" "Invitert" says what it counts: invitations made on the start page, invitations sent on the dashboard."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import pytest
 from .conftest import login
 from .test_dashboard import _mini_wave
 
-WORDS = {"nb": ("Invitasjoner opprettet", "Invitert (sendt)"),
-         "nn": ("Invitasjonar oppretta", "Invitert (sendt)"),
-         "en": ("Invitations created", "Invited (sent)")}
+WORDS = {
+    "nb": ("Invitasjoner opprettet", "Invitert (sendt)"),
+    "nn": ("Invitasjonar oppretta", "Invitert (sendt)"),
+    "en": ("Invitations created", "Invited (sent)"),
+}
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])

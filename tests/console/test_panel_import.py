@@ -64,14 +64,25 @@ def test_apply_then_reimport_changes_nothing(app_ctx):
     assert summary["new"] == 4
     persons = list(db.session.scalars(sa.select(Person)))
     assert {p.fylke for p in persons} == {"Vestland"}
-    bergen = db.session.scalar(sa.select(Organisation).where(Organisation.org_number == "964338531"))
+    bergen = db.session.scalar(
+        sa.select(Organisation).where(Organisation.org_number == "964338531")
+    )
     assert bergen.kind == "kommune" and bergen.name == "Bergen kommune"
-    assert db.session.scalar(sa.select(Organisation).where(Organisation.name == "Universitetet i Bergen")).kind == "uh"
-    net = db.session.scalar(sa.select(Organisation).where(Organisation.kind == "kompetansenettverk"))
+    assert (
+        db.session.scalar(
+            sa.select(Organisation).where(Organisation.name == "Universitetet i Bergen")
+        ).kind
+        == "uh"
+    )
+    net = db.session.scalar(
+        sa.select(Organisation).where(Organisation.kind == "kompetansenettverk")
+    )
     assert net.name == "Nettverk Bergen"
     panel_ids = {p.external_id: p.panel_id for p in persons}
 
-    again = plan_import(parse_panel("panel.csv", csv_bytes(HEADER.replace(";", ",") + GOOD.replace(";", ","))))
+    again = plan_import(
+        parse_panel("panel.csv", csv_bytes(HEADER.replace(";", ",") + GOOD.replace(";", ",")))
+    )
     assert again.summary == {"new": 0, "updated": 0, "unchanged": 4, "leavers": 0, "conflicts": 0}
     apply_plan(parse_panel("panel.csv", csv_bytes(HEADER + GOOD)))
     db.session.commit()
@@ -123,8 +134,28 @@ def test_leavers_are_marked_not_deleted(app_ctx):
 def test_xlsx_is_read_with_row_numbers(app_ctx):
     wb = Workbook()
     ws = wb.active
-    ws.append(["Navn", "E-post", "Rolle", "Organisasjon", "Organisasjonsnummer", "Fylke", "Kompetansenettverk"])
-    ws.append(["Kari", "kari@x.no", "skoleeier", "Moss kommune", 998 * 1000000 + 123456, "Østfold", "Nettverk Øst"])
+    ws.append(
+        [
+            "Navn",
+            "E-post",
+            "Rolle",
+            "Organisasjon",
+            "Organisasjonsnummer",
+            "Fylke",
+            "Kompetansenettverk",
+        ]
+    )
+    ws.append(
+        [
+            "Kari",
+            "kari@x.no",
+            "skoleeier",
+            "Moss kommune",
+            998 * 1000000 + 123456,
+            "Østfold",
+            "Nettverk Øst",
+        ]
+    )
     ws.append(["Per", "per@x.no", "rektor", "Moss skole", None, "Troms", None])
     ws.append(["Pål", "pal@x.no", "skoleleder", "Moss skole", None, "Viken", None])
     buf = io.BytesIO()
@@ -161,8 +192,9 @@ def test_console_flow_preview_then_confirm(app, client, users):
 def test_another_user_cannot_open_my_preview(app, client, users):
     login(client, "evaluator")
     data = {"file": (io.BytesIO(csv_bytes(HEADER + GOOD)), "panel.csv")}
-    preview_url = client.post("/console/panel/import", data=data,
-                              content_type="multipart/form-data").headers["Location"]
+    preview_url = client.post(
+        "/console/panel/import", data=data, content_type="multipart/form-data"
+    ).headers["Location"]
     client.post("/auth/logout")
     login(client, "admin")
     assert client.get(preview_url).status_code == 404

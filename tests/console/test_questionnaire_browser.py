@@ -20,8 +20,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
-def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, users, instrument, live_server,
-                                                                           browser, tmp_path):
+def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(
+    app, users, instrument, live_server, browser, tmp_path
+):
     with app.app_context():
         first = waves.create_wave("Dekom 2023", 2023, instrument)
         waves.open_wave(first)
@@ -36,11 +37,23 @@ def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, 
     context = browser.new_context()
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.status != 422 and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.status != 422 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
 
     page.goto(f"{live_server.url}/auth/login")
     page.fill("#email", "evaluator@example.no")
@@ -88,7 +101,9 @@ def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, 
 
     # 4. save as a new version; the version page shows the diff against last wave's version
     page.click("button:has-text('Lagre som ny versjon')")
-    assert "Lagret som ny versjon dekom_skoleleder v2" in page.locator(".alert-success").inner_text()
+    assert (
+        "Lagret som ny versjon dekom_skoleleder v2" in page.locator(".alert-success").inner_text()
+    )
     assert "Dekom 2023" in page.locator("text=Sammenlignet med").inner_text()
     assert page.locator(f"tr.breaking >> text={code}").count() >= 1
 
@@ -96,7 +111,10 @@ def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, 
     page.goto(f"{live_server.url}/console/waves/new")
     page.fill("#name", "Dekom 2025")
     page.fill("#year", "2025")
-    page.select_option("#version_skoleleder", label=page.locator("#version_skoleleder option", has_text="v2").inner_text())
+    page.select_option(
+        "#version_skoleleder",
+        label=page.locator("#version_skoleleder option", has_text="v2").inner_text(),
+    )
     page.click("form.narrow button[type=submit]")
     assert "Bryter sammenlignbarheten" in page.locator(".comparability").inner_text()
     scan(page, "wave needing a comparability note")
@@ -107,9 +125,14 @@ def test_evaluator_designs_a_questionnaire_and_launches_a_wave_in_chromium(app, 
     assert note in page.locator("main").inner_text()
     with app.app_context():
         wave = db.session.scalar(sa.select(Wave).where(Wave.name == "Dekom 2025"))
-        v2 = db.session.scalar(sa.select(QuestionnaireVersion).where(QuestionnaireVersion.version_no == 2))
+        v2 = db.session.scalar(
+            sa.select(QuestionnaireVersion).where(QuestionnaireVersion.version_no == 2)
+        )
         assert wave.status == "open" and wave.version_for("skoleleder").id == v2.id
-        assert next(wq for wq in wave.questionnaires if wq.role == "skoleleder").comparability_note == note
+        assert (
+            next(wq for wq in wave.questionnaires if wq.role == "skoleleder").comparability_note
+            == note
+        )
     page.goto(f"{live_server.url}/console/questionnaires")
     assert "Dekom 2025" in page.locator("main").inner_text()
     assert problems == []

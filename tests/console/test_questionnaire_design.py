@@ -62,8 +62,11 @@ def launch_first_wave(instrument) -> Wave:
 
 
 def upload(client, name: str, data: bytes, role: str = ""):
-    return client.post("/console/questionnaires/upload", data={"file": (io.BytesIO(data), name), "role": role},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/console/questionnaires/upload",
+        data={"file": (io.BytesIO(data), name), "role": role},
+        content_type="multipart/form-data",
+    )
 
 
 def test_upload_fix_preview_save_diff_and_versions_list(app, client, users, instrument):
@@ -90,35 +93,57 @@ def test_upload_fix_preview_save_diff_and_versions_list(app, client, users, inst
     # preview in the three languages, as respondents see it (the survey page's own markup)
     first_page = q.pages[0]
     for lang in ("nb", "nn", "en"):
-        shown = client.get(f"/console/questionnaires/draft/{draft_id}/preview?lang={lang}&restart=1", follow_redirects=True)
+        shown = client.get(
+            f"/console/questionnaires/draft/{draft_id}/preview?lang={lang}&restart=1",
+            follow_redirects=True,
+        )
         html = shown.get_data(as_text=True)
         assert shown.status_code == 200
         assert first_page.title[lang] in html and 'class="survey-form"' in html
         assert {"nb": "Neste", "nn": "Neste", "en": "Next"}[lang] in html
     # conditions: the follow-up page after 'deltatt_tiltak' shows only when the answer is yes (1)
-    cond_page = next(p for p in q.pages for i in p.items if i.show_if and "deltatt_tiltak" in str(i.show_if))
+    cond_page = next(
+        p for p in q.pages for i in p.items if i.show_if and "deltatt_tiltak" in str(i.show_if)
+    )
     dependent = next(i for i in cond_page.items if i.show_if and "deltatt_tiltak" in str(i.show_if))
     client.get(f"/console/questionnaires/draft/{draft_id}/preview?lang=nb&restart=1&conditions=on")
-    html = client.get(f"/console/questionnaires/draft/{draft_id}/preview/{cond_page.id}").get_data(as_text=True)
-    live = 'data-show-if' in html and dependent.code in html
+    html = client.get(f"/console/questionnaires/draft/{draft_id}/preview/{cond_page.id}").get_data(
+        as_text=True
+    )
+    live = "data-show-if" in html and dependent.code in html
     assert live or dependent.text["nb"] not in html
     client.get(f"/console/questionnaires/draft/{draft_id}/preview?conditions=off")
-    html = client.get(f"/console/questionnaires/draft/{draft_id}/preview/{cond_page.id}").get_data(as_text=True)
+    html = client.get(f"/console/questionnaires/draft/{draft_id}/preview/{cond_page.id}").get_data(
+        as_text=True
+    )
     assert dependent.text["nb"] in html and "vis alle spørsmål" not in html
 
     saved = client.post(f"/console/questionnaires/drafts/{draft_id}/save")
     assert saved.status_code == 302
     with app.app_context():
-        v2 = db.session.scalar(sa.select(QuestionnaireVersion).where(QuestionnaireVersion.version_no == 2))
+        v2 = db.session.scalar(
+            sa.select(QuestionnaireVersion).where(QuestionnaireVersion.version_no == 2)
+        )
         assert v2.code == "dekom_skoleleder" and v2.content_hash == q.content_hash()
         assert v2.source == "upload: skoleleder.xlsx"
-        assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "questionnaire.save")) is not None
+        assert (
+            db.session.scalar(
+                sa.select(AuditEvent).where(AuditEvent.action == "questionnaire.save")
+            )
+            is not None
+        )
         v1_id, v2_id = instrument["skoleleder"], v2.id
     listing = client.get("/console/questionnaires").get_data(as_text=True)
     assert "dekom_skoleleder v2" in listing and "Dekom 2023" in listing
-    assert "Upload a questionnaire" in client.get("/console/questionnaires?lang=en").get_data(as_text=True)
-    assert "Samanlikn to versjonar" in client.get("/console/questionnaires?lang=nn").get_data(as_text=True)
-    diff = client.get(f"/console/questionnaires/diff?old={v1_id}&new={v2_id}").get_data(as_text=True)
+    assert "Upload a questionnaire" in client.get("/console/questionnaires?lang=en").get_data(
+        as_text=True
+    )
+    assert "Samanlikn to versjonar" in client.get("/console/questionnaires?lang=nn").get_data(
+        as_text=True
+    )
+    diff = client.get(f"/console/questionnaires/diff?old={v1_id}&new={v2_id}").get_data(
+        as_text=True
+    )
     assert code in diff and "ny ordlyd" in diff and "Ny ordlyd på nynorsk" in diff
     assert "bryter sammenlignbarheten" in diff
     # downloads convert back to the same content
@@ -141,7 +166,11 @@ def test_upload_fix_preview_save_diff_and_versions_list(app, client, users, inst
 
 def test_yaml_upload_problems_are_located_in_the_uploaded_file(app, client, users):
     login(client, "evaluator")
-    text = (Q.INSTRUMENT_DIR / "uh.yaml").read_text(encoding="utf-8").replace("role: uh", "role: rektor")
+    text = (
+        (Q.INSTRUMENT_DIR / "uh.yaml")
+        .read_text(encoding="utf-8")
+        .replace("role: uh", "role: rektor")
+    )
     page = upload(client, "uh.yaml", text.encode("utf-8"))
     html = page.get_data(as_text=True)
     assert page.status_code == 422
@@ -159,16 +188,23 @@ def test_the_database_refuses_to_change_or_delete_an_answered_version(app_ctx, i
     db.session.commit()
     vid = instrument["skoleleder"]
     with pytest.raises(sa.exc.DBAPIError, match="immutable"):
-        db.session.execute(sa.text("UPDATE questionnaire_version SET source = 'x' WHERE id = :i"), {"i": vid})
+        db.session.execute(
+            sa.text("UPDATE questionnaire_version SET source = 'x' WHERE id = :i"), {"i": vid}
+        )
     db.session.rollback()
     with pytest.raises((sa.exc.DBAPIError, sa.exc.IntegrityError)):
-        db.session.execute(sa.text("DELETE FROM wave_questionnaire WHERE questionnaire_version_id = :i"), {"i": vid})
+        db.session.execute(
+            sa.text("DELETE FROM wave_questionnaire WHERE questionnaire_version_id = :i"),
+            {"i": vid},
+        )
         db.session.execute(sa.text("DELETE FROM questionnaire_version WHERE id = :i"), {"i": vid})
     db.session.rollback()
     assert db.session.get(QuestionnaireVersion, vid) is not None
 
 
-def test_launching_a_breaking_version_needs_a_note_that_reaches_codebook_and_ddi(app, client, users, instrument, tmp_path):
+def test_launching_a_breaking_version_needs_a_note_that_reaches_codebook_and_ddi(
+    app, client, users, instrument, tmp_path
+):
     with app.app_context():
         add_person(1)
         db.session.commit()
@@ -187,7 +223,9 @@ def test_launching_a_breaking_version_needs_a_note_that_reaches_codebook_and_ddi
     login(client, "evaluator")
     page = client.get(f"/console/waves/{wave_id}").get_data(as_text=True)
     assert "Bryter sammenlignbarheten" in page and code in page and "Dekom 2023" in page
-    refused = client.post(f"/console/waves/{wave_id}/open", data={"note": "  "}, follow_redirects=True)
+    refused = client.post(
+        f"/console/waves/{wave_id}/open", data={"note": "  "}, follow_redirects=True
+    )
     assert "Skriv en merknad" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Wave, wave_id).status == "draft"
@@ -198,8 +236,14 @@ def test_launching_a_breaking_version_needs_a_note_that_reaches_codebook_and_ddi
         assert wave.status == "open"
         wq = next(w for w in wave.questionnaires if w.role == "skoleleder")
         assert wq.comparability_note == note and code in wq.comparability["items"]
-        assert all(w.comparability_note is None for w in wave.questionnaires if w.role != "skoleleder")
-        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wave.open").order_by(AuditEvent.id.desc()))
+        assert all(
+            w.comparability_note is None for w in wave.questionnaires if w.role != "skoleleder"
+        )
+        event = db.session.scalar(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "wave.open")
+            .order_by(AuditEvent.id.desc())
+        )
         assert event.after["comparability_notes"] == {"skoleleder": note}
         # a response in the new wave, then the export's codebook and DDI carry the note
         waves.invite_panel(wave)
@@ -215,9 +259,22 @@ def test_launching_a_breaking_version_needs_a_note_that_reaches_codebook_and_ddi
         (found,) = source.comparability_notes
         assert found["note"] == note and found["role"] == "skoleleder" and code in found["items"]
         about = {"title": "t", "waves": [2025], "comparability_notes": source.comparability_notes}
-        entry = {"name": code, "label_nb": "x", "label_en": "x", "item_code": code, "measure": "ordinal",
-                 "missing": [], "n_valid": 1, "n_missing": 0, "values": [], "type": "numeric", "waves": [2025],
-                 "scales": [], "questionnaire_versions": [], "changes": []}
+        entry = {
+            "name": code,
+            "label_nb": "x",
+            "label_en": "x",
+            "item_code": code,
+            "measure": "ordinal",
+            "missing": [],
+            "n_valid": 1,
+            "n_missing": 0,
+            "values": [],
+            "type": "numeric",
+            "waves": [2025],
+            "scales": [],
+            "questionnaire_versions": [],
+            "changes": [],
+        }
         write_ddi([entry], [], tmp_path / "ddi.xml", about)
         xml = (tmp_path / "ddi.xml").read_text(encoding="utf-8")
         ET.fromstring(xml.encode("utf-8"))

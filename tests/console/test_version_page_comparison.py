@@ -29,7 +29,9 @@ def _launch(name: str, year: int, instrument: dict[str, int], skoleleder: int) -
     db.session.commit()
 
 
-def test_old_version_is_compared_with_the_wave_before_it_and_new_with_the_last(app, client, users, instrument):
+def test_old_version_is_compared_with_the_wave_before_it_and_new_with_the_last(
+    app, client, users, instrument
+):
     with app.app_context():
         v1 = instrument["skoleleder"]
         v2 = store_version(_reworded("Ordlyd i andre versjon"))[0].id
@@ -42,14 +44,18 @@ def test_old_version_is_compared_with_the_wave_before_it_and_new_with_the_last(a
 
     def section(version_id: int) -> str:
         page = client.get(f"/console/questionnaires/versions/{version_id}").get_data(as_text=True)
-        return page[page.index("Endringer mot forrige bølge"):]
+        return page[page.index("Endringer mot forrige bølge") :]
 
     oldest = section(v1)
     assert "Ingen tidligere bølge" in oldest and "Dekom 202" not in oldest
     middle = section(v2)
-    assert re.search(r"Sammenlignet med dekom_skoleleder v1 \(\w+\), som ble brukt i Dekom 2023", middle)
+    assert re.search(
+        r"Sammenlignet med dekom_skoleleder v1 \(\w+\), som ble brukt i Dekom 2023", middle
+    )
     assert middle.index("Ordlyd i andre versjon") > 0 and "Ordlyd i tredje versjon" not in middle
     unused = section(v3)
-    assert re.search(r"Sammenlignet med dekom_skoleleder v2 \(\w+\), som ble brukt i Dekom 2025", unused)
+    assert re.search(
+        r"Sammenlignet med dekom_skoleleder v2 \(\w+\), som ble brukt i Dekom 2025", unused
+    )
     # old -> new: the earlier wording comes before the new one in the change row
     assert unused.index("Ordlyd i andre versjon") < unused.index("Ordlyd i tredje versjon")

@@ -15,8 +15,13 @@ def test_create_open_close_through_the_console(app, client, users, instrument):
     login(client, "evaluator")
     page = client.get("/console/waves/new").get_data(as_text=True)
     assert "Skjema for skoleledere" in page and "dekom_skoleleder v1" in page
-    form = {"name": "Dekom 2025", "year": "2025", "opens_at": "2025-03-01T08:00", "closes_at": "2025-02-01T08:00",
-            **{f"version_{role}": str(vid) for role, vid in instrument.items()}}
+    form = {
+        "name": "Dekom 2025",
+        "year": "2025",
+        "opens_at": "2025-03-01T08:00",
+        "closes_at": "2025-02-01T08:00",
+        **{f"version_{role}": str(vid) for role, vid in instrument.items()},
+    }
     page = client.post("/console/waves/new", data=form).get_data(as_text=True)
     assert "Stengetidspunktet må være etter åpningstidspunktet." in page
     form["closes_at"] = "2025-04-15T16:00"
@@ -35,7 +40,9 @@ def test_create_open_close_through_the_console(app, client, users, instrument):
     assert client.post(f"/console/waves/{wave_id}/close").status_code == 302
     with app.app_context():
         assert db.session.get(Wave, wave_id).status == "closed"
-        actions = [e.action for e in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
+        actions = [
+            e.action for e in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))
+        ]
         assert actions[-3:] == ["wave.create", "wave.open", "wave.close"]
         opened = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wave.open"))
         assert opened.before["status"] == "draft" and opened.after["status"] == "open"
@@ -68,14 +75,23 @@ def test_clone_reinvites_the_panel_adds_new_and_skips_leavers(app_ctx, instrumen
     db.session.commit()
     new = waves.clone_wave(old, "Dekom 2025", 2025)
     db.session.commit()
-    invited = set(db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == new.id)))
+    invited = set(
+        db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == new.id))
+    )
     assert invited == {stay.id, newcomer.id}
     assert new.cloned_from_id == old.id and new.status == "draft"
     assert {wq.role: wq.questionnaire_version_id for wq in new.questionnaires} == instrument
     # the leaver is kept, with the old wave's invitation
-    assert db.session.scalar(sa.select(Invitation).where(Invitation.person_id == leave.id)).wave_id == old.id
+    assert (
+        db.session.scalar(sa.select(Invitation).where(Invitation.person_id == leave.id)).wave_id
+        == old.id
+    )
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wave.clone"))
-    assert event.after["reinvited"] == 1 and event.after["new"] == 1 and event.after["not_reinvited"] == 1
+    assert (
+        event.after["reinvited"] == 1
+        and event.after["new"] == 1
+        and event.after["not_reinvited"] == 1
+    )
 
 
 def test_clone_from_the_console(app, client, users, instrument):
@@ -84,7 +100,9 @@ def test_clone_from_the_console(app, client, users, instrument):
         db.session.commit()
         wave_id = make_wave(instrument, name="Dekom 2023").id
     login(client, "evaluator")
-    response = client.post(f"/console/waves/{wave_id}/clone", data={"name": "Dekom 2025", "year": "2025"})
+    response = client.post(
+        f"/console/waves/{wave_id}/clone", data={"name": "Dekom 2025", "year": "2025"}
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Dekom 2025" in page and "Bølgen «Dekom 2025» er opprettet som kopi." in page
@@ -94,7 +112,9 @@ def test_questionnaires_are_fixed_once_a_wave_opened(app_ctx, instrument):
     wave = make_wave(instrument, status="open", invite=False)
     other = dict(instrument, uh=instrument["skoleleder"])
     try:
-        waves.update_wave(wave, name=wave.name, year=wave.year, versions=other, opens_at=None, closes_at=None)
+        waves.update_wave(
+            wave, name=wave.name, year=wave.year, versions=other, opens_at=None, closes_at=None
+        )
     except waves.WaveError as exc:
         assert "draft" in str(exc)
     else:
@@ -108,18 +128,29 @@ def test_schedule_opens_and_closes_waves_at_their_planned_times(app, runner, ins
 
     with app.app_context():
         now = utcnow()
-        soon = waves.create_wave("Planlagt", 2025, instrument, opens_at=now + timedelta(hours=1),
-                                 closes_at=now + timedelta(days=30))
+        soon = waves.create_wave(
+            "Planlagt",
+            2025,
+            instrument,
+            opens_at=now + timedelta(hours=1),
+            closes_at=now + timedelta(days=30),
+        )
         ending = waves.create_wave("Slutter", 2023, instrument)
         waves.open_wave(ending)
         ending.opens_at, ending.closes_at = now - timedelta(days=1), now - timedelta(minutes=1)
         db.session.commit()
         assert waves.apply_schedule(now) == {"opened": [], "closed": ["Slutter"]}
         db.session.commit()
-        assert waves.apply_schedule(now + timedelta(hours=2)) == {"opened": ["Planlagt"], "closed": []}
+        assert waves.apply_schedule(now + timedelta(hours=2)) == {
+            "opened": ["Planlagt"],
+            "closed": [],
+        }
         db.session.commit()
         assert db.session.get(Wave, soon.id).status == "open"
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wave.close"))
         assert event.actor == "schedule" and event.after["status"] == "closed"
     result = runner.invoke(args=["jobs", "tick"])
-    assert result.exit_code == 0 and "waves.apply_schedule: {'opened': [], 'closed': []}" in result.output
+    assert (
+        result.exit_code == 0
+        and "waves.apply_schedule: {'opened': [], 'closed': []}" in result.output
+    )

@@ -7,11 +7,22 @@ import pandas as pd
 from questionnaires import Scale
 
 
-def scale(code: str, items: list[str], reverse: tuple[str, ...] = (), min_items: int = 1,
-          rng: tuple[int, int] = (1, 5)) -> Scale:
+def scale(
+    code: str,
+    items: list[str],
+    reverse: tuple[str, ...] = (),
+    min_items: int = 1,
+    rng: tuple[int, int] = (1, 5),
+) -> Scale:
     """A scale built in code (the loader is tested elsewhere)."""
-    return Scale(code=code, label={"nb": code, "nn": code, "en": code}, items=tuple(items),
-                 reverse=tuple(reverse), min_items=min_items, range=rng)
+    return Scale(
+        code=code,
+        label={"nb": code, "nn": code, "en": code},
+        items=tuple(items),
+        reverse=tuple(reverse),
+        min_items=min_items,
+        range=rng,
+    )
 
 
 def answers(rows: list[tuple], **extra) -> pd.DataFrame:

@@ -56,10 +56,12 @@ def test_krippendorff_alpha_matches_krippendorffs_worked_example():
     # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", section C: four
     # observers, twelve units, missing values; nominal alpha = 0.743.
     nan = np.nan
-    data = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
-            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
-            [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
-            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    data = [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+        [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],
+    ]
     assert krippendorff_alpha(data) == pytest.approx(0.743, abs=5e-4)
 
 
@@ -84,7 +86,9 @@ def test_agreement_table_counts_hits_and_misses_per_theme():
 def test_disagreements_list_each_answer_and_theme_with_the_text():
     a = pd.DataFrame({"tid": [1, 0], "ledelse": [1, 1]})
     b = pd.DataFrame({"tid": [0, 0], "ledelse": [1, 0]})
-    out = disagreements(a, b, ["tid", "ledelse"], text=["Tid og rektor", "Rektor"], names=("anne", "auto"))
+    out = disagreements(
+        a, b, ["tid", "ledelse"], text=["Tid og rektor", "Rektor"], names=("anne", "auto")
+    )
     assert out.to_dict("records") == [
         {"row": 0, "theme": "tid", "anne": 1.0, "auto": 0.0, "text": "Tid og rektor"},
         {"row": 1, "theme": "ledelse", "anne": 1.0, "auto": 0.0, "text": "Rektor"},

@@ -22,8 +22,18 @@ def _themes(coder, text):
 
 
 def test_codebook_has_the_ten_themes_of_chapter_4_2(coder):
-    assert coder.themes == ["alle_med", "laerernes_behov", "ekstern_kompetanse", "praksisnaer", "ledelse",
-                            "ressurspersoner", "tid", "erfaringsdeling", "forskning", "sammenheng"]
+    assert coder.themes == [
+        "alle_med",
+        "laerernes_behov",
+        "ekstern_kompetanse",
+        "praksisnaer",
+        "ledelse",
+        "ressurspersoner",
+        "tid",
+        "erfaringsdeling",
+        "forskning",
+        "sammenheng",
+    ]
     for theme in coder.codebook.themes:
         assert theme.label["nb"] and theme.label["en"]
         assert theme.definition["nb"] and theme.include["nb"] and theme.exclude["nb"]
@@ -36,7 +46,7 @@ def test_evidence_spans_point_at_the_words_that_triggered_each_theme(coder):
     assert set(by_theme) == {"ledelse", "tid", "alle_med"}
     for s in by_theme.values():
         for e in s.evidence:
-            assert text[e.start:e.end] == e.word
+            assert text[e.start : e.end] == e.word
     assert [e.word for e in by_theme["tid"].evidence] == ["satte av", "tid", "fellestiden"]
     assert [e.word for e in by_theme["alle_med"].evidence] == ["alle lærerne"]
     assert by_theme["tid"].confidence > by_theme["ledelse"].confidence  # two pieces of evidence
@@ -52,7 +62,9 @@ def test_negative_phrases_cancel_the_signal_they_overlap(coder):
     assert _themes(coder, "Ledelsen var med hele tiden.") == ["ledelse"]
     assert _themes(coder, "Vi har jobbet med dette over tid.") == ["sammenheng"]
     # "distribuert ledelse" is resource persons, not the school leadership.
-    assert _themes(coder, "Distribuert ledelse med lærere som driver arbeidet.") == ["ressurspersoner"]
+    assert _themes(coder, "Distribuert ledelse med lærere som driver arbeidet.") == [
+        "ressurspersoner"
+    ]
 
 
 def test_inflections_and_nynorsk_spellings_are_recognised(coder):
@@ -64,8 +76,9 @@ def test_inflections_and_nynorsk_spellings_are_recognised(coder):
 
 
 def test_english_answers_are_coded(coder):
-    assert _themes(coder, "Everyone took part, and the university staff gave research-based input.") == [
-        "alle_med", "ekstern_kompetanse", "forskning"]
+    assert _themes(
+        coder, "Everyone took part, and the university staff gave research-based input."
+    ) == ["alle_med", "ekstern_kompetanse", "forskning"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", None, "😊", "Vet ikke", "Ingen kommentar.", "-"])
@@ -77,7 +90,10 @@ def test_empty_and_dont_know_answers_get_no_theme_and_no_review(coder, text):
 def test_emoji_do_not_disturb_coding_or_offsets(coder):
     text = "😊😊 Praksisnært 👍 og nyttig i klasserommet!"
     (s,) = coder.code(text).suggestions
-    assert s.theme == "praksisnaer" and [text[e.start:e.end] for e in s.evidence] == ["Praksisnært", "klasserommet"]
+    assert s.theme == "praksisnaer" and [text[e.start : e.end] for e in s.evidence] == [
+        "Praksisnært",
+        "klasserommet",
+    ]
 
 
 def test_a_single_weak_signal_is_suggested_but_sent_to_review(coder):
@@ -88,7 +104,9 @@ def test_a_single_weak_signal_is_suggested_but_sent_to_review(coder):
 
 
 def test_a_substantive_answer_without_any_theme_goes_to_review(coder):
-    answer = coder.code("Motiverte elever, engasjerte foreldre og et godt læringsmiljø har preget arbeidet")
+    answer = coder.code(
+        "Motiverte elever, engasjerte foreldre og et godt læringsmiljø har preget arbeidet"
+    )
     assert answer.themes == [] and answer.needs_review
     assert answer.reason == "no theme found in a substantive answer"
 
@@ -108,8 +126,13 @@ def test_suggest_returns_themes_most_confident_first():
 
 
 def test_code_answers_keeps_columns_and_adds_codes_evidence_and_confidence():
-    df = pd.DataFrame({"id": ["007", "008"], "role": ["uh", "skoleleder"],
-                       "svar": ["Forskningsbasert og praksisnært", None]})
+    df = pd.DataFrame(
+        {
+            "id": ["007", "008"],
+            "role": ["uh", "skoleleder"],
+            "svar": ["Forskningsbasert og praksisnært", None],
+        }
+    )
     out = code_answers(df, "svar")
     assert list(out.columns[:3]) == ["id", "role", "svar"] and out["id"].tolist() == ["007", "008"]
     assert out.loc[0, ["forskning", "praksisnaer", "ledelse"]].tolist() == [1, 1, 0]
@@ -129,7 +152,8 @@ def test_code_answers_refuses_to_overwrite_columns_and_names_missing_ones():
 
 def test_researchers_can_add_a_theme_to_the_codebook(tmp_path):
     path = tmp_path / "codebook.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         format: 1
         version: 7
         items: [suksess_tekst]
@@ -138,7 +162,9 @@ def test_researchers_can_add_a_theme_to_the_codebook(tmp_path):
             label: {nb: Elevmedvirkning, nn: Elevmedverknad, en: Pupil participation}
             signals: [elevmedvirkning, elevrådet, "elevene* med", "~elevstemme*"]
             negative: [elevene med på tur]
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     book = load_codebook(path)
     coder = DictionaryCoder(book)
     assert coder.themes == ["elevmedvirkning"]
@@ -149,9 +175,13 @@ def test_researchers_can_add_a_theme_to_the_codebook(tmp_path):
 
 
 def test_review_queue_puts_the_least_certain_answers_first():
-    answers = ["Rektor satte av tid", "Gode samlinger og nye rutiner", "Vet ikke",
-               "Motiverte elever, engasjerte foreldre og et godt læringsmiljø preget året",
-               "Gode samlinger, og vi delte mye"]
+    answers = [
+        "Rektor satte av tid",
+        "Gode samlinger og nye rutiner",
+        "Vet ikke",
+        "Motiverte elever, engasjerte foreldre og et godt læringsmiljø preget året",
+        "Gode samlinger, og vi delte mye",
+    ]
     coded = code_answers(pd.DataFrame({"svar": answers}), "svar")
     queue = review_queue(coded)
     assert set(queue.index) == {1, 3, 4}
@@ -174,27 +204,34 @@ def test_a_phrase_never_spans_a_clause_boundary():
     coder = DictionaryCoder()
     assert "alle_med" in coder.code("Det var et løft for hele skolen.").themes
     assert coder.code("Vet ikke helt, det er skolene som kan svare.").themes == []
-    assert "alle_med" not in coder.code("Vi var ikke helt enige; skolen valgte likevel tema.").themes
+    assert (
+        "alle_med" not in coder.code("Vi var ikke helt enige; skolen valgte likevel tema.").themes
+    )
 
 
 def test_english_answers_are_matched_in_their_base_forms():
     coder = DictionaryCoder()
     # "decided" / "teachers" are lemmatised to "decide" / "teacher" and meet the signals' forms
-    assert "laerernes_behov" in coder.code("The teachers themselves decided what to focus on.").themes
+    assert (
+        "laerernes_behov" in coder.code("The teachers themselves decided what to focus on.").themes
+    )
     assert "tid" in coder.code("The principal gave us time for it every week.").themes
     # "need" as a verb is only a weak signal: needing something is not the teachers' own needs
     assert "laerernes_behov" not in coder.code("We needed more books in the library.").themes
     assert "laerernes_behov" in coder.code("It started from our needs.").themes
 
 
-@pytest.mark.parametrize(("text", "theme"), [
-    ("Et kurs i klasseledelse for alle.", "ledelse"),
-    ("We worked on classroom management.", "ledelse"),
-    ("Regionen har et nettverk for skoleledere.", "ledelse"),
-    ("Opplegget var tilpasset elevenes behov.", "laerernes_behov"),
-    ("Innhaldet var forankra i forsking.", "laerernes_behov"),
-    ("Kommunen har dårlig økonomi for tiden.", "tid"),
-    ("At the time we were busy with other things.", "tid"),
-])
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Et kurs i klasseledelse for alle.", "ledelse"),
+        ("We worked on classroom management.", "ledelse"),
+        ("Regionen har et nettverk for skoleledere.", "ledelse"),
+        ("Opplegget var tilpasset elevenes behov.", "laerernes_behov"),
+        ("Innhaldet var forankra i forsking.", "laerernes_behov"),
+        ("Kommunen har dårlig økonomi for tiden.", "tid"),
+        ("At the time we were busy with other things.", "tid"),
+    ],
+)
 def test_a_word_that_means_something_else_here_does_not_code_the_theme(text, theme):
     assert theme not in DictionaryCoder().code(text).themes

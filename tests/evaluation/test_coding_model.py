@@ -46,7 +46,9 @@ def _heldout(name: str) -> pd.DataFrame:
 
 def _table(coder, frame: pd.DataFrame) -> pd.DataFrame:
     coded = coder.code_many(frame["text"].tolist())
-    pred = pd.DataFrame([[int(t in c.themes) for t in coder.themes] for c in coded], columns=coder.themes)
+    pred = pd.DataFrame(
+        [[int(t in c.themes) for t in coder.themes] for c in coded], columns=coder.themes
+    )
     return agreement_table(frame, pred, coder.themes)
 
 
@@ -63,7 +65,10 @@ def test_probabilities_are_calibrated_and_in_0_1(model):
     from sklearn.calibration import CalibratedClassifierCV
 
     assert set(model.models) == set(model.themes)  # every theme has enough examples to learn
-    assert all(isinstance(m, CalibratedClassifierCV) and m.method == "sigmoid" for m in model.models.values())
+    assert all(
+        isinstance(m, CalibratedClassifierCV) and m.method == "sigmoid"
+        for m in model.models.values()
+    )
     texts = _heldout("v3_nb")["text"].tolist() + ["", "Vet ikke", "😊"]
     probs = model.probabilities(texts).to_numpy()
     assert probs.shape == (len(texts), 10) and ((probs >= 0) & (probs <= 1)).all()
@@ -88,15 +93,27 @@ def test_every_assigned_theme_shows_its_evidence(model):
 
 def test_it_learns_a_criterion_the_codebook_has_no_word_for(model):
     train = training_data()
-    extra = pd.DataFrame({"text": ["Fjellgrepet gjorde susen for oss.", "Vi hadde fjellgrep hver fredag.",
-                                   "Uten fjellgrepet hadde vi stått fast."]})
+    extra = pd.DataFrame(
+        {
+            "text": [
+                "Fjellgrepet gjorde susen for oss.",
+                "Vi hadde fjellgrep hver fredag.",
+                "Uten fjellgrepet hadde vi stått fast.",
+            ]
+        }
+    )
     for t in model.themes:
         extra[t] = int(t == "tid")
     data = pd.concat([train, extra], ignore_index=True)
     learned = train_model(data["text"].tolist(), data, weights=[1.0] * len(train) + [3.0] * 3)
     probe = ["Fjellgrepet var det viktigste."]
     assert DictionaryCoder().code(probe[0]).themes == []
-    assert model.probabilities(probe).loc[0, "tid"] < 0.2 < 0.8 < learned.probabilities(probe).loc[0, "tid"]
+    assert (
+        model.probabilities(probe).loc[0, "tid"]
+        < 0.2
+        < 0.8
+        < learned.probabilities(probe).loc[0, "tid"]
+    )
     assert "tid" in learned.code(probe[0]).themes
 
 
@@ -106,7 +123,10 @@ def test_a_theme_with_too_few_examples_keeps_the_dictionary(model):
     learned = train_model(train["text"].tolist(), train)
     assert "forskning" not in learned.models
     text = "Vi leste forskning sammen."
-    assert learned.probabilities([text]).loc[0, "forskning"] == DictionaryCoder().code(text).suggestions[0].confidence
+    assert (
+        learned.probabilities([text]).loc[0, "forskning"]
+        == DictionaryCoder().code(text).suggestions[0].confidence
+    )
 
 
 def test_model_file_round_trip_and_bad_files(model, tmp_path):
@@ -128,17 +148,62 @@ def test_cli_codes_with_the_model_file_exactly_as_the_library(model, tmp_path, c
     src = tmp_path / "svar.csv"
     frame.to_csv(src, index=False)
     out = tmp_path / "kodet.csv"
-    assert main(["code", "--model", str(path), "--input", str(src), "--text-column", "text", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "code",
+                "--model",
+                str(path),
+                "--input",
+                str(src),
+                "--text-column",
+                "text",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "learned model" in capsys.readouterr().out
     cli = pd.read_csv(out)
     lib = code_answers(frame, "text", load_model(path))
     assert cli[model.themes].equals(lib[model.themes])
     assert np.allclose(cli["confidence"], lib["confidence"])
-    assert main(["code", "--model", str(tmp_path / "nope.pkl"), "--input", str(src), "--text-column", "text",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "code",
+                "--model",
+                str(tmp_path / "nope.pkl"),
+                "--input",
+                str(src),
+                "--text-column",
+                "text",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "nope.pkl: no such model file" in capsys.readouterr().err
-    assert main(["code", "--model", str(path), "--codebook", str(V2), "--input", str(src), "--text-column", "text",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "code",
+                "--model",
+                str(path),
+                "--codebook",
+                str(V2),
+                "--input",
+                str(src),
+                "--text-column",
+                "text",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "carries its own codebook" in capsys.readouterr().err
 
 
@@ -153,19 +218,32 @@ def test_compounds_reach_their_parts():
     assert "tid" in v3.code("Vi brukte møtetida til arbeidet.").themes
     # v2 lists no compound of "tid" but "kveldstid": splitting lets it reach "tid"
     assert DictionaryCoder(V2).code("Det meste skjedde på kveldstid.").themes == ["tid"]
-    assert DictionaryCoder(V2, split_compounds=False).code("Det meste skjedde på kveldstid.").themes == []
+    assert (
+        DictionaryCoder(V2, split_compounds=False).code("Det meste skjedde på kveldstid.").themes
+        == []
+    )
 
 
 # Floors: measured when codebook v4 was finished (docs/benchmarks.md), rounded down. The v4 sets
 # are the honest figure (never tuned on); the older ones guard against losing what v4 fixed.
-FLOORS = {"heldout": 0.90, "heldout2": 0.85, "v3_nb": 0.95, "v3_nn": 0.95, "v3_en": 0.95,
-          "v4_nb": 0.80, "v4_nn": 0.81, "v4_en": 0.77}
+FLOORS = {
+    "heldout": 0.90,
+    "heldout2": 0.85,
+    "v3_nb": 0.95,
+    "v3_nn": 0.95,
+    "v3_en": 0.95,
+    "v4_nb": 0.80,
+    "v4_nn": 0.81,
+    "v4_en": 0.77,
+}
 
 
 @pytest.mark.parametrize("name", list(FLOORS))
 def test_codebook_and_the_learned_layer_on_the_heldout_sets(model, name):
     frame = _heldout(name)
-    v2, v3, learned = (macro_f1(_table(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder(), model))
+    v2, v3, learned = (
+        macro_f1(_table(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder(), model)
+    )
     assert v3 >= FLOORS[name] and learned >= FLOORS[name] - 0.02, (v2, v3, learned)
     if name[:3] in ("v3_", "v4_"):
         assert v3 > v2 + 0.1  # the current codebook, widened by meaning, finds what v2 missed

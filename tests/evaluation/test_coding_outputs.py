@@ -30,13 +30,15 @@ def themes():
 
 
 def test_frequencies_by_role_and_wave_count_only_respondents_who_wrote_anything():
-    df = pd.DataFrame({
-        "role": ["uh", "uh", "uh", "skoleleder", "skoleleder"],
-        "wave": [2021, 2021, 2021, 2021, 2023],
-        "svar": ["Rektor og tid", "Tid", "👍", "Alle med", None],
-        "tid": [1, 1, 0, 0, 0],
-        "ledelse": [1, 0, 0, 0, 0],
-    })
+    df = pd.DataFrame(
+        {
+            "role": ["uh", "uh", "uh", "skoleleder", "skoleleder"],
+            "wave": [2021, 2021, 2021, 2021, 2023],
+            "svar": ["Rektor og tid", "Tid", "👍", "Alle med", None],
+            "tid": [1, 1, 0, 0, 0],
+            "ledelse": [1, 0, 0, 0, 0],
+        }
+    )
     freq = theme_frequencies(df, ["tid", "ledelse"], by=["role", "wave"], text_column="svar")
     uh = freq[(freq.role == "uh") & (freq.wave == 2021)].set_index("theme")
     assert uh["n_answered"].tolist() == [2, 2]  # the thumbs-up alone is not an answer

@@ -42,10 +42,30 @@ CODEBOOK_SCHEMA = {
 }
 _STAMPS = {"creatingUser", "creationDateTime", "modifyingUser", "modifiedDateTime"}
 PROJECT_SCHEMA = {
-    "Project": (["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets",
-                 "Graphs", "Description", "NoteRef"], {"name"},
-                {"origin", "creatingUserGUID", "creationDateTime", "modifyingUserGUID", "modifiedDateTime",
-                 "basePath"}),
+    "Project": (
+        [
+            "Users",
+            "CodeBook",
+            "Variables",
+            "Cases",
+            "Sources",
+            "Notes",
+            "Links",
+            "Sets",
+            "Graphs",
+            "Description",
+            "NoteRef",
+        ],
+        {"name"},
+        {
+            "origin",
+            "creatingUserGUID",
+            "creationDateTime",
+            "modifyingUserGUID",
+            "modifiedDateTime",
+            "basePath",
+        },
+    ),
     "Users": (["User"], set(), set()),
     "User": ([], {"guid"}, {"name", "id"}),
     "CodeBook": (["Codes"], set(), set()),
@@ -55,13 +75,30 @@ PROJECT_SCHEMA = {
     "Variables": (["Variable"], set(), set()),
     "Variable": (["Description"], {"guid", "name", "typeOfVariable"}, set()),
     "Sources": (["TextSource"], set(), set()),
-    "TextSource": (["Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef",
-                    "VariableValue"], {"guid"}, {"name", "richTextPath", "plainTextPath"} | _STAMPS),
-    "PlainTextSelection": (["Description", "Coding", "NoteRef"], {"guid", "startPosition", "endPosition"},
-                           {"name"} | _STAMPS),
+    "TextSource": (
+        [
+            "Description",
+            "PlainTextContent",
+            "PlainTextSelection",
+            "Coding",
+            "NoteRef",
+            "VariableValue",
+        ],
+        {"guid"},
+        {"name", "richTextPath", "plainTextPath"} | _STAMPS,
+    ),
+    "PlainTextSelection": (
+        ["Description", "Coding", "NoteRef"],
+        {"guid", "startPosition", "endPosition"},
+        {"name"} | _STAMPS,
+    ),
     "Coding": (["CodeRef", "NoteRef"], {"guid"}, {"creatingUser", "creationDateTime"}),
     "CodeRef": ([], {"targetGUID"}, set()),
-    "VariableValue": (["VariableRef", "TextValue", "BooleanValue", "IntegerValue", "FloatValue"], set(), set()),
+    "VariableValue": (
+        ["VariableRef", "TextValue", "BooleanValue", "IntegerValue", "FloatValue"],
+        set(),
+        set(),
+    ),
     "VariableRef": ([], {"targetGUID"}, set()),
     "TextValue": ([], set(), set()),
 }
@@ -75,7 +112,9 @@ def check_structure(el: ET.Element, ns: str, schema: dict) -> None:
     assert tag in schema, f"<{tag}> is not allowed here"
     children, required, optional = schema[tag]
     assert required <= set(el.attrib), f"<{tag}> lacks {required - set(el.attrib)}"
-    assert set(el.attrib) <= required | optional, f"<{tag}> has unknown {set(el.attrib) - required - optional}"
+    assert set(el.attrib) <= required | optional, (
+        f"<{tag}> has unknown {set(el.attrib) - required - optional}"
+    )
     for name in GUID_ATTRS & set(el.attrib):
         assert GUID.match(el.attrib[name]), f"<{tag} {name}={el.attrib[name]!r}> is not a GUID"
     if "color" in el.attrib:
@@ -120,16 +159,22 @@ def test_qdc_round_trip_gives_the_same_themes(book, tmp_path):
         assert imported.negative == tuple(original.negative)
     # ... and back to a codebook.yaml the loader accepts.
     out = tmp_path / "codebook.yaml"
-    out.write_text(yaml.safe_dump(themes_to_codebook_dict(themes, version=3), allow_unicode=True), encoding="utf-8")
+    out.write_text(
+        yaml.safe_dump(themes_to_codebook_dict(themes, version=3), allow_unicode=True),
+        encoding="utf-8",
+    )
     reloaded = load_codebook(out)
-    assert reloaded.version == 3 and [t.code for t in reloaded.themes] == [t.code for t in book.themes]
+    assert reloaded.version == 3 and [t.code for t in reloaded.themes] == [
+        t.code for t in book.themes
+    ]
     assert reloaded.themes[4].signals == book.themes[4].signals
 
 
 def test_qdc_from_another_tool_is_imported_with_codes_from_names(tmp_path):
     # The shape ATLAS.ti writes: nested codes, a description, a set.
     path = tmp_path / "atlas.qdc"
-    path.write_text("""<?xml version="1.0" encoding="utf-8"?>
+    path.write_text(
+        """<?xml version="1.0" encoding="utf-8"?>
 <CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="ATLAS.ti">
   <Codes>
     <Code guid="1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294" name="Ledelse" isCodable="true" color="#46AA00">
@@ -137,7 +182,9 @@ def test_qdc_from_another_tool_is_imported_with_codes_from_names(tmp_path):
       <Code guid="2FF58B12-6F6F-4B0C-8BE5-BBDC91F55294" name="Tid til møter" isCodable="true"/>
     </Code>
   </Codes>
-</CodeBook>""", encoding="utf-8")
+</CodeBook>""",
+        encoding="utf-8",
+    )
     themes = read_qdc(path)
     assert [(t.code, t.label, t.definition) for t in themes] == [
         ("ledelse", {"nb": "Ledelse"}, {"nb": "Rektor og ledergruppe"}),
@@ -145,10 +192,13 @@ def test_qdc_from_another_tool_is_imported_with_codes_from_names(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("<CodeBook", "not well-formed XML"),
-    ('<Project xmlns="urn:QDA-XML:project:1.0" name="x"/>', "expected CodeBook"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("<CodeBook", "not well-formed XML"),
+        ('<Project xmlns="urn:QDA-XML:project:1.0" name="x"/>', "expected CodeBook"),
+    ],
+)
 def test_bad_qdc_files_are_refused_with_the_file_name(tmp_path, content, message):
     path = tmp_path / "bad.qdc"
     path.write_text(content, encoding="utf-8")
@@ -182,8 +232,15 @@ def test_qdpx_holds_the_project_xml_and_the_answers_and_codes_round_trip(book, t
 
 
 def test_qdpx_carries_role_and_wave_as_variables(book, tmp_path):
-    df = pd.DataFrame({"id": ["a"], "role": ["uh"], "wave": [2025], "svar": ["Tid"],
-                       **{t.code: [int(t.code == "tid")] for t in book.themes}})
+    df = pd.DataFrame(
+        {
+            "id": ["a"],
+            "role": ["uh"],
+            "wave": [2025],
+            "svar": ["Tid"],
+            **{t.code: [int(t.code == "tid")] for t in book.themes},
+        }
+    )
     path = write_qdpx(book, df, "svar", tmp_path / "p.qdpx", id_column="id")
     root = ET.fromstring(zipfile.ZipFile(path).read("project.qde"))
     q = f"{{{PROJECT_NS}}}"
@@ -208,7 +265,8 @@ def test_qdc_with_entity_expansion_is_refused(tmp_path):
     bomb.write_text(
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
         '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="&lol2;" isCodable="true"/></Codes></CodeBook>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     import pytest
 
     with pytest.raises(ValueError, match="refused"):

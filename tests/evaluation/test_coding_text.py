@@ -14,9 +14,17 @@ from evaluation.coding.text import Normaliser, content_words, load_stopwords, to
 def test_tokens_carry_offsets_into_the_original_text():
     text = "Ledelsen 👍 i UH-samarbeidet, og «alle» var med!"
     for tok in tokenize(text):
-        assert text[tok.start:tok.end] == tok.text
-    assert [t.lower for t in tokenize(text)] == ["ledelsen", "i", "uh", "samarbeidet", "og", "alle",
-                                                  "var", "med"]
+        assert text[tok.start : tok.end] == tok.text
+    assert [t.lower for t in tokenize(text)] == [
+        "ledelsen",
+        "i",
+        "uh",
+        "samarbeidet",
+        "og",
+        "alle",
+        "var",
+        "med",
+    ]
 
 
 @pytest.mark.parametrize("empty", [None, "", "   ", "😊👍", float("nan")])
@@ -63,9 +71,14 @@ def test_coding_never_needs_nltk_download(tmp_path):
         "from evaluation.coding import suggest\n"
         "print(sorted(s.theme for s in suggest('Alle lærerne fikk tid og god ledelse', None) if s.assigned))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"NLTK_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                         cwd=Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"NLTK_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert out.stdout.strip() == "['alle_med', 'ledelse', 'tid']"
 
 

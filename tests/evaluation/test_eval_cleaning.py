@@ -15,8 +15,12 @@ PLAIN = scale("plain", ["p1", "p2", "p3", "p4", "p5"], min_items=2)
 
 
 def _response(pid: str, wave: int, values: dict[str, float], **cols) -> list[dict]:
-    return [dict(respondent_id=pid, wave=wave, role="skoleleder", fylke="Agder", item=k,
-                 value=v, **cols) for k, v in values.items()]
+    return [
+        dict(
+            respondent_id=pid, wave=wave, role="skoleleder", fylke="Agder", item=k, value=v, **cols
+        )
+        for k, v in values.items()
+    ]
 
 
 def _table(*responses: list[dict]) -> pd.DataFrame:
@@ -31,14 +35,42 @@ def _log(log: pd.DataFrame, rule: str, action: str | None = None) -> pd.Series:
 
 
 def test_duplicates_keep_the_latest_complete_response():
-    early = _response("p1", 2021, {"a": 1, "b": 1}, response_id=1, status="complete",
-                      submitted_at="2021-03-01T10:00:00Z", duration_s=500)
-    late = _response("p1", 2021, {"a": 5, "b": 5}, response_id=2, status="complete",
-                     submitted_at="2021-03-05T10:00:00Z", duration_s=500)
-    partial = _response("p1", 2021, {"a": 3}, response_id=3, status="partial",
-                        submitted_at="2021-03-09T10:00:00Z", duration_s=500)
-    other = _response("p2", 2021, {"a": 2, "b": 2}, response_id=4, status="complete",
-                      submitted_at="2021-03-02T10:00:00Z", duration_s=500)
+    early = _response(
+        "p1",
+        2021,
+        {"a": 1, "b": 1},
+        response_id=1,
+        status="complete",
+        submitted_at="2021-03-01T10:00:00Z",
+        duration_s=500,
+    )
+    late = _response(
+        "p1",
+        2021,
+        {"a": 5, "b": 5},
+        response_id=2,
+        status="complete",
+        submitted_at="2021-03-05T10:00:00Z",
+        duration_s=500,
+    )
+    partial = _response(
+        "p1",
+        2021,
+        {"a": 3},
+        response_id=3,
+        status="partial",
+        submitted_at="2021-03-09T10:00:00Z",
+        duration_s=500,
+    )
+    other = _response(
+        "p2",
+        2021,
+        {"a": 2, "b": 2},
+        response_id=4,
+        status="complete",
+        submitted_at="2021-03-02T10:00:00Z",
+        duration_s=500,
+    )
     cleaned, log = clean(_table(early, late, partial, other), [SAM])
     assert sorted(cleaned["response_id"].unique()) == [2, 4]
     row = _log(log, "duplicates")
@@ -65,8 +97,10 @@ def test_out_of_range_values_become_missing_and_are_counted():
 
 
 def test_speeders_are_dropped_relative_to_the_median_or_an_absolute_limit():
-    resp = [_response(f"p{i}", 2021, {"a": 3, "b": 4}, duration_s=d, status="complete")
-            for i, d in enumerate([600, 620, 580, 610, 100])]
+    resp = [
+        _response(f"p{i}", 2021, {"a": 3, "b": 4}, duration_s=d, status="complete")
+        for i, d in enumerate([600, 620, 580, 610, 100])
+    ]
     cleaned, log = clean(_table(*resp), [SAM])
     assert "p4" not in set(cleaned["respondent_id"].astype(str))
     assert _log(log, "speeders")["responses"] == 1
@@ -84,8 +118,8 @@ def test_straightlining_is_dropped_only_where_reverse_keying_makes_it_contradict
     t = _table(_response("p1", 2021, {**flat, **flat_plain}), _response("p2", 2021, varied))
     cleaned, log = clean(t, [SAM, PLAIN])
     p1 = cleaned.loc[cleaned["respondent_id"] == "p1"].set_index("item")["value"]
-    assert p1[list("abcde")].isna().all()          # contradictory: dropped
-    assert (p1[list(flat_plain)] == 4).all()        # plain block: only flagged
+    assert p1[list("abcde")].isna().all()  # contradictory: dropped
+    assert (p1[list(flat_plain)] == 4).all()  # plain block: only flagged
     assert cleaned.loc[cleaned["respondent_id"] == "p1", "flag_straightline"].all()
     row = _log(log, "straightlining")
     assert (row["answers"], row["responses"]) == (5, 1)
@@ -118,15 +152,24 @@ def test_rules_from_a_mapping_name_unknown_settings():
 def test_log_frames_the_rules_with_input_and_kept_counts():
     t = _table(_response("p1", 2021, {"a": 3, "b": 4}, duration_s=600, status="complete"))
     _, log = clean(t, [SAM])
-    assert log["rule"].tolist() == ["input", "duplicates", "out_of_range", "partial",
-                                    "speeders", "straightlining", "kept"]
+    assert log["rule"].tolist() == [
+        "input",
+        "duplicates",
+        "out_of_range",
+        "partial",
+        "speeders",
+        "straightlining",
+        "kept",
+    ]
     assert log.iloc[0]["answers"] == log.iloc[-1]["answers"] == 2
 
 
 def test_scores_reverse_key_and_respect_min_items():
-    t = _table(_response("p1", 2021, {"a": 5, "b": 4, "e": 1}),   # e reversed → 5
-               _response("p2", 2021, {"a": 2}),                    # one item < min_items 2
-               _response("p3", 2021, {"a": 4, "b": float("nan"), "c": 2}))
+    t = _table(
+        _response("p1", 2021, {"a": 5, "b": 4, "e": 1}),  # e reversed → 5
+        _response("p2", 2021, {"a": 2}),  # one item < min_items 2
+        _response("p3", 2021, {"a": 4, "b": float("nan"), "c": 2}),
+    )
     with pytest.warns(ScaleWarning, match="'d' have no answers"):
         scores = score_scales(t, [SAM]).set_index("respondent_id")
     assert scores.loc["p1", "score"] == pytest.approx((5 + 4 + 5) / 3)
@@ -144,15 +187,41 @@ def test_cleaning_log_reads_in_bokmal_and_english():
 
     from evaluation.cleaning_text import cleaning_log_in
 
-    log = pd.DataFrame([
-        {"rule": "partial", "setting": "status partial/in_progress (min_share, min share 0.5)", "action": "flag",
-         "answers": 0, "responses": 3, "respondents": 3},
-        {"rule": "straightlining", "setting": "identical answers in a matrix of ≥ 5 answered items",
-         "action": "drop_if_reversed", "answers": 10, "responses": 2, "respondents": 2},
-    ])
+    log = pd.DataFrame(
+        [
+            {
+                "rule": "partial",
+                "setting": "status partial/in_progress (min_share, min share 0.5)",
+                "action": "flag",
+                "answers": 0,
+                "responses": 3,
+                "respondents": 3,
+            },
+            {
+                "rule": "straightlining",
+                "setting": "identical answers in a matrix of ≥ 5 answered items",
+                "action": "drop_if_reversed",
+                "answers": 10,
+                "responses": 2,
+                "respondents": 2,
+            },
+        ]
+    )
     nb = cleaning_log_in(log, "nb")
-    assert list(nb.columns) == ["Regel", "Innstilling", "Handling", "Svar", "Besvarelser", "Respondenter"]
-    assert nb.iloc[0]["Innstilling"] == "påbegynte besvarelser (beholdes med nok svar, minst andel 0,5)"
+    assert list(nb.columns) == [
+        "Regel",
+        "Innstilling",
+        "Handling",
+        "Svar",
+        "Besvarelser",
+        "Respondenter",
+    ]
+    assert (
+        nb.iloc[0]["Innstilling"]
+        == "påbegynte besvarelser (beholdes med nok svar, minst andel 0,5)"
+    )
     assert nb.iloc[1]["Regel"] == "Like svar i en matrise" and nb.iloc[0]["Handling"] == "merket"
     en = cleaning_log_in(log, "en")
-    assert en.iloc[0]["Setting"] == "partial responses (kept with enough answers, share at least 0.5)"
+    assert (
+        en.iloc[0]["Setting"] == "partial responses (kept with enough answers, share at least 0.5)"
+    )

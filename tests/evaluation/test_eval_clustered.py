@@ -36,8 +36,13 @@ def _design(d: pd.DataFrame) -> np.ndarray:
 
 
 def test_two_random_intercepts_match_lme4(data):
-    fit = fit_nested_intercepts(data["score"], _design(data), data["respondent_id"],
-                                data["kommune"], ["Intercept", "w2023", "w2025"])
+    fit = fit_nested_intercepts(
+        data["score"],
+        _design(data),
+        data["respondent_id"],
+        data["kommune"],
+        ["Intercept", "w2023", "w2025"],
+    )
     np.testing.assert_allclose(fit.params, LME4_FIXEF, atol=1e-6)
     np.testing.assert_allclose(fit.bse, LME4_SE, atol=1e-6)
     assert fit.tau2 == pytest.approx(LME4_VAR["person"], abs=1e-6)
@@ -50,8 +55,9 @@ def test_two_random_intercepts_match_lme4(data):
 def test_without_a_kommune_effect_the_nested_fit_is_the_person_fit(data):
     # every person their own kommune: the kommune variance cannot be told apart, and the
     # fixed effects are the one-level model's
-    alone = fit_nested_intercepts(data["score"], _design(data), data["respondent_id"],
-                                  data["respondent_id"])
+    alone = fit_nested_intercepts(
+        data["score"], _design(data), data["respondent_id"], data["respondent_id"]
+    )
     single = fit_random_intercept(data["score"], _design(data), data["respondent_id"])
     np.testing.assert_allclose(alone.params, single.params, atol=1e-6)
     assert alone.reml_criterion == pytest.approx(single.reml_criterion, abs=1e-6)
@@ -71,9 +77,13 @@ def test_lmm_change_uses_the_kommune_when_given_and_widens_the_interval(data):
 def test_cluster_is_the_kommune_else_the_school_else_the_person():
     from evaluation.change import _cluster_codes
 
-    cell = pd.DataFrame({"respondent_id": ["a", "b", "c", "d"],
-                         "kommune": ["K1", None, "(ukjent)", None],
-                         "school": ["S1", "S2", "S3", None]})
+    cell = pd.DataFrame(
+        {
+            "respondent_id": ["a", "b", "c", "d"],
+            "kommune": ["K1", None, "(ukjent)", None],
+            "school": ["S1", "S2", "S3", None],
+        }
+    )
     codes = _cluster_codes(cell, ("kommune", "school")).tolist()
     assert codes == ["kommune:K1", "school:S2", "school:S3", "person:d"]
     assert _cluster_codes(cell.assign(kommune=None, school=None), ("kommune", "school")) is None

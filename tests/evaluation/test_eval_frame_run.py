@@ -18,16 +18,34 @@ from evaluation.synthetic import default_scales, generate_panel, write_scales_ya
 @pytest.fixture(scope="module")
 def frame_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("frame")
-    answers, truth = generate_panel(n_per_wave=600, seed=11, scales=default_scales()[:2],
-                                    response_rates=((0.9, 0.4), (0.4, 0.9), (0.7, 0.7)),
-                                    fylke_effect=0.8)
+    answers, truth = generate_panel(
+        n_per_wave=600,
+        seed=11,
+        scales=default_scales()[:2],
+        response_rates=((0.9, 0.4), (0.4, 0.9), (0.7, 0.7)),
+        fylke_effect=0.8,
+    )
     answers.to_parquet(folder / "answers.parquet")
     truth["frame"].to_csv(folder / "frame.csv", index=False)
     write_scales_yaml(default_scales()[:2], folder / "scales.yaml")
     out = folder / "out"
-    code = main(["run", "--answers", str(folder / "answers.parquet"), "--scales",
-                 str(folder / "scales.yaml"), "--frame", str(folder / "frame.csv"), "--out",
-                 str(out), "--no-figures", "--quiet", "--bootstrap", "50"])
+    code = main(
+        [
+            "run",
+            "--answers",
+            str(folder / "answers.parquet"),
+            "--scales",
+            str(folder / "scales.yaml"),
+            "--frame",
+            str(folder / "frame.csv"),
+            "--out",
+            str(out),
+            "--no-figures",
+            "--quiet",
+            "--bootstrap",
+            "50",
+        ]
+    )
     assert code == 0
     return out
 
@@ -52,7 +70,8 @@ def test_frame_run_writes_representativeness_weights_and_weighted_change(frame_r
     assert len(panel) == 2 * 4 * 3 and panel["diff"].notna().all()
     attrition = pd.read_csv(frame_run / "attrition_weights.csv")
     assert {(2021, 2023), (2023, 2025), (2021, 2025)} == set(
-        zip(attrition["wave_from"], attrition["wave_to"], strict=True))
+        zip(attrition["wave_from"], attrition["wave_to"], strict=True)
+    )
     assert ((attrition["retention"] > 0) & (attrition["retention"] <= 1)).all()
     # the frame's kommune gives the mixed model a second random intercept
     lmm = change.loc[change["method"] == "lmm"]
@@ -73,31 +92,63 @@ def test_frame_errors_reach_the_command_line_without_a_traceback(frame_run, tmp_
     folder = frame_run.parent
     bad = tmp_path / "frame.csv"
     pd.read_csv(folder / "frame.csv").drop(columns=["responded"]).to_csv(bad, index=False)
-    code = main(["run", "--answers", str(folder / "answers.parquet"), "--scales",
-                 str(folder / "scales.yaml"), "--frame", str(bad), "--out",
-                 str(tmp_path / "o"), "--no-figures", "--quiet"])
+    code = main(
+        [
+            "run",
+            "--answers",
+            str(folder / "answers.parquet"),
+            "--scales",
+            str(folder / "scales.yaml"),
+            "--frame",
+            str(bad),
+            "--out",
+            str(tmp_path / "o"),
+            "--no-figures",
+            "--quiet",
+        ]
+    )
     assert code == 2
     assert "missing column(s) 'responded'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("p,text", [(0.04998, "0,04998"), (0.0499, "0,0499"), (0.05, "0,050"),
-                                    (0.0504, "0,050"), (0.034, "0,034"), (0.0004, "&lt; 0,001")])
+@pytest.mark.parametrize(
+    "p,text",
+    [
+        (0.04998, "0,04998"),
+        (0.0499, "0,0499"),
+        (0.05, "0,050"),
+        (0.0504, "0,050"),
+        (0.034, "0,034"),
+        (0.0004, "&lt; 0,001"),
+    ],
+)
 def test_p_never_rounds_across_the_threshold(p, text):
     assert _p(p) == text
 
 
 def _cell(**kw):
-    row = dict(scale="samarbeid", role="skoleeier", wave_from=2023, wave_to=2025,
-               method="lmm", mean_from=3.1, mean_to=3.2, note="")
+    row = dict(
+        scale="samarbeid",
+        role="skoleeier",
+        wave_from=2023,
+        wave_to=2025,
+        method="lmm",
+        mean_from=3.1,
+        mean_to=3.2,
+        note="",
+    )
     row.update(kw)
     return row
 
 
 def test_verdict_and_interval_agree():
-    change = pd.DataFrame([
-        _cell(diff=0.117, ci_low=0.009, ci_high=0.225, p=0.034, p_adj=0.787),
-        _cell(role="uh", diff=0.2, ci_low=0.05, ci_high=0.35, p=0.001, p_adj=0.04998),
-        _cell(role="skoleleder", diff=0.01, ci_low=-0.1, ci_high=0.12, p=0.8, p_adj=1.0)])
+    change = pd.DataFrame(
+        [
+            _cell(diff=0.117, ci_low=0.009, ci_high=0.225, p=0.034, p_adj=0.787),
+            _cell(role="uh", diff=0.2, ci_low=0.05, ci_high=0.35, p=0.001, p_adj=0.04998),
+            _cell(role="skoleleder", diff=0.01, ci_low=-0.1, ci_high=0.12, p=0.8, p_adj=1.0),
+        ]
+    )
     s = summarise_change(change)["samarbeid"]
     assert "ingen sikker endring" in s[0] and "p 0,034, justert p 0,787" in s[0]
     assert "utelukker 0 alene, men endringen er ikke sikker etter korreksjon" in s[0]
@@ -106,14 +157,24 @@ def test_verdict_and_interval_agree():
 
 
 def test_family_is_the_consecutive_steps_by_default():
-    rows = [dict(method="lmm", wave_from=a, wave_to=b, p=p)
-            for (a, b), p in [((2021, 2023), 0.01), ((2023, 2025), 0.02), ((2021, 2025), 0.001),
-                              ((2021, 2023), 0.03), ((2023, 2025), 0.04), ((2021, 2025), 0.3)]]
+    rows = [
+        dict(method="lmm", wave_from=a, wave_to=b, p=p)
+        for (a, b), p in [
+            ((2021, 2023), 0.01),
+            ((2023, 2025), 0.02),
+            ((2021, 2025), 0.001),
+            ((2021, 2023), 0.03),
+            ((2023, 2025), 0.04),
+            ((2021, 2025), 0.3),
+        ]
+    ]
     table = pd.DataFrame(rows)
     steps = adjust_p(table)
     assert steps["correction"].tolist()[:3] == [
         "holm across 4 tests (consecutive wave steps)",
-        "holm across 4 tests (consecutive wave steps)", "holm across 2 tests (first to last wave)"]
+        "holm across 4 tests (consecutive wave steps)",
+        "holm across 2 tests (first to last wave)",
+    ]
     np.testing.assert_allclose(steps["p_adj"], [0.04, 0.06, 0.002, 0.06, 0.06, 0.3])
     together = adjust_p(table, steps="all")
     assert together["correction"].iloc[0] == "holm across 6 tests (all wave pairs)"
@@ -138,7 +199,9 @@ def test_weights_are_for_the_responses_the_analysis_uses(frame_run):
 def test_bokmal_report_shows_the_notes_and_methods_in_bokmal(frame_run):
     nb = (frame_run / "report.html").read_text(encoding="utf-8")
     en = (frame_run / "report_en.html").read_text(encoding="utf-8")
-    assert re.search(r"vektene er laget for de \d+ besvarelsene med skåre: \d+ som er merket som svart", nb)
+    assert re.search(
+        r"vektene er laget for de \d+ besvarelsene med skåre: \d+ som er merket som svart", nb
+    )
     assert "weights are made for the" not in nb and "weights are made for the" in en
     assert "lineær blandet modell med tilfeldig konstantledd per respondent" in nb
     assert "linear mixed model, random intercept" not in nb
@@ -148,16 +211,18 @@ def test_every_known_note_has_bokmal():
     from evaluation.change import METHODS
     from evaluation.notes_text import METHODS_NB, note_in
 
-    notes = ["the frame has wave(s) [2021] without scores; they are left out",
-             "wave 2023 has responses but no scale scores; it is left out",
-             "only one wave (2025) has scores: no change to estimate",
-             "scale 'samarb': item(s) 'a', 'b' have no answers; the score uses the other items",
-             "wave 2021 is not in the frame: its 3 response(s) have no weights",
-             "4 response(s) have no weight: the person is not in the frame for that wave or not marked "
-             "responded (e.g. R1 in 2021); left out of the weighted estimates",
-             "wave 2021: nobody responded; no weights",
-             "skoleleder: 2 fylke cell(s) with fewer than 5 respondents merged into 'skoleleder: andre fylker'",
-             "network: one category left after collapsing; margin dropped"]
+    notes = [
+        "the frame has wave(s) [2021] without scores; they are left out",
+        "wave 2023 has responses but no scale scores; it is left out",
+        "only one wave (2025) has scores: no change to estimate",
+        "scale 'samarb': item(s) 'a', 'b' have no answers; the score uses the other items",
+        "wave 2021 is not in the frame: its 3 response(s) have no weights",
+        "4 response(s) have no weight: the person is not in the frame for that wave or not marked "
+        "responded (e.g. R1 in 2021); left out of the weighted estimates",
+        "wave 2021: nobody responded; no weights",
+        "skoleleder: 2 fylke cell(s) with fewer than 5 respondents merged into 'skoleleder: andre fylker'",
+        "network: one category left after collapsing; margin dropped",
+    ]
     for note in notes:
         assert note_in(note, "nb") != note and note_in(note, "en") == note
     assert note_in("something new", "nb") == "something new"
@@ -166,7 +231,13 @@ def test_every_known_note_has_bokmal():
 
 def test_bokmal_report_tables_have_no_english_notes(frame_run):
     text = re.sub(r"<[^>]+>", " ", (frame_run / "report.html").read_text(encoding="utf-8"))
-    for english in ("nonresponse weights", "linearised SE", "respondents; one cell", "merged into", "clusters"):
+    for english in (
+        "nonresponse weights",
+        "linearised SE",
+        "respondents; one cell",
+        "merged into",
+        "clusters",
+    ):
         assert english not in text, english
     assert "frafallsvekter; linearisert standardfeil" in text
 
@@ -174,8 +245,14 @@ def test_bokmal_report_tables_have_no_english_notes(frame_run):
 def test_cleaning_settings_in_the_methods_are_in_words():
     from evaluation.report import _rules_list
 
-    nb = _rules_list({"duplicates": "drop", "speeders": "flag", "partial": "keep", "speeder_fraction": 0.3}, "nb")
-    assert "Dubletter: fjernet" in nb and "For raske svar: merket" in nb and "Påbegynte besvarelser: beholdes" in nb
+    nb = _rules_list(
+        {"duplicates": "drop", "speeders": "flag", "partial": "keep", "speeder_fraction": 0.3}, "nb"
+    )
+    assert (
+        "Dubletter: fjernet" in nb
+        and "For raske svar: merket" in nb
+        and "Påbegynte besvarelser: beholdes" in nb
+    )
     assert "0,30" in nb and "drop" not in nb and "flag" not in nb
     assert "Duplicates: removed" in _rules_list({"duplicates": "drop"}, "en")
 
@@ -183,4 +260,6 @@ def test_cleaning_settings_in_the_methods_are_in_words():
 def test_years_in_report_tables_have_no_thousands_space(frame_run):
     text = re.sub(r"<[^>]+>", " ", (frame_run / "report.html").read_text(encoding="utf-8"))
     assert not re.search(r"2\s021|2\s023|2\s025", text)
-    assert re.search(r"<td>2023</td><td>600</td>", (frame_run / "report.html").read_text(encoding="utf-8"))
+    assert re.search(
+        r"<td>2023</td><td>600</td>", (frame_run / "report.html").read_text(encoding="utf-8")
+    )

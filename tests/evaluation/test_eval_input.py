@@ -31,8 +31,15 @@ def _two_waves() -> pd.DataFrame:
     for pid in range(40):
         for wave in (2021, 2023):
             for item in ("s1", "s2", "s3", "e1"):
-                rows.append((f"p{pid}", wave, "skoleleder" if pid % 2 else "uh", item,
-                             int(rng.integers(1, 6))))
+                rows.append(
+                    (
+                        f"p{pid}",
+                        wave,
+                        "skoleleder" if pid % 2 else "uh",
+                        item,
+                        int(rng.integers(1, 6)),
+                    )
+                )
     return answers(rows)
 
 
@@ -44,20 +51,26 @@ def test_missing_columns_are_named():
 
 def test_text_values_that_are_not_missing_codes_are_reported_with_row(tmp_path):
     path = tmp_path / "answers.csv"
-    path.write_text("respondent_id,wave,role,fylke,item,value\n"
-                    "p1,2021,uh,Oslo,s1,3\n"
-                    "p1,2021,uh,Oslo,s2,vet ikke\n"
-                    "p1,2021,uh,Oslo,s3,tre\n", encoding="utf-8")
+    path.write_text(
+        "respondent_id,wave,role,fylke,item,value\n"
+        "p1,2021,uh,Oslo,s1,3\n"
+        "p1,2021,uh,Oslo,s2,vet ikke\n"
+        "p1,2021,uh,Oslo,s3,tre\n",
+        encoding="utf-8",
+    )
     with pytest.raises(AnswerTableError, match=r"answers.csv: column 'value'.*row 4: 'tre'"):
         read_answers(path)
 
 
 def test_vet_ikke_is_missing_not_a_number(tmp_path):
     path = tmp_path / "answers.csv"
-    path.write_text("respondent_id,wave,role,fylke,item,value\n"
-                    "p1,2021,uh,Oslo,s1,3\n"
-                    "p1,2021,uh,Oslo,s2,Vet ikke\n"
-                    "p1,2021,uh,Oslo,s3,dont_know\n", encoding="utf-8")
+    path.write_text(
+        "respondent_id,wave,role,fylke,item,value\n"
+        "p1,2021,uh,Oslo,s1,3\n"
+        "p1,2021,uh,Oslo,s2,Vet ikke\n"
+        "p1,2021,uh,Oslo,s3,dont_know\n",
+        encoding="utf-8",
+    )
     df = read_answers(path)
     assert df["value"].isna().sum() == 2
     assert df["missing_code"].astype(str).tolist()[1:] == ["Vet ikke", "dont_know"]
@@ -81,8 +94,7 @@ def test_an_empty_table_and_an_unknown_file_type_are_errors(tmp_path):
 
 def test_unknown_scale_items_warn_and_a_scale_without_answers_is_na():
     df = validate_answers(_two_waves())
-    scales = [scale("sam", ["s1", "s2", "s3", "typo"], min_items=2),
-              scale("ghost", ["x1", "x2"])]
+    scales = [scale("sam", ["s1", "s2", "s3", "typo"], min_items=2), scale("ghost", ["x1", "x2"])]
     problems = check_scales(df, scales)
     assert any("'typo' have no answers" in p for p in problems)
     assert any("scale 'ghost': none of its items has answers" in p for p in problems)
@@ -112,8 +124,11 @@ def test_a_wave_without_answers_gives_rows_with_a_note():
     change = change_table(scores)
     uh = change.loc[change["role"] == "uh"]
     assert len(uh) == 3 and uh["diff"].isna().all() and uh["p"].isna().all()
-    assert set(uh["note"]) == {"no answers in a wave", "fewer than 2 answers in a wave",
-                               "fewer than 2 persons answered both waves"}
+    assert set(uh["note"]) == {
+        "no answers in a wave",
+        "fewer than 2 answers in a wave",
+        "fewer than 2 persons answered both waves",
+    }
     assert change.loc[change["role"] == "skoleleder", "p"].notna().all()
 
 
@@ -161,25 +176,45 @@ def _make_db(url: str) -> None:
             "CREATE TABLE questionnaire_version (id INTEGER PRIMARY KEY, definition JSON)",
         ]:
             c.execute(sa.text(ddl))
-        c.execute(sa.text("INSERT INTO organisation VALUES (1, 'kompetansenettverk', 'Nettverk Midt')"))
+        c.execute(
+            sa.text("INSERT INTO organisation VALUES (1, 'kompetansenettverk', 'Nettverk Midt')")
+        )
         # a version-1 definition names no version; version 2 says so
-        c.execute(sa.text("""INSERT INTO questionnaire_version VALUES (1, '{"code": "q"}'),"""
-                          """ (2, '{"code": "q", "version": 2}')"""))
-        c.execute(sa.text("INSERT INTO person VALUES (1, 'K7Q2', 'skoleleder', 'Trøndelag', 1),"
-                          " (2, 'M3X9', 'uh', 'Oslo', NULL)"))
-        c.execute(sa.text("INSERT INTO wave VALUES (1, 'Bølge 2021', 2021, 'closed'),"
-                          " (2, 'Bølge 2023', 2023, 'closed')"))
-        c.execute(sa.text(
-            "INSERT INTO response VALUES"
-            " (1, 1, 1, 1, 1, 'complete', '2021-03-01 10:00:00', '2021-03-01 10:12:30', NULL),"
-            " (2, 2, 2, 1, 2, 'complete', '2023-03-01 09:00:00', '2023-03-01 09:05:00', NULL),"
-            " (3, 3, 1, 2, 1, 'partial', '2021-03-02 10:00:00', NULL, NULL)"))
-        c.execute(sa.text(
-            "INSERT INTO answer (response_id, item_code, value_num, value_text, value_list,"
-            " missing_code) VALUES"
-            " (1, 's1', 4, NULL, NULL, NULL), (1, 's2', NULL, NULL, NULL, 'dont_know'),"
-            " (1, 'fritekst', NULL, 'Alle er med', NULL, NULL), (1, 'valg', NULL, NULL, '[1, 2]', NULL),"
-            " (2, 's1', 5, NULL, 'null', NULL), (3, 's1', 2, NULL, NULL, NULL)"))
+        c.execute(
+            sa.text(
+                """INSERT INTO questionnaire_version VALUES (1, '{"code": "q"}'),"""
+                """ (2, '{"code": "q", "version": 2}')"""
+            )
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO person VALUES (1, 'K7Q2', 'skoleleder', 'Trøndelag', 1),"
+                " (2, 'M3X9', 'uh', 'Oslo', NULL)"
+            )
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO wave VALUES (1, 'Bølge 2021', 2021, 'closed'),"
+                " (2, 'Bølge 2023', 2023, 'closed')"
+            )
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO response VALUES"
+                " (1, 1, 1, 1, 1, 'complete', '2021-03-01 10:00:00', '2021-03-01 10:12:30', NULL),"
+                " (2, 2, 2, 1, 2, 'complete', '2023-03-01 09:00:00', '2023-03-01 09:05:00', NULL),"
+                " (3, 3, 1, 2, 1, 'partial', '2021-03-02 10:00:00', NULL, NULL)"
+            )
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO answer (response_id, item_code, value_num, value_text, value_list,"
+                " missing_code) VALUES"
+                " (1, 's1', 4, NULL, NULL, NULL), (1, 's2', NULL, NULL, NULL, 'dont_know'),"
+                " (1, 'fritekst', NULL, 'Alle er med', NULL, NULL), (1, 'valg', NULL, NULL, '[1, 2]', NULL),"
+                " (2, 's1', 5, NULL, 'null', NULL), (3, 's1', 2, NULL, NULL, NULL)"
+            )
+        )
 
 
 def test_read_database_gives_the_tidy_table(tmp_path):

@@ -40,9 +40,14 @@ def test_diverging_bars_split_the_middle_answer_at_zero(table):
 
 def test_response_rates_use_the_invited_population(table):
     responses = index_responses(table).responses
-    population = pd.DataFrame({"wave": [2021, 2023, 2023], "role": ["uh", "uh", "uh"],
-                               "fylke": ["Trøndelag", "Trøndelag", None],
-                               "invited": [16, 8, 5]})
+    population = pd.DataFrame(
+        {
+            "wave": [2021, 2023, 2023],
+            "role": ["uh", "uh", "uh"],
+            "fylke": ["Trøndelag", "Trøndelag", None],
+            "invited": [16, 8, 5],
+        }
+    )
     data = response_plot(responses, population).data.set_index(["wave", "fylke"])
     assert data.loc[("2021", "Trøndelag"), "rate"] == pytest.approx(8 / 16)
     assert data.loc[("2023", "Trøndelag"), "rate"] == pytest.approx(4 / 8)
@@ -58,7 +63,10 @@ def test_likert_rows_are_labelled_with_the_question_texts():
     root = Path(__file__).resolve().parents[2]
     texts = item_texts(root / "questionnaires" / "scales.yaml")
     assert texts["samarb_behov"] == "Kartlegging av kompetansebehov"
-    assert item_texts(root / "questionnaires" / "scales.yaml", "en")["samarb_behov"] != texts["samarb_behov"]
+    assert (
+        item_texts(root / "questionnaires" / "scales.yaml", "en")["samarb_behov"]
+        != texts["samarb_behov"]
+    )
     labels = _row_labels([("samarb_behov", 2021), ("samarb_behov", 2023), ("x_code", 2021)], texts)
     assert labels == ["Kartlegging av kompetansebehov  2021", "2023", "x_code  2021"]
     assert item_texts([]) == {}  # scales given as objects: the codes are shown

@@ -28,17 +28,28 @@ def test_pingouin_is_the_pinned_version_with_the_column_names_we_read():
     # 0.7 renamed p-unc → p_unc and p-val → p_val; our code reads the new names.
     assert pg.__version__ == "0.7.0"
     assert {"T", "dof", "p_val", "CI95"} <= set(pg.ttest([1, 2, 3, 4], [2, 3, 5, 7]).columns)
-    aov = pg.mixed_anova(data=pg.read_dataset("mixed_anova"), dv="Scores", within="Time",
-                         subject="Subject", between="Group")
+    aov = pg.mixed_anova(
+        data=pg.read_dataset("mixed_anova"),
+        dv="Scores",
+        within="Time",
+        subject="Subject",
+        between="Group",
+    )
     assert {"Source", "SS", "DF1", "DF2", "F", "p_unc", "np2"} <= set(aov.columns)
 
 
 def test_mixed_anova_group_by_time_matches_jasp():
     # pingouin tests/test_parametric.py::test_mixed_anova, "Compare with JASP and ezANOVA".
     df = pg.read_dataset("mixed_anova")
-    scores = pd.DataFrame({"scale": "x", "respondent_id": df["Subject"],
-                           "wave": df["Time"].map({"August": 1, "January": 2, "June": 3}),
-                           "role": df["Group"], "score": df["Scores"]})
+    scores = pd.DataFrame(
+        {
+            "scale": "x",
+            "respondent_id": df["Subject"],
+            "wave": df["Time"].map({"August": 1, "January": 2, "June": 3}),
+            "role": df["Group"],
+            "score": df["Scores"],
+        }
+    )
     aov = panel_anova(scores, waves=[(1, 2, 3)])
     assert aov["F"].round(4).tolist() == [5.0517, 4.0274, 2.7280]
     assert aov["SS"].round(3).tolist() == [5.460, 7.628, 5.167]
@@ -49,8 +60,16 @@ def test_mixed_anova_group_by_time_matches_jasp():
 
 
 def _long_to_answers(df: pd.DataFrame, subject: str, item: str, value: str) -> pd.DataFrame:
-    out = pd.DataFrame({"respondent_id": df[subject].astype(str), "wave": 2021, "role": "x",
-                        "fylke": "Oslo", "item": df[item].astype(str), "value": df[value]})
+    out = pd.DataFrame(
+        {
+            "respondent_id": df[subject].astype(str),
+            "wave": 2021,
+            "role": "x",
+            "fylke": "Oslo",
+            "item": df[item].astype(str),
+            "value": df[value],
+        }
+    )
     return validate_answers(out)
 
 
@@ -69,8 +88,7 @@ def test_cronbach_alpha_matches_r_psych():
 def test_cronbach_alpha_with_missing_values_matches_psych_pairwise():
     # psych::alpha(data, use="pairwise") = 0.733, CI [0.435, 0.909] (pingouin docstring).
     wide = pg.read_dataset("cronbach_wide_missing")
-    long = wide.reset_index(names="subj").melt(id_vars="subj", var_name="item",
-                                               value_name="value")
+    long = wide.reset_index(names="subj").melt(id_vars="subj", var_name="item", value_name="value")
     ans = _long_to_answers(long, "subj", "item", "value")
     items = [str(c) for c in wide.columns]
     rel, _ = scale_reliability(ans, [scale("s", items, rng=(0, 1))])
@@ -84,8 +102,15 @@ SLEEP_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
 
 
 def _sleep_scores() -> pd.DataFrame:
-    return pd.DataFrame({"scale": "x", "role": "r", "respondent_id": list(range(10)) * 2,
-                         "wave": [1] * 10 + [2] * 10, "score": SLEEP_1 + SLEEP_2})
+    return pd.DataFrame(
+        {
+            "scale": "x",
+            "role": "r",
+            "respondent_id": list(range(10)) * 2,
+            "wave": [1] * 10 + [2] * 10,
+            "score": SLEEP_1 + SLEEP_2,
+        }
+    )
 
 
 def test_welch_matches_r_t_test():
@@ -151,8 +176,14 @@ def _unbalanced_panel(seed: int, n_groups: int = 250):
     g = np.repeat(np.arange(n_groups), n)
     wave = np.concatenate([rng.choice(3, k, replace=False) for k in n])
     x = rng.normal(size=len(g))
-    y = (3 + 0.2 * (wave == 1) - 0.15 * (wave == 2) + 0.1 * x
-         + rng.normal(0, 0.5 + 0.2 * seed, n_groups)[g] + rng.normal(0, 0.8, len(g)))
+    y = (
+        3
+        + 0.2 * (wave == 1)
+        - 0.15 * (wave == 2)
+        + 0.1 * x
+        + rng.normal(0, 0.5 + 0.2 * seed, n_groups)[g]
+        + rng.normal(0, 0.8, len(g))
+    )
     return pd.DataFrame({"y": y, "wave": wave, "x": x, "g": g})
 
 
@@ -163,8 +194,9 @@ def test_fast_reml_agrees_with_statsmodels_mixedlm(seed):
     model = smf.mixedlm("y ~ C(wave) + x", df, groups=df["g"])
     ref = model.fit(reml=True, method="bfgs", gtol=1e-10)
     assert fast.engine == "reml_profile"
-    np.testing.assert_allclose(fast.params.to_numpy(), ref.fe_params.to_numpy(), rtol=1e-6,
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        fast.params.to_numpy(), ref.fe_params.to_numpy(), rtol=1e-6, atol=1e-8
+    )
     assert fast.tau2 == pytest.approx(ref.cov_re.iloc[0, 0], rel=1e-6)
     assert fast.sigma2 == pytest.approx(ref.scale, rel=1e-6)
     assert fast.reml_criterion == pytest.approx(-2 * ref.llf, rel=1e-9)

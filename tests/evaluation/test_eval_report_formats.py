@@ -18,7 +18,9 @@ def test_report_time_counts_and_table_numbers_are_norwegian(tmp_path):
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     made = re.search(r"<p>Laget (\d\d\.\d\d\.\d{4} kl\. \d\d:\d\d) ", report)
     assert made, report[:600]
-    when = datetime.strptime(made.group(1), "%d.%m.%Y kl. %H:%M").replace(tzinfo=ZoneInfo("Europe/Oslo"))
+    when = datetime.strptime(made.group(1), "%d.%m.%Y kl. %H:%M").replace(
+        tzinfo=ZoneInfo("Europe/Oslo")
+    )
     assert abs(datetime.now(ZoneInfo("Europe/Oslo")) - when) < timedelta(minutes=10)
     assert " UTC " not in report
     counts = re.search(r"Etter rensing: ([\d\u00a0 ]+) svar", report)

@@ -22,8 +22,16 @@ def panel():
         warnings.simplefilter("ignore")
         scores = score_scales(cleaned, scales)
     change = change_table(scores)
-    return dict(spec=spec, answers=answers, truth=truth, scales=scales, cleaned=cleaned,
-                log=log, scores=scores, change=change)
+    return dict(
+        spec=spec,
+        answers=answers,
+        truth=truth,
+        scales=scales,
+        cleaned=cleaned,
+        log=log,
+        scores=scores,
+        change=change,
+    )
 
 
 def _with_truth(panel, method: str) -> pd.DataFrame:
@@ -50,7 +58,9 @@ def test_every_planted_change_is_recovered_by_the_mixed_model(panel):
     # Each truth lies inside its 99.9 % interval; the 95 % intervals cover it at their rate.
     z = (planted["diff"] - planted["true_diff"]).abs() / planted["se"]
     assert (z < 3.29).all(), planted.loc[z >= 3.29]
-    covered = (planted["ci_low"] <= planted["true_diff"]) & (planted["true_diff"] <= planted["ci_high"])
+    covered = (planted["ci_low"] <= planted["true_diff"]) & (
+        planted["true_diff"] <= planted["ci_high"]
+    )
     assert covered.mean() >= 0.9
     assert (planted["p_adj"] < 0.05).all()
     # Scales and roles without a planted change: the 95 % intervals cover zero nearly always.
@@ -73,7 +83,8 @@ def test_cross_section_and_panel_estimates_agree_in_sign(panel):
         planted = m.loc[m["true_diff"].abs() > 0.05]
         assert (np.sign(planted["diff"]) == np.sign(planted["true_diff"])).mean() == 1.0
         covered = (planted["ci_low"] <= planted["true_diff"]) & (
-            planted["true_diff"] <= planted["ci_high"])
+            planted["true_diff"] <= planted["ci_high"]
+        )
         assert covered.mean() >= 0.9
 
 

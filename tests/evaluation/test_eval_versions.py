@@ -13,13 +13,20 @@ from evaluation.versions import build_versioned, comparability_table, load_versi
 from questionnaires import Scale
 
 LABEL = {"nb": "x"}
-V1 = [Scale("a", LABEL, ("x1", "x2", "x3"), min_items=2),
-      Scale("b", LABEL, ("y1", "y2", "y3"), min_items=2),
-      Scale("gone", LABEL, ("g1", "g2"), min_items=1)]
-V2 = [Scale("a", LABEL, ("x1", "x2"), min_items=2),          # items dropped: still scorable in v1
-      Scale("b", LABEL, ("z1", "z2", "z3"), min_items=2),    # reworded items: restarts
-      Scale("new", LABEL, ("n1", "n2"), min_items=1)]
-ITEMS = {1: {"x1", "x2", "x3", "y1", "y2", "y3", "g1", "g2"}, 2: {"x1", "x2", "z1", "z2", "z3", "n1", "n2"}}
+V1 = [
+    Scale("a", LABEL, ("x1", "x2", "x3"), min_items=2),
+    Scale("b", LABEL, ("y1", "y2", "y3"), min_items=2),
+    Scale("gone", LABEL, ("g1", "g2"), min_items=1),
+]
+V2 = [
+    Scale("a", LABEL, ("x1", "x2"), min_items=2),  # items dropped: still scorable in v1
+    Scale("b", LABEL, ("z1", "z2", "z3"), min_items=2),  # reworded items: restarts
+    Scale("new", LABEL, ("n1", "n2"), min_items=1),
+]
+ITEMS = {
+    1: {"x1", "x2", "x3", "y1", "y2", "y3", "g1", "g2"},
+    2: {"x1", "x2", "z1", "z2", "z3", "n1", "n2"},
+}
 WAVES = {2021: 1, 2023: 1, 2025: 2}
 
 
@@ -36,10 +43,23 @@ def _answers(seed: int = 5, n: int = 80) -> pd.DataFrame:
             role = "skoleleder" if p % 2 else "uh"
             person = rng.normal(0, 0.4)
             for item in sorted(ITEMS[version]):
-                mu = 3 + person + (1.5 if item.startswith("z") else 0.0) + (0.2 * (wave - 2021) / 2 if item.startswith("x") else 0)
-                rows.append({"respondent_id": f"P{p:03d}", "wave": wave, "role": role, "fylke": "Agder",
-                             "item": item, "value": float(np.clip(np.round(rng.normal(mu, 0.7)), 1, 5)),
-                             "instrument_version": version})
+                mu = (
+                    3
+                    + person
+                    + (1.5 if item.startswith("z") else 0.0)
+                    + (0.2 * (wave - 2021) / 2 if item.startswith("x") else 0)
+                )
+                rows.append(
+                    {
+                        "respondent_id": f"P{p:03d}",
+                        "wave": wave,
+                        "role": role,
+                        "fylke": "Agder",
+                        "item": item,
+                        "value": float(np.clip(np.round(rng.normal(mu, 0.7)), 1, 5)),
+                        "instrument_version": version,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -60,7 +80,9 @@ def test_comparability_says_which_trends_continue_and_which_restart():
     table = comparability_table(_vs(), WAVES).set_index(["scale", "definition"])
     assert table.loc[("a", "v2"), "waves"] == "2021, 2023, 2025"
     assert table.loc[("a", "v2"), "status"].startswith("trend continues 2021–2025 (recomputed")
-    assert table.loc[("b", "v1"), "status"] == "2021–2023 only (v1 definition); not scored from 2025"
+    assert (
+        table.loc[("b", "v1"), "status"] == "2021–2023 only (v1 definition); not scored from 2025"
+    )
     assert table.loc[("b", "v2"), "status"].startswith("restarts in 2025 (v2 definition)")
     assert "starter på nytt i 2025" in table.loc[("b", "v2"), "status_nb"]
     assert table.loc[("new", "v2"), "status"] == "new in 2025"
@@ -72,11 +94,21 @@ def test_change_is_estimated_only_between_waves_with_the_same_definition():
     assert set(scores.loc[scores["scale"] == "b", "definition"]) == {"v1", "v2"}
     change = change_table(scores, methods=("lmm", "welch", "paired"))
     assert list(change.columns[:3]) == ["scale", "definition", "role"]
-    pairs_b = set(zip(change.loc[change["scale"] == "b", "wave_from"],
-                      change.loc[change["scale"] == "b", "wave_to"], strict=True))
+    pairs_b = set(
+        zip(
+            change.loc[change["scale"] == "b", "wave_from"],
+            change.loc[change["scale"] == "b", "wave_to"],
+            strict=True,
+        )
+    )
     assert pairs_b == {(2021, 2023)}, "b's v1 and v2 scores are never compared"
-    pairs_a = set(zip(change.loc[change["scale"] == "a", "wave_from"],
-                      change.loc[change["scale"] == "a", "wave_to"], strict=True))
+    pairs_a = set(
+        zip(
+            change.loc[change["scale"] == "a", "wave_from"],
+            change.loc[change["scale"] == "a", "wave_to"],
+            strict=True,
+        )
+    )
     assert pairs_a == {(2021, 2023), (2023, 2025), (2021, 2025)}
     assert not (change["scale"] == "new").any(), "one wave: nothing to compare"
     jump = scores.loc[(scores["scale"] == "b")].groupby("definition", observed=True)["score"].mean()
@@ -96,7 +128,9 @@ def test_pipeline_writes_comparability_and_the_report_says_so(tmp_path):
 
 def test_several_versions_need_the_instrument_version_column(tmp_path):
     answers = _answers().drop(columns=["instrument_version"])
-    with pytest.raises(AnswerTableError, match="no column 'instrument_version'.*several instrument versions"):
+    with pytest.raises(
+        AnswerTableError, match="no column 'instrument_version'.*several instrument versions"
+    ):
         run(answers, _vs(), tmp_path / "out", figures=False, progress=False)
     bad = _answers()
     bad.loc[0, "instrument_version"] = 7
@@ -114,8 +148,15 @@ def test_the_real_instrument_keeps_and_restarts_the_trends_docs_instrument_md_li
     for code in ("samarbeid", "likeverd", "forpliktelse", "lokal_involvering"):
         assert status[(code, "v2")].startswith("restarts in 2025"), code
     assert status[("opplevd_effekt", "v1")].endswith("not scored from 2025")
-    for code in ("involvering_skoleledere", "involvering_larere", "involvering_tillitsvalgte",
-                 "lydhorhet", "lederkapasitet_alle", "endret_praksis", "elevutbytte"):
+    for code in (
+        "involvering_skoleledere",
+        "involvering_larere",
+        "involvering_tillitsvalgte",
+        "lydhorhet",
+        "lederkapasitet_alle",
+        "endret_praksis",
+        "elevutbytte",
+    ):
         assert status[(code, "v2")] == "new in 2025", code
 
 

@@ -17,7 +17,7 @@ from webapp.extensions import db
 ADDED_ITEM = "ny_digital"
 RELABELLED_ITEM = "samarb_behov"
 NEW_LABEL = "Kartlegging av kompetansebehov i skolene (ny ordlyd 2023)"
-FORMULA_TEXTS = ("=HYPERLINK(\"http://x\")", "+47 kr", "-minus først", "@SUM(A1)", "\tTab først")
+FORMULA_TEXTS = ('=HYPERLINK("http://x")', "+47 kr", "-minus først", "@SUM(A1)", "\tTab først")
 
 
 @dataclass
@@ -47,10 +47,15 @@ def _version_with_added_item(version_id: int):
             for i, row in enumerate(rows):
                 if row.code == RELABELLED_ITEM:
                     row.text = {"nb": NEW_LABEL, "nn": NEW_LABEL, "en": "Needs assessment (2023)"}
-                    new = Item(code=ADDED_ITEM, type="likert",
-                               text={"nb": "Vi bruker digitale verktøy i samarbeidet.",
-                                     "nn": "Vi bruker digitale verktøy i samarbeidet.",
-                                     "en": "We use digital tools in the partnership."})
+                    new = Item(
+                        code=ADDED_ITEM,
+                        type="likert",
+                        text={
+                            "nb": "Vi bruker digitale verktøy i samarbeidet.",
+                            "nn": "Vi bruker digitale verktøy i samarbeidet.",
+                            "en": "We use digital tools in the partnership.",
+                        },
+                    )
                     rows.insert(i + 1, new)
                     version, _ = store_version(q, source="test v2")
                     return version
@@ -66,8 +71,10 @@ def seed_export_data(instrument: dict[str, int], n_per_role: int = 8, seed: int 
     net = factories.network("Nettverk Testvik", "Vestland")
     waves = {}
     for year in (2021, 2023):
-        versions = {role: v2.id if (year == 2023 and role == "skoleleder") else vid
-                    for role, vid in instrument.items()}
+        versions = {
+            role: v2.id if (year == 2023 and role == "skoleleder") else vid
+            for role, vid in instrument.items()
+        }
         waves[year] = factories.add_wave(f"Dekom {year}", year, "closed", versions)
     data = ExportData([], [], [], [], dict(instrument), v2.id, [], [])
     i = 0
@@ -76,8 +83,14 @@ def seed_export_data(instrument: dict[str, int], n_per_role: int = 8, seed: int 
             i += 1
             name = f"Xylofonia Hemmeligsen{i}"
             email = f"xylo.hemmelig{i}@skjult-epost.no"
-            person = factories.add_person(role, "Vestland", name=name, email=email, network=net,
-                                          external_id=f"EXTSECRET{i:04d}")
+            person = factories.add_person(
+                role,
+                "Vestland",
+                name=name,
+                email=email,
+                network=net,
+                external_id=f"EXTSECRET{i:04d}",
+            )
             db.session.flush()
             data.names.append(name)
             data.emails.append(email)
@@ -89,8 +102,12 @@ def seed_export_data(instrument: dict[str, int], n_per_role: int = 8, seed: int 
                 version = db.session.get(QuestionnaireVersion, wave.version_for(role).id)
                 inv, _token = factories.add_invitation(wave.id, person)
                 started = utcnow() - timedelta(days=30, minutes=int(rng.integers(0, 500)))
-                resp = factories.add_response(inv, version.id, started_at=started,
-                                              submitted_at=started + timedelta(minutes=12))
+                resp = factories.add_response(
+                    inv,
+                    version.id,
+                    started_at=started,
+                    submitted_at=started + timedelta(minutes=12),
+                )
                 _answer(resp, version.questionnaire, rng, data, person.panel_id, year, i)
     db.session.commit()
     return data
@@ -121,8 +138,10 @@ def _answer(resp, q, rng, data: ExportData, panel_id: str, year: int, i: int) ->
             value = [o.value for o in item.options if rng.random() < 0.4] or [item.options[0].value]
         elif item.code == "suksess_tekst":
             contact = data.names[-1]
-            value = (f"Alle lærerne var med. Kontakt {contact} på {data.emails[-1]} "
-                     f"eller 912 34 567. {FORMULA_TEXTS[i % len(FORMULA_TEXTS)]}")
+            value = (
+                f"Alle lærerne var med. Kontakt {contact} på {data.emails[-1]} "
+                f"eller 912 34 567. {FORMULA_TEXTS[i % len(FORMULA_TEXTS)]}"
+            )
         elif item.type in ("text", "longtext"):
             value = FORMULA_TEXTS[(i + year) % len(FORMULA_TEXTS)]
         else:

@@ -20,7 +20,9 @@ from webapp.models.response import answer_columns
 
 LIKERT = st.one_of(st.integers(1, 5), st.just("dont_know"))
 SINGLE = st.integers(1, 3)
-NUMBER = st.one_of(st.integers(-3, 40), st.floats(-3, 40, allow_nan=False).map(lambda x: round(x, 2)))
+NUMBER = st.one_of(
+    st.integers(-3, 40), st.floats(-3, 40, allow_nan=False).map(lambda x: round(x, 2))
+)
 MULTI = st.lists(st.integers(1, 3), min_size=1, max_size=3, unique=True).map(sorted)
 TEXT = st.sampled_from(["ja", "nei", "Kurs", "ca. 25"])
 DOMAINS = {"l": LIKERT, "s": SINGLE, "n": NUMBER, "m": MULTI, "t": TEXT}
@@ -28,10 +30,21 @@ NUMERIC = ("l", "s", "n")
 
 
 def _variables() -> list[Variable]:
-    out = [Variable(name=code, item_code=code, item_type=kind, label={}, versions=["v1"])
-           for code, kind in (("l", "likert"), ("s", "single"), ("n", "number"), ("t", "text"))]
-    out += [Variable(name=f"m_{o}", item_code="m", item_type="multi_option", label={}, option=o,
-                     versions=["v1"]) for o in (1, 2, 3)]
+    out = [
+        Variable(name=code, item_code=code, item_type=kind, label={}, versions=["v1"])
+        for code, kind in (("l", "likert"), ("s", "single"), ("n", "number"), ("t", "text"))
+    ]
+    out += [
+        Variable(
+            name=f"m_{o}",
+            item_code="m",
+            item_type="multi_option",
+            label={},
+            option=o,
+            versions=["v1"],
+        )
+        for o in (1, 2, 3)
+    ]
     return out
 
 
@@ -39,14 +52,26 @@ ANSWERS = st.fixed_dictionaries({}, optional={code: dom for code, dom in DOMAINS
 
 COMPARABLE = st.one_of(st.integers(-3, 6), st.sampled_from([2.5, "dont_know", "ja", "Kurs"]))
 LEAF = st.one_of(
-    st.builds(lambda c, b: {"item": c, "answered": b}, st.sampled_from(list(DOMAINS)), st.booleans()),
+    st.builds(
+        lambda c, b: {"item": c, "answered": b}, st.sampled_from(list(DOMAINS)), st.booleans()
+    ),
     st.builds(lambda c, v: {"item": c, "equals": v}, st.sampled_from(list(DOMAINS)), COMPARABLE),
-    st.builds(lambda c, v: {"item": c, "in": v}, st.sampled_from(list(DOMAINS)),
-              st.lists(COMPARABLE, min_size=1, max_size=3)),
-    st.builds(lambda c, v: {"item": c, "not_in": v}, st.sampled_from(list(DOMAINS)),
-              st.lists(COMPARABLE, min_size=1, max_size=3)),
-    st.builds(lambda c, op, v: {"item": c, op: v}, st.sampled_from([*NUMERIC, "t"]),
-              st.sampled_from(["gt", "gte", "lt", "lte"]), st.sampled_from([-1, 0, 2, 2.5, 3, 4.5, 39])),
+    st.builds(
+        lambda c, v: {"item": c, "in": v},
+        st.sampled_from(list(DOMAINS)),
+        st.lists(COMPARABLE, min_size=1, max_size=3),
+    ),
+    st.builds(
+        lambda c, v: {"item": c, "not_in": v},
+        st.sampled_from(list(DOMAINS)),
+        st.lists(COMPARABLE, min_size=1, max_size=3),
+    ),
+    st.builds(
+        lambda c, op, v: {"item": c, op: v},
+        st.sampled_from([*NUMERIC, "t"]),
+        st.sampled_from(["gt", "gte", "lt", "lte"]),
+        st.sampled_from([-1, 0, 2, 2.5, 3, 4.5, 39]),
+    ),
     st.builds(lambda o: {"item": "m", "contains": o}, st.integers(1, 4)),
 )
 CONDITION = st.recursive(
@@ -65,14 +90,24 @@ def _wave(people: list[dict]) -> WaveData:
     variables = _variables()
     n = len(people)
     responses = pd.DataFrame({"response_id": range(n), "questionnaire_version": ["v1"] * n})
-    wd = WaveData(2025, responses, variables, np.full((n, len(variables)), np.nan),
-                  np.zeros((n, len(variables)), dtype=np.int8))
+    wd = WaveData(
+        2025,
+        responses,
+        variables,
+        np.full((n, len(variables)), np.nan),
+        np.zeros((n, len(variables)), dtype=np.int8),
+    )
     wd.texts = {v.name: np.full(n, None, dtype=object) for v in variables if v.is_text}
     _init_status(wd, catalogue=None)
-    rows = [{"response_id": i, "item": code, **answer_columns(value)}
-            for i, answers in enumerate(people) for code, value in answers.items()]
-    frame = pd.DataFrame(rows, columns=["response_id", "item", "value_num", "value_text",
-                                        "value_list", "missing_code"])
+    rows = [
+        {"response_id": i, "item": code, **answer_columns(value)}
+        for i, answers in enumerate(people)
+        for code, value in answers.items()
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=["response_id", "item", "value_num", "value_text", "value_list", "missing_code"],
+    )
     frame["value_num"] = pd.to_numeric(frame["value_num"]).astype("float64")
     _fill_answers(wd, frame, frame["response_id"].to_numpy(dtype=np.int64))
     return wd
@@ -88,14 +123,17 @@ def test_vectorised_show_if_agrees_with_the_respondent_side(people, cond):
     assert got.tolist() == want, (cond, people)
 
 
-@pytest.mark.parametrize("cond, want", [
-    ({"item": "l", "equals": "dont_know"}, [True, False, False]),
-    ({"item": "l", "in": ["dont_know", 3]}, [True, True, False]),
-    ({"item": "l", "not_in": ["dont_know"]}, [False, True, False]),
-    ({"item": "t", "equals": "Kurs"}, [False, True, False]),
-    ({"item": "l", "gt": 2.5}, [False, True, False]),
-    ({"item": "l", "lte": 3.5}, [False, True, False]),
-])
+@pytest.mark.parametrize(
+    "cond, want",
+    [
+        ({"item": "l", "equals": "dont_know"}, [True, False, False]),
+        ({"item": "l", "in": ["dont_know", 3]}, [True, True, False]),
+        ({"item": "l", "not_in": ["dont_know"]}, [False, True, False]),
+        ({"item": "t", "equals": "Kurs"}, [False, True, False]),
+        ({"item": "l", "gt": 2.5}, [False, True, False]),
+        ({"item": "l", "lte": 3.5}, [False, True, False]),
+    ],
+)
 def test_vet_ikke_and_texts_in_conditions(cond, want):
     """Found by the property test: 'vet ikke' and texts were never equal in the export, and the
     respondent side compared a whole number with a decimal threshold as true (int.__gt__)."""

@@ -17,11 +17,24 @@ def test_not_applicable_is_a_seventh_code_only_where_offered():
     assert code_base(93) == 99 and code_base(93, True) == 999, "a valid 93 never collides"
 
 
-def test_demo_export_scores_each_wave_with_its_own_version_and_keeps_ikke_relevant(runner, tmp_path):
+def test_demo_export_scores_each_wave_with_its_own_version_and_keeps_ikke_relevant(
+    runner, tmp_path
+):
     assert runner.invoke(args=["demo", "load", "--size", "120", "--seed", "5"]).exit_code == 0
     out = tmp_path / "out"
-    res = runner.invoke(args=["exports", "build", "--out", str(out), "--formats", "csv,sav,dta",
-                              "--layouts", "wide", "--no-zip"])
+    res = runner.invoke(
+        args=[
+            "exports",
+            "build",
+            "--out",
+            str(out),
+            "--formats",
+            "csv,sav,dta",
+            "--layouts",
+            "wide",
+            "--no-zip",
+        ]
+    )
     assert res.exit_code == 0, res.output
     wide = pd.read_csv(out / "dekom_wide.csv")
     scores = {c for c in wide.columns if c.startswith("score_")}
@@ -35,12 +48,22 @@ def test_demo_export_scores_each_wave_with_its_own_version_and_keeps_ikke_releva
     assert 93 in set(wide["sam_behov_2025"].dropna().astype(int))
     data, meta = pyreadstat.read_sav(out / "dekom_wide.sav", user_missing=True)
     assert meta.missing_ranges["sam_behov_2025"] == [{"lo": 93.0, "hi": 99.0}]
-    assert meta.missing_ranges["samarb_behov_2021"] == [{"lo": 94.0, "hi": 99.0}], "v1 items unchanged"
+    assert meta.missing_ranges["samarb_behov_2021"] == [{"lo": 94.0, "hi": 99.0}], (
+        "v1 items unchanged"
+    )
     labels = {name: meta.value_labels[key] for name, key in meta.variable_to_label.items()}
-    assert labels["sam_behov_2025"][93.0] == "Ikke relevant" and labels["sam_behov_2025"][98.0] == "Vet ikke"
+    assert (
+        labels["sam_behov_2025"][93.0] == "Ikke relevant"
+        and labels["sam_behov_2025"][98.0] == "Vet ikke"
+    )
     assert 93.0 not in labels["samarb_behov_2021"]
-    assert labels["samarb_behov_2021"][98.0] == "Vet ikke / ikke relevant", "v1 keeps its one option"
-    book = {v["name"]: v for v in json.loads((out / "codebook.json").read_text(encoding="utf-8"))["variables"]}
+    assert labels["samarb_behov_2021"][98.0] == "Vet ikke / ikke relevant", (
+        "v1 keeps its one option"
+    )
+    book = {
+        v["name"]: v
+        for v in json.loads((out / "codebook.json").read_text(encoding="utf-8"))["variables"]
+    }
     assert "not_applicable" in {m["name"] for m in book["sam_behov"]["missing"]}
     assert "not_applicable" not in {m["name"] for m in book["likev_partnere"]["missing"]}
     stata, smeta = pyreadstat.read_dta(out / "dekom_wide.dta", user_missing=True)

@@ -39,8 +39,14 @@ def test_no_name_email_or_token_in_any_file(app, export_data, tmp_path):
         from webapp.models import Invitation
 
         token_hashes = [i.token_hash for i in db.session.query(Invitation)]
-    secrets = (export_data.names + export_data.emails + export_data.external_ids
-               + export_data.panel_ids + token_hashes + ["Hemmeligsen", "skjult-epost", "912 34 567"])
+    secrets = (
+        export_data.names
+        + export_data.emails
+        + export_data.external_ids
+        + export_data.panel_ids
+        + token_hashes
+        + ["Hemmeligsen", "skjult-epost", "912 34 567"]
+    )
     for name, data in blobs.items():
         lowered = data.lower()
         for secret in secrets:
@@ -85,8 +91,9 @@ def test_csv_cells_starting_with_formula_characters_are_neutralised(app, export_
 
 
 def test_same_data_and_settings_give_byte_identical_csv(app, export_data, tmp_path):
-    options = dict(formats=("csv",), cleaned=True, free_text=True,
-                   layouts=("wide", "waves", "long"))
+    options = dict(
+        formats=("csv",), cleaned=True, free_text=True, layouts=("wide", "waves", "long")
+    )
     build(app, tmp_path / "a", **options)
     build(app, tmp_path / "b", **options)
     names = sorted(p.name for p in (tmp_path / "a").glob("*.csv"))
@@ -95,7 +102,9 @@ def test_same_data_and_settings_give_byte_identical_csv(app, export_data, tmp_pa
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
-def test_item_added_between_waves_keeps_its_own_column_and_is_documented(app, export_data, tmp_path):
+def test_item_added_between_waves_keeps_its_own_column_and_is_documented(
+    app, export_data, tmp_path
+):
     import json
 
     out = tmp_path / "export"
@@ -103,12 +112,16 @@ def test_item_added_between_waves_keeps_its_own_column_and_is_documented(app, ex
     wide_header = next(csv.reader(open(out / "dekom_wide.csv", encoding="utf-8")))
     assert f"{ADDED_ITEM}_2023" in wide_header and f"{ADDED_ITEM}_2021" not in wide_header
     # the columns around it are addressed by code, not shifted by position
-    assert wide_header.index(f"{ADDED_ITEM}_2023") == wide_header.index(f"{RELABELLED_ITEM}_2023") + 1
+    assert (
+        wide_header.index(f"{ADDED_ITEM}_2023") == wide_header.index(f"{RELABELLED_ITEM}_2023") + 1
+    )
     assert ADDED_ITEM not in next(csv.reader(open(out / "dekom_wave_2021.csv", encoding="utf-8")))
     wave23, _ = pyreadstat.read_sav(out / "dekom_wave_2023.sav", user_missing=True)
     roles = wave23["role"]  # a labelled code; other roles' version has no such item
     _, meta = pyreadstat.read_sav(out / "dekom_wave_2023.sav", metadataonly=True)
-    leaders = roles == next(k for k, v in meta.variable_value_labels["role"].items() if v == "skoleleder")
+    leaders = roles == next(
+        k for k, v in meta.variable_value_labels["role"].items() if v == "skoleleder"
+    )
     assert set(wave23.loc[~leaders, ADDED_ITEM]) == {96.0}  # not in their questionnaire version
     assert wave23.loc[leaders, ADDED_ITEM].between(1, 99).all()
     book = json.loads((out / "codebook.json").read_text(encoding="utf-8"))
@@ -136,7 +149,13 @@ def test_manifest_lists_every_file_with_hash_and_counts(app, export_data, tmp_pa
     assert log.startswith("Regel,Innstilling,Handling,Svar,Besvarelser,Respondenter")
     assert "svartid under 0,3 × medianen for bølge og rolle" in log and "duration" not in log
     readme = (out / "README.txt").read_text(encoding="utf-8")
-    for name in ("dekom_wide.csv", "dekom_wide.parquet", "codebook.html", "cleaning_log.csv", "manifest.json"):
+    for name in (
+        "dekom_wide.csv",
+        "dekom_wide.parquet",
+        "codebook.html",
+        "cleaning_log.csv",
+        "manifest.json",
+    ):
         assert f"  {name} " in readme, name
     assert "panelfil, én rad per person" in readme and "renset etter evalueringens regler" in readme
 
@@ -171,10 +190,15 @@ def test_ddi_codebook_describes_variables_and_named_missing(app, export_data, tm
     book = json.loads((out / "codebook.json").read_text(encoding="utf-8"))
     assert [v.get("name") for v in variables] == [e["name"] for e in book["variables"]]
     var = next(v for v in variables if v.get("name") == "samarb_behov")
-    missing = {c.find("d:catValu", ns).text: c.find("d:labl", ns).text
-               for c in var.findall("d:catgry", ns) if c.get("missing") == "Y"}
+    missing = {
+        c.find("d:catValu", ns).text: c.find("d:labl", ns).text
+        for c in var.findall("d:catgry", ns)
+        if c.get("missing") == "Y"
+    }
     assert missing["98"] == "Vet ikke / ikke relevant" and missing["99"] == "Ikke besvart"
-    valid = [c.find("d:labl", ns).text for c in var.findall("d:catgry", ns) if c.get("missing") is None]
+    valid = [
+        c.find("d:labl", ns).text for c in var.findall("d:catgry", ns) if c.get("missing") is None
+    ]
     assert valid[0] == "I svært liten grad"
     files = root.findall("d:fileDscr", ns)
     assert {f.find("d:fileTxt/d:fileName", ns).text for f in files} >= {"dekom_wide.sav"}
@@ -204,20 +228,41 @@ def test_human_confirmed_theme_codes_win_over_the_auto_coder(app, export_data, t
     with app.app_context():
         coder = make_user("researcher", email="coder@example.no")
         version = current_version()
-        answer = db.session.scalars(sa.select(Answer).join(Response).where(
-            Answer.item_code == "suksess_tekst").order_by(Answer.id)).first()
+        answer = db.session.scalars(
+            sa.select(Answer)
+            .join(Response)
+            .where(Answer.item_code == "suksess_tekst")
+            .order_by(Answer.id)
+        ).first()
         person = db.session.get(Person, answer.response.person_id).panel_id
         year = db.session.get(Wave, answer.response.wave_id).year
-        db.session.add_all([
-            CodingDecision(answer_id=answer.id, coder_id=coder.id, codebook_version_id=version.id,
-                           theme_code="alle_med", applied=False, source="rejected"),
-            CodingDecision(answer_id=answer.id, coder_id=coder.id, codebook_version_id=version.id,
-                           theme_code="tid", applied=True, source="added"),
-        ])
+        db.session.add_all(
+            [
+                CodingDecision(
+                    answer_id=answer.id,
+                    coder_id=coder.id,
+                    codebook_version_id=version.id,
+                    theme_code="alle_med",
+                    applied=False,
+                    source="rejected",
+                ),
+                CodingDecision(
+                    answer_id=answer.id,
+                    coder_id=coder.id,
+                    codebook_version_id=version.id,
+                    theme_code="tid",
+                    applied=True,
+                    source="added",
+                ),
+            ]
+        )
         db.session.commit()
     out = tmp_path / "export"
     manifest = build(app, out, formats=("csv",), layouts=("waves",))
-    rows = {r["panel_id"]: r for r in csv.DictReader(open(out / f"dekom_wave_{year}.csv", encoding="utf-8"))}
+    rows = {
+        r["panel_id"]: r
+        for r in csv.DictReader(open(out / f"dekom_wave_{year}.csv", encoding="utf-8"))
+    }
     row = rows[pseudonym_of(app, person)]
     assert row["theme_tid"] == "1" and row["theme_alle_med"] == "0"
     others = [r for pid, r in rows.items() if pid != pseudonym_of(app, person)]

@@ -71,17 +71,26 @@ def test_all_formats_carry_the_same_values(built):
     for other in (sav, parquet, xlsx):
         assert list(other["panel_id"]) == list(csv["panel_id"])
         for c in cols:
-            np.testing.assert_array_equal(other[c].to_numpy(float), csv[c].to_numpy(float), err_msg=c)
+            np.testing.assert_array_equal(
+                other[c].to_numpy(float), csv[c].to_numpy(float), err_msg=c
+            )
 
 
 def _pspp_descriptives(sav, variables: list[str], workdir) -> dict[str, tuple[int, float]]:
     syntax = workdir / "desc.sps"
     out = workdir / "desc.csv"
     names = " ".join(variables)
-    syntax.write_text(f"SET TVARS=NAMES.\nGET FILE='{sav}'.\nFORMATS {names} (F10.4).\n"
-                      f"DESCRIPTIVES /VARIABLES={names} /STATISTICS=MEAN.\n", encoding="utf-8")
-    subprocess.run(["pspp", "-O", "format=csv", "-o", str(out), str(syntax)], check=True,
-                   capture_output=True, timeout=120)
+    syntax.write_text(
+        f"SET TVARS=NAMES.\nGET FILE='{sav}'.\nFORMATS {names} (F10.4).\n"
+        f"DESCRIPTIVES /VARIABLES={names} /STATISTICS=MEAN.\n",
+        encoding="utf-8",
+    )
+    subprocess.run(
+        ["pspp", "-O", "format=csv", "-o", str(out), str(syntax)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     result = {}
     for cells in csv.reader(out.read_text(encoding="utf-8").splitlines()):
         if cells and cells[0] in variables:
@@ -113,10 +122,17 @@ def test_pspp_lists_the_missing_values_and_labels(built, tmp_path):
         pytest.skip("GNU PSPP not installed (apt-get install pspp)")
     out, _, _ = built
     syntax = tmp_path / "dict.sps"
-    syntax.write_text(f"GET FILE='{out / 'dekom_wave_2021.sav'}'.\n"
-                      "DISPLAY DICTIONARY /VARIABLES=samarb_behov.\n", encoding="utf-8")
-    subprocess.run(["pspp", "-O", "format=csv", "-o", str(tmp_path / "d.csv"), str(syntax)],
-                   capture_output=True, text=True, timeout=120, check=True)
+    syntax.write_text(
+        f"GET FILE='{out / 'dekom_wave_2021.sav'}'.\nDISPLAY DICTIONARY /VARIABLES=samarb_behov.\n",
+        encoding="utf-8",
+    )
+    subprocess.run(
+        ["pspp", "-O", "format=csv", "-o", str(tmp_path / "d.csv"), str(syntax)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     text = (tmp_path / "d.csv").read_text(encoding="utf-8")
     assert "Kartlegging av kompetansebehov" in text and "ny ordlyd" not in text  # 2021 wording
     assert "Vet ikke / ikke relevant" in text and "Ikke stilt (filter)" in text

@@ -24,8 +24,9 @@ def test_pseudonym_is_stable_keyed_and_short():
         pseudonym("", "P-AAAA-BBBB")
 
 
-@pytest.mark.parametrize("max_valid, base", [(5, 99), (1, 99), (93, 99), (94, 999), (400, 999),
-                                             (995, 9999), (None, 99)])
+@pytest.mark.parametrize(
+    "max_valid, base", [(5, 99), (1, 99), (93, 99), (94, 999), (400, 999), (995, 9999), (None, 99)]
+)
 def test_missing_codes_sit_above_the_valid_range(max_valid, base):
     assert code_base(max_valid) == base
     codes = missing_codes(base)
@@ -64,8 +65,12 @@ def test_catalogue_keeps_questionnaire_order_and_inserts_new_items_after_their_n
     q1 = ins["uh"]
     q2 = qn.Questionnaire.from_dict(q1.to_dict())
     first = q2.pages[1].items[0]
-    q2.pages[1].items.insert(1, qn.Item(code="zz_new", type="single", text={"nb": "Ny"},
-                                        options=[qn.Option(1, {"nb": "Ja"})]))
+    q2.pages[1].items.insert(
+        1,
+        qn.Item(
+            code="zz_new", type="single", text={"nb": "Ny"}, options=[qn.Option(1, {"nb": "Ja"})]
+        ),
+    )
     cat = build_catalogue([VersionUse(2021, "uh", "v1", q1), VersionUse(2023, "uh", "v2", q2)])
     names = [v.name for v in cat.variables]
     assert names.index("zz_new") == names.index(first.code) + 1
@@ -78,8 +83,13 @@ def test_long_free_text_in_spss_goes_through_pyreadstat(tmp_path):
     long_text = ("Lang tekst. " * 60).strip()  # 719 bytes: more than a short SPSS string
     sel = src.answers["item"].astype(str) == "kommentar"
     src.answers.loc[sel, "value_text"] = long_text
-    build_export(src, ExportOptions(formats=("sav", "dta"), free_text=True, themes=False),
-                 tmp_path, pseudonym_key="k", workers=1)
+    build_export(
+        src,
+        ExportOptions(formats=("sav", "dta"), free_text=True, themes=False),
+        tmp_path,
+        pseudonym_key="k",
+        workers=1,
+    )
     df, meta = pyreadstat.read_sav(tmp_path / "dekom_wave_2021.sav")
     assert (df["kommentar"] == long_text).sum() == int(sel.sum())
     dta, _ = pyreadstat.read_dta(tmp_path / "dekom_wave_2021.dta")
@@ -92,8 +102,13 @@ def test_long_layout_too_big_for_excel_is_skipped_and_listed(tmp_path, monkeypat
     monkeypatch.setattr(xlsx, "MAX_ROWS", 1000)
     ins = qn.load_instrument()
     src = synthetic_source(ins, 40, waves=(2021,))
-    res = build_export(src, ExportOptions(layouts=("waves", "long"), formats=("xlsx",)),
-                       tmp_path, pseudonym_key="k", workers=1)
+    res = build_export(
+        src,
+        ExportOptions(layouts=("waves", "long"), formats=("xlsx",)),
+        tmp_path,
+        pseudonym_key="k",
+        workers=1,
+    )
     assert [s["file"] for s in res.manifest["skipped"]] == ["dekom_long.xlsx"]
     assert "exceeds Excel" in res.manifest["skipped"][0]["reason"]
     assert (tmp_path / "dekom_wave_2021.xlsx").exists()
@@ -115,8 +130,13 @@ def test_parallel_and_sequential_writers_give_the_same_csv(tmp_path):
 def test_csv_numbers_and_quoting(tmp_path):
     ins = qn.load_instrument()
     src = synthetic_source(ins, 20, waves=(2021,))
-    build_export(src, ExportOptions(formats=("csv",), layouts=("waves",)), tmp_path,
-                 pseudonym_key="k", workers=1)
+    build_export(
+        src,
+        ExportOptions(formats=("csv",), layouts=("waves",)),
+        tmp_path,
+        pseudonym_key="k",
+        workers=1,
+    )
     text = (tmp_path / "dekom_wave_2021.csv").read_text(encoding="utf-8")
     header, first = text.splitlines()[:2]
     assert header.startswith('"panel_id","wave","role"')
@@ -130,8 +150,13 @@ def test_stata_file_of_a_huge_long_table_is_skipped_and_listed(tmp_path, monkeyp
 
     monkeypatch.setattr(build_module, "STATA_MAX_ROWS", 500)
     src = synthetic_source(qn.load_instrument(), 20, waves=(2021,))
-    res = build_export(src, ExportOptions(layouts=("waves", "long"), formats=("csv", "dta")),
-                       tmp_path, pseudonym_key="k", workers=1)
+    res = build_export(
+        src,
+        ExportOptions(layouts=("waves", "long"), formats=("csv", "dta")),
+        tmp_path,
+        pseudonym_key="k",
+        workers=1,
+    )
     assert [s["file"] for s in res.manifest["skipped"]] == ["dekom_long.dta"]
     assert "CSV or Parquet" in res.manifest["skipped"][0]["reason"]
     assert (tmp_path / "dekom_long.csv").exists() and (tmp_path / "dekom_wave_2021.dta").exists()

@@ -14,10 +14,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(client, **overrides):
-    data = {"waves": ["2021", "2023"], "roles": ["skoleeier", "skoleleder", "tillitsvalgt", "uh"],
-            "layouts": ["wide", "waves"], "formats": ["csv", "sav", "dta", "xlsx", "parquet"],
-            "data": "raw", "include_partial": "y", "scale_scores": "y", "themes": "y", "k": "5",
-            "lang": "nb"}
+    data = {
+        "waves": ["2021", "2023"],
+        "roles": ["skoleeier", "skoleleder", "tillitsvalgt", "uh"],
+        "layouts": ["wide", "waves"],
+        "formats": ["csv", "sav", "dta", "xlsx", "parquet"],
+        "data": "raw",
+        "include_partial": "y",
+        "scale_scores": "y",
+        "themes": "y",
+        "k": "5",
+        "lang": "nb",
+    }
     data.update(overrides)
     return client.post("/exports/", data=data)
 
@@ -47,9 +55,20 @@ def test_researcher_exports_and_downloads_the_zip(app, client, auth, users, expo
     res = client.get(f"/exports/jobs/{job_id}/download")
     assert res.status_code == 200 and res.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(res.data)).namelist()
-    for expected in ("dekom_wide.csv", "dekom_wide.sav", "dekom_wide.dta", "dekom_wide.xlsx",
-                     "dekom_wide.parquet", "dekom_wave_2021.sav", "codebook.html",
-                     "codebook.json", "codebook.csv", "ddi-codebook.xml", "manifest.json", "README.txt"):
+    for expected in (
+        "dekom_wide.csv",
+        "dekom_wide.sav",
+        "dekom_wide.dta",
+        "dekom_wide.xlsx",
+        "dekom_wide.parquet",
+        "dekom_wave_2021.sav",
+        "codebook.html",
+        "codebook.json",
+        "codebook.csv",
+        "ddi-codebook.xml",
+        "manifest.json",
+        "README.txt",
+    ):
         assert expected in names
     detail = client.get(f"/exports/jobs/{job_id}").get_data(as_text=True)
     assert "dekom_wave_2023.sav" in detail
@@ -63,11 +82,17 @@ def test_researcher_exports_and_downloads_the_zip(app, client, auth, users, expo
     from webapp.models import AuditEvent
 
     with app.app_context():
-        events = [(e.action, e.actor, (e.after or {}).get("file")) for e in db.session.query(AuditEvent)
-                  .filter(AuditEvent.action.like("export.%")).order_by(AuditEvent.id)]
-    assert events == [("export.start", users["researcher"], None),
-                      ("export.download", users["researcher"], "export.zip"),
-                      ("export.download", users["researcher"], "codebook.html")]
+        events = [
+            (e.action, e.actor, (e.after or {}).get("file"))
+            for e in db.session.query(AuditEvent)
+            .filter(AuditEvent.action.like("export.%"))
+            .order_by(AuditEvent.id)
+        ]
+    assert events == [
+        ("export.start", users["researcher"], None),
+        ("export.download", users["researcher"], "export.zip"),
+        ("export.download", users["researcher"], "codebook.html"),
+    ]
 
 
 def test_form_errors_are_named(app, client, auth, users, export_data):
@@ -78,8 +103,10 @@ def test_form_errors_are_named(app, client, auth, users, export_data):
     assert "Velg minst ett format." in text and "error-summary" in text
 
 
-@pytest.mark.parametrize("path", ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "manifest.json/..",
-                                  "/etc/passwd", "nope.csv"])
+@pytest.mark.parametrize(
+    "path",
+    ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "manifest.json/..", "/etc/passwd", "nope.csv"],
+)
 def test_downloads_are_path_traversal_safe(app, client, auth, users, export_data, path):
     auth.login(users["researcher"])
     _start(client, formats=["csv"], layouts=["wide"])
@@ -115,8 +142,14 @@ def test_starting_an_export_needs_the_csrf_token(app, client, auth, users, expor
 
     page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/auth/login", data={"email": users["researcher"],
-                                     "password": "correct horse battery staple", "csrf_token": token})
+    client.post(
+        "/auth/login",
+        data={
+            "email": users["researcher"],
+            "password": "correct horse battery staple",
+            "csrf_token": token,
+        },
+    )
     assert _start(client).status_code == 400
     from webapp.models import Job
 
@@ -126,14 +159,36 @@ def test_starting_an_export_needs_the_csrf_token(app, client, auth, users, expor
 
 def test_cli_builds_all_formats(app, runner, export_data, tmp_path):
     out = tmp_path / "cli"
-    res = runner.invoke(args=["exports", "build", "--out", str(out), "--waves", "2021,2023",
-                              "--formats", "csv,parquet,sav,dta,xlsx", "--cleaned", "--free-text",
-                              "--layouts", "wide,waves,long"])
+    res = runner.invoke(
+        args=[
+            "exports",
+            "build",
+            "--out",
+            str(out),
+            "--waves",
+            "2021,2023",
+            "--formats",
+            "csv,parquet,sav,dta,xlsx",
+            "--cleaned",
+            "--free-text",
+            "--layouts",
+            "wide,waves,long",
+        ]
+    )
     assert res.exit_code == 0, res.output
     assert "dekom_wide.sav" in res.output and "zip:" in res.output
-    for name in ("dekom_wide.csv", "dekom_wide.sav", "dekom_wave_2023.dta", "dekom_long.parquet",
-                 "dekom_long.csv", "codebook.html", "ddi-codebook.xml", "manifest.json",
-                 "export.zip", "cleaning_log.csv"):
+    for name in (
+        "dekom_wide.csv",
+        "dekom_wide.sav",
+        "dekom_wave_2023.dta",
+        "dekom_long.parquet",
+        "dekom_long.csv",
+        "codebook.html",
+        "ddi-codebook.xml",
+        "manifest.json",
+        "export.zip",
+        "cleaning_log.csv",
+    ):
         assert (out / name).exists(), name
 
 
@@ -149,14 +204,38 @@ def test_the_analysis_library_reads_the_apps_own_long_export(app, runner, export
     from evaluation.__main__ import main
 
     out = tmp_path / "long"
-    res = runner.invoke(args=["exports", "build", "--out", str(out), "--layouts", "long",
-                              "--formats", "csv,parquet", "--no-zip"])
+    res = runner.invoke(
+        args=[
+            "exports",
+            "build",
+            "--out",
+            str(out),
+            "--layouts",
+            "long",
+            "--formats",
+            "csv,parquet",
+            "--no-zip",
+        ]
+    )
     assert res.exit_code == 0, res.output
     for name in ("dekom_long.csv", "dekom_long.parquet"):
         answers = read_answers(out / name)
-        assert {"respondent_id", "wave", "role", "item", "value", "missing_code"} <= set(answers.columns)
+        assert {"respondent_id", "wave", "role", "item", "value", "missing_code"} <= set(
+            answers.columns
+        )
         assert not answers["item"].astype(str).str.startswith(("score_", "theme_")).any()
         assert answers["respondent_id"].nunique() > 1
-    code = main(["run", "--answers", str(out / "dekom_long.csv"), "--scales",
-                 str(ROOT / "questionnaires" / "scales.yaml"), "--out", str(tmp_path / "run"), "--no-figures", "--quiet"])
+    code = main(
+        [
+            "run",
+            "--answers",
+            str(out / "dekom_long.csv"),
+            "--scales",
+            str(ROOT / "questionnaires" / "scales.yaml"),
+            "--out",
+            str(tmp_path / "run"),
+            "--no-figures",
+            "--quiet",
+        ]
+    )
     assert code == 0 and (tmp_path / "run" / "change.csv").exists()

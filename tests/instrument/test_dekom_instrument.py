@@ -18,8 +18,16 @@ def test_one_questionnaire_per_role_sharing_a_common_core():
     assert set(instrument) == ROLES
     codes = {role: set(q.item_codes()) for role, q in instrument.items()}
     core = set.intersection(*codes.values())
-    for required in ("samarb_behov", "samarb_prior", "samarb_plan", "samarb_gjenn", "samarb_eval",
-                     "suksess_tekst", "bg_fylke", "deltatt_tiltak"):
+    for required in (
+        "samarb_behov",
+        "samarb_prior",
+        "samarb_plan",
+        "samarb_gjenn",
+        "samarb_eval",
+        "suksess_tekst",
+        "bg_fylke",
+        "deltatt_tiltak",
+    ):
         assert required in core
     assert len(core) >= 40
     assert all(codes[r] - core for r in ROLES), "each role also has role-specific items"
@@ -37,7 +45,13 @@ def test_every_visible_string_in_three_languages():
 
 def test_scales_cover_the_evaluation_note():
     scales = {s.code: s for s in Q.load_scales(Q.INSTRUMENT_DIR / "scales.yaml")}
-    assert {"samarbeid", "likeverd", "lokal_involvering", "behovstilpasning", "opplevd_effekt"} <= set(scales)
+    assert {
+        "samarbeid",
+        "likeverd",
+        "lokal_involvering",
+        "behovstilpasning",
+        "opplevd_effekt",
+    } <= set(scales)
     assert any(s.reverse for s in scales.values())
 
 
@@ -56,8 +70,14 @@ def test_shared_code_with_different_wording_is_reported(tmp_path):
     assert "code: suksess_tekst" in core
     # skoleeier gets its own copy of the core page with the free-text question reworded
     (folder / "core" / "tiltak_se.yaml").write_text(
-        core.replace("suksesskriterier", "SUKSESSKRITERIER"), encoding="utf-8")
+        core.replace("suksesskriterier", "SUKSESSKRITERIER"), encoding="utf-8"
+    )
     se = folder / "skoleeier.yaml"
-    se.write_text(se.read_text(encoding="utf-8").replace("include: core/tiltak.yaml", "include: core/tiltak_se.yaml"), encoding="utf-8")
+    se.write_text(
+        se.read_text(encoding="utf-8").replace(
+            "include: core/tiltak.yaml", "include: core/tiltak_se.yaml"
+        ),
+        encoding="utf-8",
+    )
     msgs = [str(p) for p in Q.errors(Q.validate_path(folder))]
     assert any("item 'suksess_tekst': differs (text)" in m for m in msgs), msgs

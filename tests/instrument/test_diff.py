@@ -19,7 +19,9 @@ def clone() -> Questionnaire:
 
 def scale_item(q: Questionnaire):
     """The first matrix row that belongs to an analysis scale."""
-    return next(item for _, item, parent in q.leaf_items() if item.code in MEMBER and parent is not None)
+    return next(
+        item for _, item, parent in q.leaf_items() if item.code in MEMBER and parent is not None
+    )
 
 
 def kinds(diff):
@@ -72,22 +74,34 @@ def test_added_removed_moved_and_scale_points():
     new.response_scales[scale_name].points[0] = {"nb": "Endret", "nn": "Endra", "en": "Changed"}
     other = SCALES[1]
     moved = SCALES[0].items[0]
-    shifted = [Q.Scale(s.code, s.label, tuple(i for i in s.items if i != moved) + ((moved,) if s is other else ()))
-               for s in SCALES]
+    shifted = [
+        Q.Scale(
+            s.code,
+            s.label,
+            tuple(i for i in s.items if i != moved) + ((moved,) if s is other else ()),
+        )
+        for s in SCALES
+    ]
     diff = diff_questionnaires(SKOLEEIER, new, scales=shifted, old_scales=SCALES)
     found = kinds(diff)
     assert ("ny_sporsmal", "added", None) in found
     assert (removed.code, "removed", None) in found
     assert (moved, "moved_scale", None) in found
     moved_change = next(c for c in diff.changes if c.kind == "moved_scale")
-    assert moved_change.old == [SCALES[0].code] and moved_change.new == [other.code] and moved_change.breaking
+    assert (
+        moved_change.old == [SCALES[0].code]
+        and moved_change.new == [other.code]
+        and moved_change.breaking
+    )
     points = [c for c in diff.changes if c.kind == "options_changed"]
     assert points and all(c.breaking for c in points if c.scales)
 
 
 def test_response_scale_change_and_condition_change_on_matrix():
     new = clone()
-    matrix = next(i for p in new.pages for i in p.items if i.type == "matrix" and i.rows[0].code in MEMBER)
+    matrix = next(
+        i for p in new.pages for i in p.items if i.type == "matrix" and i.rows[0].code in MEMBER
+    )
     other_scale = next(n for n in new.response_scales if n != matrix.scale)
     for row in matrix.rows:
         row.scale = other_scale
@@ -115,7 +129,9 @@ def test_cli_diff_between_files_and_stored_versions(runner, app, tmp_path):
 
     path = tmp_path / "ny.yaml"
     path.write_text(dump_yaml(new), encoding="utf-8")
-    result = runner.invoke(args=["questionnaires", "diff", str(Q.INSTRUMENT_DIR / "skoleeier.yaml"), str(path)])
+    result = runner.invoke(
+        args=["questionnaires", "diff", str(Q.INSTRUMENT_DIR / "skoleeier.yaml"), str(path)]
+    )
     assert result.exit_code == 0, result.output
     assert f"{item.code}: reworded (nb)" in result.output
     assert f"comparability broken for scale(s): {MEMBER[item.code]}" in result.output
@@ -128,7 +144,6 @@ def test_cli_diff_between_files_and_stored_versions(runner, app, tmp_path):
     assert result.exit_code == 0 and "1 change(s)" in result.output
     result = runner.invoke(args=["questionnaires", "diff", labels[0], "nosuch:v9"])
     assert result.exit_code == 1 and "neither a file nor a stored version" in result.output
-
 
 
 def test_cli_diff_reports_items_moved_between_scales(runner, tmp_path):
@@ -144,7 +159,17 @@ def test_cli_diff_reports_items_moved_between_scales(runner, tmp_path):
     new_scales = tmp_path / "scales.yaml"
     new_scales.write_text(changed, encoding="utf-8")
     src = str(Q.INSTRUMENT_DIR / "skoleeier.yaml")
-    result = runner.invoke(args=["questionnaires", "diff", src, src, "--scales", str(new_scales),
-                                 "--old-scales", str(Q.INSTRUMENT_DIR / "scales.yaml")])
+    result = runner.invoke(
+        args=[
+            "questionnaires",
+            "diff",
+            src,
+            src,
+            "--scales",
+            str(new_scales),
+            "--old-scales",
+            str(Q.INSTRUMENT_DIR / "scales.yaml"),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert f"{moved}: moved scale" in result.output and "BREAKS COMPARABILITY" in result.output

@@ -63,11 +63,14 @@ def test_good_file_loads_with_no_problems(tmp_path):
 
 
 def test_unknown_item_type_names_line_and_type(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         - code: x1
           type: slider
           text: {nb: X, nn: X, en: X}
-    """)
+    """,
+    )
     assert messages(path) == [
         f"{path}:{line_of(path, 'type: slider')}: item 'x1': unknown item type 'slider' "
         "(use likert, matrix, single, multi, number, text, longtext)"
@@ -75,66 +78,92 @@ def test_unknown_item_type_names_line_and_type(tmp_path):
 
 
 def test_duplicate_item_code_points_to_first_definition(tmp_path):
-    path = write(tmp_path, GOOD_ITEM + """\
+    path = write(
+        tmp_path,
+        GOOD_ITEM
+        + """\
 - code: ja_nei
   type: text
   text: {nb: Igjen, nn: Igjen, en: Again}
-""")
+""",
+    )
     (msg,) = messages(path)
     second = [i for i, ln in enumerate(path.read_text().splitlines(), 1) if "code: ja_nei" in ln][1]
-    assert msg == f"{path}:{second}: item 'ja_nei': duplicate item code (first defined at {path}:{line_of(path, 'code: ja_nei')})"
+    assert (
+        msg
+        == f"{path}:{second}: item 'ja_nei': duplicate item code (first defined at {path}:{line_of(path, 'code: ja_nei')})"
+    )
 
 
 def test_duplicate_code_in_matrix_row(tmp_path):
-    path = write(tmp_path, GOOD_ITEM + """\
+    path = write(
+        tmp_path,
+        GOOD_ITEM
+        + """\
 - code: samarb
   type: matrix
   scale: enig5
   text: {nb: Stamme, nn: Stamme, en: Stem}
   rows:
     - {code: ja_nei, text: {nb: Rad, nn: Rad, en: Row}}
-""")
+""",
+    )
     assert any("duplicate item code" in m for m in messages(path))
 
 
 def test_condition_naming_unknown_item(tmp_path):
-    path = write(tmp_path, GOOD_ITEM + """\
+    path = write(
+        tmp_path,
+        GOOD_ITEM
+        + """\
 - code: oppfolging
   type: text
   show_if: {item: finnes_ikke, equals: 1}
   text: {nb: Hvorfor, nn: Kvifor, en: Why}
-""")
+""",
+    )
     (msg,) = messages(path)
     assert f":{line_of(path, 'show_if')}:" in msg
     assert "show_if names unknown item 'finnes_ikke'" in msg
 
 
 def test_condition_on_later_item_is_rejected(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 - code: forst
   type: text
   show_if: {item: ja_nei, equals: 1}
   text: {nb: Først, nn: Først, en: First}
-""" + GOOD_ITEM)
+"""
+        + GOOD_ITEM,
+    )
     assert any("does not come before it" in m for m in messages(path))
 
 
 def test_malformed_condition(tmp_path):
-    path = write(tmp_path, GOOD_ITEM + """\
+    path = write(
+        tmp_path,
+        GOOD_ITEM
+        + """\
 - code: oppf
   type: text
   show_if: {item: ja_nei, equals: 1, in: [1]}
   text: {nb: Hvorfor, nn: Kvifor, en: Why}
-""")
+""",
+    )
     assert any("needs exactly one of" in m for m in messages(path))
 
 
 def test_missing_nb_text_is_an_error_missing_nn_a_warning(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 - code: bare_en
   type: text
   text: {en: English only}
-""")
+""",
+    )
     problems = Q.validate_path(path)
     errs = [str(p) for p in Q.errors(problems)]
     warns = [str(p) for p in problems if p.severity == "warning"]
@@ -143,20 +172,25 @@ def test_missing_nb_text_is_an_error_missing_nn_a_warning(tmp_path):
 
 
 def test_yes_no_read_as_booleans_gets_a_hint(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 - code: jn
   type: single
   text: {nb: Ja eller nei, nn: Ja eller nei, en: Yes or no}
   options:
     - {value: 1, label: {nb: Ja, nn: Ja, en: Yes}}
     - {value: 2, label: {nb: Nei, nn: Nei, en: No}}
-""")
+""",
+    )
     msgs = messages(path)
     assert len(msgs) == 2 and all("put the text in quotes" in m for m in msgs)
 
 
 def test_unknown_response_scale_and_bad_options(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 - code: lik
   type: likert
   scale: enig7
@@ -168,7 +202,8 @@ def test_unknown_response_scale_and_bad_options(tmp_path):
     - {value: 1, label: {nb: A, nn: A, en: A}}
     - {value: 1, label: {nb: B, nn: B, en: B}}
     - {value: x, label: {nb: C, nn: C, en: C}}
-""")
+""",
+    )
     msgs = messages(path)
     assert any("unknown response scale 'enig7' (known: enig5)" in m for m in msgs)
     assert any("duplicate option value 1" in m for m in msgs)
@@ -176,14 +211,17 @@ def test_unknown_response_scale_and_bad_options(tmp_path):
 
 
 def test_number_range_and_unknown_key(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 - code: antall
   type: number
   min: 10
   max: 1
   maks: 5
   text: {nb: Antall, nn: Tal, en: Number}
-""")
+""",
+    )
     msgs = messages(path)
     assert any("min 10 is greater than max 1" in m for m in msgs)
     assert any("unknown key 'maks'" in m and f":{line_of(path, 'maks')}:" in m for m in msgs)
@@ -198,7 +236,9 @@ def test_yaml_syntax_error_has_line(tmp_path):
 
 
 def test_every_problem_is_listed_not_just_the_first(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 - code: Bad-Code
   type: text
   text: {nb: A, nn: A, en: A}
@@ -209,20 +249,24 @@ def test_every_problem_is_listed_not_just_the_first(tmp_path):
   type: text
   show_if: {item: zz, answered: true}
   text: {nb: C, nn: C, en: C}
-""")
+""",
+    )
     assert len(messages(path)) == 3
 
 
 def test_include_resolves_and_reports_lines_in_included_file(tmp_path):
     (tmp_path / "core").mkdir()
-    (tmp_path / "core" / "felles.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "core" / "felles.yaml").write_text(
+        textwrap.dedent("""\
         id: felles
         title: {nb: Felles, nn: Felles, en: Common}
         items:
           - code: felles_a
             type: whatever
             text: {nb: A, nn: A, en: A}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     header = HEADER.replace("pages:\n", "pages:\n  - include: core/felles.yaml\n")
     path = write(tmp_path, GOOD_ITEM, header=header)
     (msg,) = messages(path)
@@ -244,7 +288,10 @@ def test_load_raises_with_all_problems(tmp_path):
 
 
 def test_scale_naming_missing_item_and_non_likert_item(tmp_path):
-    write(tmp_path, GOOD_ITEM + """\
+    write(
+        tmp_path,
+        GOOD_ITEM
+        + """\
 - code: lik1
   type: likert
   scale: enig5
@@ -253,9 +300,11 @@ def test_scale_naming_missing_item_and_non_likert_item(tmp_path):
   type: likert
   scale: enig5
   text: {nb: P2, nn: P2, en: S2}
-""")
+""",
+    )
     scales = tmp_path / "scales.yaml"
-    scales.write_text(textwrap.dedent("""\
+    scales.write_text(
+        textwrap.dedent("""\
         format: 1
         scales:
           - code: samarbeid
@@ -267,12 +316,28 @@ def test_scale_naming_missing_item_and_non_likert_item(tmp_path):
             label: {nb: Feil, nn: Feil, en: Wrong}
             items: [lik1, ja_nei]
             min_items: 5
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     msgs = [str(p) for p in Q.errors(Q.validate_path(tmp_path))]
-    assert any(m.endswith("/scales.yaml:5: scale 'samarbeid': item 'lik9' is not in any questionnaire") for m in msgs), msgs
-    assert any(m.endswith("/scales.yaml:6: scale 'samarbeid': reverse-keyed item 'lik5' is not among the scale's items") for m in msgs), msgs
-    assert any(m.endswith("/scales.yaml:10: scale 'feil': item 'ja_nei' is a single item, not likert") for m in msgs), msgs
-    assert any(m.endswith("/scales.yaml:11: scale 'feil': 'min_items' must be a whole number from 1 to 2") for m in msgs), msgs
+    assert any(
+        m.endswith("/scales.yaml:5: scale 'samarbeid': item 'lik9' is not in any questionnaire")
+        for m in msgs
+    ), msgs
+    assert any(
+        m.endswith(
+            "/scales.yaml:6: scale 'samarbeid': reverse-keyed item 'lik5' is not among the scale's items"
+        )
+        for m in msgs
+    ), msgs
+    assert any(
+        m.endswith("/scales.yaml:10: scale 'feil': item 'ja_nei' is a single item, not likert")
+        for m in msgs
+    ), msgs
+    assert any(
+        m.endswith("/scales.yaml:11: scale 'feil': 'min_items' must be a whole number from 1 to 2")
+        for m in msgs
+    ), msgs
 
 
 def test_cli_validate_prints_problems_and_exits_1(tmp_path, runner):
@@ -291,8 +356,18 @@ def test_cli_validate_accepts_good_file(tmp_path, runner):
 
 
 def test_minutes_says_how_long_answering_takes(tmp_path):
-    path = write(tmp_path, GOOD_ITEM, header=HEADER.replace("format: 1\n", "format: 1\nminutes: [10, 15]\n"))
+    path = write(
+        tmp_path, GOOD_ITEM, header=HEADER.replace("format: 1\n", "format: 1\nminutes: [10, 15]\n")
+    )
     assert Q.load_questionnaire(path).minutes_text() == "10\u201315"
-    bad = write(tmp_path, GOOD_ITEM, name="bad.yaml", header=HEADER.replace("format: 1\n", "format: 1\nminutes: [20, 5]\n"))
+    bad = write(
+        tmp_path,
+        GOOD_ITEM,
+        name="bad.yaml",
+        header=HEADER.replace("format: 1\n", "format: 1\nminutes: [20, 5]\n"),
+    )
     [message] = messages(bad)
-    assert "bad.yaml:2" in message and "'minutes' must be a number of minutes or [fewest, most]" in message
+    assert (
+        "bad.yaml:2" in message
+        and "'minutes' must be a number of minutes or [fewest, most]" in message
+    )

@@ -52,7 +52,9 @@ def test_root_validation_checks_the_version_folders_too(tmp_path):
     uh = folder / "v2" / "uh.yaml"
     uh.write_text(uh.read_text(encoding="utf-8").replace("version: 2\n", ""), encoding="utf-8")
     messages = [str(p) for p in Q.validate_path(folder)]
-    assert any("uh.yaml" in m and "declares version 1" in m and "version 2" in m for m in messages), messages
+    assert any(
+        "uh.yaml" in m and "declares version 1" in m and "version 2" in m for m in messages
+    ), messages
 
 
 def test_every_v2_string_in_three_languages_and_nynorsk_is_not_bokmal():
@@ -64,7 +66,15 @@ def test_every_v2_string_in_three_languages_and_nynorsk_is_not_bokmal():
             for opt in item.options:
                 assert set(opt.label) == {"nb", "nn", "en"}, (item.code, opt.value)
             texts = [item.text["nn"]] + ([parent.text["nn"]] if parent else [])
-            for word in (" ikke ", " hvordan ", " hvilke ", " lærerne", " skolene", " jeg ", " kollegaene"):
+            for word in (
+                " ikke ",
+                " hvordan ",
+                " hvilke ",
+                " lærerne",
+                " skolene",
+                " jeg ",
+                " kollegaene",
+            ):
                 assert all(word not in f" {t} " for t in texts), (item.code, word)
 
 
@@ -78,21 +88,51 @@ def test_kept_codes_keep_their_words_so_trends_survive():
         for code in kept:
             assert old[code].text == new[code].text, (role, code)
             if old[code].type == "likert":
-                assert (v1[role].response_scales[old[code].scale].points
-                        == v2[role].response_scales[new[code].scale].points), code
+                assert (
+                    v1[role].response_scales[old[code].scale].points
+                    == v2[role].response_scales[new[code].scale].points
+                ), code
 
 
 def test_double_barrelled_and_leading_items_are_gone_and_replaced():
     codes = {c for q in _v2().values() for c in q.item_codes()}
-    for gone in ("likev_innflytelse", "likev_kompetanse", "forpl_ressurser", "forpl_langsiktig",
-                 "lokinv_ledere", "lokinv_larere", "behov_praksis", "behov_pakke", "grep_ledelse",
-                 "forst_dialog", "tv_avsatt_tid", "lokinv_ovenfra", "likev_kunde", "se_ledelse_kap"):
+    for gone in (
+        "likev_innflytelse",
+        "likev_kompetanse",
+        "forpl_ressurser",
+        "forpl_langsiktig",
+        "lokinv_ledere",
+        "lokinv_larere",
+        "behov_praksis",
+        "behov_pakke",
+        "grep_ledelse",
+        "forst_dialog",
+        "tv_avsatt_tid",
+        "lokinv_ovenfra",
+        "likev_kunde",
+        "se_ledelse_kap",
+    ):
         assert gone not in codes, gone
-    for new in ("likev_innfl_valg", "likev_innfl_utforming", "likev_anerkjenner", "likev_bruker",
-                "forpl_tid", "forpl_midler", "forpl_lang", "forpl_plan", "behov_praksisnaert",
-                "behov_klasserom", "kj_ledelse_prioriterer", "kj_ledelse_leder", "forst_uenig_opp",
-                "forst_uenig_dialog", "tv_tid_avsatt", "tv_tid_tillegg", "lokinv_bestemt",
-                "likev_bestiller"):
+    for new in (
+        "likev_innfl_valg",
+        "likev_innfl_utforming",
+        "likev_anerkjenner",
+        "likev_bruker",
+        "forpl_tid",
+        "forpl_midler",
+        "forpl_lang",
+        "forpl_plan",
+        "behov_praksisnaert",
+        "behov_klasserom",
+        "kj_ledelse_prioriterer",
+        "kj_ledelse_leder",
+        "forst_uenig_opp",
+        "forst_uenig_dialog",
+        "tv_tid_avsatt",
+        "tv_tid_tillegg",
+        "lokinv_bestemt",
+        "likev_bestiller",
+    ):
         assert new in codes, new
     assert "bestiller" in _v2()["uh"].find_item("likev_bestiller").text["nb"]
     assert "«" not in _v2()["uh"].find_item("lokinv_bestemt").text["nb"]
@@ -101,18 +141,42 @@ def test_double_barrelled_and_leading_items_are_gone_and_replaced():
 def test_new_blocks_from_the_note_are_asked_of_every_role():
     for role, q in _v2().items():
         codes = set(q.item_codes())
-        actor_phase = {f"akt_{a}_{p}" for a in ("sl", "tv", "lar") for p in ("behov", "prior", "plan", "gjenn", "eval")}
+        actor_phase = {
+            f"akt_{a}_{p}"
+            for a in ("sl", "tv", "lar")
+            for p in ("behov", "prior", "plan", "gjenn", "eval")
+        }
         assert actor_phase <= codes, role
-        assert {"lytt_synspunkt", "lytt_behov", "hort_selv", "fornoyd_ordning", "fornoyd_tiltak"} <= codes
-        assert {"behov_kartlagt", "tuh_behov", "tuh_plan", "tuh_gjenn", "tuh_eval", "behov_dialog_uh"} <= codes
+        assert {
+            "lytt_synspunkt",
+            "lytt_behov",
+            "hort_selv",
+            "fornoyd_ordning",
+            "fornoyd_tiltak",
+        } <= codes
+        assert {
+            "behov_kartlagt",
+            "tuh_behov",
+            "tuh_plan",
+            "tuh_gjenn",
+            "tuh_eval",
+            "behov_dialog_uh",
+        } <= codes
         assert {"led_tid", "led_kompetanse", "led_drift", "led_forutsetning", "led_bygges"} <= codes
-        assert {"tiltak_varighet", "tiltak_start", "tiltak_evaluert", "tiltak_eval_hvordan"} <= codes
+        assert {
+            "tiltak_varighet",
+            "tiltak_start",
+            "tiltak_evaluert",
+            "tiltak_eval_hvordan",
+        } <= codes
         kartlagt = {o.value: o.label["nb"] for o in q.find_item("behov_kartlagt").options}
         assert "skolen" in kartlagt[1] and "kommunen" in kartlagt[2] and "nettverket" in kartlagt[3]
         types = {o.value: o.label["nb"] for o in q.find_item("tiltak_type").options}
         assert "kompetansepakke" in types[7] and "fellestiltak" in types[8]
         old_types = {o.value: o.label for o in _v1()[role].find_item("tiltak_type").options}
-        assert all(types[v] == old_types[v]["nb"] for v in old_types), "options 1-6 keep their meaning"
+        assert all(types[v] == old_types[v]["nb"] for v in old_types), (
+            "options 1-6 keep their meaning"
+        )
 
 
 def test_school_roles_are_asked_about_their_own_school():
@@ -141,11 +205,19 @@ def test_a_not_applicable_item_needs_a_label_on_its_scale(tmp_path):
     shutil.copytree(Q.INSTRUMENT_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     scales = folder / "v2" / "core" / "svarskalaer.yaml"
     text = scales.read_text(encoding="utf-8")
-    scales.write_text(text.replace("    not_applicable: {nb: Ikke relevant for meg, nn: Ikkje relevant for meg, en: Not applicable to me}\n", "", 1),
-                      encoding="utf-8")
+    scales.write_text(
+        text.replace(
+            "    not_applicable: {nb: Ikke relevant for meg, nn: Ikkje relevant for meg, en: Not applicable to me}\n",
+            "",
+            1,
+        ),
+        encoding="utf-8",
+    )
     messages = [str(p) for p in Q.validate_path(folder / "v2")]
-    assert any("involvering.yaml" in m and "'medbest'" in m and "no 'not_applicable' label" in m
-               for m in messages), messages
+    assert any(
+        "involvering.yaml" in m and "'medbest'" in m and "no 'not_applicable' label" in m
+        for m in messages
+    ), messages
 
 
 def test_import_stores_both_versions_immutably_and_is_idempotent(app, runner):
@@ -176,7 +248,10 @@ def test_not_applicable_is_a_missing_code_only_where_offered_and_the_form_offers
     with pytest.raises(InvalidAnswer, match="ikke relevant"):
         check_value(q, q.find_item("likev_partnere"), Q.NOT_APPLICABLE)
     offered = choices(q, q.find_item("sam_behov"), "nn")
-    assert offered[-2:] == [(Q.DONT_KNOW, "Veit ikkje"), (Q.NOT_APPLICABLE, "Ikkje relevant for meg")]
+    assert offered[-2:] == [
+        (Q.DONT_KNOW, "Veit ikkje"),
+        (Q.NOT_APPLICABLE, "Ikkje relevant for meg"),
+    ]
     assert [v for v, _ in choices(q, q.find_item("likev_partnere"), "nb")][-1] == Q.DONT_KNOW
 
 
@@ -187,11 +262,20 @@ def test_v1_to_v2_diff_lists_what_breaks_and_missing_options_alone_break_nothing
     v1_scales, v2_scales = Q.load_scales(files[1]), Q.load_scales(files[2])
     for role in ROLES:
         diff = diff_questionnaires(_v1()[role], _v2()[role], scales=v2_scales, old_scales=v1_scales)
-        assert set(diff.broken_scales()) == {"samarbeid", "likeverd", "felles_forstaelse", "forpliktelse",
-                                             "lokal_involvering", "behovstilpasning", "opplevd_effekt"}, role
+        assert set(diff.broken_scales()) == {
+            "samarbeid",
+            "likeverd",
+            "felles_forstaelse",
+            "forpliktelse",
+            "lokal_involvering",
+            "behovstilpasning",
+            "opplevd_effekt",
+        }, role
         missing = diff.by_kind("missing_options_changed")
         assert {c.code for c in missing} >= {"invol_behov", "medbest", "forst_maal"}
-        assert not any(c.breaking for c in missing), "vet ikke / ikke relevant apart keeps scores comparable"
+        assert not any(c.breaking for c in missing), (
+            "vet ikke / ikke relevant apart keeps scores comparable"
+        )
         rows = {r["scale"]: r for r in comparability_report(diff)}
         assert "forst_dialog" in rows["felles_forstaelse"]["items"]
         assert "egen_involvering" not in rows and "medbestemmelse" not in rows
@@ -201,7 +285,11 @@ def test_a_changed_point_label_still_breaks():
     from questionnaires.diff import diff_questionnaires
 
     new = Q.Questionnaire.from_dict(_v2()["uh"].to_dict())
-    new.response_scales["grad5"].points[0] = {"nb": "Ikke i det hele tatt", "nn": "Ikkje i det heile", "en": "Not at all"}
+    new.response_scales["grad5"].points[0] = {
+        "nb": "Ikke i det hele tatt",
+        "nn": "Ikkje i det heile",
+        "en": "Not at all",
+    }
     diff = diff_questionnaires(_v2()["uh"], new, scales=Q.load_scales(Q.scale_files()[2]))
     assert "egen_involvering" in diff.broken_scales()
 
@@ -223,14 +311,24 @@ def test_the_app_compares_the_2025_questionnaire_with_2023_by_each_versions_scal
         q = wave.version_for("tillitsvalgt").questionnaire
         last_wave, last_version, diff = comparability(q, "tillitsvalgt", exclude=wave)
         assert last_wave.year == 2023 and last_version.questionnaire.instrument_version == 1
-        assert "samarbeid" in diff.broken_scales() and "egen_involvering" not in diff.broken_scales()
-        assert "medbestemmelse" not in diff.broken_scales(), "ikke relevant on medbest is not a break"
-        assert diff.recomputable == ["behovstilpasning", "felles_forstaelse"], "their trends continue"
+        assert (
+            "samarbeid" in diff.broken_scales() and "egen_involvering" not in diff.broken_scales()
+        )
+        assert "medbestemmelse" not in diff.broken_scales(), (
+            "ikke relevant on medbest is not a break"
+        )
+        assert diff.recomputable == ["behovstilpasning", "felles_forstaelse"], (
+            "their trends continue"
+        )
         old_id, new_id = last_version.id, wave.version_for("tillitsvalgt").id
     client = app.test_client()
-    login = client.post("/auth/login", data={"email": "evaluator@dekom.local", "password": "dekom-demo-2025"})
+    login = client.post(
+        "/auth/login", data={"email": "evaluator@dekom.local", "password": "dekom-demo-2025"}
+    )
     assert login.status_code == 302
-    page = client.get(f"/console/questionnaires/diff?old={old_id}&new={new_id}").get_data(as_text=True)
+    page = client.get(f"/console/questionnaires/diff?old={old_id}&new={new_id}").get_data(
+        as_text=True
+    )
     assert "Bryter sammenlignbarheten" in page and "samarbeid" in page
     assert "Tidsserien fortsetter likevel for behovstilpasning, felles_forstaelse" in page
     assert "bare «vet ikke» / «ikke relevant» endret" in page

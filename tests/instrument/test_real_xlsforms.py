@@ -24,13 +24,24 @@ from questionnaires.xlsform import map_xlsform
 from webapp.cli.questionnaires import convert, validate
 
 ROOT = Path(__file__).resolve().parents[2]
-CANDIDATES = [ROOT.parent / "shared" / "xlsform", Path(os.environ.get("DEKOM_SHARED", "/nonexistent")) / "xlsform"]
+CANDIDATES = [
+    ROOT.parent / "shared" / "xlsform",
+    Path(os.environ.get("DEKOM_SHARED", "/nonexistent")) / "xlsform",
+]
 SHARED = next((p for p in CANDIDATES if (p / "EXPECTED.json").is_file()), CANDIDATES[0])
-EXPECTED = json.loads((SHARED / "EXPECTED.json").read_text(encoding="utf-8"))["forms"] if SHARED.is_dir() else {}
+EXPECTED = (
+    json.loads((SHARED / "EXPECTED.json").read_text(encoding="utf-8"))["forms"]
+    if SHARED.is_dir()
+    else {}
+)
 FORMS = sorted(EXPECTED)
-LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<sheet>workbook|survey|choices|settings|[^:]+)(?::(?P<row>\d+))?: ")
+LOCATED = re.compile(
+    r"^(?P<file>[^:]+):(?P<sheet>workbook|survey|choices|settings|[^:]+)(?::(?P<row>\d+))?: "
+)
 if not EXPECTED and os.environ.get("CI"):
-    raise RuntimeError(f"CI has the shared XLSForm corpus beside the repository; not found at {SHARED}")
+    raise RuntimeError(
+        f"CI has the shared XLSForm corpus beside the repository; not found at {SHARED}"
+    )
 pytestmark = pytest.mark.skipif(not EXPECTED, reason=f"no shared XLSForm corpus at {SHARED}")
 
 
@@ -73,11 +84,14 @@ def test_real_form_is_imported_item_by_item_or_gets_located_problems(name, tmp_p
         assert pyxform_rejects == []
     error_rows = {p.line for p in problems if p.file.endswith(":survey")}
     for qname, rows in question_rows(name, sheet_rows(path)).items():
-        assert any(r in result.mapped_rows or r in error_rows or r in result.skipped_rows for r in rows), \
-            f"question '{qname}' (row {rows}) was neither mapped nor reported"
+        assert any(
+            r in result.mapped_rows or r in error_rows or r in result.skipped_rows for r in rows
+        ), f"question '{qname}' (row {rows}) was neither mapped nor reported"
     if result.questionnaire is not None:
         q = result.questionnaire
-        assert [c for c in q.item_codes()] == [n for n in expected["question_names"] if n in q.item_codes()]
+        assert [c for c in q.item_codes()] == [
+            n for n in expected["question_names"] if n in q.item_codes()
+        ]
     else:
         assert Q.errors(problems)
 
@@ -88,7 +102,9 @@ def test_real_form_is_imported_item_by_item_or_gets_located_problems(name, tmp_p
     assert "Traceback" not in checked.output
     target = tmp_path / "out.yaml"
     converted = runner.invoke(convert, [str(path), str(target), "--role", "skoleleder"])
-    assert converted.exception is None or isinstance(converted.exception, SystemExit), converted.exception
+    assert converted.exception is None or isinstance(converted.exception, SystemExit), (
+        converted.exception
+    )
     assert converted.exit_code == (0 if result.questionnaire else 1)
     assert target.exists() == (result.questionnaire is not None)
 
@@ -98,7 +114,9 @@ def test_a_real_form_with_its_problems_fixed_imports_item_by_item(tmp_path):
     name = "member.xls"
     first = map_xlsform(SHARED / "forms" / name, role="skoleleder")
     assert first.questionnaire is None
-    assert {p.message.split(" (")[0] for p in Q.errors(first.problems)} == {"column 'tutorial notes' cannot be mapped"}
+    assert {p.message.split(" (")[0] for p in Q.errors(first.problems)} == {
+        "column 'tutorial notes' cannot be mapped"
+    }
     data = sheet_rows(SHARED / "forms" / name)
     wb = Workbook()
     wb.remove(wb.active)
@@ -121,5 +139,7 @@ def test_a_real_form_with_its_problems_fixed_imports_item_by_item(tmp_path):
     assert by_type.get("number", 0) == counts.get("integer", 0)
     assert by_type.get("single", 0) + by_type.get("likert", 0) == counts.get("select_one", 0)
     assert by_type.get("text", 0) == counts.get("text", 0)
-    relevant = sum(1 for _, item, parent in q.leaf_items() if item.show_if or (parent and parent.show_if))
+    relevant = sum(
+        1 for _, item, parent in q.leaf_items() if item.show_if or (parent and parent.show_if)
+    )
     assert relevant == EXPECTED[name]["relevant_count"]

@@ -11,10 +11,13 @@ from webapp.extensions import db
 from webapp.models import AuditEvent
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET action = 'forged'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'forged'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_database_refuses_changing_or_deleting_audit_events(app_ctx, statement):
     record("test.event", after={"n": 1}, actor="cli")
     db.session.commit()

@@ -22,6 +22,7 @@ INJECTION = "Eve\r\nReply-To: x@y.no\r\nX-Injected: yes"
 
 # -- 1. e-mail header injection --------------------------------------------------------------------
 
+
 def _raw_headers(server) -> list[str]:
     return [m.as_string().split("\n\n", 1)[0] for m in server.messages]
 
@@ -97,12 +98,15 @@ def test_reminder_link_works_after_rotation_without_the_old_key(app, client, ins
 
 # -- 4. panel import ---------------------------------------------------------------------------------
 
+
 def test_long_names_are_located_row_errors_not_a_500(app, client, users):
     long = "N" * 201
-    data = (HEADER + f"{long};a@x.no;skoleleder;Skole A;Vestland;;A1\n"
-            f"Kari;k@x.no;skoleleder;Skole A;Vestland;{long};A2\n"
-            f"Ola;o@x.no;skoleleder;{long};Vestland;;A3\n"
-            "Grei;g@x.no;skoleleder;Skole A;Vestland;Nettverk;A4\n").encode()
+    data = (
+        HEADER + f"{long};a@x.no;skoleleder;Skole A;Vestland;;A1\n"
+        f"Kari;k@x.no;skoleleder;Skole A;Vestland;{long};A2\n"
+        f"Ola;o@x.no;skoleleder;{long};Vestland;;A3\n"
+        "Grei;g@x.no;skoleleder;Skole A;Vestland;Nettverk;A4\n"
+    ).encode()
     with app.app_context():
         parsed = parse_panel("panel.csv", data)
     problems = {p.line: p.message for p in parsed.problems}
@@ -113,8 +117,12 @@ def test_long_names_are_located_row_errors_not_a_500(app, client, users):
     login(client, "evaluator")
     from io import BytesIO
 
-    response = client.post("/console/panel/import", data={"file": (BytesIO(data), "panel.csv")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/console/panel/import",
+        data={"file": (BytesIO(data), "panel.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "navnet er lengre enn 200 tegn (201)" in response.get_data(as_text=True)
 
@@ -124,11 +132,17 @@ def test_windows_1252_csv_from_norwegian_excel_keeps_aeoeaa(app_ctx):
     parsed = parse_panel("panel.csv", text.replace("\n", "\r\n").encode("cp1252"))
     assert parsed.problems == []
     row = parsed.rows[0]
-    assert (row.name, row.organisation, row.fylke) == ("Åse Ærlig Øyen", "Ørsta skule", "Møre og Romsdal")
+    assert (row.name, row.organisation, row.fylke) == (
+        "Åse Ærlig Øyen",
+        "Ørsta skule",
+        "Møre og Romsdal",
+    )
 
 
 def test_parsed_upload_is_private_to_the_app_user(app_ctx):
-    parsed = parse_panel("panel.csv", (HEADER + "Kari;k@x.no;skoleleder;Skole A;Vestland;;K\n").encode())
+    parsed = parse_panel(
+        "panel.csv", (HEADER + "Kari;k@x.no;skoleleder;Skole A;Vestland;;K\n").encode()
+    )
     key = save_parsed(parsed, None)
     path = import_dir() / f"{key}.json"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -136,6 +150,7 @@ def test_parsed_upload_is_private_to_the_app_user(app_ctx):
 
 
 # -- 5. small things --------------------------------------------------------------------------------
+
 
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, LINK_LOOKUP_LIMIT="20 per minute")
 def test_wrong_respondent_links_are_rate_limited_per_address(app, client):
@@ -160,7 +175,9 @@ def test_session_cookie_copied_before_logout_is_dead_after(app, client, users):
 def test_remember_cookie_copied_before_logout_is_dead_after(app, client, users):
     from conftest import PASSWORD
 
-    client.post("/auth/login", data={"email": "evaluator@example.no", "password": PASSWORD, "remember": "y"})
+    client.post(
+        "/auth/login", data={"email": "evaluator@example.no", "password": PASSWORD, "remember": "y"}
+    )
     cookie = client.get_cookie("remember_token")
     assert cookie is not None and cookie.same_site == "Lax"
     client.post("/auth/logout")
@@ -168,7 +185,12 @@ def test_remember_cookie_copied_before_logout_is_dead_after(app, client, users):
     thief.set_cookie("remember_token", cookie.value)
     assert thief.get("/console/panel").status_code == 302
     with app.app_context():
-        assert db.session.scalar(sa.select(User.session_version).where(User.email == "evaluator@example.no")) == 2
+        assert (
+            db.session.scalar(
+                sa.select(User.session_version).where(User.email == "evaluator@example.no")
+            )
+            == 2
+        )
 
 
 HUGE = 10**30
@@ -189,10 +211,19 @@ def test_huge_integers_in_paths_and_page_or_wave_never_give_500(app, users, inst
         if "GET" not in rule.methods or rule.endpoint.endswith("static"):
             continue
         defaults = rule.defaults or {}
-        values = {a: defaults[a] if a in defaults else (
-            987654 if type(rule._converters[a]).__name__ == "BoundedInt" else "xyz") for a in rule.arguments}
+        values = {
+            a: defaults[a]
+            if a in defaults
+            else (987654 if type(rule._converters[a]).__name__ == "BoundedInt" else "xyz")
+            for a in rule.arguments
+        }
         path = rule.build(values, append_unknown=False)[1].replace("987654", str(HUGE))
-        for query in ("", f"?page={HUGE}", f"?wave={HUGE}", f"?page={HUGE}&wave={HUGE}&version={HUGE}"):
+        for query in (
+            "",
+            f"?page={HUGE}",
+            f"?wave={HUGE}",
+            f"?page={HUGE}&wave={HUGE}&version={HUGE}",
+        ):
             status = client.get(path + query).status_code
             if status >= 500:
                 bad.append(f"{path}{query}: {status}")
@@ -206,7 +237,11 @@ def test_console_session_survives_rotation_with_the_old_key_as_fallback(app, cli
     app.config.update(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY])
     assert client.get("/console/panel").status_code == 200
     app.config.update(SECRET_KEY_FALLBACKS=[])
-    assert client.get("/console/panel").status_code == 200  # the session was re-signed with the new key
+    assert (
+        client.get("/console/panel").status_code == 200
+    )  # the session was re-signed with the new key
     stale = app.test_client()
     stale.set_cookie("session", old_cookie)
-    assert stale.get("/console/panel").status_code == 302  # old key dropped: a cookie never re-signed logs in again
+    assert (
+        stale.get("/console/panel").status_code == 302
+    )  # old key dropped: a cookie never re-signed logs in again

@@ -16,12 +16,15 @@ from webapp.models import Invitation
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("lang", "heading"), [
-    ("nb", "Hva vi lagrer"), ("nn", "Kva vi lagrar"), ("en", "What we store")])
+@pytest.mark.parametrize(
+    ("lang", "heading"), [("nb", "Hva vi lagrer"), ("nn", "Kva vi lagrar"), ("en", "What we store")]
+)
 def test_notice_page_in_each_language(client, lang, heading):
     response = client.get(f"/personvern?lang={lang}")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and f"<h2>{heading}</h2>" in html and f'lang="{lang}"' in html
+    assert (
+        response.status_code == 200 and f"<h2>{heading}</h2>" in html and f'lang="{lang}"' in html
+    )
 
 
 def test_docs_hold_the_notice_text_word_for_word():

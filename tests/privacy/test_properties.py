@@ -23,21 +23,46 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 # -- questionnaire parsing --------------------------------------------------------------------------
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 500), st.text(max_size=30))
-localized = st.fixed_dictionaries({"nb": st.text(min_size=1, max_size=20)},
-                                  optional={"nn": st.text(max_size=20), "en": st.text(max_size=20)})
+localized = st.fixed_dictionaries(
+    {"nb": st.text(min_size=1, max_size=20)},
+    optional={"nn": st.text(max_size=20), "en": st.text(max_size=20)},
+)
 item = st.fixed_dictionaries(
-    {"code": st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True),
-     "type": st.sampled_from(["single", "multi", "number", "text", "longtext", "likert", "matrix", "bogus"]),
-     "text": st.one_of(localized, scalars)},
-    optional={"required": st.booleans(), "min": scalars, "max": scalars, "max_length": scalars,
-              "options": st.lists(st.fixed_dictionaries({"value": scalars, "label": localized}), max_size=3),
-              "show_if": st.one_of(scalars, st.fixed_dictionaries({"item": st.text(max_size=8), "equals": scalars}))})
+    {
+        "code": st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True),
+        "type": st.sampled_from(
+            ["single", "multi", "number", "text", "longtext", "likert", "matrix", "bogus"]
+        ),
+        "text": st.one_of(localized, scalars),
+    },
+    optional={
+        "required": st.booleans(),
+        "min": scalars,
+        "max": scalars,
+        "max_length": scalars,
+        "options": st.lists(
+            st.fixed_dictionaries({"value": scalars, "label": localized}), max_size=3
+        ),
+        "show_if": st.one_of(
+            scalars, st.fixed_dictionaries({"item": st.text(max_size=8), "equals": scalars})
+        ),
+    },
+)
 questionnaire = st.fixed_dictionaries(
-    {"format": st.sampled_from([1, 2, "x"]), "code": st.text(max_size=12),
-     "role": st.sampled_from(["skoleleder", "uh", "lærer", ""]), "title": localized,
-     "pages": st.lists(st.fixed_dictionaries({"id": st.text(max_size=8), "title": localized,
-                                              "items": st.lists(item, max_size=4)}), max_size=3)},
-    optional={"intro": localized})
+    {
+        "format": st.sampled_from([1, 2, "x"]),
+        "code": st.text(max_size=12),
+        "role": st.sampled_from(["skoleleder", "uh", "lærer", ""]),
+        "title": localized,
+        "pages": st.lists(
+            st.fixed_dictionaries(
+                {"id": st.text(max_size=8), "title": localized, "items": st.lists(item, max_size=4)}
+            ),
+            max_size=3,
+        ),
+    },
+    optional={"intro": localized},
+)
 
 
 @FAST
@@ -71,8 +96,14 @@ def test_any_text_as_a_questionnaire_file_never_crashes(text):
 
 MINI_Q = load_questionnaire(MINI)
 ITEMS = {it.code: it for page in MINI_Q.pages for it in page.items}
-values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
-                   st.text(max_size=80), st.lists(st.one_of(st.integers(-3, 5), st.text(max_size=3)), max_size=4))
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=80),
+    st.lists(st.one_of(st.integers(-3, 5), st.text(max_size=3)), max_size=4),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -87,7 +118,11 @@ def test_check_value_accepts_within_the_rule_or_raises_invalid_answer(code, valu
     if out is None:
         return
     if it.type == "number":
-        assert math.isfinite(out) and (it.min is None or out >= it.min) and (it.max is None or out <= it.max)
+        assert (
+            math.isfinite(out)
+            and (it.min is None or out >= it.min)
+            and (it.max is None or out <= it.max)
+        )
     elif it.type in ("text", "longtext"):
         assert isinstance(out, str) and 0 < len(out) <= max_length(it)
     elif it.type == "single":
@@ -106,14 +141,22 @@ def test_parse_number_gives_a_finite_number_or_none(raw):
 # -- panel import -----------------------------------------------------------------------------------
 
 cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=260)
-rows = st.lists(st.tuples(cell, st.one_of(cell, st.emails()), st.sampled_from(["skoleleder", "uh", "rektor", "x", ""]),
-                          st.sampled_from(["Oslo", "Vestland", "Møre og Romsdal", "Hordaland", ""]), cell),
-                max_size=8)
+rows = st.lists(
+    st.tuples(
+        cell,
+        st.one_of(cell, st.emails()),
+        st.sampled_from(["skoleleder", "uh", "rektor", "x", ""]),
+        st.sampled_from(["Oslo", "Vestland", "Møre og Romsdal", "Hordaland", ""]),
+        cell,
+    ),
+    max_size=8,
+)
 
 
 def _csv(rows_, delimiter=";") -> str:
     def q(v: str) -> str:
         return '"' + v.replace('"', '""') + '"'
+
     lines = [delimiter.join(["navn", "e-post", "rolle", "fylke", "kompetansenettverk"])]
     lines += [delimiter.join(q(v) for v in r) for r in rows_]
     return "\r\n".join(lines) + "\r\n"
@@ -143,13 +186,18 @@ def test_panel_import_accounts_for_every_row(rows_, encoding):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzæøåÆØÅé -'", min_size=1, max_size=60).filter(str.strip))
+@given(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzæøåÆØÅé -'", min_size=1, max_size=60).filter(
+        str.strip
+    )
+)
 def test_windows_1252_names_survive_the_import(name):
     parsed = parse_panel("p.csv", _csv([(name, "a@x.no", "uh", "Oslo", "")]).encode("cp1252"))
     assert [r.name for r in parsed.rows] == [" ".join(name.split())]
 
 
 # -- redaction ----------------------------------------------------------------------------------------
+
 
 def _reference(terms: list[str], text: str) -> str:
     """The redaction rule as one regular expression (how the exports did it before)."""
@@ -160,8 +208,9 @@ def _reference(terms: list[str], text: str) -> str:
     words = sorted({t.strip() for t in terms if t and len(t.strip()) >= 3}, key=len, reverse=True)
     out = EMAIL_RE.sub(REDACTED, text)
     if words:
-        out = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)",
-                         re.IGNORECASE).sub(REDACTED, out)
+        out = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
+        ).sub(REDACTED, out)
     return PHONE_RE.sub(REDACTED, out)
 
 
@@ -170,8 +219,15 @@ names = st.lists(st.text(alphabet=letters, min_size=1, max_size=8), max_size=6)
 
 
 @settings(max_examples=400, deadline=None)
-@given(names, st.lists(st.one_of(st.text(alphabet=letters, max_size=6), st.sampled_from(["Kari", "kari nordmann"])),
-                       max_size=12))
+@given(
+    names,
+    st.lists(
+        st.one_of(
+            st.text(alphabet=letters, max_size=6), st.sampled_from(["Kari", "kari nordmann"])
+        ),
+        max_size=12,
+    ),
+)
 def test_fast_redactor_matches_the_regular_expression(terms, pieces):
     from evaluation.export.redact import Redactor
 

@@ -22,10 +22,15 @@ def service_env(app, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("REDIS_URL", "SMTP_HOST", "PUBLIC_BASE_URL", "PORT", "FLASK_APP"):
         env.pop(name, None)
-    env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY=app.config["SECRET_KEY"],
-               OUTBOX_DIR=app.config["OUTBOX_DIR"], EXPORT_DIR=app.config["EXPORT_DIR"],
-               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-               PYTHONUNBUFFERED="1", GUNICORN_ACCESS_LOG="-")
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+        OUTBOX_DIR=app.config["OUTBOX_DIR"],
+        EXPORT_DIR=app.config["EXPORT_DIR"],
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+        PYTHONUNBUFFERED="1",
+        GUNICORN_ACCESS_LOG="-",
+    )
     env.update(extra)
     return env
 
@@ -33,8 +38,13 @@ def service_env(app, **extra: str) -> dict[str, str]:
 def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """gunicorn with the project's settings on ``port`` (one worker), output to ``log``."""
     env = dict(env, PORT=str(port), WEB_CONCURRENCY=env.get("WEB_CONCURRENCY", "1"))
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:webapp.server.gunicorn_conf"],
-                            env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:webapp.server.gunicorn_conf"],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_until_served(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
@@ -42,7 +52,9 @@ def wait_until_served(url: str, process: subprocess.Popen, log: Path, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            raise AssertionError(
+                f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+            )
         try:
             urllib.request.urlopen(url, timeout=2).read()
             return
@@ -71,7 +83,8 @@ class Browser:
     def __init__(self, base: str) -> None:
         self.base = base.rstrip("/")
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
 
     def get(self, path: str) -> tuple[int, str]:
         """GET; (status, body)."""

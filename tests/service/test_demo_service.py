@@ -28,10 +28,26 @@ def test_serve_demo_sends_invitations_from_a_click_with_links_to_the_served_port
     base = f"http://127.0.0.1:{port}"
     env = service_env(app)  # no PUBLIC_BASE_URL: the command derives it from the port
     serve = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--demo", "--port", str(port),
-         "--workers", "2"], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "webapp",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
         # started like `cmd &` from a script, SIGINT ignored: Ctrl+C must still stop everything
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     try:
         wait_until_served(base + "/", serve, log, timeout=180)
         printed = log.read_text()
@@ -42,17 +58,24 @@ def test_serve_demo_sends_invitations_from_a_click_with_links_to_the_served_port
 
         with app.app_context():
             wave_id = db.session.scalar(sa.select(Wave.id).where(Wave.name == "Dekom 2025"))
-            pending = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
-                Invitation.wave_id == wave_id, Invitation.status == "pending"))
+            pending = db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Invitation)
+                .where(Invitation.wave_id == wave_id, Invitation.status == "pending")
+            )
         assert pending > 0
 
         browser = Browser(base)
-        status, body = browser.post_form("/auth/login", "/auth/login", {
-            "email": "evaluator@dekom.local", "password": "dekom-demo-2025"})
+        status, body = browser.post_form(
+            "/auth/login",
+            "/auth/login",
+            {"email": "evaluator@dekom.local", "password": "dekom-demo-2025"},
+        )
         assert status == 200, body[:500]
         clicked = time.monotonic()
-        status, body = browser.post_form(f"/console/waves/{wave_id}", f"/console/waves/{wave_id}/send",
-                                         {"language": "nb"})
+        status, body = browser.post_form(
+            f"/console/waves/{wave_id}", f"/console/waves/{wave_id}/send", {"language": "nb"}
+        )
         assert status == 200 and re.search(r"Jobb\s*#\d+", body), body[:3000]  # the job page
 
         outbox = tmp_path / "outbox"
@@ -63,7 +86,10 @@ def test_serve_demo_sends_invitations_from_a_click_with_links_to_the_served_port
                     break
             time.sleep(0.5)
         took = time.monotonic() - clicked
-        assert job is not None and job.status == "done", (job and job.error, log.read_text()[-3000:])
+        assert job is not None and job.status == "done", (
+            job and job.error,
+            log.read_text()[-3000:],
+        )
         files = sorted(outbox.glob("*.eml"))
         assert len(files) == job.result["sent"] == pending, took
         for path in files[:50]:
@@ -73,11 +99,14 @@ def test_serve_demo_sends_invitations_from_a_click_with_links_to_the_served_port
         print(f"{pending} invitations in the outbox {took:.1f} s after the click")
 
         # the access log shows the respondent's visit without the token
-        assert browser.get(respondent[len(base):])[0] == 200
+        assert browser.get(respondent[len(base) :])[0] == 200
         token = respondent.rsplit("/", 1)[1]
         time.sleep(0.5)
         printed = log.read_text()
-        assert '"GET /s/[token] HTTP/1.1" 200' in printed and token not in printed.split("Respondent")[-1].split("\n", 1)[1]
+        assert (
+            '"GET /s/[token] HTTP/1.1" 200' in printed
+            and token not in printed.split("Respondent")[-1].split("\n", 1)[1]
+        )
     finally:
         serve.send_signal(signal.SIGINT)  # Ctrl+C
         code = serve.wait(timeout=60)
@@ -111,8 +140,23 @@ def test_serve_killed_outright_takes_gunicorn_and_the_worker_with_it(app, tmp_pa
     """SIGKILL of `flask serve` (no chance to clean up): the children still stop, the port is free."""
     port, log = free_port(), tmp_path / "serve.log"
     serve = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--port", str(port), "--workers", "1"],
-        env=service_env(app), cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "webapp",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=service_env(app),
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_served(f"http://127.0.0.1:{port}/", serve, log)
         deadline = time.monotonic() + 30
@@ -133,8 +177,23 @@ def test_a_job_worker_that_dies_is_started_again_and_runs_the_next_job(app, tmp_
 
     port, log = free_port(), tmp_path / "serve.log"
     serve = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "webapp", "serve", "--port", str(port), "--workers", "1"],
-        env=service_env(app), cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "webapp",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=service_env(app),
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_served(f"http://127.0.0.1:{port}/", serve, log)
         deadline = time.monotonic() + 30
@@ -148,9 +207,14 @@ def test_a_job_worker_that_dies_is_started_again_and_runs_the_next_job(app, tmp_
         printed = log.read_text()
         assert "job worker stopped with exit code -9; starting it again" in printed, printed[-2000:]
         with app.app_context():
-            job_id = jobs.enqueue("invitations.send", {"wave_id": 999_999}).id  # fails: no such wave
+            job_id = jobs.enqueue(
+                "invitations.send", {"wave_id": 999_999}
+            ).id  # fails: no such wave
         deadline = time.monotonic() + 30
-        while f"job #{job_id} invitations.send: failed" not in log.read_text() and time.monotonic() < deadline:
+        while (
+            f"job #{job_id} invitations.send: failed" not in log.read_text()
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.3)
         assert f"job #{job_id} invitations.send: failed" in log.read_text(), log.read_text()[-2000:]
         assert serve.poll() is None  # the web server never stopped

@@ -75,16 +75,24 @@ def test_due_reminders_are_queued_once_as_a_job(app_ctx, instrument):
     wave = make_wave(instrument, status="open")
     wave.remind_every_days, wave.remind_max, wave.remind_language = 7, 2, "nn"
     long_ago = utcnow() - timedelta(days=8)
-    db.session.execute(sa.update(Invitation).where(Invitation.wave_id == wave.id)
-                       .values(status="sent", sent_at=long_ago))
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.wave_id == wave.id)
+        .values(status="sent", sent_at=long_ago)
+    )
     db.session.commit()
     t0 = utcnow()
     outcome = schedule.run_due(t0)
     [job_id] = outcome["invitations.auto_remind"]["queued_jobs"]
     job = db.session.get(Job, job_id)
     assert job.kind == "invitations.remind" and job.status == "queued"
-    assert job.params | {} == {"wave_id": wave.id, "language": "nn", "max_reminders": 2,
-                               "min_days": 7, "automatic": True}
+    assert job.params | {} == {
+        "wave_id": wave.id,
+        "language": "nn",
+        "max_reminders": 2,
+        "min_days": 7,
+        "automatic": True,
+    }
     # a minute later the job still waits: no second job for the same wave
     later = schedule.run_due(t0 + timedelta(minutes=2))
     assert later["invitations.auto_remind"] == {"queued_jobs": []}
@@ -94,8 +102,11 @@ def test_no_reminders_for_waves_without_automatic_reminders(app_ctx, instrument)
     add_person(1)
     db.session.commit()
     wave = make_wave(instrument, status="open")
-    db.session.execute(sa.update(Invitation).where(Invitation.wave_id == wave.id)
-                       .values(status="sent", sent_at=utcnow() - timedelta(days=30)))
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.wave_id == wave.id)
+        .values(status="sent", sent_at=utcnow() - timedelta(days=30))
+    )
     db.session.commit()
     assert schedule.run_due()["invitations.auto_remind"] == {"queued_jobs": []}
 
@@ -106,8 +117,14 @@ def test_evaluator_sets_automatic_reminders_on_the_wave_form(app, client, users,
     login(client, "evaluator")
     with app.app_context():
         wave_id = make_wave(instrument, status="open", invite=False).id
-    form = {"name": "Dekom 2025", "year": "2025", "remind_every_days": "0", "remind_max": "2",
-            "remind_language": "nn", **{f"version_{role}": str(vid) for role, vid in instrument.items()}}
+    form = {
+        "name": "Dekom 2025",
+        "year": "2025",
+        "remind_every_days": "0",
+        "remind_max": "2",
+        "remind_language": "nn",
+        **{f"version_{role}": str(vid) for role, vid in instrument.items()},
+    }
     page = client.post(f"/console/waves/{wave_id}/edit", data=form).get_data(as_text=True)
     assert "Number must be between 1 and 365." in page or "mellom 1 og 365" in page
     form["remind_every_days"] = "5"

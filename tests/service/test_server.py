@@ -26,7 +26,7 @@ def test_workers_follow_the_cores():
 
 
 def test_survey_tokens_are_redacted_from_log_fields():
-    line = 'GET /s/Abc-123_xyz/side/p2?lang=nn HTTP/1.1'
+    line = "GET /s/Abc-123_xyz/side/p2?lang=nn HTTP/1.1"
     assert redact(line) == "GET /s/[token]/side/p2?lang=nn HTTP/1.1"
     assert redact("https://x.no/s/tok") == "https://x.no/s/[token]"
     assert redact("/console/waves/3") == "/console/waves/3"
@@ -39,8 +39,14 @@ def test_proxy_fix_trusts_one_proxy(app):
     def who():
         return f"{request.remote_addr} {request.scheme} {request.host}"
 
-    seen = app.test_client().get("/_who", headers={
-        "X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "dekom.example.no"})
+    seen = app.test_client().get(
+        "/_who",
+        headers={
+            "X-Forwarded-For": "198.51.100.7",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "dekom.example.no",
+        },
+    )
     assert seen.text == "198.51.100.7 https dekom.example.no"
 
 
@@ -50,8 +56,9 @@ def test_without_proxy_fix_forwarded_headers_are_ignored(app):
     def who():
         return f"{request.remote_addr} {request.scheme}"
 
-    seen = app.test_client().get("/_who", headers={"X-Forwarded-For": "198.51.100.7",
-                                                   "X-Forwarded-Proto": "https"})
+    seen = app.test_client().get(
+        "/_who", headers={"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+    )
     assert seen.text == "127.0.0.1 http"
 
 
@@ -60,9 +67,13 @@ def _terminate_app_connections(url: str) -> int:
     admin = sa.make_url(url).set(database="postgres")
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        killed = conn.execute(sa.text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": sa.make_url(url).database}).scalar()
+        killed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :db AND pid <> pg_backend_pid()"
+            ),
+            {"db": sa.make_url(url).database},
+        ).scalar()
     engine.dispose()
     return killed
 
@@ -75,8 +86,15 @@ def test_postgres_connections_cut_cost_no_error_with_pre_ping(app, users, pre_pi
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
     config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")}
-    probe = create_app({**config, "TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": pre_ping}})
+    probe = create_app(
+        {
+            **config,
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": pre_ping},
+        }
+    )
     client = probe.test_client()
     login = {"email": "evaluator@example.no", "password": "correct horse battery staple"}
     assert client.post("/auth/login", data=login).status_code == 302
@@ -102,8 +120,11 @@ def test_postgres_cut_under_gunicorn_costs_no_failed_request(app, users, tmp_pat
         base = f"http://127.0.0.1:{port}"
         wait_until_served(base + "/", server, log)
         browser = Browser(base)
-        status, _ = browser.post_form("/auth/login", "/auth/login", {
-            "email": "evaluator@example.no", "password": "correct horse battery staple"})
+        status, _ = browser.post_form(
+            "/auth/login",
+            "/auth/login",
+            {"email": "evaluator@example.no", "password": "correct horse battery staple"},
+        )
         assert status == 200 and browser.get("/console/")[0] == 200
         for _ in range(3):
             assert _terminate_app_connections(app.config["SQLALCHEMY_DATABASE_URI"]) >= 1
@@ -136,7 +157,9 @@ def test_two_gunicorn_instances_share_the_login_limit_on_redis(app, users, tmp_p
             wait_until_served(f"http://127.0.0.1:{port}/", server, log)
             browsers.append(Browser(f"http://127.0.0.1:{port}"))
         wrong = {"email": "evaluator@example.no", "password": "not the password"}
-        statuses = [browsers[i % 2].post_form("/auth/login", "/auth/login", wrong)[0] for i in range(10)]
+        statuses = [
+            browsers[i % 2].post_form("/auth/login", "/auth/login", wrong)[0] for i in range(10)
+        ]
         assert statuses == [401] * 10  # five on each instance: refused, the form again
         assert browsers[0].post_form("/auth/login", "/auth/login", wrong)[0] == 429
         assert browsers[1].post_form("/auth/login", "/auth/login", wrong)[0] == 429

@@ -51,8 +51,9 @@ def test_a_job_whose_heartbeat_stopped_is_claimed_again(app_ctx):
     job_id = jobs.enqueue("test.noop").id
     assert jobs.claim_next().id == job_id
     assert jobs.claim_next() is None  # its worker is alive (fresh heartbeat)
-    db.session.execute(sa.update(Job).where(Job.id == job_id)
-                       .values(heartbeat_at=utcnow() - timedelta(seconds=61)))
+    db.session.execute(
+        sa.update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow() - timedelta(seconds=61))
+    )
     db.session.commit()
     assert jobs.claim_next().id == job_id  # silent for longer than JOB_STALE_AFTER: taken over
 
@@ -90,27 +91,42 @@ def test_the_worker_command_runs_jobs_and_the_schedule(app, runner, instrument):
         job_id = jobs.enqueue("test.noop").id
     result = runner.invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code == 0, result.output
-    assert "schedule waves.apply_schedule: {'opened': ['Dekom 2025'], 'closed': []}" in result.output
+    assert (
+        "schedule waves.apply_schedule: {'opened': ['Dekom 2025'], 'closed': []}" in result.output
+    )
     assert f"job #{job_id} test.noop: done {{'ok': True}}" in result.output
 
 
 def _worker_env(app, smtp_port: int) -> dict:
     env = dict(os.environ)
-    env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY=app.config["SECRET_KEY"],
-               SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), MAIL_SENDER_THREADS="1",
-               JOB_STALE_AFTER="2", OUTBOX_DIR=app.config["OUTBOX_DIR"],
-               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_port),
+        MAIL_SENDER_THREADS="1",
+        JOB_STALE_AFTER="2",
+        OUTBOX_DIR=app.config["OUTBOX_DIR"],
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+    )
     env.pop("REDIS_URL", None)
     return env
 
 
 def _start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen([FLASK, "--app", "webapp", "jobs", "worker", "--poll", "0.2"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [FLASK, "--app", "webapp", "jobs", "worker", "--poll", "0.2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 @pytest.mark.slow
-def test_worker_killed_mid_batch_is_taken_over_and_each_invitee_gets_one_mail(smtp_app, smtp_server, instrument):
+def test_worker_killed_mid_batch_is_taken_over_and_each_invitee_gets_one_mail(
+    smtp_app, smtp_server, instrument
+):
     """SIGKILL the worker while the SMTP server holds message 25 of 60; a new worker finishes."""
     app, server = smtp_app
     controller, _ = smtp_server
@@ -150,9 +166,13 @@ def test_worker_killed_mid_batch_is_taken_over_and_each_invitee_gets_one_mail(sm
             job = db.session.get(Job, job_id)
             assert job.status == "done", job.error
             assert job.worker != f"{job.worker.split(':')[0]}:{first['p'].pid}"
-            counts = dict(db.session.execute(sa.select(Invitation.status, sa.func.count())
-                                             .where(Invitation.wave_id == wave_id)
-                                             .group_by(Invitation.status)).all())
+            counts = dict(
+                db.session.execute(
+                    sa.select(Invitation.status, sa.func.count())
+                    .where(Invitation.wave_id == wave_id)
+                    .group_by(Invitation.status)
+                ).all()
+            )
             # the one message in flight at the kill stays claimed ("uncertain"), never re-sent alone
             assert counts == {"sent": n - 1, "pending": 1}
             app.config["INVITATION_CLAIM_TIMEOUT"] = 0
@@ -166,7 +186,9 @@ def test_worker_killed_mid_batch_is_taken_over_and_each_invitee_gets_one_mail(sm
     assert second.returncode == 0, out.decode()[-2000:]
     assert "worker stopped" in out.decode()
     received = server.to()
-    assert len(received) == n and sorted(received) == sorted(f"person{i}@example.no" for i in range(n))
+    assert len(received) == n and sorted(received) == sorted(
+        f"person{i}@example.no" for i in range(n)
+    )
 
 
 def test_with_redis_the_worker_is_an_rq_worker_that_also_runs_the_schedule(app, runner, instrument):
@@ -193,7 +215,9 @@ def test_with_redis_the_worker_is_an_rq_worker_that_also_runs_the_schedule(app, 
     result = runner.invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code == 0, result.output
     assert "RQ queue 'dekom' on Redis" in result.output
-    assert "schedule waves.apply_schedule: {'opened': ['Dekom 2025'], 'closed': []}" in result.output
+    assert (
+        "schedule waves.apply_schedule: {'opened': ['Dekom 2025'], 'closed': []}" in result.output
+    )
     with app.app_context():
         db.session.expire_all()
         job = db.session.get(Job, job_id)
@@ -207,8 +231,13 @@ def test_worker_goes_on_after_postgres_cuts_its_connections(app, tmp_path):
         pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
     env = _worker_env(app, 25)
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen([FLASK, "--app", "webapp", "jobs", "worker", "--poll", "0.2"], env=env, cwd=ROOT,
-                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [FLASK, "--app", "webapp", "jobs", "worker", "--poll", "0.2"],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         with app.app_context():
             first = jobs.enqueue("invitations.send", {"wave_id": 999_999}).id
@@ -216,9 +245,13 @@ def test_worker_goes_on_after_postgres_cuts_its_connections(app, tmp_path):
         url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
         admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            killed = conn.execute(sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": url.database}).scalar()
+            killed = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :db AND pid <> pg_backend_pid()"
+                ),
+                {"db": url.database},
+            ).scalar()
         admin.dispose()
         assert killed >= 1
         with app.app_context():

@@ -10,8 +10,10 @@ from webapp.infra import jobs
 from webapp.models import User
 
 
-@pytest.mark.parametrize(("role", "path"), [("evaluator", "/console/jobs"), ("researcher", "/analysis/"),
-                                            ("researcher", "/exports/")])
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [("evaluator", "/console/jobs"), ("researcher", "/analysis/"), ("researcher", "/exports/")],
+)
 def test_job_pages_name_the_worker_not_a_command_to_type(app, auth, client, users, role, path):
     with app.app_context():
         user = db.session.query(User).filter_by(role=role).one()

@@ -47,14 +47,24 @@ class Respondent:
         assert m, f"no hidden {name} on the page"
         return m.group(1)
 
-    def post(self, page_id: str, data: dict, action: str = "next", follow: bool = True,
-             from_html: str | None = None, **extra):
+    def post(
+        self,
+        page_id: str,
+        data: dict,
+        action: str = "next",
+        follow: bool = True,
+        from_html: str | None = None,
+        **extra,
+    ):
         """Post a page with the revision and ref of the last page shown (``lang=`` switches).
 
         ``from_html`` posts from a page shown earlier instead: a form still open in another tab.
         """
-        form = {"_revision": self.hidden("_revision", from_html), "_ref": self.hidden("_ref", from_html),
-                "_action": action}
+        form = {
+            "_revision": self.hidden("_revision", from_html),
+            "_ref": self.hidden("_ref", from_html),
+            "_action": action,
+        }
         form.update({f"_{k}": v for k, v in extra.items()})
         form.update(data)
         self.last = self.client.post(self.page_url(page_id), data=form, follow_redirects=follow)

@@ -53,7 +53,9 @@ def make_link(wave_id: int, role: str = "skoleleder", status: str = "sent") -> L
 def response_for(link: Link) -> Response | None:
     """The response of a link, fresh from the database."""
     db.session.expire_all()
-    return db.session.scalar(sa.select(Response).where(Response.invitation_id == link.invitation_id))
+    return db.session.scalar(
+        sa.select(Response).where(Response.invitation_id == link.invitation_id)
+    )
 
 
 def stored(link: Link) -> dict:
@@ -70,6 +72,17 @@ def snapshot(link: Link) -> tuple:
     resp = response_for(link)
     if resp is None:
         return (None,)
-    rows = db.session.scalars(sa.select(Answer).where(Answer.response_id == resp.id).order_by(Answer.item_code))
-    return (resp.status, resp.revision, resp.current_page, resp.language, resp.submitted_at,
-            tuple((a.item_code, a.value_num, a.value_text, repr(a.value_list), a.missing_code) for a in rows))
+    rows = db.session.scalars(
+        sa.select(Answer).where(Answer.response_id == resp.id).order_by(Answer.item_code)
+    )
+    return (
+        resp.status,
+        resp.revision,
+        resp.current_page,
+        resp.language,
+        resp.submitted_at,
+        tuple(
+            (a.item_code, a.value_num, a.value_text, repr(a.value_list), a.missing_code)
+            for a in rows
+        ),
+    )

@@ -39,8 +39,14 @@ def test_answer_skip_back_and_submit(app, respondent, link):
     assert r.status_code == 200
     assert "Takk for svarene" in respondent.text
     with app.app_context():
-        assert stored(link) == {"deltatt": 2, "ant_larere": 12, "annet": 2, "samarb_a": 5,
-                                "samarb_b": "dont_know", "kommentar": "Bra samarbeid"}
+        assert stored(link) == {
+            "deltatt": 2,
+            "ant_larere": 12,
+            "annet": 2,
+            "samarb_a": 5,
+            "samarb_b": "dont_know",
+            "kommentar": "Bra samarbeid",
+        }
         resp = response_for(link)
         assert resp.status == "complete" and resp.submitted_at is not None
         assert db.session.get(Invitation, link.invitation_id).submitted_at == resp.submitted_at
@@ -79,7 +85,7 @@ def test_answers_on_pages_that_became_hidden_are_removed(app, respondent, link):
 
 def test_same_page_condition_is_judged_on_the_server(app, respondent, link):
     respondent.open("/side/start")
-    assert 'data-show-if=' in respondent.text  # rendered for JS, judged on save
+    assert "data-show-if=" in respondent.text  # rendered for JS, judged on save
     respondent.post("start", {"deltatt": "2", "annet": "2", "annet_hva": "Lekser"})
     with app.app_context():
         assert "annet_hva" not in stored(link)
@@ -117,11 +123,20 @@ def test_item_codes_that_look_like_form_internals(app, client):
         link = make_link(make_wave(DATA / "clash.yaml"))
     respondent = Respondent(client, link)
     respondent.open("/side/eneste")
-    r = respondent.post("eneste", {"data": "7", "errors": "ingen", "lang": "2", "action": "1",
-                                   "revision": "v2"}, action="submit")
+    r = respondent.post(
+        "eneste",
+        {"data": "7", "errors": "ingen", "lang": "2", "action": "1", "revision": "v2"},
+        action="submit",
+    )
     assert r.status_code == 200 and "Takk for svarene" in respondent.text
     with app.app_context():
-        assert stored(link) == {"data": 7, "errors": "ingen", "lang": 2, "action": 1, "revision": "v2"}
+        assert stored(link) == {
+            "data": 7,
+            "errors": "ingen",
+            "lang": 2,
+            "action": 1,
+            "revision": "v2",
+        }
 
 
 def test_thanks_page_time_is_norwegian_wall_clock(app, respondent, link):
@@ -134,7 +149,10 @@ def test_thanks_page_time_is_norwegian_wall_clock(app, respondent, link):
     respondent.open("")
     with app.app_context():
         response = response_for(link)
-        response.status, response.submitted_at = "complete", datetime(2026, 11, 29, 11, 29, tzinfo=UTC)
+        response.status, response.submitted_at = (
+            "complete",
+            datetime(2026, 11, 29, 11, 29, tzinfo=UTC),
+        )
         response.invitation.submitted_at = response.submitted_at
         db.session.commit()
     respondent.open("")

@@ -66,7 +66,9 @@ def test_closed_wave_is_410_and_keeps_partial_answers(app, respondent, link):
     assert r.status_code == 410
     assert "Undersøkelsen er avsluttet" in r.get_data(as_text=True)
     # a page form still open in the browser cannot add answers any more
-    r = respondent.post("samarbeid", {"samarb_a": "1", "samarb_b": "1"}, follow=False, from_html=html)
+    r = respondent.post(
+        "samarbeid", {"samarb_a": "1", "samarb_b": "1"}, follow=False, from_html=html
+    )
     assert r.status_code == 410
     with app.app_context():
         assert stored(link) == {"deltatt": 2, "ant_larere": 7}

@@ -15,20 +15,39 @@ from .factories import MINI, SKOLELEDER, make_link, make_wave, stored
 Q = load_questionnaire(MINI)
 
 
-@pytest.mark.parametrize("code, value, expected", [
-    ("samarb_a", 3, 3), ("samarb_a", "dont_know", "dont_know"), ("deltatt", 2, 2),
-    ("tiltak_type", [3, 1], [1, 3]), ("ant_larere", 12.0, 12), ("kommentar", "  hei ", "hei"),
-    ("kommentar", "", None),
-])
+@pytest.mark.parametrize(
+    "code, value, expected",
+    [
+        ("samarb_a", 3, 3),
+        ("samarb_a", "dont_know", "dont_know"),
+        ("deltatt", 2, 2),
+        ("tiltak_type", [3, 1], [1, 3]),
+        ("ant_larere", 12.0, 12),
+        ("kommentar", "  hei ", "hei"),
+        ("kommentar", "", None),
+    ],
+)
 def test_check_value_normalises(code, value, expected):
     assert rules.check_value(Q, Q.find_item(code), value) == expected
 
 
-@pytest.mark.parametrize("code, value", [
-    ("samarb_a", 6), ("samarb_a", True), ("samarb_a", "3"), ("deltatt", 3), ("tiltak_type", [1, 1]),
-    ("tiltak_type", [9]), ("ant_larere", 401), ("ant_larere", 1.5), ("ant_larere", float("nan")),
-    ("kommentar", "x" * 51), ("kommentar", 5), ("tiltak_type", [1, 2, 3]),
-])
+@pytest.mark.parametrize(
+    "code, value",
+    [
+        ("samarb_a", 6),
+        ("samarb_a", True),
+        ("samarb_a", "3"),
+        ("deltatt", 3),
+        ("tiltak_type", [1, 1]),
+        ("tiltak_type", [9]),
+        ("ant_larere", 401),
+        ("ant_larere", 1.5),
+        ("ant_larere", float("nan")),
+        ("kommentar", "x" * 51),
+        ("kommentar", 5),
+        ("tiltak_type", [1, 2, 3]),
+    ],
+)
 def test_check_value_refuses(code, value):
     with pytest.raises(rules.InvalidAnswer) as err:
         rules.check_value(Q, Q.find_item(code), value)
@@ -71,7 +90,12 @@ def test_save_refuses_too_many_choices(app_ctx):
 
 def test_visibility_and_pruning():
     assert [p.id for p in rules.visible_pages(Q, {})] == ["start", "samarbeid", "slutt"]
-    assert [p.id for p in rules.visible_pages(Q, {"deltatt": 1})] == ["start", "samarbeid", "tiltak", "slutt"]
+    assert [p.id for p in rules.visible_pages(Q, {"deltatt": 1})] == [
+        "start",
+        "samarbeid",
+        "tiltak",
+        "slutt",
+    ]
     answers = {"deltatt": 2, "tiltak_type": [1], "oppfolging": 3, "annet": 2, "annet_hva": "x"}
     assert rules.prune_hidden(Q, answers) == {"deltatt": 2, "annet": 2}
 
@@ -79,7 +103,9 @@ def test_visibility_and_pruning():
 def test_missing_required_follows_conditions():
     missing = [i.code for _, i in rules.missing_required(Q, {"deltatt": 1})]
     assert missing == ["samarb_a", "samarb_b", "tiltak_type"]
-    assert [i.code for _, i in rules.missing_required(Q, {"deltatt": 2, "samarb_a": 1, "samarb_b": 2})] == []
+    assert [
+        i.code for _, i in rules.missing_required(Q, {"deltatt": 2, "samarb_a": 1, "samarb_b": 2})
+    ] == []
 
 
 def test_save_answers_for_loaders_and_submit(app_ctx):

@@ -19,15 +19,21 @@ def on_page_two(respondent):
     return respondent
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"samarb_a": "9", "samarb_b": "1"}, "svar utenfor svaralternativene på «samarb_a»"),
-    ({"samarb_a": "0", "samarb_b": "1"}, "svar utenfor svaralternativene på «samarb_a»"),
-    ({"samarb_a": "1.0", "samarb_b": "1"}, "svar utenfor svaralternativene på «samarb_a»"),
-    ({"samarb_a": ["1", "2"], "samarb_b": "1"}, "flere svar på «samarb_a»"),
-    ({"samarb_a": "1", "samarb_b": "1", "hemmelig": "1"}, "ukjent spørsmål «hemmelig»"),
-    ({"samarb_a": "1", "samarb_b": "1", "kommentar": "fra en annen side"}, "ukjent spørsmål «kommentar»"),
-    ({"samarb_a": "1", "samarb_b": "1", "_action": "delete"}, "ukjent handling «delete»"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"samarb_a": "9", "samarb_b": "1"}, "svar utenfor svaralternativene på «samarb_a»"),
+        ({"samarb_a": "0", "samarb_b": "1"}, "svar utenfor svaralternativene på «samarb_a»"),
+        ({"samarb_a": "1.0", "samarb_b": "1"}, "svar utenfor svaralternativene på «samarb_a»"),
+        ({"samarb_a": ["1", "2"], "samarb_b": "1"}, "flere svar på «samarb_a»"),
+        ({"samarb_a": "1", "samarb_b": "1", "hemmelig": "1"}, "ukjent spørsmål «hemmelig»"),
+        (
+            {"samarb_a": "1", "samarb_b": "1", "kommentar": "fra en annen side"},
+            "ukjent spørsmål «kommentar»",
+        ),
+        ({"samarb_a": "1", "samarb_b": "1", "_action": "delete"}, "ukjent handling «delete»"),
+    ],
+)
 def test_values_no_form_could_send_are_refused(app, on_page_two, data, message):
     with app.app_context():
         before = snapshot(on_page_two.link)
@@ -60,7 +66,9 @@ def test_nul_character_no_keyboard_types_is_refused(app, on_page_two):
     respondent.open("/side/start")
     with app.app_context():
         before = snapshot(respondent.link)
-    r = respondent.post("start", {"deltatt": "1", "annet": "1", "annet_hva": "a\x00b"}, follow=False)
+    r = respondent.post(
+        "start", {"deltatt": "1", "annet": "1", "annet_hva": "a\x00b"}, follow=False
+    )
     assert r.status_code == 400 and "ugyldige tegn i «annet_hva»" in r.get_data(as_text=True)
     with app.app_context():
         assert snapshot(respondent.link) == before
@@ -69,8 +77,9 @@ def test_nul_character_no_keyboard_types_is_refused(app, on_page_two):
 def test_absurdly_large_post_is_refused_unread(app, on_page_two):
     with app.app_context():
         before = snapshot(on_page_two.link)
-    r = on_page_two.post("samarbeid", {"samarb_a": "1", "samarb_b": "1", "pad": "x" * 400_000},
-                         follow=False)
+    r = on_page_two.post(
+        "samarbeid", {"samarb_a": "1", "samarb_b": "1", "pad": "x" * 400_000}, follow=False
+    )
     assert r.status_code == 413 and "For mye data" in r.get_data(as_text=True)
     with app.app_context():
         assert snapshot(on_page_two.link) == before
@@ -85,8 +94,13 @@ def test_answers_for_another_token_are_refused(app, client, on_page_two):
     victim.post("start", {"deltatt": "1"})
     with app.app_context():
         before = snapshot(other)
-    form = {"_revision": on_page_two.hidden("_revision"), "_ref": on_page_two.hidden("_ref"),
-            "_action": "next", "samarb_a": "1", "samarb_b": "1"}
+    form = {
+        "_revision": on_page_two.hidden("_revision"),
+        "_ref": on_page_two.hidden("_ref"),
+        "_action": "next",
+        "samarb_a": "1",
+        "samarb_b": "1",
+    }
     r = client.post(f"{other.url}/side/samarbeid", data=form)
     assert r.status_code == 400
     assert "skjemaet hører til en annen lenke" in r.get_data(as_text=True)
@@ -111,8 +125,9 @@ def test_replayed_submit_changes_nothing(app, respondent, link):
     respondent.post("slutt", {"kommentar": "Først"}, action="submit")
     with app.app_context():
         before = snapshot(link)
-    r = respondent.post("slutt", {"kommentar": "Endret etterpå"}, action="submit", follow=False,
-                        from_html=last_page)
+    r = respondent.post(
+        "slutt", {"kommentar": "Endret etterpå"}, action="submit", follow=False, from_html=last_page
+    )
     assert r.status_code == 200
     body = r.get_data(as_text=True)
     assert "allerede sendt inn" in body and "Takk for svarene" in body
@@ -130,8 +145,9 @@ def test_two_tabs_saving_the_same_page_keep_one_consistent_answer(app, client, o
     with app.app_context():
         after_tab2 = snapshot(on_page_two.link)
     # tab 1 still shows the old revision
-    r = on_page_two.post("samarbeid", {"samarb_a": "1", "samarb_b": "2"}, follow=False,
-                        from_html=tab1_html)
+    r = on_page_two.post(
+        "samarbeid", {"samarb_a": "1", "samarb_b": "2"}, follow=False, from_html=tab1_html
+    )
     assert r.status_code == 409
     body = r.get_data(as_text=True)
     assert "en annen fane eller enhet" in body
@@ -157,8 +173,10 @@ def test_missing_csrf_token_is_refused(app, client, link):
     with app.app_context():
         assert snapshot(link) == before
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    r = client.post(link.url + "/side/start",
-                    data={"csrf_token": token, "_revision": rev, "_ref": ref, "deltatt": "1"})
+    r = client.post(
+        link.url + "/side/start",
+        data={"csrf_token": token, "_revision": rev, "_ref": ref, "deltatt": "1"},
+    )
     assert r.status_code == 303
     with app.app_context():
         assert stored(link) == {"deltatt": 1}
@@ -180,7 +198,12 @@ def test_two_tabs_posting_at_the_same_moment(app, link):
 
     def run(i, tab):
         barrier.wait()
-        r = tab.post("samarbeid", {"samarb_a": str(i + 1), "samarb_b": str(i + 1)}, from_html=html, follow=False)
+        r = tab.post(
+            "samarbeid",
+            {"samarb_a": str(i + 1), "samarb_b": str(i + 1)},
+            from_html=html,
+            follow=False,
+        )
         codes.append(r.status_code)
 
     threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tabs)]

@@ -13,7 +13,11 @@ def test_required_errors_are_summarised_with_links_to_each_field(app, respondent
     r = respondent.post("samarbeid", {"samarb_b": "3"})
     assert r.status_code == 422
     html = respondent.text
-    summary = html[html.index('class="error-summary"'):html.index("</ul>", html.index('class="error-summary"'))]
+    summary = html[
+        html.index('class="error-summary"') : html.index(
+            "</ul>", html.index('class="error-summary"')
+        )
+    ]
     assert 'role="alert"' in summary
     assert '<a href="#f-samarb_a">' in summary
     assert "Vi samarbeider godt." in summary
@@ -85,8 +89,11 @@ def test_long_text_typed_into_a_number_field_is_a_field_error(app, respondent, l
     with app.app_context():
         before = snapshot(link)
     typed = "ca. 25 lærere, litt usikker på nøyaktig tall"
-    r = respondent.post("start", {"deltatt": "1", "ant_larere": typed, "annet": "1",
-                                  "annet_hva": "Lesesatsing"}, follow=False)
+    r = respondent.post(
+        "start",
+        {"deltatt": "1", "ant_larere": typed, "annet": "1", "annet_hva": "Lesesatsing"},
+        follow=False,
+    )
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "Svarene kunne ikke lagres" not in html

@@ -80,10 +80,16 @@ class Browser:
 
     def form(self, answers: dict) -> dict:
         """The post the page's form sends with ``answers`` filled in."""
-        hidden = dict(re.findall(r'type="hidden" name="(csrf_token|_revision|_ref)" value="([^"]*)"', self.html))
+        hidden = dict(
+            re.findall(
+                r'type="hidden" name="(csrf_token|_revision|_ref)" value="([^"]*)"', self.html
+            )
+        )
         return {**hidden, **answers, "_action": "next"}
 
-    def post_until_answered(self, path: str, data: dict, within: float = 60) -> http.client.HTTPResponse:
+    def post_until_answered(
+        self, path: str, data: dict, within: float = 60
+    ) -> http.client.HTTPResponse:
         """POST ``data``; when the connection breaks, send the same post again (as a browser does)."""
         deadline = time.monotonic() + within
         while True:
@@ -102,14 +108,35 @@ def gunicorn(app, tmp_path):
     marker = tmp_path / "kill-after-save"
     conf = tmp_path / "gunicorn.conf.py"
     conf.write_text("")
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "SECRET_KEY": app.config["SECRET_KEY"], "KILL_AFTER_SAVE": str(marker),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "survey")])}
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "KILL_AFTER_SAVE": str(marker),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "survey")]),
+    }
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(conf), "-w", "1", "-k", "sync", "--timeout", "60",
-         "-b", f"127.0.0.1:{port}", "--error-logfile", str(tmp_path / "gunicorn.log"), "killing_app:create()"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(conf),
+            "-w",
+            "1",
+            "-k",
+            "sync",
+            "--timeout",
+            "60",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--error-logfile",
+            str(tmp_path / "gunicorn.log"),
+            "killing_app:create()",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 60
@@ -133,8 +160,9 @@ def gunicorn(app, tmp_path):
 
 def _answers_rows(link) -> int:
     response = response_for(link)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Answer)
-                             .where(Answer.response_id == response.id))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Answer).where(Answer.response_id == response.id)
+    )
 
 
 def test_worker_killed_after_the_commit_retry_moves_on(app, gunicorn):
@@ -180,8 +208,13 @@ def test_worker_killed_in_the_middle_of_a_save_retry_saves(app, gunicorn):
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
-                conn.execute(sa.text("SELECT id FROM response WHERE id = :id FOR UPDATE"), {"id": response_id})
-            thread = threading.Thread(target=lambda: outcome.append(_post_once(browser, page, data)))
+                conn.execute(
+                    sa.text("SELECT id FROM response WHERE id = :id FOR UPDATE"),
+                    {"id": response_id},
+                )
+            thread = threading.Thread(
+                target=lambda: outcome.append(_post_once(browser, page, data))
+            )
             thread.start()
             time.sleep(1.5)  # the worker has read the page state and waits for the lock
             assert not outcome, "the save did not wait for the lock"

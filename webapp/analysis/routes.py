@@ -49,9 +49,14 @@ def _job_or_404(job_id: int) -> Job:
 def index():
     """List analysis runs and offer to start a new one."""
     runs = db.session.scalars(
-        sa.select(Job).where(Job.kind == KIND).order_by(Job.id.desc()).limit(50)).all()
-    return render_template("analysis/index.html", runs=runs, form=StartForm(),
-                           redis=bool(current_app.config.get("REDIS_URL")))
+        sa.select(Job).where(Job.kind == KIND).order_by(Job.id.desc()).limit(50)
+    ).all()
+    return render_template(
+        "analysis/index.html",
+        runs=runs,
+        form=StartForm(),
+        redis=bool(current_app.config.get("REDIS_URL")),
+    )
 
 
 @bp.route("/start", methods=["POST"])
@@ -62,7 +67,9 @@ def start():
     if not form.validate_on_submit():
         flash(_("Skjemaet var ugyldig. Prøv igjen."), "error")
         return redirect(url_for(".index"))
-    job = jobs.enqueue(KIND, {"by_fylke": form.by_fylke.data, "figures": form.figures.data}, user=current_user)
+    job = jobs.enqueue(
+        KIND, {"by_fylke": form.by_fylke.data, "figures": form.figures.data}, user=current_user
+    )
     record("analysis.start", target=job, after=job.params)
     db.session.commit()
     flash(_("Analysen er lagt i kø som jobb %(id)s.", id=job.id), "success")
@@ -86,7 +93,8 @@ def report(job_id: int):
     # it has no scripts, and none may run.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-        "script-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+        "script-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
     return response
 
 
@@ -99,4 +107,6 @@ def file(job_id: int, name: str):
         abort(404)
     record("analysis.download", target=job, after={"file": name})
     db.session.commit()
-    return send_from_directory(run_dir(job.id), name, as_attachment=not name.endswith((".png", ".svg", ".html")))
+    return send_from_directory(
+        run_dir(job.id), name, as_attachment=not name.endswith((".png", ".svg", ".html"))
+    )

@@ -73,7 +73,9 @@ def set_language(lang: str):
         if current_user.is_authenticated:
             current_user.language = lang
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    return redirect(
+        _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
+    )
 
 
 __all__ = ["login", "logout", "set_language", "login_required"]

@@ -12,9 +12,16 @@ from .users import users_cli
 
 #: command groups that feature packages add (module with a click group called ``cli``)
 OPTIONAL_GROUPS = (
-    "webapp.cli.demo", "webapp.cli.jobs", "webapp.cli.invitations", "webapp.cli.panel",
-    "webapp.cli.analysis", "webapp.cli.exports", "webapp.cli.coding", "webapp.cli.people",
-    "webapp.cli.retention", "webapp.cli.serve",
+    "webapp.cli.demo",
+    "webapp.cli.jobs",
+    "webapp.cli.invitations",
+    "webapp.cli.panel",
+    "webapp.cli.analysis",
+    "webapp.cli.exports",
+    "webapp.cli.coding",
+    "webapp.cli.people",
+    "webapp.cli.retention",
+    "webapp.cli.serve",
 )
 
 

@@ -27,14 +27,18 @@ def _wave_ids(years: tuple[int, ...]) -> list[int] | None:
         found = list(db.session.scalars(sa.select(Wave.id).where(Wave.year == year)))
         if not found:
             known = sorted(set(db.session.scalars(sa.select(Wave.year))))
-            raise click.BadParameter(f"no wave in {year}; waves exist for {', '.join(map(str, known)) or 'no year'}",
-                                     param_hint="--wave")
+            raise click.BadParameter(
+                f"no wave in {year}; waves exist for {', '.join(map(str, known)) or 'no year'}",
+                param_hint="--wave",
+            )
         ids.extend(found)
     return ids
 
 
 @cli.command("suggest")
-@click.option("--wave", "years", type=int, multiple=True, help="Wave year (repeat for several); default all.")
+@click.option(
+    "--wave", "years", type=int, multiple=True, help="Wave year (repeat for several); default all."
+)
 @with_appcontext
 def suggest(years: tuple[int, ...]) -> None:
     """Run the auto-coder on answers that have no suggestion yet under the current codebook."""
@@ -45,10 +49,16 @@ def suggest(years: tuple[int, ...]) -> None:
     started = time.perf_counter()
     n = ensure_suggestions(version, wave_ids)
     db.session.commit()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        answers_select(version, wave_ids).subquery())) or 0
-    click.echo(f"Codebook v{version.version_no}: {total} free-text answers; {n} coded by the auto-coder now, "
-               f"{total - n} already had its suggestions ({time.perf_counter() - started:.1f} s).")
+    total = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(answers_select(version, wave_ids).subquery())
+        )
+        or 0
+    )
+    click.echo(
+        f"Codebook v{version.version_no}: {total} free-text answers; {n} coded by the auto-coder now, "
+        f"{total - n} already had its suggestions ({time.perf_counter() - started:.1f} s)."
+    )
 
 
 @cli.command("import-codebook")
@@ -71,10 +81,14 @@ def import_codebook(path: Path, note: str | None) -> None:
         from questionnaires import load_codebook
 
         declared = load_codebook(path).version
-    version, created = store_codebook(definition, source=f"import {path.name}", note=note, declared=declared)
+    version, created = store_codebook(
+        definition, source=f"import {path.name}", note=note, declared=declared
+    )
     db.session.commit()
     if created:
-        click.echo(f"Imported {path} as codebook v{version.version_no} ({len(version.theme_codes)} themes).")
+        click.echo(
+            f"Imported {path} as codebook v{version.version_no} ({len(version.theme_codes)} themes)."
+        )
     else:
         click.echo(f"{path} is identical to codebook v{version.version_no}; no new version.")
 
@@ -113,15 +127,23 @@ def export_qdpx(out: Path) -> None:
 
 
 @cli.command("final-codes")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV file.")
-@click.option("--wave", "years", type=int, multiple=True, help="Wave year (repeat for several); default all.")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV file."
+)
+@click.option(
+    "--wave", "years", type=int, multiple=True, help="Wave year (repeat for several); default all."
+)
 @with_appcontext
 def final_codes_csv(out: Path, years: tuple[int, ...]) -> None:
     """Write one row per answer with a 0/1 column per theme (human codes, else the auto-coder)."""
     from ..domain.coding import final_codes
 
     frame = final_codes(_wave_ids(years))
-    record("coding.export", actor="cli", after={"file": "final-codes", "out": str(out), "rows": len(frame)})
+    record(
+        "coding.export",
+        actor="cli",
+        after={"file": "final-codes", "out": str(out), "rows": len(frame)},
+    )
     db.session.commit()
     frame.to_csv(out, index=False)
     human = int((frame["coded_by"] == "human").sum())
@@ -129,7 +151,9 @@ def final_codes_csv(out: Path, years: tuple[int, ...]) -> None:
 
 
 @cli.command("retrain")
-@click.option("--queue", is_flag=True, help="Queue a background job instead of training here and now.")
+@click.option(
+    "--queue", is_flag=True, help="Queue a background job instead of training here and now."
+)
 @with_appcontext
 def retrain(queue: bool) -> None:
     """Train the learned auto-coder on every decision so far and recompute the suggestions."""
@@ -144,17 +168,28 @@ def retrain(queue: bool) -> None:
     started = time.perf_counter()
     meta = train_and_store(version)
     n = refresh_suggestions(version)
-    record("coding.retrain", target=version, actor="cli",
-           after={k: meta[k] for k in ("model_no", "trained_on", "coder_answers")})
+    record(
+        "coding.retrain",
+        target=version,
+        actor="cli",
+        after={k: meta[k] for k in ("model_no", "trained_on", "coder_answers")},
+    )
     db.session.commit()
-    click.echo(f"Codebook v{version.version_no}: model {meta['model_no']} trained on {meta['trained_on']} answers "
-               f"({meta['coder_answers']} coded here) in {time.perf_counter() - started:.1f} s; "
-               f"{n} suggestions recomputed.")
+    click.echo(
+        f"Codebook v{version.version_no}: model {meta['model_no']} trained on {meta['trained_on']} answers "
+        f"({meta['coder_answers']} coded here) in {time.perf_counter() - started:.1f} s; "
+        f"{n} suggestions recomputed."
+    )
 
 
 @cli.command("export-model")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the model file (for python -m evaluation code --model).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the model file (for python -m evaluation code --model).",
+)
 @with_appcontext
 def export_model(out: Path) -> None:
     """Copy the current codebook version's newest learned model file to OUT."""
@@ -166,11 +201,15 @@ def export_model(out: Path) -> None:
     version = current_version()
     meta = latest_meta(version)
     if meta is None:
-        raise click.ClickException(f"codebook v{version.version_no} has no learned model yet; "
-                                   "run `flask coding retrain` first")
+        raise click.ClickException(
+            f"codebook v{version.version_no} has no learned model yet; "
+            "run `flask coding retrain` first"
+        )
     try:
         shutil.copyfile(meta["path"], out)
     except OSError as exc:
         raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from exc
-    click.echo(f"Wrote model {meta['model_no']} (codebook v{version.version_no}, trained on "
-               f"{meta['trained_on']} answers) to {out}.")
+    click.echo(
+        f"Wrote model {meta['model_no']} (codebook v{version.version_no}, trained on "
+        f"{meta['trained_on']} answers) to {out}."
+    )

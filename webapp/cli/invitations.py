@@ -38,6 +38,7 @@ def _run(kind: str, params: dict, here: bool) -> None:
     from tqdm import tqdm
 
     with tqdm(desc=kind, unit="mail") as bar:
+
         def on_progress(done: int, total: int | None) -> None:
             if total is not None:
                 bar.total = total
@@ -49,8 +50,10 @@ def _run(kind: str, params: dict, here: bool) -> None:
         click.echo(f"job #{job.id} failed: {(job.error or '').splitlines()[0]}", err=True)
         sys.exit(1)
     result = job.result or {}
-    click.echo(f"job #{job.id}: sent {result.get('sent', 0)}, failed {result.get('failed', 0)}, "
-               f"skipped {result.get('skipped', 0)}")
+    click.echo(
+        f"job #{job.id}: sent {result.get('sent', 0)}, failed {result.get('failed', 0)}, "
+        f"skipped {result.get('skipped', 0)}"
+    )
 
 
 @cli.command("send")
@@ -68,16 +71,33 @@ def send(wave_id: int, language: str, here: bool) -> None:
 @cli.command("remind")
 @click.argument("wave_id", type=int)
 @click.option("--language", type=click.Choice(MAIL_LANGUAGES), default="nb", show_default=True)
-@click.option("--max", "max_reminders", type=click.IntRange(1, 10), default=3, show_default=True,
-              help="At most this many reminders per person.")
-@click.option("--days", "min_days", type=click.IntRange(1, 60), default=7, show_default=True,
-              help="At least this many days since the last e-mail.")
+@click.option(
+    "--max",
+    "max_reminders",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="At most this many reminders per person.",
+)
+@click.option(
+    "--days",
+    "min_days",
+    type=click.IntRange(1, 60),
+    default=7,
+    show_default=True,
+    help="At least this many days since the last e-mail.",
+)
 @click.option("--here", is_flag=True, help="Run in this process even when REDIS_URL is set.")
 @with_appcontext
 def remind(wave_id: int, language: str, max_reminders: int, min_days: int, here: bool) -> None:
     """Remind those who have not submitted (half-way variant for started answers)."""
     wave = _wave(wave_id)
-    params = {"wave_id": wave.id, "language": language, "max_reminders": max_reminders, "min_days": min_days}
+    params = {
+        "wave_id": wave.id,
+        "language": language,
+        "max_reminders": max_reminders,
+        "min_days": min_days,
+    }
     record("invitations.remind", target=wave, after=params, actor="cli")
     _run("invitations.remind", params, here)
 

@@ -39,7 +39,9 @@ def run(kind: str | None, job_id: int | None, no_progress: bool) -> None:
     for job in finished:
         click.echo(f"#{job.id} {job.kind}: {job.status} {job.result or ''}".rstrip())
         if job.status == "failed":
-            click.echo(f"  error: {(job.error or '').splitlines()[0] if job.error else ''}", err=True)
+            click.echo(
+                f"  error: {(job.error or '').splitlines()[0] if job.error else ''}", err=True
+            )
     if any(j.status == "failed" for j in finished):
         sys.exit(1)
 
@@ -51,16 +53,30 @@ def list_(limit: int) -> None:
     """List the most recent jobs with status and progress."""
     for job in db.session.scalars(sa.select(Job).order_by(Job.id.desc()).limit(limit)):
         total = f"/{job.total}" if job.total is not None else ""
-        click.echo(f"#{job.id}  {job.kind}  {job.status}  {job.progress}{total}  "
-                   f"created {job.created_at:%Y-%m-%d %H:%M}")
+        click.echo(
+            f"#{job.id}  {job.kind}  {job.status}  {job.progress}{total}  "
+            f"created {job.created_at:%Y-%m-%d %H:%M}"
+        )
 
 
 @cli.command("worker")
-@click.option("--burst", is_flag=True, help="Run the due schedule and every waiting job once, then stop.")
-@click.option("--poll", type=float, default=1.0, show_default=True,
-              help="Seconds between looks for new jobs (database queue).")
-@click.option("--tick", type=float, default=60.0, show_default=True,
-              help="Seconds between runs of the schedule.")
+@click.option(
+    "--burst", is_flag=True, help="Run the due schedule and every waiting job once, then stop."
+)
+@click.option(
+    "--poll",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks for new jobs (database queue).",
+)
+@click.option(
+    "--tick",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds between runs of the schedule.",
+)
 @with_appcontext
 def worker(burst: bool, poll: float, tick: float) -> None:
     """Run jobs as they are queued, and the schedule every minute; Ctrl+C stops.

@@ -22,7 +22,11 @@ def cli() -> None:
 
 @cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mark-leavers", is_flag=True, help="The file is the whole panel: persons missing from it have left.")
+@click.option(
+    "--mark-leavers",
+    is_flag=True,
+    help="The file is the whole panel: persons missing from it have left.",
+)
 @click.option("--yes", is_flag=True, help="Write the changes (without it, only show the plan).")
 @with_appcontext
 def import_(path: Path, mark_leavers: bool, yes: bool) -> None:
@@ -34,8 +38,11 @@ def import_(path: Path, mark_leavers: bool, yes: bool) -> None:
         sys.exit(2)
     plan = plan_import(parsed, mark_leavers)
     for problem in sorted(parsed.problems + plan.conflicts, key=lambda p: p.line):
-        click.echo(f"{path}:{problem.line}: {problem.message}" + (f" ({problem.value})" if problem.value else ""),
-                   err=True)
+        click.echo(
+            f"{path}:{problem.line}: {problem.message}"
+            + (f" ({problem.value})" if problem.value else ""),
+            err=True,
+        )
     summary = plan.summary
     click.echo("plan: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     if not yes:
@@ -50,7 +57,11 @@ def import_(path: Path, mark_leavers: bool, yes: bool) -> None:
 @with_appcontext
 def stats() -> None:
     """Active persons per role."""
-    rows = db.session.execute(sa.select(Person.role, sa.func.count()).where(Person.left_at.is_(None))
-                              .group_by(Person.role).order_by(Person.role))
+    rows = db.session.execute(
+        sa.select(Person.role, sa.func.count())
+        .where(Person.left_at.is_(None))
+        .group_by(Person.role)
+        .order_by(Person.role)
+    )
     for role, n in rows:
         click.echo(f"{role}: {n}")

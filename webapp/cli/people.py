@@ -26,8 +26,13 @@ def _person(panel_id: str):
 
 @cli.command("access")
 @click.argument("panel_id")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for <panel_id>.json and <panel_id>.html.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for <panel_id>.json and <panel_id>.html.",
+)
 @with_appcontext
 def access(panel_id: str, out: Path) -> None:
     """Write everything stored about PANEL_ID as JSON and a readable HTML page."""
@@ -47,12 +52,18 @@ def erase_command(panel_id: str, yes: bool) -> None:
     """Erase the name, e-mail and external id of PANEL_ID; pseudonymous answers stay."""
     person = _person(panel_id)
     if person.contact is None:
-        click.echo(f"{person.panel_id}: no contact data stored (already erased); redacting free text again")
+        click.echo(
+            f"{person.panel_id}: no contact data stored (already erased); redacting free text again"
+        )
     if not yes:
-        click.confirm(f"Erase the contact data of {person.panel_id}? This cannot be undone", abort=True)
+        click.confirm(
+            f"Erase the contact data of {person.panel_id}? This cannot be undone", abort=True
+        )
     counts = erase(person)
     db.session.commit()
-    click.echo(f"erased {person.panel_id}: contact {counts['contact']}, free-text answers redacted "
-               f"{counts['answers_redacted']}, memos redacted {counts['memos_redacted']}, invitations revoked "
-               f"{counts['invitations_revoked']}, outbox files {counts['outbox_files']}, rows in pending "
-               f"imports {counts['import_rows']}")
+    click.echo(
+        f"erased {person.panel_id}: contact {counts['contact']}, free-text answers redacted "
+        f"{counts['answers_redacted']}, memos redacted {counts['memos_redacted']}, invitations revoked "
+        f"{counts['invitations_revoked']}, outbox files {counts['outbox_files']}, rows in pending "
+        f"imports {counts['import_rows']}"
+    )

@@ -25,7 +25,11 @@ def questionnaires_cli() -> None:
 @questionnaires_cli.command("validate")
 @click.argument("path", type=click.Path(path_type=Path), default=instrument.INSTRUMENT_DIR)
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. missing nn/en text) as errors.")
-@click.option("--role", type=click.Choice(instrument.ROLES), help="XLSForm: the role, when the settings sheet has none.")
+@click.option(
+    "--role",
+    type=click.Choice(instrument.ROLES),
+    help="XLSForm: the role, when the settings sheet has none.",
+)
 def validate(path: Path, strict: bool, role: str | None) -> None:
     """Check PATH (YAML file or folder, or an XLSForm); list every problem with its place; exit 1 on errors."""
     if path.is_file() and path.suffix.lower() in instrument.XLSFORM_SUFFIXES:
@@ -54,7 +58,9 @@ def import_(path: Path) -> None:
     A folder is imported with its version folders (``v2/`` ...), oldest version first.
     """
     if path.is_dir():
-        files = [f for roles in instrument.instrument_versions(path).values() for f in roles.values()]
+        files = [
+            f for roles in instrument.instrument_versions(path).values() for f in roles.values()
+        ]
     else:
         files = [path]
     problems = instrument.validate_path(path)
@@ -65,7 +71,9 @@ def import_(path: Path) -> None:
     for f in files:
         version, created = import_file(f)
         if created:
-            record("questionnaire.import", target=version, after={"label": version.label}, actor="cli")
+            record(
+                "questionnaire.import", target=version, after={"label": version.label}, actor="cli"
+            )
         click.echo(f"{'new' if created else 'unchanged'}: {version.label}")
     db.session.commit()
 
@@ -74,7 +82,11 @@ def import_(path: Path) -> None:
 @with_appcontext
 def list_() -> None:
     """List stored questionnaire versions."""
-    for v in db.session.scalars(sa.select(QuestionnaireVersion).order_by(QuestionnaireVersion.code, QuestionnaireVersion.version_no)):
+    for v in db.session.scalars(
+        sa.select(QuestionnaireVersion).order_by(
+            QuestionnaireVersion.code, QuestionnaireVersion.version_no
+        )
+    ):
         click.echo(f"{v.label}  role={v.role}  imported={v.created_at:%Y-%m-%d %H:%M}")
 
 
@@ -92,7 +104,10 @@ def _load_for_diff(spec: str) -> instrument.Questionnaire:
             sys.exit(1)
     version = find_version(spec)
     if version is None:
-        click.echo(f"{spec}: neither a file nor a stored version (give a path, CODE:vN or a version id)", err=True)
+        click.echo(
+            f"{spec}: neither a file nor a stored version (give a path, CODE:vN or a version id)",
+            err=True,
+        )
         sys.exit(1)
     return version.questionnaire
 
@@ -100,10 +115,18 @@ def _load_for_diff(spec: str) -> instrument.Questionnaire:
 @questionnaires_cli.command("diff")
 @click.argument("old")
 @click.argument("new")
-@click.option("--scales", "scales_path", type=click.Path(path_type=Path),
-              help="The analysis scales file of NEW (default: the scales.yaml of NEW's instrument version).")
-@click.option("--old-scales", "old_scales_path", type=click.Path(path_type=Path),
-              help="The scales file that went with OLD (default: OLD's version's, when it differs from NEW's).")
+@click.option(
+    "--scales",
+    "scales_path",
+    type=click.Path(path_type=Path),
+    help="The analysis scales file of NEW (default: the scales.yaml of NEW's instrument version).",
+)
+@click.option(
+    "--old-scales",
+    "old_scales_path",
+    type=click.Path(path_type=Path),
+    help="The scales file that went with OLD (default: OLD's version's, when it differs from NEW's).",
+)
 @with_appcontext
 def diff(old: str, new: str, scales_path: Path | None, old_scales_path: Path | None) -> None:
     """List what changed from OLD to NEW (files or stored versions); flags breaks of comparability."""
@@ -126,14 +149,24 @@ def diff(old: str, new: str, scales_path: Path | None, old_scales_path: Path | N
     for line in result.lines():
         click.echo(line)
     broken = result.broken_scales()
-    click.echo(f"{len(result.changes)} change(s); "
-               + (f"comparability broken for scale(s): {', '.join(broken)}" if broken else "no scale's comparability broken"))
+    click.echo(
+        f"{len(result.changes)} change(s); "
+        + (
+            f"comparability broken for scale(s): {', '.join(broken)}"
+            if broken
+            else "no scale's comparability broken"
+        )
+    )
 
 
 @questionnaires_cli.command("convert")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--role", type=click.Choice(instrument.ROLES), help="XLSForm: the role, when the settings sheet has none.")
+@click.option(
+    "--role",
+    type=click.Choice(instrument.ROLES),
+    help="XLSForm: the role, when the settings sheet has none.",
+)
 def convert(source: Path, target: Path, role: str | None) -> None:
     """Convert between XLSForm (.xlsx/.xls) and YAML, the direction taken from the extensions.
 
@@ -148,12 +181,17 @@ def convert(source: Path, target: Path, role: str | None) -> None:
     elif src in (".yaml", ".yml") and dst == ".xlsx":
         q, problems = instrument.parse_questionnaire(source)
     else:
-        click.echo(f"cannot convert {source.name} to {target.name}: give .xlsx/.xls and .yaml, or .yaml and .xlsx", err=True)
+        click.echo(
+            f"cannot convert {source.name} to {target.name}: give .xlsx/.xls and .yaml, or .yaml and .xlsx",
+            err=True,
+        )
         sys.exit(1)
     for p in problems:
         click.echo(str(p), err=True)
     if q is None or instrument.errors(problems):
-        click.echo(f"{len(instrument.errors(problems))} error(s) in {source}; nothing written", err=True)
+        click.echo(
+            f"{len(instrument.errors(problems))} error(s) in {source}; nothing written", err=True
+        )
         sys.exit(1)
     if dst == ".xlsx":
         write_xlsform(q, target)

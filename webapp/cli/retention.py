@@ -20,8 +20,12 @@ def purge_command() -> None:
     """Remove contact data, outbox e-mails, export bundles and panel uploads past their retention."""
     removed = purge()
     db.session.commit()
-    labels = {"contacts": "contact data erased", "outbox": "outbox e-mails deleted",
-              "exports": "export bundles deleted", "imports": "panel uploads deleted"}
+    labels = {
+        "contacts": "contact data erased",
+        "outbox": "outbox e-mails deleted",
+        "exports": "export bundles deleted",
+        "imports": "panel uploads deleted",
+    }
     for kind, names in removed.items():
         click.echo(f"{labels[kind]}: {len(names)}")
         for name in names[:50]:

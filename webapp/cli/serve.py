@@ -13,14 +13,30 @@ from ..server.supervisor import serve, service_env
 
 
 @click.command("serve")
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")),
-              show_default="PORT or 5000", help="Port to serve on.")
-@click.option("--host", default=lambda: os.environ.get("BIND_HOST", "127.0.0.1"),
-              show_default="BIND_HOST or 127.0.0.1", help="Address to bind.")
-@click.option("--workers", type=int, default=None, help="gunicorn workers (default from the cores).")
-@click.option("--no-worker", is_flag=True, help="Only the web server (a job worker runs elsewhere).")
-@click.option("--demo", is_flag=True,
-              help="First build the database, import the questionnaires and load the demo if empty.")
+@click.option(
+    "--port",
+    type=int,
+    default=lambda: int(os.environ.get("PORT", "5000")),
+    show_default="PORT or 5000",
+    help="Port to serve on.",
+)
+@click.option(
+    "--host",
+    default=lambda: os.environ.get("BIND_HOST", "127.0.0.1"),
+    show_default="BIND_HOST or 127.0.0.1",
+    help="Address to bind.",
+)
+@click.option(
+    "--workers", type=int, default=None, help="gunicorn workers (default from the cores)."
+)
+@click.option(
+    "--no-worker", is_flag=True, help="Only the web server (a job worker runs elsewhere)."
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="First build the database, import the questionnaires and load the demo if empty.",
+)
 @with_appcontext
 def cli(port: int, host: str, workers: int | None, no_worker: bool, demo: bool) -> None:
     """Serve with gunicorn and run the job worker (jobs and schedule) until Ctrl+C."""

@@ -61,11 +61,23 @@ def agreement():
     if result is not None and len(result.disagreements):
         unresolved = len({a for a in result.disagreements["answer_id"] if a not in result.resolved})
     return render_template(
-        "coding/agreement.html", version=version, themes=themes, labels={t["code"]: t["label"] for t in themes},
-        result=result, pairs=coder_pairs(codes), coders=_coder_names(codes), pair=pair,
-        mean_kappa=_mean(result.per_theme["kappa"].tolist()) if result is not None else float("nan"),
-        unresolved=unresolved, auto_table=auto_table, auto_f1=auto_f1, n_reference=len(reference),
-        min_learning=MIN_FOR_LEARNING)
+        "coding/agreement.html",
+        version=version,
+        themes=themes,
+        labels={t["code"]: t["label"] for t in themes},
+        result=result,
+        pairs=coder_pairs(codes),
+        coders=_coder_names(codes),
+        pair=pair,
+        mean_kappa=_mean(result.per_theme["kappa"].tolist())
+        if result is not None
+        else float("nan"),
+        unresolved=unresolved,
+        auto_table=auto_table,
+        auto_f1=auto_f1,
+        n_reference=len(reference),
+        min_learning=MIN_FOR_LEARNING,
+    )
 
 
 def _readable_features(features: list[tuple[str, float]]) -> list[str]:
@@ -100,13 +112,23 @@ def disagreements():
     themes = theme_views(version, select_locale())
     items = []
     for answer_id in dict.fromkeys(result.disagreements["answer_id"].tolist()):
-        differing = set(result.disagreements.loc[result.disagreements["answer_id"] == answer_id, "theme"])
+        differing = set(
+            result.disagreements.loc[result.disagreements["answer_id"] == answer_id, "theme"]
+        )
         a_row, b_row = result.a.loc[answer_id], result.b.loc[answer_id]
         final = result.resolved.get(answer_id)
-        rows = [{"theme": t, "a": int(a_row[t["code"]]), "b": int(b_row[t["code"]]),
-                 "differs": t["code"] in differing,
-                 "final": final.get(t["code"], False) if final is not None else bool(
-                     a_row[t["code"]] and b_row[t["code"]])} for t in themes]
+        rows = [
+            {
+                "theme": t,
+                "a": int(a_row[t["code"]]),
+                "b": int(b_row[t["code"]]),
+                "differs": t["code"] in differing,
+                "final": final.get(t["code"], False)
+                if final is not None
+                else bool(a_row[t["code"]] and b_row[t["code"]]),
+            }
+            for t in themes
+        ]
         items.append({"answer_id": answer_id, "rows": rows, "resolved": final is not None})
     show = request.args.get("show", "open")
     if show == "open":
@@ -114,12 +136,22 @@ def disagreements():
     ids = [i["answer_id"] for i in items]
     memos: dict[int, list[tuple[str, str]]] = {}
     names = {result.coder_a.id: result.coder_a.name, result.coder_b.id: result.coder_b.name}
-    for answer_id, coder_id, text in db.session.execute(sa.select(
-            CodingMemo.answer_id, CodingMemo.coder_id, CodingMemo.text).where(
-            CodingMemo.answer_id.in_(ids), CodingMemo.coder_id.in_(list(names))).order_by(CodingMemo.coder_id)):
+    for answer_id, coder_id, text in db.session.execute(
+        sa.select(CodingMemo.answer_id, CodingMemo.coder_id, CodingMemo.text)
+        .where(CodingMemo.answer_id.in_(ids), CodingMemo.coder_id.in_(list(names)))
+        .order_by(CodingMemo.coder_id)
+    ):
         memos.setdefault(answer_id, []).append((names[coder_id], text))
-    return render_template("coding/disagreements.html", version=version, result=result, items=items,
-                           meta=answer_meta(ids), memos=memos, pair=pair, show=show)
+    return render_template(
+        "coding/disagreements.html",
+        version=version,
+        result=result,
+        items=items,
+        meta=answer_meta(ids),
+        memos=memos,
+        pair=pair,
+        show=show,
+    )
 
 
 @bp.route("/agreement/resolve/<int:answer_id>", methods=["POST"])
@@ -155,15 +187,35 @@ def learning():
     verdict = None
     if table is not None:
         dictionary = float(table.loc[table["method"] == "dictionary", "macro_f1"].iloc[0])
-        learned = table[table["method"] != "dictionary"].sort_values("macro_f1", ascending=False).iloc[0]
-        verdict = {"dictionary": dictionary, "best": learned["method"], "best_f1": float(learned["macro_f1"]),
-                   "beats": float(learned["macro_f1"]) > dictionary}
+        learned = (
+            table[table["method"] != "dictionary"].sort_values("macro_f1", ascending=False).iloc[0]
+        )
+        verdict = {
+            "dictionary": dictionary,
+            "best": learned["method"],
+            "best_f1": float(learned["macro_f1"]),
+            "beats": float(learned["macro_f1"]) > dictionary,
+        }
     model = coding_model.current_model(version)
     meta = coding_model.latest_meta(version)
     themes = theme_views(version, select_locale())
-    weights = {t["code"]: _readable_features(model.top_features(t["code"], 8)) for t in themes} if model else {}
-    return render_template("coding/learning.html", version=version, table=table, n=len(reference),
-                           minimum=MIN_FOR_LEARNING, verdict=verdict, meta=meta,
-                           created=datetime.fromisoformat(meta["created"]) if meta else None,
-                           new=coding_model.new_decisions(version), threshold=coding_model.retrain_after(),
-                           pending=coding_model.pending_retrain(version), themes=themes, weights=weights)
+    weights = (
+        {t["code"]: _readable_features(model.top_features(t["code"], 8)) for t in themes}
+        if model
+        else {}
+    )
+    return render_template(
+        "coding/learning.html",
+        version=version,
+        table=table,
+        n=len(reference),
+        minimum=MIN_FOR_LEARNING,
+        verdict=verdict,
+        meta=meta,
+        created=datetime.fromisoformat(meta["created"]) if meta else None,
+        new=coding_model.new_decisions(version),
+        threshold=coding_model.retrain_after(),
+        pending=coding_model.pending_retrain(version),
+        themes=themes,
+        weights=weights,
+    )

@@ -29,9 +29,11 @@ LANGS = service.LANGS
 def _diff(old: dict | None, new: dict) -> dict[str, list[str]]:
     old_themes = {t["code"]: t for t in (old or {}).get("themes", [])}
     new_themes = {t["code"]: t for t in new.get("themes", [])}
-    return {"added": [c for c in new_themes if c not in old_themes],
-            "removed": [c for c in old_themes if c not in new_themes],
-            "changed": [c for c in new_themes if c in old_themes and new_themes[c] != old_themes[c]]}
+    return {
+        "added": [c for c in new_themes if c not in old_themes],
+        "removed": [c for c in old_themes if c not in new_themes],
+        "changed": [c for c in new_themes if c in old_themes and new_themes[c] != old_themes[c]],
+    }
 
 
 @bp.route("/codebook")
@@ -40,20 +42,32 @@ def codebook():
     """The current themes, the version history with what changed, import and export."""
     version = service.current_version()
     db.session.commit()
-    versions = list(db.session.scalars(sa.select(CodebookVersion).order_by(CodebookVersion.version_no)))
+    versions = list(
+        db.session.scalars(sa.select(CodebookVersion).order_by(CodebookVersion.version_no))
+    )
     history = []
     for i, v in enumerate(versions):
-        history.append({"version": v, "diff": _diff(versions[i - 1].definition, v.definition) if i else None})
-    return render_template("coding/codebook.html", version=version, themes=version.definition["themes"],
-                           history=list(reversed(history)))
+        history.append(
+            {"version": v, "diff": _diff(versions[i - 1].definition, v.definition) if i else None}
+        )
+    return render_template(
+        "coding/codebook.html",
+        version=version,
+        themes=version.definition["themes"],
+        history=list(reversed(history)),
+    )
 
 
-def _theme_from_form(form, existing_codes: set[str], code: str | None) -> tuple[dict, dict[str, str]]:
+def _theme_from_form(
+    form, existing_codes: set[str], code: str | None
+) -> tuple[dict, dict[str, str]]:
     errors: dict[str, str] = {}
     if code is None:
         code = (form.get("code") or "").strip()
         if not CODE_RE.match(code):
-            errors["code"] = _("Koden må begynne med en liten bokstav og bare ha a–z, 0–9 og _ (høyst 32 tegn).")
+            errors["code"] = _(
+                "Koden må begynne med en liten bokstav og bare ha a–z, 0–9 og _ (høyst 32 tegn)."
+            )
         elif code in existing_codes:
             errors["code"] = _("Det finnes allerede et tema med koden %(c)s.", c=code)
     theme: dict = {"code": code}
@@ -68,7 +82,9 @@ def _theme_from_form(form, existing_codes: set[str], code: str | None) -> tuple[
         lines = [line.strip() for line in (form.get(field) or "").splitlines() if line.strip()]
         bad = [line for line in lines if not WORD_RE.search(line)]
         if bad:
-            errors[field] = _("Linjene %(l)s har ingen bokstaver eller tall.", l=", ".join(f"«{b}»" for b in bad))
+            errors[field] = _(
+                "Linjene %(l)s har ingen bokstaver eller tall.", l=", ".join(f"«{b}»" for b in bad)
+            )
         theme[field] = list(dict.fromkeys(lines))
     return theme, errors
 
@@ -103,20 +119,37 @@ def edit_theme(code: str | None):
                 themes[index] = {**theme, "examples": themes[index].get("examples", [])}
             definition = {"items": version.definition.get("items", []), "themes": themes}
             note = (request.form.get("note") or "").strip() or None
-            new, created = service.store_codebook(definition, source="web", note=note, user=current_user)
+            new, created = service.store_codebook(
+                definition, source="web", note=note, user=current_user
+            )
             db.session.commit()
             if created:
-                flash(_("Kodeboken er lagret som versjon %(n)s. Versjon %(o)s er uendret.",
-                        n=new.version_no, o=version.version_no), "success")
+                flash(
+                    _(
+                        "Kodeboken er lagret som versjon %(n)s. Versjon %(o)s er uendret.",
+                        n=new.version_no,
+                        o=version.version_no,
+                    ),
+                    "success",
+                )
             else:
-                flash(_("Ingen endring: innholdet er likt versjon %(n)s.", n=new.version_no), "warning")
+                flash(
+                    _("Ingen endring: innholdet er likt versjon %(n)s.", n=new.version_no),
+                    "warning",
+                )
             return redirect(url_for("coding.codebook"))
         values = dict(request.form)
     else:
         values = _form_values(themes[index] if index is not None else {})
     db.session.commit()
-    return render_template("coding/theme_form.html", version=version, code=code, values=values,
-                           errors=errors, langs=LANGS), (400 if errors else 200)
+    return render_template(
+        "coding/theme_form.html",
+        version=version,
+        code=code,
+        values=values,
+        errors=errors,
+        langs=LANGS,
+    ), (400 if errors else 200)
 
 
 @bp.route("/codebook/theme/<code>/remove", methods=["POST"])
@@ -134,8 +167,15 @@ def remove_theme(code: str):
     note = (request.form.get("note") or "").strip() or _("Fjernet %(c)s", c=code)
     new, _created = service.store_codebook(definition, source="web", note=note, user=current_user)
     db.session.commit()
-    flash(_("Temaet %(c)s er fjernet i versjon %(n)s. Versjon %(o)s har det fortsatt.", c=code,
-            n=new.version_no, o=version.version_no), "success")
+    flash(
+        _(
+            "Temaet %(c)s er fjernet i versjon %(n)s. Versjon %(o)s har det fortsatt.",
+            c=code,
+            n=new.version_no,
+            o=version.version_no,
+        ),
+        "success",
+    )
     return redirect(url_for("coding.codebook"))
 
 
@@ -149,19 +189,35 @@ def import_codebook():
         flash(_("Velg en fil (.qdc eller .yaml)."), "error")
         return redirect(url_for("coding.codebook"))
     try:
-        definition = codebook_from_upload(upload.filename, upload.read(), version.definition.get("items", []))
+        definition = codebook_from_upload(
+            upload.filename, upload.read(), version.definition.get("items", [])
+        )
     except CodebookFileError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("coding.codebook"))
-    new, created = service.store_codebook(definition, source=f"import {Path(upload.filename).name}",
-                                          note=(request.form.get("note") or "").strip() or None, user=current_user)
+    new, created = service.store_codebook(
+        definition,
+        source=f"import {Path(upload.filename).name}",
+        note=(request.form.get("note") or "").strip() or None,
+        user=current_user,
+    )
     db.session.commit()
     if created:
-        flash(_("%(f)s er importert som versjon %(n)s med %(t)s temaer.", f=upload.filename, n=new.version_no,
-                t=len(new.theme_codes)), "success")
+        flash(
+            _(
+                "%(f)s er importert som versjon %(n)s med %(t)s temaer.",
+                f=upload.filename,
+                n=new.version_no,
+                t=len(new.theme_codes),
+            ),
+            "success",
+        )
     else:
-        flash(_("%(f)s er lik versjon %(n)s; ingen ny versjon.", f=upload.filename, n=new.version_no), "warning")
+        flash(
+            _("%(f)s er lik versjon %(n)s; ingen ny versjon.", f=upload.filename, n=new.version_no),
+            "warning",
+        )
     return redirect(url_for("coding.codebook"))
 
 
@@ -169,7 +225,9 @@ def _version_arg() -> CodebookVersion:
     number = request.args.get("version", type=int)
     if number is None:
         return service.current_version()
-    version = db.session.scalar(sa.select(CodebookVersion).where(CodebookVersion.version_no == number))
+    version = db.session.scalar(
+        sa.select(CodebookVersion).where(CodebookVersion.version_no == number)
+    )
     if version is None:
         abort(404)
     return version
@@ -180,10 +238,19 @@ def _version_arg() -> CodebookVersion:
 def export_qdc():
     """The codebook as a REFI-QDA .qdc file (NVivo, ATLAS.ti, MAXQDA)."""
     version = _version_arg()
-    record("coding.download", target=version, after={"file": "qdc", "codebook_version": version.version_no})
+    record(
+        "coding.download",
+        target=version,
+        after={"file": "qdc", "codebook_version": version.version_no},
+    )
     db.session.commit()
-    return Response(qdc_bytes(version), mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="dekom-kodebok-v{version.version_no}.qdc"'})
+    return Response(
+        qdc_bytes(version),
+        mimetype="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="dekom-kodebok-v{version.version_no}.qdc"'
+        },
+    )
 
 
 @bp.route("/export.qdpx")
@@ -193,7 +260,16 @@ def export_qdpx():
     version = service.current_version()
     with tempfile.TemporaryDirectory() as tmp:
         data = qdpx_bytes(version, Path(tmp))
-    record("coding.download", target=version, after={"file": "qdpx", "codebook_version": version.version_no})
+    record(
+        "coding.download",
+        target=version,
+        after={"file": "qdpx", "codebook_version": version.version_no},
+    )
     db.session.commit()
-    return Response(data, mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="dekom-koding-v{version.version_no}.qdpx"'})
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="dekom-koding-v{version.version_no}.qdpx"'
+        },
+    )

@@ -27,7 +27,9 @@ def codebook_from_upload(filename: str, data: bytes, items: list[str]) -> dict:
     name = Path(filename).name
     suffix = Path(name).suffix.lower()
     if suffix not in (".qdc", ".yaml", ".yml"):
-        raise CodebookFileError(f"{name}: unknown file type {suffix or '(none)'}; use a REFI-QDA .qdc or a codebook .yaml")
+        raise CodebookFileError(
+            f"{name}: unknown file type {suffix or '(none)'}; use a REFI-QDA .qdc or a codebook .yaml"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"codebook{suffix}"
         path.write_bytes(data)
@@ -51,7 +53,9 @@ def codebook_from_upload(filename: str, data: bytes, items: list[str]) -> dict:
         raise CodebookFileError(f"{name}: the codebook has no themes")
     wrong = [t["code"] for t in definition["themes"] if not CODE_RE.match(t["code"])]
     if wrong:
-        raise CodebookFileError(f"{name}: theme codes must match [a-z][a-z0-9_]*: {', '.join(wrong)}")
+        raise CodebookFileError(
+            f"{name}: theme codes must match [a-z][a-z0-9_]*: {', '.join(wrong)}"
+        )
     return definition
 
 
@@ -65,8 +69,17 @@ def qdpx_bytes(version: CodebookVersion, folder: Path, lang: str = "nb") -> byte
     frame = coded_answers(version)
     redactor = research_redactor()
     frame["text"] = [redactor(t) for t in frame["text"]]
-    frame["source"] = [f"{respondent_key(r)} {w} svar {a}" for r, w, a in zip(
-        frame["respondent_id"], frame["wave"], frame["answer_id"], strict=True)]
-    path = write_qdpx(version.codebook, frame, "text", folder / "project.qdpx", id_column="source",
-                      variables=("role", "wave", "fylke", "coded_by"), lang=lang)
+    frame["source"] = [
+        f"{respondent_key(r)} {w} svar {a}"
+        for r, w, a in zip(frame["respondent_id"], frame["wave"], frame["answer_id"], strict=True)
+    ]
+    path = write_qdpx(
+        version.codebook,
+        frame,
+        "text",
+        folder / "project.qdpx",
+        id_column="source",
+        variables=("role", "wave", "fylke", "coded_by"),
+        lang=lang,
+    )
     return path.read_bytes()

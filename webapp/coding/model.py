@@ -25,8 +25,13 @@ def retrain():
     if waiting is not None:
         flash(_("En ny opplæring av autokoderen venter allerede (jobb %(n)s).", n=job.id), "info")
     else:
-        flash(_("Autokoderen læres opp på nytt i bakgrunnen (jobb %(n)s). Forslagene oppdateres når jobben er ferdig.",
-                n=job.id), "success")
+        flash(
+            _(
+                "Autokoderen læres opp på nytt i bakgrunnen (jobb %(n)s). Forslagene oppdateres når jobben er ferdig.",
+                n=job.id,
+            ),
+            "success",
+        )
     target = request.form.get("next") or ""
     return redirect(target if target.startswith("/coding") else url_for("coding.learning"))
 
@@ -41,5 +46,9 @@ def export_model():
         flash(_("Ingen lært modell er lagret ennå. Lær opp autokoderen først."), "error")
         return redirect(url_for("coding.learning"))
     path = Path(meta["path"])
-    return send_file(path, as_attachment=True, mimetype="application/octet-stream",
-                     download_name=f"dekom-autokoder-v{version.version_no}-modell{meta['model_no']}.pkl")
+    return send_file(
+        path,
+        as_attachment=True,
+        mimetype="application/octet-stream",
+        download_name=f"dekom-autokoder-v{version.version_no}-modell{meta['model_no']}.pkl",
+    )

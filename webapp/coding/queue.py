@@ -46,20 +46,40 @@ def current_filters() -> Filters:
 def queue_ids(version: CodebookVersion, filters: Filters) -> list[int]:
     """Answer ids in review order: below the threshold first, least confident first, then by id."""
     ensure_suggestions(version, filters.wave_ids)
-    sub = answers_select(version, filters.wave_ids, [filters.role] if filters.role else None).subquery()
-    rows = db.session.execute(
-        sa.select(sub.c.answer_id)
-        .join(CodingSuggestion, sa.and_(CodingSuggestion.answer_id == sub.c.answer_id,
-                                        CodingSuggestion.codebook_version_id == version.id))
-        .order_by(CodingSuggestion.needs_review.desc(), CodingSuggestion.confidence, sub.c.answer_id)
-    ).scalars().all()
+    sub = answers_select(
+        version, filters.wave_ids, [filters.role] if filters.role else None
+    ).subquery()
+    rows = (
+        db.session.execute(
+            sa.select(sub.c.answer_id)
+            .join(
+                CodingSuggestion,
+                sa.and_(
+                    CodingSuggestion.answer_id == sub.c.answer_id,
+                    CodingSuggestion.codebook_version_id == version.id,
+                ),
+            )
+            .order_by(
+                CodingSuggestion.needs_review.desc(), CodingSuggestion.confidence, sub.c.answer_id
+            )
+        )
+        .scalars()
+        .all()
+    )
     return list(rows)
 
 
-def coded_by(version: CodebookVersion, coder_id: int, answer_ids: list[int] | None = None) -> set[int]:
+def coded_by(
+    version: CodebookVersion, coder_id: int, answer_ids: list[int] | None = None
+) -> set[int]:
     """Ids of the answers ``coder_id`` has coded under ``version``."""
-    query = sa.select(CodingDecision.answer_id).distinct().where(
-        CodingDecision.codebook_version_id == version.id, CodingDecision.coder_id == coder_id)
+    query = (
+        sa.select(CodingDecision.answer_id)
+        .distinct()
+        .where(
+            CodingDecision.codebook_version_id == version.id, CodingDecision.coder_id == coder_id
+        )
+    )
     found = set(db.session.scalars(query))
     return found if answer_ids is None else found & set(answer_ids)
 
@@ -85,8 +105,11 @@ def progress(version: CodebookVersion, order: list[int]) -> list[dict]:
     """Per coder: answers coded by hand, bulk-accepted, and of how many."""
     ids = set(order)
     rows = db.session.execute(
-        sa.select(CodingDecision.coder_id, CodingDecision.answer_id,
-                  sa.func.max(sa.case((CodingDecision.source == "bulk", 0), else_=1)))
+        sa.select(
+            CodingDecision.coder_id,
+            CodingDecision.answer_id,
+            sa.func.max(sa.case((CodingDecision.source == "bulk", 0), else_=1)),
+        )
         .where(CodingDecision.codebook_version_id == version.id)
         .group_by(CodingDecision.coder_id, CodingDecision.answer_id)
     ).all()
@@ -97,8 +120,16 @@ def progress(version: CodebookVersion, order: list[int]) -> list[dict]:
         entry = per.setdefault(coder_id, {"manual": 0, "bulk": 0})
         entry["manual" if manual else "bulk"] += 1
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(list(per))))}
-    return [{"coder": users[c], "manual": v["manual"], "bulk": v["bulk"], "coded": v["manual"] + v["bulk"],
-             "total": len(order)} for c, v in sorted(per.items(), key=lambda kv: users[kv[0]].name)]
+    return [
+        {
+            "coder": users[c],
+            "manual": v["manual"],
+            "bulk": v["bulk"],
+            "coded": v["manual"] + v["bulk"],
+            "total": len(order),
+        }
+        for c, v in sorted(per.items(), key=lambda kv: users[kv[0]].name)
+    ]
 
 
 def review_counts(version: CodebookVersion, order: list[int]) -> dict[str, int]:
@@ -106,8 +137,11 @@ def review_counts(version: CodebookVersion, order: list[int]) -> dict[str, int]:
     if not order:
         return {"review": 0, "confident": 0}
     ids = set(order)
-    flags = db.session.execute(sa.select(CodingSuggestion.answer_id, CodingSuggestion.needs_review).where(
-        CodingSuggestion.codebook_version_id == version.id)).all()
+    flags = db.session.execute(
+        sa.select(CodingSuggestion.answer_id, CodingSuggestion.needs_review).where(
+            CodingSuggestion.codebook_version_id == version.id
+        )
+    ).all()
     review = sum(1 for a, f in flags if a in ids and f)
     return {"review": review, "confident": len(order) - review}
 
@@ -116,4 +150,6 @@ def waves_with_text(version: CodebookVersion) -> list[Wave]:
     """Waves that have any free-text answer to code."""
     sub = answers_select(version).subquery()
     ids = db.session.scalars(sa.select(sub.c.wave_id).distinct())
-    return list(db.session.scalars(sa.select(Wave).where(Wave.id.in_(list(ids))).order_by(Wave.year)))
+    return list(
+        db.session.scalars(sa.select(Wave).where(Wave.id.in_(list(ids))).order_by(Wave.year))
+    )

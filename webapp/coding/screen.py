@@ -40,23 +40,41 @@ def theme_views(version, lang: str) -> list[dict]:
     """Themes for templates: code, label, definition, include, exclude, key and colour index."""
     out = []
     for i, t in enumerate(version.definition.get("themes", [])):
+
         def text(field: str, t=t) -> str:
             value = t.get(field) or {}
             return value.get(lang) or value.get("nb") or ""
 
-        out.append({"code": t["code"], "label": text("label") or t["code"], "definition": text("definition"),
-                    "include": text("include"), "exclude": text("exclude"),
-                    "key": str((i + 1) % 10) if i < 10 else "", "colour": i % 10})
+        out.append(
+            {
+                "code": t["code"],
+                "label": text("label") or t["code"],
+                "definition": text("definition"),
+                "include": text("include"),
+                "exclude": text("exclude"),
+                "key": str((i + 1) % 10) if i < 10 else "",
+                "colour": i % 10,
+            }
+        )
     return out
 
 
 def _bulk_candidates(version, filters, min_confidence: float) -> int:
     order = set(queue_ids(version, filters))
-    touched = set(db.session.scalars(sa.select(CodingDecision.answer_id).distinct().where(
-        CodingDecision.codebook_version_id == version.id)))
-    rows = db.session.execute(sa.select(CodingSuggestion.answer_id).where(
-        CodingSuggestion.codebook_version_id == version.id, CodingSuggestion.needs_review.is_(False),
-        CodingSuggestion.confidence >= min_confidence)).scalars()
+    touched = set(
+        db.session.scalars(
+            sa.select(CodingDecision.answer_id)
+            .distinct()
+            .where(CodingDecision.codebook_version_id == version.id)
+        )
+    )
+    rows = db.session.execute(
+        sa.select(CodingSuggestion.answer_id).where(
+            CodingSuggestion.codebook_version_id == version.id,
+            CodingSuggestion.needs_review.is_(False),
+            CodingSuggestion.confidence >= min_confidence,
+        )
+    ).scalars()
     return sum(1 for a in rows if a in order and a not in touched)
 
 
@@ -72,17 +90,31 @@ def index():
     bulk_min = request.args.get("bulk_min", DEFAULT_BULK_MIN, type=float)
     db.session.commit()  # keeps the suggestions computed for this page
     return render_template(
-        "coding/index.html", version=version, filters=filters, total=len(order), mine=len(mine),
-        first=first, coders=progress(version, order), counts=review_counts(version, order),
-        waves=waves_with_text(version), roles=ROLES, bulk_min=bulk_min,
-        bulk_n=_bulk_candidates(version, filters, bulk_min), model_meta=coding_model.latest_meta(version),
-        model_new=coding_model.new_decisions(version), model_threshold=coding_model.retrain_after())
+        "coding/index.html",
+        version=version,
+        filters=filters,
+        total=len(order),
+        mine=len(mine),
+        first=first,
+        coders=progress(version, order),
+        counts=review_counts(version, order),
+        waves=waves_with_text(version),
+        roles=ROLES,
+        bulk_min=bulk_min,
+        bulk_n=_bulk_candidates(version, filters, bulk_min),
+        model_meta=coding_model.latest_meta(version),
+        model_new=coding_model.new_decisions(version),
+        model_threshold=coding_model.retrain_after(),
+    )
 
 
 def _load_answer(answer_id: int):
     version = service.current_version()
-    row = db.session.execute(
-        service.answers_select(version).where(Answer.id == answer_id)).mappings().first()
+    row = (
+        db.session.execute(service.answers_select(version).where(Answer.id == answer_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         abort(404)
     return version, db.session.get(Answer, answer_id), row
@@ -98,8 +130,11 @@ def answer(answer_id: int):
     order = queue_ids(version, filters)
     mine = coded_by(version, current_user.id, order)
     decisions = service.decisions_of(version, current_user.id, ans.id)
-    memo = db.session.scalar(sa.select(CodingMemo.text).where(
-        CodingMemo.answer_id == ans.id, CodingMemo.coder_id == current_user.id))
+    memo = db.session.scalar(
+        sa.select(CodingMemo.text).where(
+            CodingMemo.answer_id == ans.id, CodingMemo.coder_id == current_user.id
+        )
+    )
     db.session.commit()
     by_theme = {s["theme"]: s for s in suggestion.suggestions}
     themes = theme_views(version, select_locale())
@@ -109,16 +144,33 @@ def answer(answer_id: int):
         t["confidence"] = s["confidence"] if s else None
         t["evidence"] = list(dict.fromkeys(e[2] for e in s["evidence"])) if s else []
         t["ngrams"] = list(s.get("ngrams") or ()) if s else []
-        t["checked"] = decisions[t["code"]].applied if decisions.get(t["code"]) else (
-            t["suggested"] if not decisions else False)
+        t["checked"] = (
+            decisions[t["code"]].applied
+            if decisions.get(t["code"])
+            else (t["suggested"] if not decisions else False)
+        )
     prev_id, next_id = neighbours(order, ans.id)
     colour = {t["code"]: t["colour"] for t in themes}
     return render_template(
-        "coding/answer.html", version=version, answer=ans, meta=researcher_meta(meta), suggestion=suggestion,
-        segments=redacted_segments(ans.value_text or "", suggestion.suggestions, version.theme_codes),
-        colour=colour, themes=themes, memo=memo or "", coded=bool(decisions), filters=filters,
-        position=order.index(ans.id) + 1 if ans.id in order else None, total=len(order), mine=len(mine),
-        prev_id=prev_id, next_id=next_id)
+        "coding/answer.html",
+        version=version,
+        answer=ans,
+        meta=researcher_meta(meta),
+        suggestion=suggestion,
+        segments=redacted_segments(
+            ans.value_text or "", suggestion.suggestions, version.theme_codes
+        ),
+        colour=colour,
+        themes=themes,
+        memo=memo or "",
+        coded=bool(decisions),
+        filters=filters,
+        position=order.index(ans.id) + 1 if ans.id in order else None,
+        total=len(order),
+        mine=len(mine),
+        prev_id=prev_id,
+        next_id=next_id,
+    )
 
 
 @bp.route("/answer/<int:answer_id>", methods=["POST"])
@@ -129,8 +181,13 @@ def save_answer(answer_id: int):
     filters = current_filters()
     for attempt in (1, 2):
         try:
-            service.save_decisions(version, ans, current_user, request.form.getlist("theme"),
-                                   memo=request.form.get("memo", ""))
+            service.save_decisions(
+                version,
+                ans,
+                current_user,
+                request.form.getlist("theme"),
+                memo=request.form.get("memo", ""),
+            )
             db.session.commit()
             break
         except ValueError as exc:
@@ -172,11 +229,18 @@ def bulk_accept():
     if request.form.get("confirm") != "yes":
         flash(_("Kryss av for at du har sett over forslagene før du godtar dem samlet."), "error")
         return redirect(url_for("coding.index", bulk_min=minimum, **filters.args))
-    n = service.bulk_accept(version, current_user, minimum, filters.wave_ids,
-                            [filters.role] if filters.role else None)
+    n = service.bulk_accept(
+        version, current_user, minimum, filters.wave_ids, [filters.role] if filters.role else None
+    )
     db.session.commit()
-    flash(_("Godtok autokoderens forslag for %(n)s svar (sikkerhet minst %(m)s).", n=n, m=number(minimum, 2)),
-          "success")
+    flash(
+        _(
+            "Godtok autokoderens forslag for %(n)s svar (sikkerhet minst %(m)s).",
+            n=n,
+            m=number(minimum, 2),
+        ),
+        "success",
+    )
     return redirect(url_for("coding.index", **filters.args))
 
 
@@ -207,8 +271,21 @@ def answer_meta(answer_ids: list[int]) -> dict[int, dict]:
     if not answer_ids:
         return {}
     rows = db.session.execute(
-        sa.select(Answer.id, Answer.value_text, Person.panel_id, Person.role, Person.fylke, Wave.year)
-        .join(Response, Answer.response_id == Response.id).join(Person, Response.person_id == Person.id)
-        .join(Wave, Response.wave_id == Wave.id).where(Answer.id.in_(answer_ids))).all()
-    return {r[0]: {"text": redact(r[1]), "panel_id": respondent_key(r[2]), "role": r[3], "fylke": r[4],
-                   "wave": r[5]} for r in rows}
+        sa.select(
+            Answer.id, Answer.value_text, Person.panel_id, Person.role, Person.fylke, Wave.year
+        )
+        .join(Response, Answer.response_id == Response.id)
+        .join(Person, Response.person_id == Person.id)
+        .join(Wave, Response.wave_id == Wave.id)
+        .where(Answer.id.in_(answer_ids))
+    ).all()
+    return {
+        r[0]: {
+            "text": redact(r[1]),
+            "panel_id": respondent_key(r[2]),
+            "role": r[3],
+            "fylke": r[4],
+            "wave": r[5],
+        }
+        for r in rows
+    }

@@ -23,19 +23,33 @@ def manual_codes(version: CodebookVersion) -> dict[int, dict[int, dict[str, int]
     """Hand-made codes: coder id -> answer id -> theme -> 0/1 (bulk acceptance left out)."""
     scope = sa.select(answers_select(version).subquery().c.answer_id)
     out: dict[int, dict[int, dict[str, int]]] = {}
-    rows = db.session.execute(sa.select(
-        CodingDecision.coder_id, CodingDecision.answer_id, CodingDecision.theme_code, CodingDecision.applied)
-        .where(CodingDecision.codebook_version_id == version.id, CodingDecision.source != "bulk",
-               CodingDecision.answer_id.in_(scope)))
+    rows = db.session.execute(
+        sa.select(
+            CodingDecision.coder_id,
+            CodingDecision.answer_id,
+            CodingDecision.theme_code,
+            CodingDecision.applied,
+        ).where(
+            CodingDecision.codebook_version_id == version.id,
+            CodingDecision.source != "bulk",
+            CodingDecision.answer_id.in_(scope),
+        )
+    )
     for coder, answer, theme, on in rows:
         out.setdefault(coder, {}).setdefault(answer, {})[theme] = int(bool(on))
     return out
 
 
-def frame(codes: dict[int, dict[str, int]], answer_ids: list[int], themes: list[str]) -> pd.DataFrame:
+def frame(
+    codes: dict[int, dict[str, int]], answer_ids: list[int], themes: list[str]
+) -> pd.DataFrame:
     """0/1 codes as a DataFrame indexed by answer id (a theme the coder did not record is 0)."""
-    return pd.DataFrame([[codes[a].get(t, 0) for t in themes] for a in answer_ids],
-                        index=pd.Index(answer_ids, name="answer_id"), columns=themes, dtype="int64")
+    return pd.DataFrame(
+        [[codes[a].get(t, 0) for t in themes] for a in answer_ids],
+        index=pd.Index(answer_ids, name="answer_id"),
+        columns=themes,
+        dtype="int64",
+    )
 
 
 def coder_pairs(codes: dict[int, dict[int, dict[str, int]]]) -> list[tuple[int, int, int]]:
@@ -66,24 +80,46 @@ def pair_agreement(version: CodebookVersion, codes, a_id: int, b_id: int) -> Pai
     fa, fb = frame(codes.get(a_id, {}), both, themes), frame(codes.get(b_id, {}), both, themes)
     rows = []
     for t in themes:
-        rows.append({"theme": t, "n": len(both), "a_yes": int(fa[t].sum()), "b_yes": int(fb[t].sum()),
-                     "agree": float((fa[t] == fb[t]).mean()) if both else float("nan"),
-                     "kappa": cohen_kappa(fa[t].tolist(), fb[t].tolist()) if both else float("nan")})
+        rows.append(
+            {
+                "theme": t,
+                "n": len(both),
+                "a_yes": int(fa[t].sum()),
+                "b_yes": int(fb[t].sum()),
+                "agree": float((fa[t] == fb[t]).mean()) if both else float("nan"),
+                "kappa": cohen_kappa(fa[t].tolist(), fb[t].tolist()) if both else float("nan"),
+            }
+        )
     try:
         alpha = alpha_for_codes([fa, fb], themes) if both else float("nan")
     except ValueError:  # every decision the same value: alpha is undefined
         alpha = float("nan")
-    diff = disagreements(fa.reset_index(drop=True), fb.reset_index(drop=True), themes, names=("a", "b"))
+    diff = disagreements(
+        fa.reset_index(drop=True), fb.reset_index(drop=True), themes, names=("a", "b")
+    )
     diff["answer_id"] = [both[i] for i in diff["row"]] if len(diff) else []
     resolved: dict[int, dict[str, bool]] = {}
     if len(diff):
-        for answer, theme, on in db.session.execute(sa.select(
-                CodingResolution.answer_id, CodingResolution.theme_code, CodingResolution.applied).where(
+        for answer, theme, on in db.session.execute(
+            sa.select(
+                CodingResolution.answer_id, CodingResolution.theme_code, CodingResolution.applied
+            ).where(
                 CodingResolution.codebook_version_id == version.id,
-                CodingResolution.answer_id.in_(sorted(set(diff["answer_id"]))))):
+                CodingResolution.answer_id.in_(sorted(set(diff["answer_id"]))),
+            )
+        ):
             resolved.setdefault(answer, {})[theme] = bool(on)
-    return PairAgreement(db.session.get(User, a_id), db.session.get(User, b_id), both, pd.DataFrame(rows),
-                         alpha, fa, fb, diff, resolved)
+    return PairAgreement(
+        db.session.get(User, a_id),
+        db.session.get(User, b_id),
+        both,
+        pd.DataFrame(rows),
+        alpha,
+        fa,
+        fb,
+        diff,
+        resolved,
+    )
 
 
 def human_reference(version: CodebookVersion, codes=None) -> pd.DataFrame:
@@ -98,9 +134,11 @@ def human_reference(version: CodebookVersion, codes=None) -> pd.DataFrame:
         for answer, theme_codes in by_answer.items():
             per_answer.setdefault(answer, []).append({t: theme_codes.get(t, 0) for t in themes})
     resolved: dict[int, dict[str, int]] = {}
-    for answer, theme, on in db.session.execute(sa.select(
-            CodingResolution.answer_id, CodingResolution.theme_code, CodingResolution.applied).where(
-            CodingResolution.codebook_version_id == version.id)):
+    for answer, theme, on in db.session.execute(
+        sa.select(
+            CodingResolution.answer_id, CodingResolution.theme_code, CodingResolution.applied
+        ).where(CodingResolution.codebook_version_id == version.id)
+    ):
         resolved.setdefault(answer, {})[theme] = int(bool(on))
     rows, index = [], []
     for answer in sorted(set(per_answer) | set(resolved)):
@@ -113,37 +151,60 @@ def human_reference(version: CodebookVersion, codes=None) -> pd.DataFrame:
             row = versions[0]
         rows.append(row)
         index.append(answer)
-    return pd.DataFrame(rows, index=pd.Index(index, name="answer_id"), columns=themes, dtype="int64")
+    return pd.DataFrame(
+        rows, index=pd.Index(index, name="answer_id"), columns=themes, dtype="int64"
+    )
 
 
 def auto_codes(version: CodebookVersion, answer_ids: list[int]) -> pd.DataFrame:
     """The auto-coder's 0/1 codes for ``answer_ids`` (from the stored suggestions)."""
     themes = version.theme_codes
-    stored = dict(db.session.execute(sa.select(CodingSuggestion.answer_id, CodingSuggestion.themes).where(
-        CodingSuggestion.codebook_version_id == version.id, CodingSuggestion.answer_id.in_(answer_ids))).all())
-    return pd.DataFrame([[int(t in (stored.get(a) or ())) for t in themes] for a in answer_ids],
-                        index=pd.Index(answer_ids, name="answer_id"), columns=themes, dtype="int64")
+    stored = dict(
+        db.session.execute(
+            sa.select(CodingSuggestion.answer_id, CodingSuggestion.themes).where(
+                CodingSuggestion.codebook_version_id == version.id,
+                CodingSuggestion.answer_id.in_(answer_ids),
+            )
+        ).all()
+    )
+    return pd.DataFrame(
+        [[int(t in (stored.get(a) or ())) for t in themes] for a in answer_ids],
+        index=pd.Index(answer_ids, name="answer_id"),
+        columns=themes,
+        dtype="int64",
+    )
 
 
 def auto_vs_human(version: CodebookVersion, reference: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     """Per-theme precision, recall, F1 and kappa of the auto-coder against confirmed human codes."""
     themes = version.theme_codes
     if reference.empty:
-        return pd.DataFrame(columns=["theme", "n", "positives", "precision", "recall", "f1", "kappa"]), float("nan")
+        return pd.DataFrame(
+            columns=["theme", "n", "positives", "precision", "recall", "f1", "kappa"]
+        ), float("nan")
     table = agreement_table(reference, auto_codes(version, list(reference.index)), themes)
     return table, macro_f1(table)
 
 
-def learning_comparison(version: CodebookVersion, reference: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+def learning_comparison(
+    version: CodebookVersion, reference: pd.DataFrame, k: int = 5
+) -> pd.DataFrame:
     """Cross-validated dictionary vs. learned classifiers on the confirmed human codes (cached)."""
     from evaluation.coding.learn import cross_validate
 
-    texts = dict(db.session.execute(sa.select(Answer.id, Answer.value_text).where(
-        Answer.id.in_(list(reference.index)))).all())
+    texts = dict(
+        db.session.execute(
+            sa.select(Answer.id, Answer.value_text).where(Answer.id.in_(list(reference.index)))
+        ).all()
+    )
     ordered = [texts[a] for a in reference.index]
-    key = hashlib.sha256((version.content_hash + reference.to_csv() + repr(ordered)).encode()).hexdigest()
+    key = hashlib.sha256(
+        (version.content_hash + reference.to_csv() + repr(ordered)).encode()
+    ).hexdigest()
     if key not in _LEARN_CACHE:
         if len(_LEARN_CACHE) > 8:
             _LEARN_CACHE.clear()
-        _LEARN_CACHE[key] = cross_validate(ordered, reference.reset_index(drop=True), dictionary_for(version), k=k)
+        _LEARN_CACHE[key] = cross_validate(
+            ordered, reference.reset_index(drop=True), dictionary_for(version), k=k
+        )
     return _LEARN_CACHE[key]

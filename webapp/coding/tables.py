@@ -49,13 +49,24 @@ def tables():
     cells = {(r.theme, r.role, r.wave): r for r in freq.itertuples()}
     n_answered = {(r.role, r.wave): r.n_answered for r in freq.itertuples()}
     co = cooccurrence(frame, version.theme_codes)
-    roles_waves = [(role, [w for r, w in groups if r == role]) for role in dict.fromkeys(r for r, _ in groups)]
+    roles_waves = [
+        (role, [w for r, w in groups if r == role]) for role in dict.fromkeys(r for r, _ in groups)
+    ]
     role_starts = {i for i, g in enumerate(groups) if i == 0 or groups[i - 1][0] != g[0]}
     return render_template(
-        "coding/tables.html", version=version, themes=themes, groups=groups, cells=cells,
-        roles_waves=roles_waves, role_starts=role_starts,
-        n_answered=n_answered, co=co, n=len(frame), filters=filters,
-        human=int((frame["coded_by"] == "human").sum()) if len(frame) else 0)
+        "coding/tables.html",
+        version=version,
+        themes=themes,
+        groups=groups,
+        cells=cells,
+        roles_waves=roles_waves,
+        role_starts=role_starts,
+        n_answered=n_answered,
+        co=co,
+        n=len(frame),
+        filters=filters,
+        human=int((frame["coded_by"] == "human").sum()) if len(frame) else 0,
+    )
 
 
 @bp.route("/tables/figure.png")

@@ -25,9 +25,17 @@ def audit_log():
     if action:
         query = query.where(AuditEvent.action.like(f"{action}%"))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(100).offset((page - 1) * 100)))
-    return render_template("console/audit.html", events=events, total=total, page=page,
-                           pages=max((total + 99) // 100, 1), action=action)
+    events = list(
+        db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(100).offset((page - 1) * 100))
+    )
+    return render_template(
+        "console/audit.html",
+        events=events,
+        total=total,
+        page=page,
+        pages=max((total + 99) // 100, 1),
+        action=action,
+    )
 
 
 def _user_or_404(user_id: int) -> User:
@@ -56,8 +64,9 @@ def users():
             flash(_("Brukeren %(email)s er opprettet.", email=email), "success")
             return redirect(url_for("console.users"))
     rows = list(db.session.scalars(sa.select(User).order_by(User.role, User.email)))
-    return render_template("console/users.html", users=rows, form=form, roles=USER_ROLES,
-                           action=ActionForm())
+    return render_template(
+        "console/users.html", users=rows, form=form, roles=USER_ROLES, action=ActionForm()
+    )
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -91,9 +100,17 @@ def user_active(user_id: int):
         return redirect(url_for("console.users"))
     before = {"active": user.is_active_account}
     user.is_active_account = not user.is_active_account
-    record("user.activate" if user.is_active_account else "user.deactivate", target=user,
-           before=before, after={"active": user.is_active_account})
+    record(
+        "user.activate" if user.is_active_account else "user.deactivate",
+        target=user,
+        before=before,
+        after={"active": user.is_active_account},
+    )
     db.session.commit()
-    flash(_("%(email)s er aktivert.", email=user.email) if user.is_active_account
-          else _("%(email)s er deaktivert.", email=user.email), "success")
+    flash(
+        _("%(email)s er aktivert.", email=user.email)
+        if user.is_active_account
+        else _("%(email)s er deaktivert.", email=user.email),
+        "success",
+    )
     return redirect(url_for("console.users"))

@@ -21,8 +21,11 @@ def _pick_wave() -> Wave | None:
         if wave is None:
             abort(404)
         return wave
-    return db.session.scalar(sa.select(Wave).order_by(
-        (Wave.status == "open").desc(), Wave.year.desc(), Wave.id.desc()).limit(1))
+    return db.session.scalar(
+        sa.select(Wave)
+        .order_by((Wave.status == "open").desc(), Wave.year.desc(), Wave.id.desc())
+        .limit(1)
+    )
 
 
 @bp.route("/dashboard")
@@ -39,10 +42,22 @@ def dashboard():
         fine = stats.grouped_counts(wave.id)
         rows, total = stats.rate_table(fine, grouping)
         rep = stats.representativeness(fine)
-        chart = stats.timeline_svg(stats.timeline(wave), total.invited, {
-            "title": _("Åpnet og fullført over tid siden oppstart")})
-    return render_template("console/dashboard.html", wave=wave, waves=waves, rows=rows, total=total,
-                           grouping=grouping, dims=stats.GROUPINGS[grouping], chart=chart, rep=rep)
+        chart = stats.timeline_svg(
+            stats.timeline(wave),
+            total.invited,
+            {"title": _("Åpnet og fullført over tid siden oppstart")},
+        )
+    return render_template(
+        "console/dashboard.html",
+        wave=wave,
+        waves=waves,
+        rows=rows,
+        total=total,
+        grouping=grouping,
+        dims=stats.GROUPINGS[grouping],
+        chart=chart,
+        rep=rep,
+    )
 
 
 @bp.route("/dashboard/<int:wave_id>/non-responders")
@@ -55,7 +70,17 @@ def non_responders(wave_id: int):
     page = max(request.args.get("page", 1, type=int), 1)
     total = stats.non_responder_count(wave.id)
     rows = stats.non_responders(wave.id, limit=200, offset=(page - 1) * 200)
-    record("dashboard.non_responders", target=wave, after={"page": page, "shown": len(rows), "total": total})
+    record(
+        "dashboard.non_responders",
+        target=wave,
+        after={"page": page, "shown": len(rows), "total": total},
+    )
     db.session.commit()
-    return render_template("console/non_responders.html", wave=wave, rows=rows, total=total,
-                           page=page, pages=max((total + 199) // 200, 1))
+    return render_template(
+        "console/non_responders.html",
+        wave=wave,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + 199) // 200, 1),
+    )

@@ -29,8 +29,10 @@ from ..queries.dashboard import non_responders as non_responder_rows
 from ..queries.panel import panel_query
 from . import bp
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 MAX_ROWS = 200_000
 
 
@@ -41,8 +43,12 @@ def table_bytes(headers: list[str], rows: list[list[Any]], fmt: str) -> bytes:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(headers)
         for row in rows:
-            writer.writerow([local_datetime(v) if isinstance(v, datetime) else ("" if v is None else v)
-                             for v in row])
+            writer.writerow(
+                [
+                    local_datetime(v) if isinstance(v, datetime) else ("" if v is None else v)
+                    for v in row
+                ]
+            )
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
@@ -68,15 +74,27 @@ def table_bytes(headers: list[str], rows: list[list[Any]], fmt: str) -> bytes:
     return out.getvalue()
 
 
-def _send(name: str, headers: list[str], rows: list[list[Any]], fmt: str, what: str, target: Any,
-          filters: dict[str, Any]) -> Response:
+def _send(
+    name: str,
+    headers: list[str],
+    rows: list[list[Any]],
+    fmt: str,
+    what: str,
+    target: Any,
+    filters: dict[str, Any],
+) -> Response:
     """Audit the download, then send the file."""
     record(f"download.{what}", target=target, after={"format": fmt, "rows": len(rows), **filters})
     db.session.commit()
     body = table_bytes(headers, rows, fmt)
-    return Response(body, mimetype=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype=FORMATS[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _format(fmt: str) -> str:
@@ -96,12 +114,38 @@ def panel_download(fmt: str):
     q = (request.args.get("q") or "").strip()
     query = panel_query(role, fylke, status, q)
     rows = db.session.execute(query.order_by(Person.role, Contact.name).limit(MAX_ROWS)).all()
-    headers = [_("Panel-id"), _("Navn"), _("E-post"), _("Rolle"), _("Fylke"), _("Organisasjon"),
-               _("Ekstern id"), _("Sluttet")]
-    table = [[p.panel_id, c.name if c else None, c.email if c else None, label(p.role, "role"), p.fylke,
-              o.name if o else None, p.external_id, p.left_at] for p, c, o in rows]
-    return _send("panel", headers, table, fmt, "panel", None,
-                 {"role": role, "fylke": fylke, "status": status, "q": q})
+    headers = [
+        _("Panel-id"),
+        _("Navn"),
+        _("E-post"),
+        _("Rolle"),
+        _("Fylke"),
+        _("Organisasjon"),
+        _("Ekstern id"),
+        _("Sluttet"),
+    ]
+    table = [
+        [
+            p.panel_id,
+            c.name if c else None,
+            c.email if c else None,
+            label(p.role, "role"),
+            p.fylke,
+            o.name if o else None,
+            p.external_id,
+            p.left_at,
+        ]
+        for p, c, o in rows
+    ]
+    return _send(
+        "panel",
+        headers,
+        table,
+        fmt,
+        "panel",
+        None,
+        {"role": role, "fylke": fylke, "status": status, "q": q},
+    )
 
 
 @bp.route("/waves/<int:wave_id>/invitations.<fmt>")
@@ -111,17 +155,45 @@ def invitations_download(wave_id: int, fmt: str):
     fmt = _format(fmt)
     wave = db.session.get(Wave, wave_id) or abort(404)
     status = request.args.get("status") or None
-    query = (sa.select(Invitation, Person, Contact).join(Person, Person.id == Invitation.person_id)
-             .outerjoin(Contact, Contact.person_id == Person.id).where(Invitation.wave_id == wave.id))
+    query = (
+        sa.select(Invitation, Person, Contact)
+        .join(Person, Person.id == Invitation.person_id)
+        .outerjoin(Contact, Contact.person_id == Person.id)
+        .where(Invitation.wave_id == wave.id)
+    )
     if status in ("pending", "sent", "failed", "revoked"):
         query = query.where(Invitation.status == status)
     rows = db.session.execute(query.order_by(Invitation.id).limit(MAX_ROWS)).all()
-    headers = [_("Navn"), _("E-post"), _("Rolle"), _("Fylke"), _("Status"), _("Sendt"), _("Påminnelser"),
-               _("Åpnet"), _("Sendt inn"), _("Feil")]
-    table = [[c.name if c else None, c.email if c else None, label(p.role, "role"), p.fylke,
-              label(i.status, "invitation_status"), i.sent_at, i.reminder_count, i.opened_at, i.submitted_at,
-              i.last_error] for i, p, c in rows]
-    return _send(f"invitasjoner-{wave.year}", headers, table, fmt, "invitations", wave, {"status": status})
+    headers = [
+        _("Navn"),
+        _("E-post"),
+        _("Rolle"),
+        _("Fylke"),
+        _("Status"),
+        _("Sendt"),
+        _("Påminnelser"),
+        _("Åpnet"),
+        _("Sendt inn"),
+        _("Feil"),
+    ]
+    table = [
+        [
+            c.name if c else None,
+            c.email if c else None,
+            label(p.role, "role"),
+            p.fylke,
+            label(i.status, "invitation_status"),
+            i.sent_at,
+            i.reminder_count,
+            i.opened_at,
+            i.submitted_at,
+            i.last_error,
+        ]
+        for i, p, c in rows
+    ]
+    return _send(
+        f"invitasjoner-{wave.year}", headers, table, fmt, "invitations", wave, {"status": status}
+    )
 
 
 @bp.route("/dashboard/<int:wave_id>/non-responders.<fmt>")
@@ -131,13 +203,27 @@ def non_responders_download(wave_id: int, fmt: str):
     fmt = _format(fmt)
     wave = db.session.get(Wave, wave_id) or abort(404)
     rows = non_responder_rows(wave.id, limit=MAX_ROWS)
-    headers = [_("Navn"), _("E-post"), _("Rolle"), _("Fylke"), _("Organisasjon"), _("Påminnelser"),
-               _("Status")]
+    headers = [
+        _("Navn"),
+        _("E-post"),
+        _("Rolle"),
+        _("Fylke"),
+        _("Organisasjon"),
+        _("Påminnelser"),
+        _("Status"),
+    ]
     table = []
     for inv, person, contact, org, rstatus in rows:
         state = _("påbegynt") if rstatus else (_("åpnet") if inv.opened_at else _("ikke åpnet"))
-        table.append([contact.name if contact else None, contact.email if contact else None,
-                      label(person.role, "role"), person.fylke, org.name if org else None,
-                      inv.reminder_count, state])
+        table.append(
+            [
+                contact.name if contact else None,
+                contact.email if contact else None,
+                label(person.role, "role"),
+                person.fylke,
+                org.name if org else None,
+                inv.reminder_count,
+                state,
+            ]
+        )
     return _send(f"ikke-svart-{wave.year}", headers, table, fmt, "non_responders", wave, {})
-

@@ -50,8 +50,11 @@ def _options(value: Any) -> dict[Any, Any] | None:
     """value -> label for an options list [(value, text), ...] or a scale {"points": [text, ...]}."""
     if isinstance(value, dict) and set(value) == {"points"} and isinstance(value["points"], list):
         return {i: p for i, p in enumerate(value["points"], start=1)}
-    if isinstance(value, (list, tuple)) and value and all(
-            isinstance(o, (list, tuple)) and len(o) == 2 and _is_text(o[1]) for o in value):
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(o, (list, tuple)) and len(o) == 2 and _is_text(o[1]) for o in value)
+    ):
         return {o[0]: o[1] for o in value}
     return None
 
@@ -68,10 +71,14 @@ def _words(value: Any, lang: str, keep: set | None = None) -> str | None:
     options = _options(value)
     if options is not None:
         shown = [(v, t) for v, t in options.items() if keep is None or v in keep]
-        return "; ".join(f"{v} = {_in_lang(t, lang) if _is_text(t) else t}" for v, t in shown) or "–"
+        return (
+            "; ".join(f"{v} = {_in_lang(t, lang) if _is_text(t) else t}" for v, t in shown) or "–"
+        )
     if isinstance(value, dict) and value and set(value) <= set(_MISSING_NAMES):
-        return "; ".join(f"{_MISSING_NAMES[k]}: {_in_lang(t, lang) if _is_text(t) else '–'}"
-                         for k, t in value.items())
+        return "; ".join(
+            f"{_MISSING_NAMES[k]}: {_in_lang(t, lang) if _is_text(t) else '–'}"
+            for k, t in value.items()
+        )
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -16,7 +16,12 @@ from . import bp
 def home():
     """Start page with the waves and panel size."""
     waves = list(db.session.scalars(sa.select(Wave).order_by(Wave.year.desc(), Wave.id.desc())))
-    invited = dict(db.session.execute(
-        sa.select(Invitation.wave_id, sa.func.count()).group_by(Invitation.wave_id)).all())
-    panel_size = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.left_at.is_(None)))
+    invited = dict(
+        db.session.execute(
+            sa.select(Invitation.wave_id, sa.func.count()).group_by(Invitation.wave_id)
+        ).all()
+    )
+    panel_size = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Person).where(Person.left_at.is_(None))
+    )
     return render_template("console/home.html", waves=waves, invited=invited, panel_size=panel_size)

@@ -35,15 +35,30 @@ def mail_preview(wave_id: int):
     if kind not in MAIL_KINDS or language not in MAIL_LANGUAGES:
         abort(404)
     invitation = db.session.scalar(
-        sa.select(Invitation).join(Contact, Contact.person_id == Invitation.person_id)
-        .where(Invitation.wave_id == wave.id).order_by(Invitation.status != "pending", Invitation.id).limit(1))
+        sa.select(Invitation)
+        .join(Contact, Contact.person_id == Invitation.person_id)
+        .where(Invitation.wave_id == wave.id)
+        .order_by(Invitation.status != "pending", Invitation.id)
+        .limit(1)
+    )
     mail = None
     if invitation is not None:
         subject, text, html = render_for(invitation, kind, language)
-        mail = {"subject": subject, "text": text, "html": html,
-                "to": f"{invitation.person.contact.name} <{invitation.person.contact.email}>"}
-    return render_template("console/mail_preview.html", wave=wave, mail=mail, kind=kind,
-                           language=language, kinds=MAIL_KINDS, languages=MAIL_LANGUAGES)
+        mail = {
+            "subject": subject,
+            "text": text,
+            "html": html,
+            "to": f"{invitation.person.contact.name} <{invitation.person.contact.email}>",
+        }
+    return render_template(
+        "console/mail_preview.html",
+        wave=wave,
+        mail=mail,
+        kind=kind,
+        language=language,
+        kinds=MAIL_KINDS,
+        languages=MAIL_LANGUAGES,
+    )
 
 
 @bp.route("/waves/<int:wave_id>/send", methods=["POST"])
@@ -58,8 +73,9 @@ def wave_send(wave_id: int):
         flash(_("Bølgen er stengt."), "error")
         return redirect(url_for("console.wave_detail", wave_id=wave.id))
     record("invitations.send", target=wave, after={"language": form.language.data})
-    job = job_service.enqueue("invitations.send", {"wave_id": wave.id, "language": form.language.data},
-                              user=current_user)
+    job = job_service.enqueue(
+        "invitations.send", {"wave_id": wave.id, "language": form.language.data}, user=current_user
+    )
     flash(_("Utsendingen er lagt i kø som jobb #%(id)s.", id=job.id), "success")
     return redirect(url_for("console.job_detail", job_id=job.id))
 
@@ -78,8 +94,12 @@ def wave_remind(wave_id: int):
     if wave.status != "open":
         flash(_("Påminnelser kan bare sendes mens bølgen er åpen."), "error")
         return redirect(url_for("console.wave_detail", wave_id=wave.id))
-    params = {"wave_id": wave.id, "language": form.language.data,
-              "max_reminders": form.max_reminders.data, "min_days": form.min_days.data}
+    params = {
+        "wave_id": wave.id,
+        "language": form.language.data,
+        "max_reminders": form.max_reminders.data,
+        "min_days": form.min_days.data,
+    }
     record("invitations.remind", target=wave, after=params)
     job = job_service.enqueue("invitations.remind", params, user=current_user)
     flash(_("Påminnelsene er lagt i kø som jobb #%(id)s.", id=job.id), "success")
@@ -107,14 +127,27 @@ def wave_invitations(wave_id: int):
     wave = _wave_or_404(wave_id)
     status = request.args.get("status") or None
     page = max(request.args.get("page", 1, type=int), 1)
-    query = (sa.select(Invitation, Person, Contact).join(Person, Person.id == Invitation.person_id)
-             .outerjoin(Contact, Contact.person_id == Person.id).where(Invitation.wave_id == wave.id))
+    query = (
+        sa.select(Invitation, Person, Contact)
+        .join(Person, Person.id == Invitation.person_id)
+        .outerjoin(Contact, Contact.person_id == Person.id)
+        .where(Invitation.wave_id == wave.id)
+    )
     if status in ("pending", "sent", "failed", "revoked"):
         query = query.where(Invitation.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Invitation.id).limit(100).offset((page - 1) * 100)).all()
-    return render_template("console/invitations.html", wave=wave, rows=rows, status=status,
-                           total=total, page=page, pages=max((total + 99) // 100, 1))
+    rows = db.session.execute(
+        query.order_by(Invitation.id).limit(100).offset((page - 1) * 100)
+    ).all()
+    return render_template(
+        "console/invitations.html",
+        wave=wave,
+        rows=rows,
+        status=status,
+        total=total,
+        page=page,
+        pages=max((total + 99) // 100, 1),
+    )
 
 
 @bp.route("/jobs")

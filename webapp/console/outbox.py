@@ -35,8 +35,14 @@ def read_message(path: Path, headers_only: bool = False) -> dict:
     """To, subject, time and (unless ``headers_only``) the text and HTML parts of one .eml file."""
     with path.open("rb") as f:
         msg = BytesParser(policy=policy.default).parse(f, headersonly=headers_only)
-    out = {"name": path.name, "to": str(msg.get("To", "")), "subject": str(msg.get("Subject", "")),
-           "at": datetime.fromtimestamp(path.stat().st_mtime, UTC), "text": "", "html": ""}
+    out = {
+        "name": path.name,
+        "to": str(msg.get("To", "")),
+        "subject": str(msg.get("Subject", "")),
+        "at": datetime.fromtimestamp(path.stat().st_mtime, UTC),
+        "text": "",
+        "html": "",
+    }
     if not headers_only:
         for part in msg.walk():
             kind = part.get_content_type()
@@ -53,10 +59,16 @@ def outbox():
     """The messages in the outbox, newest first, when mail goes to files instead of SMTP."""
     files = outbox_files()
     page = max(request.args.get("page", 1, type=int), 1)
-    shown = files[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    return render_template("console/outbox.html", messages=[read_message(p, headers_only=True) for p in shown],
-                           total=len(files), page=page, pages=max((len(files) + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-                           smtp=bool(current_app.config.get("SMTP_HOST")), folder=str(outbox_dir()))
+    shown = files[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return render_template(
+        "console/outbox.html",
+        messages=[read_message(p, headers_only=True) for p in shown],
+        total=len(files),
+        page=page,
+        pages=max((len(files) + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        smtp=bool(current_app.config.get("SMTP_HOST")),
+        folder=str(outbox_dir()),
+    )
 
 
 @bp.route("/outbox/<name>")

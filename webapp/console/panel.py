@@ -30,12 +30,20 @@ def panel():
     page = max(request.args.get("page", 1, type=int), 1)
     query = panel_query(role, fylke, status, q)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Person.role, Contact.name)
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("console/panel.html", rows=rows, total=total, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), form=PanelUploadForm(),
-                           roles=PANEL_ROLES, fylker=FYLKER,
-                           filters={"role": role, "fylke": fylke, "status": status, "q": q})
+    rows = db.session.execute(
+        query.order_by(Person.role, Contact.name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "console/panel.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        form=PanelUploadForm(),
+        roles=PANEL_ROLES,
+        fylker=FYLKER,
+        filters={"role": role, "fylke": fylke, "status": status, "q": q},
+    )
 
 
 @bp.route("/panel/import", methods=["POST"])
@@ -67,8 +75,14 @@ def panel_preview(key: str):
         abort(404)
     parsed, mark_leavers = stored
     plan = plan_import(parsed, mark_leavers)
-    return render_template("console/panel_preview.html", key=key, parsed=parsed, plan=plan,
-                           mark_leavers=mark_leavers, form=ActionForm())
+    return render_template(
+        "console/panel_preview.html",
+        key=key,
+        parsed=parsed,
+        plan=plan,
+        mark_leavers=mark_leavers,
+        form=ActionForm(),
+    )
 
 
 @bp.route("/panel/import/<key>/confirm", methods=["POST"])
@@ -87,8 +101,14 @@ def panel_confirm(key: str):
         db.session.rollback()
         raise
     discard_parsed(key)
-    flash(_("Panelet er oppdatert: %(new)s nye, %(updated)s endret, %(unchanged)s uendret, "
-            "%(leavers)s sluttet.", **summary), "success")
+    flash(
+        _(
+            "Panelet er oppdatert: %(new)s nye, %(updated)s endret, %(unchanged)s uendret, "
+            "%(leavers)s sluttet.",
+            **summary,
+        ),
+        "success",
+    )
     return redirect(url_for("console.panel"))
 
 

@@ -29,7 +29,9 @@ def _person_or_404(panel_id: str):
 def person(panel_id: str):
     """Everything stored about one person, with the access download and the erase form."""
     found = _person_or_404(panel_id)
-    return render_template("console/person.html", person=found, report=access_report(found), form=ActionForm())
+    return render_template(
+        "console/person.html", person=found, report=access_report(found), form=ActionForm()
+    )
 
 
 @bp.route("/panel/person/<panel_id>/access.zip")
@@ -45,8 +47,12 @@ def person_access(panel_id: str):
                 zf.write(path, path.name)
     db.session.commit()
     buffer.seek(0)
-    return send_file(buffer, mimetype="application/zip", as_attachment=True,
-                     download_name=f"innsyn_{found.panel_id}.zip")
+    return send_file(
+        buffer,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"innsyn_{found.panel_id}.zip",
+    )
 
 
 @bp.route("/panel/person/<panel_id>/erase", methods=["POST"])
@@ -61,6 +67,12 @@ def person_erase(panel_id: str):
         return redirect(url_for("console.person", panel_id=found.panel_id))
     counts = erase(found)
     db.session.commit()
-    flash(_("Kontaktdataene til %(id)s er slettet; %(n)s fritekstsvar er maskert.",
-            id=found.panel_id, n=counts["answers_redacted"]), "success")
+    flash(
+        _(
+            "Kontaktdataene til %(id)s er slettet; %(n)s fritekstsvar er maskert.",
+            id=found.panel_id,
+            n=counts["answers_redacted"],
+        ),
+        "success",
+    )
     return redirect(url_for("console.person", panel_id=found.panel_id))

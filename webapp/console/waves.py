@@ -49,7 +49,9 @@ def _fill_choices(form: WaveForm) -> bool:
     """Version choices per role; False when some role has no stored questionnaire."""
     versions = wave_service.versions_by_role()
     for role in PANEL_ROLES:
-        getattr(form, f"version_{role}").choices = [SelectChoice(v.id, v.label) for v in versions.get(role, [])]
+        getattr(form, f"version_{role}").choices = [
+            SelectChoice(v.id, v.label) for v in versions.get(role, [])
+        ]
     return all(versions.get(role) for role in PANEL_ROLES)
 
 
@@ -64,7 +66,9 @@ def waves():
     rows = db.session.execute(
         sa.select(Wave, sa.func.count(Invitation.id))
         .outerjoin(Invitation, Invitation.wave_id == Wave.id)
-        .group_by(Wave.id).order_by(Wave.year.desc(), Wave.id.desc())).all()
+        .group_by(Wave.id)
+        .order_by(Wave.year.desc(), Wave.id.desc())
+    ).all()
     return render_template("console/waves.html", rows=rows)
 
 
@@ -77,8 +81,13 @@ def wave_new():
     if form.validate_on_submit():
         try:
             wave = wave_service.create_wave(
-                form.name.data.strip(), form.year.data, _chosen_versions(form),
-                _to_utc(form.opens_at.data), _to_utc(form.closes_at.data), reminders=form.reminders())
+                form.name.data.strip(),
+                form.year.data,
+                _chosen_versions(form),
+                _to_utc(form.opens_at.data),
+                _to_utc(form.closes_at.data),
+                reminders=form.reminders(),
+            )
             db.session.commit()
         except wave_service.WaveError as exc:
             db.session.rollback()
@@ -98,16 +107,25 @@ def wave_edit(wave_id: int):
     complete = _fill_choices(form)
     if not form.is_submitted():
         form.name.data, form.year.data = wave.name, wave.year
-        form.opens_at.data, form.closes_at.data = _to_local(wave.opens_at), _to_local(wave.closes_at)
+        form.opens_at.data, form.closes_at.data = (
+            _to_local(wave.opens_at),
+            _to_local(wave.closes_at),
+        )
         form.remind_every_days.data, form.remind_max.data = wave.remind_every_days, wave.remind_max
         form.remind_language.data = wave.remind_language
         for wq in wave.questionnaires:
             getattr(form, f"version_{wq.role}").data = wq.questionnaire_version_id
     if form.validate_on_submit():
         try:
-            wave_service.update_wave(wave, name=form.name.data.strip(), year=form.year.data,
-                                     versions=_chosen_versions(form), opens_at=_to_utc(form.opens_at.data),
-                                     closes_at=_to_utc(form.closes_at.data), reminders=form.reminders())
+            wave_service.update_wave(
+                wave,
+                name=form.name.data.strip(),
+                year=form.year.data,
+                versions=_chosen_versions(form),
+                opens_at=_to_utc(form.opens_at.data),
+                closes_at=_to_utc(form.closes_at.data),
+                reminders=form.reminders(),
+            )
             db.session.commit()
         except wave_service.WaveError as exc:
             db.session.rollback()
@@ -123,17 +141,28 @@ def wave_edit(wave_id: int):
 def wave_detail(wave_id: int):
     """A wave: status, schedule, questionnaires, delivery, and the actions."""
     wave = _wave_or_404(wave_id)
-    jobs = list(db.session.scalars(
-        sa.select(Job).where(Job.kind.like("invitations.%")).order_by(Job.id.desc()).limit(50)))
+    jobs = list(
+        db.session.scalars(
+            sa.select(Job).where(Job.kind.like("invitations.%")).order_by(Job.id.desc()).limit(50)
+        )
+    )
     jobs = [j for j in jobs if (j.params or {}).get("wave_id") == wave.id][:5]
     clone = CloneForm(name=f"{wave.name} (kopi)", year=wave.year + 2)
     return render_template(
-        "console/wave_detail.html", wave=wave, counts=invitation_service.delivery_counts(wave.id),
+        "console/wave_detail.html",
+        wave=wave,
+        counts=invitation_service.delivery_counts(wave.id),
         failed=invitation_service.failed_invitations(wave.id, limit=50),
         uncertain=list(db.session.scalars(invitation_service.uncertain_query(wave.id).limit(50))),
-        jobs=jobs, action=ActionForm(), clone=clone, send=SendForm(), remind=ReminderForm(),
-        oslo=OSLO, open_form=WaveOpenForm(),
-        breaks=wave_service.comparability_breaks(wave) if wave.status == "draft" else {})
+        jobs=jobs,
+        action=ActionForm(),
+        clone=clone,
+        send=SendForm(),
+        remind=ReminderForm(),
+        oslo=OSLO,
+        open_form=WaveOpenForm(),
+        breaks=wave_service.comparability_breaks(wave) if wave.status == "draft" else {},
+    )
 
 
 def _act(wave_id: int, action, success: str):
@@ -164,8 +193,13 @@ def wave_open(wave_id: int):
         db.session.commit()
     except wave_service.NeedsComparabilityNote:
         db.session.rollback()
-        flash(_("Skjemaene bryter sammenlignbarheten med en tidligere bølge. Skriv en merknad som "
-                "forklarer endringene for å åpne bølgen."), "error")
+        flash(
+            _(
+                "Skjemaene bryter sammenlignbarheten med en tidligere bølge. Skriv en merknad som "
+                "forklarer endringene for å åpne bølgen."
+            ),
+            "error",
+        )
     except wave_service.WaveError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -178,16 +212,22 @@ def wave_open(wave_id: int):
 @roles_required("admin", "evaluator")
 def wave_close(wave_id: int):
     """Close the wave; unfinished answers become partial."""
-    return _act(wave_id, wave_service.close_wave,
-                _("Bølgen er stengt; %(n)s påbegynte svar er merket som delvise."))
+    return _act(
+        wave_id,
+        wave_service.close_wave,
+        _("Bølgen er stengt; %(n)s påbegynte svar er merket som delvise."),
+    )
 
 
 @bp.route("/waves/<int:wave_id>/invite", methods=["POST"])
 @roles_required("admin", "evaluator")
 def wave_invite(wave_id: int):
     """Create invitations for everyone in the panel not yet invited (nothing is sent)."""
-    return _act(wave_id, wave_service.invite_panel,
-                _("%(invited)s nye invitasjoner er laget (ikke sendt ennå); %(revoked)s trukket tilbake."))
+    return _act(
+        wave_id,
+        wave_service.invite_panel,
+        _("%(invited)s nye invitasjoner er laget (ikke sendt ennå); %(revoked)s trukket tilbake."),
+    )
 
 
 @bp.route("/waves/<int:wave_id>/clone", methods=["POST"])

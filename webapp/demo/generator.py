@@ -53,12 +53,63 @@ from .text import free_text
 DEMO_FYLKER = ("Trøndelag", "Vestland", "Nordland", "Agder", "Innlandet")
 ROLE_SHARE = {"skoleeier": 0.22, "skoleleder": 0.38, "tillitsvalgt": 0.25, "uh": 0.15}
 ROLE_LEVEL = {"skoleeier": 0.35, "skoleleder": 0.1, "tillitsvalgt": -0.35, "uh": 0.25}
-UH = ("NTNU", "Universitetet i Bergen", "Nord universitet", "Universitetet i Agder", "Høgskolen i Innlandet",
-      "Høgskulen på Vestlandet", "OsloMet")
-FIRST = ("Kari", "Ola", "Ingrid", "Lars", "Sigrid", "Nils", "Ane", "Per", "Hilde", "Jon", "Marit", "Ole",
-         "Silje", "Eirik", "Tone", "Knut", "Liv", "Arne", "Randi", "Tor", "Camilla", "Amir", "Fatima", "Sander")
-LAST = ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Jensen",
-        "Karlsen", "Johnsen", "Berg", "Haugen", "Hagen", "Bakken", "Solberg", "Moen", "Lie", "Strand", "Dahl")
+UH = (
+    "NTNU",
+    "Universitetet i Bergen",
+    "Nord universitet",
+    "Universitetet i Agder",
+    "Høgskolen i Innlandet",
+    "Høgskulen på Vestlandet",
+    "OsloMet",
+)
+FIRST = (
+    "Kari",
+    "Ola",
+    "Ingrid",
+    "Lars",
+    "Sigrid",
+    "Nils",
+    "Ane",
+    "Per",
+    "Hilde",
+    "Jon",
+    "Marit",
+    "Ole",
+    "Silje",
+    "Eirik",
+    "Tone",
+    "Knut",
+    "Liv",
+    "Arne",
+    "Randi",
+    "Tor",
+    "Camilla",
+    "Amir",
+    "Fatima",
+    "Sander",
+)
+LAST = (
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Bakken",
+    "Solberg",
+    "Moen",
+    "Lie",
+    "Strand",
+    "Dahl",
+)
 WAVES = ((2021, "closed"), (2023, "closed"), (2025, "open"))
 #: the instrument version each wave runs on
 WAVE_VERSION = {2021: 1, 2023: 1, 2025: 2}
@@ -67,8 +118,12 @@ ACTOR_PHASE = {"behov": -0.55, "prior": -0.75, "plan": -0.2, "gjenn": 0.35, "eva
 ACTOR_LEVEL = {"sl": -0.1, "tv": -0.65, "lar": -0.45}
 ACTOR_SELF = {("sl", "skoleleder"), ("tv", "tillitsvalgt")}
 #: (item prefix, role) -> chance of "ikke relevant" where the item may not apply to the role
-NOT_APPLICABLE_CHANCE = {("sam_", "tillitsvalgt"): 0.3, ("medbest", "uh"): 0.6,
-                         ("res_laering", "uh"): 0.35, ("res_miljo", "uh"): 0.35}
+NOT_APPLICABLE_CHANCE = {
+    ("sam_", "tillitsvalgt"): 0.3,
+    ("medbest", "uh"): 0.6,
+    ("res_laering", "uh"): 0.35,
+    ("res_miljo", "uh"): 0.35,
+}
 #: scale -> wave -> shift of the mean (role-specific overrides below)
 TREND = {
     "samarbeid": {2021: 0.0, 2023: 0.35, 2025: 0.45},
@@ -77,8 +132,10 @@ TREND = {
     "opplevd_effekt": {2021: 0.0, 2023: 0.15, 2025: 0.20},
     "lokal_involvering": {2021: 0.0, 2023: 0.05, 2025: 0.05},
 }
-ROLE_TREND = {("lokal_involvering", "skoleleder"): {2021: 0.0, 2023: -0.40, 2025: -0.35},
-              ("lokal_involvering", "tillitsvalgt"): {2021: 0.0, 2023: -0.45, 2025: -0.40}}
+ROLE_TREND = {
+    ("lokal_involvering", "skoleleder"): {2021: 0.0, 2023: -0.40, 2025: -0.35},
+    ("lokal_involvering", "tillitsvalgt"): {2021: 0.0, 2023: -0.45, 2025: -0.40},
+}
 
 
 @dataclass
@@ -102,14 +159,30 @@ def _organisations(rng: random.Random) -> dict[str, list[Organisation]]:
     orgs: dict[str, list[Organisation]] = {"network": [], "kommune": [], "skole": [], "uh": []}
     for i, fylke in enumerate(DEMO_FYLKER):
         for n in range(2):
-            orgs["network"].append(Organisation(kind="kompetansenettverk", name=f"{fylke} {['nord', 'sør'][n]} kompetansenettverk", fylke=fylke))
+            orgs["network"].append(
+                Organisation(
+                    kind="kompetansenettverk",
+                    name=f"{fylke} {['nord', 'sør'][n]} kompetansenettverk",
+                    fylke=fylke,
+                )
+            )
         for k in range(4):
-            kommune = Organisation(kind="kommune", name=f"{fylke} kommune {k + 1}", fylke=fylke,
-                                   org_number=str(964_000_000 + i * 1000 + k * 10))
+            kommune = Organisation(
+                kind="kommune",
+                name=f"{fylke} kommune {k + 1}",
+                fylke=fylke,
+                org_number=str(964_000_000 + i * 1000 + k * 10),
+            )
             orgs["kommune"].append(kommune)
             for s in range(3):
-                orgs["skole"].append(Organisation(kind="skole", name=f"{kommune.name}, skole {s + 1}", fylke=fylke,
-                                                  org_number=str(974_000_000 + i * 1000 + k * 10 + s)))
+                orgs["skole"].append(
+                    Organisation(
+                        kind="skole",
+                        name=f"{kommune.name}, skole {s + 1}",
+                        fylke=fylke,
+                        org_number=str(974_000_000 + i * 1000 + k * 10 + s),
+                    )
+                )
         orgs["uh"].append(Organisation(kind="uh", name=UH[i], fylke=fylke))
     for group in orgs.values():
         db.session.add_all(group)
@@ -117,23 +190,41 @@ def _organisations(rng: random.Random) -> dict[str, list[Organisation]]:
     return orgs
 
 
-def _new_person(rng: random.Random, role: str, orgs: dict, serial: int, used_emails: set[str]) -> Person:
+def _new_person(
+    rng: random.Random, role: str, orgs: dict, serial: int, used_emails: set[str]
+) -> Person:
     fylke_i = rng.randrange(len(DEMO_FYLKER))
     fylke = DEMO_FYLKER[fylke_i]
-    org_kind = {"skoleeier": "kommune", "skoleleder": "skole", "tillitsvalgt": "skole", "uh": "uh"}[role]
+    org_kind = {"skoleeier": "kommune", "skoleleder": "skole", "tillitsvalgt": "skole", "uh": "uh"}[
+        role
+    ]
     candidates = [o for o in orgs[org_kind] if o.fylke == fylke]
     networks = [o for o in orgs["network"] if o.fylke == fylke]
     first, last = rng.choice(FIRST), rng.choice(LAST)
     email = f"{first}.{last}.{serial}@example.no".lower()
     used_emails.add(email)
-    person = Person(role=role, fylke=fylke, organisation=rng.choice(candidates), network=rng.choice(networks),
-                    external_id=f"DEMO-{serial:05d}")
+    person = Person(
+        role=role,
+        fylke=fylke,
+        organisation=rng.choice(candidates),
+        network=rng.choice(networks),
+        external_id=f"DEMO-{serial:05d}",
+    )
     person.contact = Contact(name=f"{first} {last}", email=email)
     return person
 
 
-def _answers(q: Questionnaire, rng: random.Random, traits: dict[str, float], role: str, year: int,
-             item_scale: dict[str, str], fylke_value: int, reverse: set[str], straight: bool) -> dict:
+def _answers(
+    q: Questionnaire,
+    rng: random.Random,
+    traits: dict[str, float],
+    role: str,
+    year: int,
+    item_scale: dict[str, str],
+    fylke_value: int,
+    reverse: set[str],
+    straight: bool,
+) -> dict:
     """Answer the whole questionnaire as this person would, respecting show_if."""
     answers: dict = {}
     for page in q.pages:
@@ -145,8 +236,14 @@ def _answers(q: Questionnaire, rng: random.Random, traits: dict[str, float], rol
             rows = item.rows or [item]
             straight_value = rng.randint(3, 5)
             for leaf in rows:
-                value = _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value, reverse)
-                if straight and item.type == "matrix" and value not in ("dont_know", NOT_APPLICABLE):
+                value = _answer_one(
+                    leaf, item, q, rng, traits, role, year, item_scale, fylke_value, reverse
+                )
+                if (
+                    straight
+                    and item.type == "matrix"
+                    and value not in ("dont_know", NOT_APPLICABLE)
+                ):
                     value = straight_value
                 if value is not None:
                     answers[leaf.code] = value
@@ -163,8 +260,14 @@ def _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value,
     kind = leaf.type
     if kind == "likert":
         if leaf.not_applicable:
-            chance = next((c for (prefix, r), c in NOT_APPLICABLE_CHANCE.items()
-                           if r == role and leaf.code.startswith(prefix)), 0.02)
+            chance = next(
+                (
+                    c
+                    for (prefix, r), c in NOT_APPLICABLE_CHANCE.items()
+                    if r == role and leaf.code.startswith(prefix)
+                ),
+                0.02,
+            )
             if rng.random() < chance:
                 return NOT_APPLICABLE
         if leaf.dont_know and rng.random() < 0.05:
@@ -174,10 +277,23 @@ def _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value,
         mu = 3.1 + ROLE_LEVEL[role] + _shift(scale, role, year) + traits.get(scale or "_", 0.0)
         if leaf.code.startswith("akt_"):  # actor × phase: local actors less involved
             _, actor, phase = leaf.code.split("_")
-            mu = (2.9 + ACTOR_LEVEL[actor] + ACTOR_PHASE[phase] + traits.get(scale or "_", 0.0)
-                  + (-0.4 if (actor, role) in ACTOR_SELF else 0.25 if role in ("skoleeier", "uh") else 0.0))
+            mu = (
+                2.9
+                + ACTOR_LEVEL[actor]
+                + ACTOR_PHASE[phase]
+                + traits.get(scale or "_", 0.0)
+                + (
+                    -0.4
+                    if (actor, role) in ACTOR_SELF
+                    else 0.25
+                    if role in ("skoleeier", "uh")
+                    else 0.0
+                )
+            )
         elif leaf.code.startswith("fornoyd"):  # satisfied when heard, whatever the involvement
-            mu = 3.7 + 0.6 * traits.get("lydhorhet", 0.0) + 0.3 * traits.get("behovstilpasning", 0.0)
+            mu = (
+                3.7 + 0.6 * traits.get("lydhorhet", 0.0) + 0.3 * traits.get("behovstilpasning", 0.0)
+            )
         if leaf.code in reverse:
             mu = n_points + 1 - mu
         return int(min(n_points, max(1, round(rng.gauss(mu, 0.75)))))
@@ -195,7 +311,11 @@ def _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value,
         hi = int(leaf.max if leaf.max is not None else lo + 100)
         return int(min(hi, max(lo, round(rng.lognormvariate(2.5, 0.8)))))
     if kind == "text":
-        return None if rng.random() < 0.6 else rng.choice(["Nettverk nord", "Regionalt nettverk", "Vet ikke"])
+        return (
+            None
+            if rng.random() < 0.6
+            else rng.choice(["Nettverk nord", "Regionalt nettverk", "Vet ikke"])
+        )
     if kind == "longtext":
         if leaf.code == "suksess_tekst":
             return free_text(rng) if rng.random() < 0.55 else None
@@ -204,8 +324,10 @@ def _answer_one(leaf, item, q, rng, traits, role, year, item_scale, fylke_value,
 
 
 def _answer_rows(response_id: int, answers: dict) -> list[dict]:
-    return [{"response_id": response_id, "item_code": code, **answer_columns(value)}
-            for code, value in answers.items()]
+    return [
+        {"response_id": response_id, "item_code": code, **answer_columns(value)}
+        for code, value in answers.items()
+    ]
 
 
 def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-2025") -> DemoResult:
@@ -228,15 +350,19 @@ def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-202
             counts["invitations"] += 1
             if complete is None:
                 continue
-            answer_rows += _respond(inv, wave, p, complete, versions[p.role], instrument,
-                                    panel_maker.traits[p.id], rng)
+            answer_rows += _respond(
+                inv, wave, p, complete, versions[p.role], instrument, panel_maker.traits[p.id], rng
+            )
             counts["responses"] += 1
         if answer_rows:
             db.session.execute(sa.insert(Answer), answer_rows)
         counts["answers"] += len(answer_rows)
         if status == "open":
             result.respondent_link_invitation_id = db.session.scalar(
-                sa.select(Invitation.id).where(Invitation.wave_id == wave.id, Invitation.status == "pending").limit(1))
+                sa.select(Invitation.id)
+                .where(Invitation.wave_id == wave.id, Invitation.status == "pending")
+                .limit(1)
+            )
     counts["persons"] = panel_maker.serial
     result.counts = counts
     return result
@@ -245,10 +371,21 @@ def load_demo(seed: int = 2023, size: int = 400, password: str = "dekom-demo-202
 def _users(password: str) -> dict[str, str]:
     """The admin, evaluator and researcher accounts (made when missing): role -> e-mail."""
     users = {}
-    for role, email in (("admin", "admin@dekom.local"), ("evaluator", "evaluator@dekom.local"),
-                        ("researcher", "forsker@dekom.local")):
+    for role, email in (
+        ("admin", "admin@dekom.local"),
+        ("evaluator", "evaluator@dekom.local"),
+        ("researcher", "forsker@dekom.local"),
+    ):
         if db.session.scalar(sa.select(User).where(User.email == email)) is None:
-            user = User(email=email, name={"admin": "Admin", "evaluator": "Eva Evaluator", "researcher": "Forsker Fjeld"}[role], role=role)
+            user = User(
+                email=email,
+                name={
+                    "admin": "Admin",
+                    "evaluator": "Eva Evaluator",
+                    "researcher": "Forsker Fjeld",
+                }[role],
+                role=role,
+            )
             user.set_password(password)
             db.session.add(user)
         users[role] = email
@@ -277,17 +414,25 @@ class _Instrument:
         scale_sets = {v: load_scales(path) for v, path in scale_files(INSTRUMENT_DIR).items()}
         scales = scale_sets[1]
         later = [s for v, ss in sorted(scale_sets.items()) if v > 1 for s in ss]
-        return cls(by_version=by_version, scales=scales,
-                   new_codes=sorted({s.code for s in later} - {s.code for s in scales}),
-                   item_scale={i: s.code for s in [*later, *scales] for i in s.items},
-                   reverse={i for ss in scale_sets.values() for s in ss for i in s.reverse})
+        return cls(
+            by_version=by_version,
+            scales=scales,
+            new_codes=sorted({s.code for s in later} - {s.code for s in scales}),
+            item_scale={i: s.code for s in [*later, *scales] for i in s.items},
+            reverse={i for ss in scale_sets.values() for s in ss for i in s.reverse},
+        )
 
 
 class _PanelMaker:
     """Recruits new panel members, each with a stable trait per scale."""
 
-    def __init__(self, rng: random.Random, rng_v2: random.Random,
-                 orgs: dict[str, list[Organisation]], instrument: _Instrument) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        rng_v2: random.Random,
+        orgs: dict[str, list[Organisation]],
+        instrument: _Instrument,
+    ) -> None:
         self.rng, self.rng_v2, self.orgs, self.instrument = rng, rng_v2, orgs, instrument
         self.traits: dict[int, dict[str, float]] = {}
         self.serial = 0  # persons made so far
@@ -304,8 +449,12 @@ class _PanelMaker:
         db.session.add_all(made)
         db.session.flush()
         for p in made:
-            self.traits[p.id] = {s.code: rng.gauss(0, 0.55) for s in self.instrument.scales} | {"_": rng.gauss(0, 0.4)}
-            self.traits[p.id] |= {code: self.rng_v2.gauss(0, 0.55) for code in self.instrument.new_codes}
+            self.traits[p.id] = {s.code: rng.gauss(0, 0.55) for s in self.instrument.scales} | {
+                "_": rng.gauss(0, 0.4)
+            }
+            self.traits[p.id] |= {
+                code: self.rng_v2.gauss(0, 0.55) for code in self.instrument.new_codes
+            }
         return made
 
 
@@ -323,7 +472,9 @@ def _wave(year: int, status: str, versions: dict[str, QuestionnaireVersion]) -> 
     closes = opens + timedelta(days=42)
     if status == "open" and closes <= datetime.now(UTC):
         # the worker's schedule would close it at once: keep the open wave open six more weeks
-        closes = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=42)
+        closes = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(
+            days=42
+        )
     wave = Wave(name=f"Dekom {year}", year=year, status=status, opens_at=opens, closes_at=closes)
     for role, version in versions.items():
         wave.questionnaires.append(WaveQuestionnaire(role=role, version=version))
@@ -354,24 +505,46 @@ def _invite(wave: Wave, person: Person, rng: random.Random) -> tuple[Invitation,
     return inv, behaviour <= respond
 
 
-def _respond(inv: Invitation, wave: Wave, person: Person, complete: bool, version: QuestionnaireVersion,
-             instrument: _Instrument, traits: dict[str, float], rng: random.Random) -> list[dict]:
+def _respond(
+    inv: Invitation,
+    wave: Wave,
+    person: Person,
+    complete: bool,
+    version: QuestionnaireVersion,
+    instrument: _Instrument,
+    traits: dict[str, float],
+    rng: random.Random,
+) -> list[dict]:
     """The person's response to an opened invitation (complete, or partial / in progress); the
     rows of its answers, to insert."""
     q = version.questionnaire
     year = wave.year
     fylke_value = DEMO_FYLKER_CODES[person.fylke]
-    answers = _answers(q, rng, traits, person.role, year, instrument.item_scale, fylke_value,
-                       instrument.reverse, straight=rng.random() < 0.03)
+    answers = _answers(
+        q,
+        rng,
+        traits,
+        person.role,
+        year,
+        instrument.item_scale,
+        fylke_value,
+        instrument.reverse,
+        straight=rng.random() < 0.03,
+    )
     if not complete:
         keep = rng.randint(3, max(4, len(answers) // 2))
         answers = dict(list(answers.items())[:keep])
     duration = timedelta(seconds=rng.choice([rng.uniform(60, 140)] + [rng.uniform(420, 1500)] * 30))
     resp = Response(
-        invitation_id=0, wave_id=wave.id, person_id=person.id, questionnaire_version_id=version.id,
+        invitation_id=0,
+        wave_id=wave.id,
+        person_id=person.id,
+        questionnaire_version_id=version.id,
         status="complete" if complete else ("in_progress" if wave.status == "open" else "partial"),
-        current_page=q.pages[-1].id if complete else q.pages[1].id, language=rng.choice(["nb"] * 8 + ["nn", "en"]),
-        started_at=inv.opened_at, submitted_at=inv.opened_at + duration if complete else None,
+        current_page=q.pages[-1].id if complete else q.pages[1].id,
+        language=rng.choice(["nb"] * 8 + ["nn", "en"]),
+        started_at=inv.opened_at,
+        submitted_at=inv.opened_at + duration if complete else None,
     )
     resp.updated_at = resp.submitted_at or inv.opened_at + duration / 2
     if complete:
@@ -384,9 +557,26 @@ def _respond(inv: Invitation, wave: Wave, person: Person, complete: bool, versio
 
 
 DEMO_FYLKER_CODES = {
-    name: i + 1 for i, name in enumerate((
-        "Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo",
-        "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold", "Vestland", "Østfold"))
+    name: i + 1
+    for i, name in enumerate(
+        (
+            "Agder",
+            "Akershus",
+            "Buskerud",
+            "Finnmark",
+            "Innlandet",
+            "Møre og Romsdal",
+            "Nordland",
+            "Oslo",
+            "Rogaland",
+            "Telemark",
+            "Troms",
+            "Trøndelag",
+            "Vestfold",
+            "Vestland",
+            "Østfold",
+        )
+    )
 }
 
 

@@ -33,13 +33,20 @@ def run_dir(job_id: int) -> Path:
 def invited_population() -> pd.DataFrame:
     """Invited persons per wave (year), role and fylke, for response-rate figures."""
     stmt = (
-        sa.select(Wave.year.label("wave"), Person.role, Person.fylke, sa.func.count(Invitation.id).label("invited"))
+        sa.select(
+            Wave.year.label("wave"),
+            Person.role,
+            Person.fylke,
+            sa.func.count(Invitation.id).label("invited"),
+        )
         .join(Invitation, Invitation.wave_id == Wave.id)
         .join(Person, Person.id == Invitation.person_id)
         .where(Invitation.status != "revoked")
         .group_by(Wave.year, Person.role, Person.fylke)
     )
-    return pd.DataFrame(db.session.execute(stmt).all(), columns=["wave", "role", "fylke", "invited"])
+    return pd.DataFrame(
+        db.session.execute(stmt).all(), columns=["wave", "role", "fylke", "invited"]
+    )
 
 
 def invited_frame() -> pd.DataFrame:
@@ -49,13 +56,23 @@ def invited_frame() -> pd.DataFrame:
     network = sa.orm.aliased(Organisation)
     org = sa.orm.aliased(Organisation)
     parent = sa.orm.aliased(Organisation)
-    kommune = sa.case((org.kind == "kommune", org.name),
-                      (sa.and_(org.kind == "skole", parent.kind == "kommune"), parent.name))
+    kommune = sa.case(
+        (org.kind == "kommune", org.name),
+        (sa.and_(org.kind == "skole", parent.kind == "kommune"), parent.name),
+    )
     school = sa.case((org.kind == "skole", org.name))
     responded = sa.case((Response.status == "complete", 1), else_=0)
     stmt = (
-        sa.select(Person.panel_id, Wave.year, Person.role, Person.fylke, network.name, kommune,
-                  school, responded)
+        sa.select(
+            Person.panel_id,
+            Wave.year,
+            Person.role,
+            Person.fylke,
+            network.name,
+            kommune,
+            school,
+            responded,
+        )
         .select_from(Invitation)
         .join(Wave, Wave.id == Invitation.wave_id)
         .join(Person, Person.id == Invitation.person_id)
@@ -65,11 +82,25 @@ def invited_frame() -> pd.DataFrame:
         .outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.status != "revoked")
     )
-    frame = pd.DataFrame(db.session.execute(stmt).all(), columns=[
-        "respondent_id", "wave", "role", "fylke", "network", "kommune", "school", "responded"])
+    frame = pd.DataFrame(
+        db.session.execute(stmt).all(),
+        columns=[
+            "respondent_id",
+            "wave",
+            "role",
+            "fylke",
+            "network",
+            "kommune",
+            "school",
+            "responded",
+        ],
+    )
     # A person invited twice to one wave (an invitation re-issued) counts once: answered if any.
-    frame = frame.sort_values("responded", ascending=False).drop_duplicates(
-        ["respondent_id", "wave"]).sort_values(["wave", "respondent_id"])
+    frame = (
+        frame.sort_values("responded", ascending=False)
+        .drop_duplicates(["respondent_id", "wave"])
+        .sort_values(["wave", "respondent_id"])
+    )
     for col in ("kommune", "school"):  # drop a column nobody has: it would be one big cluster
         if frame[col].isna().all():
             frame = frame.drop(columns=col)
@@ -88,14 +119,26 @@ def database_inputs(weights: bool = True) -> dict[str, Any]:
     answers = read_database(db.engine)
     themes, codebook = coded_themes()
     frame = invited_frame() if weights else pd.DataFrame()
-    return {"answers": answers, "themes": themes, "codebook": codebook,
-            "population": invited_population(), "frame": frame if len(frame) else None}
+    return {
+        "answers": answers,
+        "themes": themes,
+        "codebook": codebook,
+        "population": invited_population(),
+        "frame": frame if len(frame) else None,
+    }
 
 
-def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = True,
-                    progress: bool = False, scales_path: Path | None = None,
-                    family_steps: str = "consecutive", weights: bool = True,
-                    inputs: dict[str, Any] | None = None) -> Any:
+def run_on_database(
+    out_dir: Path,
+    *,
+    by_fylke: bool = False,
+    figures: bool = True,
+    progress: bool = False,
+    scales_path: Path | None = None,
+    family_steps: str = "consecutive",
+    weights: bool = True,
+    inputs: dict[str, Any] | None = None,
+) -> Any:
     """Read every wave's answers from the database and run the whole analysis into ``out_dir``.
 
     By default the scales of every instrument version are used (``questionnaires/`` and its
@@ -110,10 +153,18 @@ def run_on_database(out_dir: Path, *, by_fylke: bool = False, figures: bool = Tr
     if inputs is None:
         inputs = database_inputs(weights)
     return run(
-        inputs["answers"], scales_path or INSTRUMENT_DIR, out_dir,
-        by=("role", "fylke") if by_fylke else ("role",), figures=figures, progress=progress,
-        population=inputs["population"], source="dekom-eval-databasen", workers=2,
-        themes=inputs["themes"], codebook=inputs["codebook"], frame=inputs["frame"],
+        inputs["answers"],
+        scales_path or INSTRUMENT_DIR,
+        out_dir,
+        by=("role", "fylke") if by_fylke else ("role",),
+        figures=figures,
+        progress=progress,
+        population=inputs["population"],
+        source="dekom-eval-databasen",
+        workers=2,
+        themes=inputs["themes"],
+        codebook=inputs["codebook"],
+        frame=inputs["frame"],
         family_steps=family_steps,
     )
 
@@ -138,8 +189,12 @@ def analysis_job(job: Job, progress) -> dict:
     inputs = database_inputs()
     db.session.commit()  # the stored suggestions, before the long run (see database_inputs)
     progress(0, 1)
-    result = run_on_database(out, by_fylke=bool(params.get("by_fylke")), figures=params.get("figures", True),
-                             inputs=inputs)
+    result = run_on_database(
+        out,
+        by_fylke=bool(params.get("by_fylke")),
+        figures=params.get("figures", True),
+        inputs=inputs,
+    )
     progress(1, 1)
     return {
         "out_dir": str(out),

@@ -43,7 +43,9 @@ from ..queries.research_view import redact
 from .audit import record
 
 KIND = "coding.retrain"
-CODER_WEIGHT = 3.0  # a coder's decision on this survey's own answers counts as three shipped examples
+CODER_WEIGHT = (
+    3.0  # a coder's decision on this survey's own answers counts as three shipped examples
+)
 DEFAULT_RETRAIN_AFTER = 25
 _LOADED: dict[str, tuple[float, LearnedCoder]] = {}
 _LOCK = threading.Lock()
@@ -51,7 +53,10 @@ _LOCK = threading.Lock()
 
 def model_dir(version: CodebookVersion) -> Path:
     """The folder holding the model files of ``version``."""
-    root = Path(current_app.config.get("CODING_MODEL_DIR") or Path(current_app.instance_path) / "coding_models")
+    root = Path(
+        current_app.config.get("CODING_MODEL_DIR")
+        or Path(current_app.instance_path) / "coding_models"
+    )
     return root / f"v{version.version_no}-{version.content_hash[:12]}"
 
 
@@ -112,14 +117,21 @@ def coder_codes(version: CodebookVersion) -> pd.DataFrame:
     """
     themes = version.theme_codes
     per: dict[int, dict[int, dict[str, int]]] = {}
-    for answer, coder, theme, on in db.session.execute(sa.select(
-            CodingDecision.answer_id, CodingDecision.coder_id, CodingDecision.theme_code, CodingDecision.applied)
-            .where(CodingDecision.codebook_version_id == version.id, CodingDecision.source != "bulk")):
+    for answer, coder, theme, on in db.session.execute(
+        sa.select(
+            CodingDecision.answer_id,
+            CodingDecision.coder_id,
+            CodingDecision.theme_code,
+            CodingDecision.applied,
+        ).where(CodingDecision.codebook_version_id == version.id, CodingDecision.source != "bulk")
+    ):
         per.setdefault(answer, {}).setdefault(coder, {})[theme] = int(bool(on))
     resolved: dict[int, dict[str, int]] = {}
-    for answer, theme, on in db.session.execute(sa.select(
-            CodingResolution.answer_id, CodingResolution.theme_code, CodingResolution.applied)
-            .where(CodingResolution.codebook_version_id == version.id)):
+    for answer, theme, on in db.session.execute(
+        sa.select(
+            CodingResolution.answer_id, CodingResolution.theme_code, CodingResolution.applied
+        ).where(CodingResolution.codebook_version_id == version.id)
+    ):
         resolved.setdefault(answer, {})[theme] = int(bool(on))
     rows: dict[int, dict[str, int]] = {}
     for answer in set(per) | set(resolved):
@@ -129,12 +141,22 @@ def coder_codes(version: CodebookVersion) -> pd.DataFrame:
         votes = [{t: c.get(t, 0) for t in themes} for c in per[answer].values()]
         if all(v == votes[0] for v in votes[1:]):
             rows[answer] = votes[0]
-    texts = dict(db.session.execute(sa.select(Answer.id, Answer.value_text).where(
-        Answer.id.in_(sorted(rows)))).all()) if rows else {}
+    texts = (
+        dict(
+            db.session.execute(
+                sa.select(Answer.id, Answer.value_text).where(Answer.id.in_(sorted(rows)))
+            ).all()
+        )
+        if rows
+        else {}
+    )
     ids = [a for a in sorted(rows) if (texts.get(a) or "").strip()]
-    frame = pd.DataFrame([rows[a] for a in ids], index=pd.Index(ids, name="answer_id"), columns=themes,
-                         dtype="int64")
-    frame.insert(0, "text", [redact(texts[a]) for a in ids])  # as researchers see it: no contact data
+    frame = pd.DataFrame(
+        [rows[a] for a in ids], index=pd.Index(ids, name="answer_id"), columns=themes, dtype="int64"
+    )
+    frame.insert(
+        0, "text", [redact(texts[a]) for a in ids]
+    )  # as researchers see it: no contact data
     return frame
 
 
@@ -155,7 +177,8 @@ def train_and_store(version: CodebookVersion) -> dict[str, Any]:
     frames, weights = [], []
     shipped = training_data()
     use_shipped = set(themes) <= set(shipped.columns) and len(themes) == len(
-        [c for c in shipped.columns if c in themes])
+        [c for c in shipped.columns if c in themes]
+    )
     if use_shipped:
         frames.append(shipped[["text", *themes]])
         weights += [1.0] * len(shipped)
@@ -167,21 +190,28 @@ def train_and_store(version: CodebookVersion) -> dict[str, Any]:
     data = pd.concat(frames, ignore_index=True)
     previous = latest_meta(version)
     number = int(previous["model_no"]) + 1 if previous else 1
-    meta = {"model_no": number, "codebook_version_no": version.version_no,
-            "codebook_hash": version.content_hash, "coder_answers": len(coded),
-            "shipped_answers": len(shipped) if use_shipped else 0}
+    meta = {
+        "model_no": number,
+        "codebook_version_no": version.version_no,
+        "codebook_hash": version.content_hash,
+        "coder_answers": len(coded),
+        "shipped_answers": len(shipped) if use_shipped else 0,
+    }
     model = train_model(data["text"].tolist(), data, version.codebook, weights=weights, meta=meta)
     folder = model_dir(version)
     path = save_model(model, folder / f"model-{number:04d}.pkl")
     info = {k: v for k, v in model.meta.items() if k != "format"}
-    (folder / f"model-{number:04d}.json").write_text(json.dumps(info, ensure_ascii=False, indent=1),
-                                                      encoding="utf-8")
+    (folder / f"model-{number:04d}.json").write_text(
+        json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return {**info, "path": str(path)}
 
 
 def pending_retrain(version: CodebookVersion) -> Job | None:
     """A queued or running retrain job for ``version``, if any."""
-    for job in db.session.scalars(sa.select(Job).where(Job.kind == KIND, Job.status.in_(("queued", "running")))):
+    for job in db.session.scalars(
+        sa.select(Job).where(Job.kind == KIND, Job.status.in_(("queued", "running")))
+    ):
         if (job.params or {}).get("codebook_version_id") == version.id:
             return job
     return None
@@ -207,14 +237,24 @@ def retrain_job(job: Job, progress) -> dict:
     """Job: train and store a new model for a codebook version, then recompute its suggestions."""
     from .coding import refresh_suggestions
 
-    version = db.session.get(CodebookVersion, int((job.params or {}).get("codebook_version_id") or 0))
+    version = db.session.get(
+        CodebookVersion, int((job.params or {}).get("codebook_version_id") or 0)
+    )
     if version is None:
         raise ValueError("the codebook version to train for no longer exists")
     progress(0, 2)
     meta = train_and_store(version)
     progress(1, 2)
     n = refresh_suggestions(version)
-    record("coding.retrain", target=version, after={k: meta[k] for k in ("model_no", "trained_on", "coder_answers")})
+    record(
+        "coding.retrain",
+        target=version,
+        after={k: meta[k] for k in ("model_no", "trained_on", "coder_answers")},
+    )
     progress(2, 2)
-    return {"model_no": meta["model_no"], "trained_on": meta["trained_on"],
-            "coder_answers": meta["coder_answers"], "suggestions": n}
+    return {
+        "model_no": meta["model_no"],
+        "trained_on": meta["trained_on"],
+        "coder_answers": meta["coder_answers"],
+        "suggestions": n,
+    }

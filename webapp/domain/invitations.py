@@ -36,12 +36,24 @@ from ..models import Answer, Contact, Invitation, Person, Response, UTCDateTime,
 Progress = Callable[[int, int | None], None]
 CONNECTION_BATCH = 500  # messages per SMTP connection
 ROLE_LABELS = {
-    "nb": {"skoleeier": "skoleeier", "skoleleder": "skoleleder", "tillitsvalgt": "tillitsvalgt",
-           "uh": "ansatt i UH-sektoren"},
-    "nn": {"skoleeier": "skuleeigar", "skoleleder": "skuleleiar", "tillitsvalgt": "tillitsvald",
-           "uh": "tilsett i UH-sektoren"},
-    "en": {"skoleeier": "a school owner", "skoleleder": "a school leader",
-           "tillitsvalgt": "a union representative", "uh": "a university or college employee"},
+    "nb": {
+        "skoleeier": "skoleeier",
+        "skoleleder": "skoleleder",
+        "tillitsvalgt": "tillitsvalgt",
+        "uh": "ansatt i UH-sektoren",
+    },
+    "nn": {
+        "skoleeier": "skuleeigar",
+        "skoleleder": "skuleleiar",
+        "tillitsvalgt": "tillitsvald",
+        "uh": "tilsett i UH-sektoren",
+    },
+    "en": {
+        "skoleeier": "a school owner",
+        "skoleleder": "a school leader",
+        "tillitsvalgt": "a union representative",
+        "uh": "a university or college employee",
+    },
 }
 
 
@@ -107,8 +119,12 @@ def _mail_domain() -> str:
 
 def _load(ids: list[int]) -> dict[int, Invitation]:
     rows = db.session.scalars(
-        sa.select(Invitation).where(Invitation.id.in_(ids))
-        .options(joinedload(Invitation.person).joinedload(Person.contact), joinedload(Invitation.wave)))
+        sa.select(Invitation)
+        .where(Invitation.id.in_(ids))
+        .options(
+            joinedload(Invitation.person).joinedload(Person.contact), joinedload(Invitation.wave)
+        )
+    )
     return {inv.id: inv for inv in rows}
 
 
@@ -116,27 +132,64 @@ _T = Invitation.__table__
 _NOW = sa.bindparam("now", type_=UTCDateTime)
 _ID = sa.bindparam("iid")
 #: statements built once: per message they only get new parameters (this loop runs 10 000 times)
-FAILED = _T.update().where(_T.c.id == _ID).values(
-    status="failed", claimed_at=None, last_error=sa.bindparam("error"))
-RELEASE = _T.update().where(_T.c.id == _ID).values(claimed_at=None, last_error=sa.bindparam("error"))
-CLAIM_INVITATION = _T.update().where(
-    _T.c.id == _ID, _T.c.status == "pending", _T.c.claimed_at.is_(None), _T.c.submitted_at.is_(None),
-).values(claimed_at=_NOW)
-SENT_INVITATION = _T.update().where(_T.c.id == _ID).values(
-    status="sent", sent_at=_NOW, claimed_at=None, last_error=None)
+FAILED = (
+    _T.update()
+    .where(_T.c.id == _ID)
+    .values(status="failed", claimed_at=None, last_error=sa.bindparam("error"))
+)
+RELEASE = (
+    _T.update().where(_T.c.id == _ID).values(claimed_at=None, last_error=sa.bindparam("error"))
+)
+CLAIM_INVITATION = (
+    _T.update()
+    .where(
+        _T.c.id == _ID,
+        _T.c.status == "pending",
+        _T.c.claimed_at.is_(None),
+        _T.c.submitted_at.is_(None),
+    )
+    .values(claimed_at=_NOW)
+)
+SENT_INVITATION = (
+    _T.update()
+    .where(_T.c.id == _ID)
+    .values(status="sent", sent_at=_NOW, claimed_at=None, last_error=None)
+)
 # reminder_count must still be what the sender saw: each reminder round is claimed once.
-CLAIM_REMINDER = _T.update().where(
-    _T.c.id == _ID, _T.c.claimed_at.is_(None), _T.c.submitted_at.is_(None), _T.c.status == "sent",
-    _T.c.reminder_count == sa.bindparam("seen"),
-    sa.func.coalesce(_T.c.last_reminded_at, _T.c.sent_at) <= sa.bindparam("cutoff", type_=UTCDateTime),
-).values(claimed_at=_NOW)
-SENT_REMINDER = _T.update().where(_T.c.id == _ID).values(
-    reminder_count=_T.c.reminder_count + 1, last_reminded_at=_NOW, claimed_at=None, last_error=None)
+CLAIM_REMINDER = (
+    _T.update()
+    .where(
+        _T.c.id == _ID,
+        _T.c.claimed_at.is_(None),
+        _T.c.submitted_at.is_(None),
+        _T.c.status == "sent",
+        _T.c.reminder_count == sa.bindparam("seen"),
+        sa.func.coalesce(_T.c.last_reminded_at, _T.c.sent_at)
+        <= sa.bindparam("cutoff", type_=UTCDateTime),
+    )
+    .values(claimed_at=_NOW)
+)
+SENT_REMINDER = (
+    _T.update()
+    .where(_T.c.id == _ID)
+    .values(
+        reminder_count=_T.c.reminder_count + 1,
+        last_reminded_at=_NOW,
+        claimed_at=None,
+        last_error=None,
+    )
+)
 
 
-def _deliver(ids: list[int], claim: sa.Update, claim_params: Callable[[int], dict], sent: sa.Update,
-             kind_of: Callable[[Invitation], str], language: str,
-             progress: Progress | None) -> dict[str, int]:
+def _deliver(
+    ids: list[int],
+    claim: sa.Update,
+    claim_params: Callable[[int], dict],
+    sent: sa.Update,
+    kind_of: Callable[[Invitation], str],
+    language: str,
+    progress: Progress | None,
+) -> dict[str, int]:
     """Claim, send and mark each invitation in ``ids`` with a few sender threads; returns counts.
 
     Each thread has its own SMTP connection and database connection, and commits once per
@@ -149,9 +202,15 @@ def _deliver(ids: list[int], claim: sa.Update, claim_params: Callable[[int], dic
         threads = 1
     stripes = [ids[i::threads] for i in range(threads)]
     shared = _Shared(len(ids))
-    workers = [threading.Thread(target=_sender_thread, name=f"mail-sender-{i}", daemon=True,
-                                args=(app, stripe, claim, claim_params, sent, kind_of, language, shared))
-               for i, stripe in enumerate(stripes)]
+    workers = [
+        threading.Thread(
+            target=_sender_thread,
+            name=f"mail-sender-{i}",
+            daemon=True,
+            args=(app, stripe, claim, claim_params, sent, kind_of, language, shared),
+        )
+        for i, stripe in enumerate(stripes)
+    ]
     for worker in workers:
         worker.start()
     while any(w.is_alive() for w in workers):
@@ -200,14 +259,16 @@ def _sender_thread(app, ids, claim, claim_params, sent, kind_of, language, share
 def _deliver_loop(conn, ids, claim, claim_params, sent, kind_of, language, shared: _Shared) -> None:
     domain = _mail_domain()
     for start in range(0, len(ids), CONNECTION_BATCH):
-        chunk = ids[start:start + CONNECTION_BATCH]
+        chunk = ids[start : start + CONNECTION_BATCH]
         invitations = _load(chunk)
         with transport() as tx:
             for inv_id in chunk:
                 if shared.stop.is_set():
                     conn.commit()
                     return
-                claimed = conn.execute(claim, {"iid": inv_id, "now": utcnow(), **claim_params(inv_id)})
+                claimed = conn.execute(
+                    claim, {"iid": inv_id, "now": utcnow(), **claim_params(inv_id)}
+                )
                 conn.commit()  # also commits the previous message's mark
                 invitation = invitations.get(inv_id)
                 if claimed.rowcount != 1 or invitation is None:
@@ -231,7 +292,9 @@ def _deliver_loop(conn, ids, claim, claim_params, sent, kind_of, language, share
                     # Not delivered: release the row so a later run sends it, and stop here.
                     conn.execute(RELEASE, {"iid": inv_id, "error": str(exc)[:2000]})
                     conn.commit()
-                    raise SendingError(f"stopped after {shared.counts['sent']} sent: {exc}") from exc
+                    raise SendingError(
+                        f"stopped after {shared.counts['sent']} sent: {exc}"
+                    ) from exc
                 else:
                     conn.execute(sent, {"iid": inv_id, "now": utcnow()})
                     shared.add(kind)
@@ -242,10 +305,20 @@ def _deliver_loop(conn, ids, claim, claim_params, sent, kind_of, language, share
 
 def _revoke_leavers(wave_id: int) -> int:
     leavers = sa.select(Person.id).where(Person.left_at.is_not(None))
-    return db.session.execute(
-        sa.update(Invitation).where(Invitation.wave_id == wave_id, Invitation.status == "pending",
-                                    Invitation.claimed_at.is_(None), Invitation.person_id.in_(leavers))
-        .values(status="revoked"), execution_options={"synchronize_session": False}).rowcount or 0
+    return (
+        db.session.execute(
+            sa.update(Invitation)
+            .where(
+                Invitation.wave_id == wave_id,
+                Invitation.status == "pending",
+                Invitation.claimed_at.is_(None),
+                Invitation.person_id.in_(leavers),
+            )
+            .values(status="revoked"),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        or 0
+    )
 
 
 def send_invitations(wave_id: int, language: str = "nb", progress: Progress | None = None) -> dict:
@@ -255,44 +328,85 @@ def send_invitations(wave_id: int, language: str = "nb", progress: Progress | No
         raise SendingError(f"wave {wave_id} is missing or closed")
     revoked = _revoke_leavers(wave_id)
     db.session.commit()
-    due = sa.select(Invitation.id).where(Invitation.wave_id == wave_id, Invitation.status == "pending",
-                                         Invitation.claimed_at.is_(None))
+    due = sa.select(Invitation.id).where(
+        Invitation.wave_id == wave_id,
+        Invitation.status == "pending",
+        Invitation.claimed_at.is_(None),
+    )
     ids = list(db.session.scalars(due.where(not_answered()).order_by(Invitation.id)))
-    answered = db.session.scalar(sa.select(sa.func.count()).select_from(
-        due.where(~not_answered()).subquery())) or 0
-    counts = _deliver(ids, CLAIM_INVITATION, lambda _id: {}, SENT_INVITATION, lambda inv: "invitation",
-                      language, progress)
-    return {**counts, "answered": answered, "revoked": revoked, "wave_id": wave_id, "language": language}
+    answered = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(due.where(~not_answered()).subquery())
+        )
+        or 0
+    )
+    counts = _deliver(
+        ids,
+        CLAIM_INVITATION,
+        lambda _id: {},
+        SENT_INVITATION,
+        lambda inv: "invitation",
+        language,
+        progress,
+    )
+    return {
+        **counts,
+        "answered": answered,
+        "revoked": revoked,
+        "wave_id": wave_id,
+        "language": language,
+    }
 
 
 def not_answered():
     """Condition: the invitation has no submitted answer (nobody who answered is mailed again)."""
-    complete = sa.select(Response.id).where(Response.invitation_id == Invitation.id,
-                                            Response.status == "complete").exists()
+    complete = (
+        sa.select(Response.id)
+        .where(Response.invitation_id == Invitation.id, Response.status == "complete")
+        .exists()
+    )
     return sa.and_(Invitation.submitted_at.is_(None), ~complete)
 
 
 def reminder_candidates(wave: Wave, max_reminders: int, min_days: int):
     """SELECT of (invitation id, reminders so far, has answers) for invitations due a reminder."""
     cutoff = utcnow() - timedelta(days=min_days)
-    has_answers = (sa.select(Answer.id).join(Response, Response.id == Answer.response_id)
-                   .where(Response.invitation_id == Invitation.id).exists())
-    return (sa.select(Invitation.id, Invitation.reminder_count, has_answers.label("has_answers"))
-            .join(Person, Person.id == Invitation.person_id)
-            .where(Invitation.wave_id == wave.id, Invitation.status == "sent",
-                   Invitation.claimed_at.is_(None), Invitation.submitted_at.is_(None),
-                   Invitation.reminder_count < max_reminders,
-                   sa.func.coalesce(Invitation.last_reminded_at, Invitation.sent_at) <= cutoff,
-                   Person.left_at.is_(None), not_answered())
-            .order_by(Invitation.id))
+    has_answers = (
+        sa.select(Answer.id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.invitation_id == Invitation.id)
+        .exists()
+    )
+    return (
+        sa.select(Invitation.id, Invitation.reminder_count, has_answers.label("has_answers"))
+        .join(Person, Person.id == Invitation.person_id)
+        .where(
+            Invitation.wave_id == wave.id,
+            Invitation.status == "sent",
+            Invitation.claimed_at.is_(None),
+            Invitation.submitted_at.is_(None),
+            Invitation.reminder_count < max_reminders,
+            sa.func.coalesce(Invitation.last_reminded_at, Invitation.sent_at) <= cutoff,
+            Person.left_at.is_(None),
+            not_answered(),
+        )
+        .order_by(Invitation.id)
+    )
 
 
-def send_reminders(wave_id: int, language: str = "nb", max_reminders: int = 3, min_days: int = 7,
-                   progress: Progress | None = None) -> dict:
+def send_reminders(
+    wave_id: int,
+    language: str = "nb",
+    max_reminders: int = 3,
+    min_days: int = 7,
+    progress: Progress | None = None,
+) -> dict:
     """Remind non-responders (at most N each, at least D days apart); half-way variant for partial."""
     wave = db.session.get(Wave, wave_id)
     if wave is None or wave.status != "open":
-        raise SendingError(f"wave {wave_id} is missing or not open; reminders go out only while open")
+        raise SendingError(
+            f"wave {wave_id} is missing or not open; reminders go out only while open"
+        )
     rows = db.session.execute(reminder_candidates(wave, max_reminders, min_days)).all()
     ids = [r[0] for r in rows]
     seen = {r[0]: r[1] for r in rows}
@@ -302,49 +416,87 @@ def send_reminders(wave_id: int, language: str = "nb", max_reminders: int = 3, m
     def kind_of(inv: Invitation) -> str:
         return "reminder_partial" if inv.id in partial else "reminder"
 
-    counts = _deliver(ids, CLAIM_REMINDER, lambda inv_id: {"seen": seen[inv_id], "cutoff": cutoff},
-                      SENT_REMINDER, kind_of, language, progress)
-    return {**counts, "wave_id": wave_id, "language": language,
-            "max_reminders": max_reminders, "min_days": min_days}
+    counts = _deliver(
+        ids,
+        CLAIM_REMINDER,
+        lambda inv_id: {"seen": seen[inv_id], "cutoff": cutoff},
+        SENT_REMINDER,
+        kind_of,
+        language,
+        progress,
+    )
+    return {
+        **counts,
+        "wave_id": wave_id,
+        "language": language,
+        "max_reminders": max_reminders,
+        "min_days": min_days,
+    }
 
 
 def uncertain_query(wave_id: int):
     """SELECT of invitations claimed by a sender that died (maybe sent, maybe not)."""
     timeout = current_app.config.get("INVITATION_CLAIM_TIMEOUT", 900)
-    return (sa.select(Invitation).where(
-        Invitation.wave_id == wave_id, Invitation.claimed_at.is_not(None),
-        Invitation.claimed_at < utcnow() - timedelta(seconds=timeout)).order_by(Invitation.id))
+    return (
+        sa.select(Invitation)
+        .where(
+            Invitation.wave_id == wave_id,
+            Invitation.claimed_at.is_not(None),
+            Invitation.claimed_at < utcnow() - timedelta(seconds=timeout),
+        )
+        .order_by(Invitation.id)
+    )
 
 
 def release_uncertain(wave_id: int) -> list[int]:
     """Clear the claim of uncertain invitations so the next run sends them again (caller commits)."""
     ids = [inv.id for inv in db.session.scalars(uncertain_query(wave_id))]
     if ids:
-        db.session.execute(sa.update(Invitation).where(Invitation.id.in_(ids)).values(claimed_at=None),
-                           execution_options={"synchronize_session": False})
+        db.session.execute(
+            sa.update(Invitation).where(Invitation.id.in_(ids)).values(claimed_at=None),
+            execution_options={"synchronize_session": False},
+        )
     return ids
 
 
 def delivery_counts(wave_id: int) -> dict[str, int]:
     """Invitations per delivery status, plus reminders sent and uncertain rows."""
-    counts = dict(db.session.execute(
-        sa.select(Invitation.status, sa.func.count()).where(Invitation.wave_id == wave_id)
-        .group_by(Invitation.status)).all())
-    counts["reminders"] = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Invitation.reminder_count), 0))
-        .where(Invitation.wave_id == wave_id)) or 0
-    counts["uncertain"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(uncertain_query(wave_id).subquery())) or 0
+    counts = dict(
+        db.session.execute(
+            sa.select(Invitation.status, sa.func.count())
+            .where(Invitation.wave_id == wave_id)
+            .group_by(Invitation.status)
+        ).all()
+    )
+    counts["reminders"] = (
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Invitation.reminder_count), 0)).where(
+                Invitation.wave_id == wave_id
+            )
+        )
+        or 0
+    )
+    counts["uncertain"] = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(uncertain_query(wave_id).subquery())
+        )
+        or 0
+    )
     counts["total"] = sum(counts.get(s, 0) for s in ("pending", "sent", "failed", "revoked"))
     return counts
 
 
 def failed_invitations(wave_id: int, limit: int = 200) -> list[tuple[Invitation, Contact | None]]:
     """Failed invitations with the recipient and the recorded error (evaluator only)."""
-    return list(db.session.execute(
-        sa.select(Invitation, Contact).outerjoin(Contact, Contact.person_id == Invitation.person_id)
-        .where(Invitation.wave_id == wave_id, Invitation.status == "failed")
-        .order_by(Invitation.id).limit(limit)).all())
+    return list(
+        db.session.execute(
+            sa.select(Invitation, Contact)
+            .outerjoin(Contact, Contact.person_id == Invitation.person_id)
+            .where(Invitation.wave_id == wave_id, Invitation.status == "failed")
+            .order_by(Invitation.id)
+            .limit(limit)
+        ).all()
+    )
 
 
 @jobs.register("invitations.send")
@@ -357,5 +509,10 @@ def send_job(job, progress: Progress) -> dict:
 def remind_job(job, progress: Progress) -> dict:
     """Job: send reminders (params: wave_id, language, max_reminders, min_days)."""
     p = job.params
-    return send_reminders(p["wave_id"], p.get("language", "nb"), int(p.get("max_reminders", 3)),
-                          int(p.get("min_days", 7)), progress)
+    return send_reminders(
+        p["wave_id"],
+        p.get("language", "nb"),
+        int(p.get("max_reminders", 3)),
+        int(p.get("min_days", 7)),
+        progress,
+    )

@@ -42,9 +42,13 @@ class PanelPlan:
     @property
     def summary(self) -> dict[str, int]:
         """Counts per kind of change."""
-        return {"new": self.count("new"), "updated": self.count("updated") + self.count("rejoined"),
-                "unchanged": self.count("unchanged"), "leavers": len(self.leavers),
-                "conflicts": len(self.conflicts)}
+        return {
+            "new": self.count("new"),
+            "updated": self.count("updated") + self.count("rejoined"),
+            "unchanged": self.count("unchanged"),
+            "leavers": len(self.leavers),
+            "conflicts": len(self.conflicts),
+        }
 
 
 class _Index:
@@ -80,11 +84,15 @@ def plan_import(parsed: ParsedPanel, mark_leavers: bool = False) -> PanelPlan:
             continue
         matched.add(person.id)
         changes = _differences(person, row, idx)
-        action = "rejoined" if person.left_at is not None else ("updated" if changes else "unchanged")
+        action = (
+            "rejoined" if person.left_at is not None else ("updated" if changes else "unchanged")
+        )
         plan.changes.append(PlannedChange(action, row, person.id, changes))
     if mark_leavers:
-        plan.leavers = sorted((p for p in idx.persons.values()
-                               if p.left_at is None and p.id not in matched), key=lambda p: p.panel_id)
+        plan.leavers = sorted(
+            (p for p in idx.persons.values() if p.left_at is None and p.id not in matched),
+            key=lambda p: p.panel_id,
+        )
     return plan
 
 
@@ -95,17 +103,23 @@ def _match(row: PanelRow, idx: _Index) -> tuple[Person | None, RowProblem | None
         if email_owner is not None and email_owner != by_ext.id:
             other = idx.persons[email_owner]
             return None, RowProblem(
-                row.line, "i konflikt med en annen person: e-postadressen tilhører %(panel_id)s "
-                "(ekstern id %(external_id)s)", row.email,
-                {"panel_id": other.panel_id, "external_id": other.external_id or "–"})
+                row.line,
+                "i konflikt med en annen person: e-postadressen tilhører %(panel_id)s "
+                "(ekstern id %(external_id)s)",
+                row.email,
+                {"panel_id": other.panel_id, "external_id": other.external_id or "–"},
+            )
         return by_ext, None
     if email_owner is not None:
         person = idx.persons[email_owner]
         if row.external_id and person.external_id and person.external_id != row.external_id:
             return None, RowProblem(
-                row.line, "i konflikt med en annen person: e-postadressen tilhører %(panel_id)s "
-                "(ekstern id %(external_id)s)", row.email,
-                {"panel_id": person.panel_id, "external_id": person.external_id})
+                row.line,
+                "i konflikt med en annen person: e-postadressen tilhører %(panel_id)s "
+                "(ekstern id %(external_id)s)",
+                row.email,
+                {"panel_id": person.panel_id, "external_id": person.external_id},
+            )
         return person, None
     return None, None
 
@@ -113,20 +127,29 @@ def _match(row: PanelRow, idx: _Index) -> tuple[Person | None, RowProblem | None
 def _differences(person: Person, row: PanelRow, idx: _Index) -> dict[str, tuple]:
     contact = idx.contacts.get(person.id)
     before = {
-        "name": contact.name if contact else None, "email": contact.email if contact else None,
-        "role": person.role, "fylke": person.fylke, "external_id": person.external_id,
+        "name": contact.name if contact else None,
+        "email": contact.email if contact else None,
+        "role": person.role,
+        "fylke": person.fylke,
+        "external_id": person.external_id,
         "organisation": _org_label(idx.org_by_id.get(person.organisation_id)),
         "network": _org_label(idx.org_by_id.get(person.network_id)),
     }
     after = {
-        "name": row.name, "email": row.email, "role": row.role, "fylke": row.fylke,
+        "name": row.name,
+        "email": row.email,
+        "role": row.role,
+        "fylke": row.fylke,
         "external_id": row.external_id or person.external_id,
-        "organisation": row.organisation, "network": row.network,
+        "organisation": row.organisation,
+        "network": row.network,
     }
     return {k: (before[k], after[k]) for k in before if before[k] != after[k]}
 
 
-def apply_plan(parsed: ParsedPanel, mark_leavers: bool = False, filename: str | None = None) -> dict:
+def apply_plan(
+    parsed: ParsedPanel, mark_leavers: bool = False, filename: str | None = None
+) -> dict:
     """Re-plan against the current database and write it (the caller commits); returns counts."""
     plan = plan_import(parsed, mark_leavers)
     cache: dict[tuple, Organisation] = {}
@@ -139,8 +162,13 @@ def apply_plan(parsed: ParsedPanel, mark_leavers: bool = False, filename: str | 
         org = _organisation(row.org_kind, row.organisation, row.org_number, row.fylke, cache)
         network = _organisation("kompetansenettverk", row.network, None, row.fylke, cache)
         if change.action == "new":
-            person = Person(role=row.role, fylke=row.fylke, external_id=row.external_id,
-                            organisation=org, network=network)
+            person = Person(
+                role=row.role,
+                fylke=row.fylke,
+                external_id=row.external_id,
+                organisation=org,
+                network=network,
+            )
             person.contact = Contact(name=row.name, email=row.email)
             db.session.add(person)
         else:
@@ -160,12 +188,19 @@ def apply_plan(parsed: ParsedPanel, mark_leavers: bool = False, filename: str | 
             record("panel.person_update", target=person, before=before, after=after)
     for person in plan.leavers:
         person.left_at = now
-        record("panel.person_left", target=person, before={"panel_id": person.panel_id, "left_at": None},
-               after={"panel_id": person.panel_id, "left_at": now.isoformat()})
+        record(
+            "panel.person_left",
+            target=person,
+            before={"panel_id": person.panel_id, "left_at": None},
+            after={"panel_id": person.panel_id, "left_at": now.isoformat()},
+        )
     summary = plan.summary
-    record("panel.import", target=None,
-           before={"leavers": [p.panel_id for p in plan.leavers]},
-           after={"file": filename or parsed.filename, **summary, "changed": changed_ids[:500]})
+    record(
+        "panel.import",
+        target=None,
+        before={"leavers": [p.panel_id for p in plan.leavers]},
+        after={"file": filename or parsed.filename, **summary, "changed": changed_ids[:500]},
+    )
     return summary
 
 
@@ -188,8 +223,13 @@ def _audit_values(change: PlannedChange, panel_id: str) -> tuple[dict, dict]:
     return before, after
 
 
-def _organisation(kind: str | None, name: str | None, number: str | None, fylke: str,
-                  cache: dict[tuple, Organisation]) -> Organisation | None:
+def _organisation(
+    kind: str | None,
+    name: str | None,
+    number: str | None,
+    fylke: str,
+    cache: dict[tuple, Organisation],
+) -> Organisation | None:
     if not name:
         return None
     key = (kind, name, number)
@@ -199,8 +239,9 @@ def _organisation(kind: str | None, name: str | None, number: str | None, fylke:
     if number:
         org = db.session.scalar(sa.select(Organisation).where(Organisation.org_number == number))
     if org is None:
-        org = db.session.scalar(sa.select(Organisation).where(
-            Organisation.kind == kind, Organisation.name == name))
+        org = db.session.scalar(
+            sa.select(Organisation).where(Organisation.kind == kind, Organisation.name == name)
+        )
         if org is not None and number and not org.org_number:
             org.org_number = number
     if org is None:
@@ -213,9 +254,13 @@ def _organisation(kind: str | None, name: str | None, number: str | None, fylke:
 
 # --- the parsed file between preview and confirm, kept on the server ---------------------------
 
+
 def import_dir() -> Path:
     """PANEL_IMPORT_DIR (instance/panel_imports), readable by the app's own user only (mode 0700)."""
-    path = Path(current_app.config.get("PANEL_IMPORT_DIR") or Path(current_app.instance_path) / "panel_imports")
+    path = Path(
+        current_app.config.get("PANEL_IMPORT_DIR")
+        or Path(current_app.instance_path) / "panel_imports"
+    )
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     return path

@@ -36,11 +36,17 @@ def store_version(q: Questionnaire, source: str | None = None) -> tuple[Question
     if existing is not None:
         return existing, False
     last = db.session.scalar(
-        sa.select(sa.func.max(QuestionnaireVersion.version_no)).where(QuestionnaireVersion.code == q.code)
+        sa.select(sa.func.max(QuestionnaireVersion.version_no)).where(
+            QuestionnaireVersion.code == q.code
+        )
     )
     version = QuestionnaireVersion(
-        code=q.code, role=q.role, version_no=(last or 0) + 1, content_hash=digest,
-        definition=q.to_dict(), source=source,
+        code=q.code,
+        role=q.role,
+        version_no=(last or 0) + 1,
+        content_hash=digest,
+        definition=q.to_dict(),
+        source=source,
     )
     db.session.add(version)
     db.session.flush()
@@ -73,15 +79,27 @@ def find_version(spec: str) -> QuestionnaireVersion | None:
             code, _, number = text.rpartition(sep)
             number = number.strip().lstrip("v")
             if number.isdigit():
-                return db.session.scalar(sa.select(QuestionnaireVersion).where(
-                    QuestionnaireVersion.code == code.strip(), QuestionnaireVersion.version_no == int(number)))
+                return db.session.scalar(
+                    sa.select(QuestionnaireVersion).where(
+                        QuestionnaireVersion.code == code.strip(),
+                        QuestionnaireVersion.version_no == int(number),
+                    )
+                )
     return None
 
 
-def create_draft(q: Questionnaire, source: str, warnings: list[str], user=None) -> QuestionnaireDraft:
+def create_draft(
+    q: Questionnaire, source: str, warnings: list[str], user=None
+) -> QuestionnaireDraft:
     """Keep a cleanly converted upload for preview before it is saved as a version."""
-    draft = QuestionnaireDraft(code=q.code, role=q.role, definition=q.to_dict(), source=source[:255],
-                               warnings=warnings, created_by_id=getattr(user, "id", None))
+    draft = QuestionnaireDraft(
+        code=q.code,
+        role=q.role,
+        definition=q.to_dict(),
+        source=source[:255],
+        warnings=warnings,
+        created_by_id=getattr(user, "id", None),
+    )
     db.session.add(draft)
     db.session.flush()
     return draft
@@ -91,7 +109,11 @@ def save_draft(draft: QuestionnaireDraft) -> tuple[QuestionnaireVersion, bool]:
     """Store the draft as a new immutable version (or find the identical one); the draft is removed."""
     version, created = store_version(draft.questionnaire, source=f"upload: {draft.source}")
     if created:
-        record("questionnaire.save", target=version, after={"label": version.label, "source": draft.source})
+        record(
+            "questionnaire.save",
+            target=version,
+            after={"label": version.label, "source": draft.source},
+        )
     db.session.delete(draft)
     db.session.flush()
     return version, created
@@ -99,10 +121,14 @@ def save_draft(draft: QuestionnaireDraft) -> tuple[QuestionnaireVersion, bool]:
 
 def delete_version(version: QuestionnaireVersion) -> None:
     """Delete a version no wave uses; a version in a wave (or with answers) is kept for good."""
-    used = db.session.scalar(sa.select(sa.func.count(WaveQuestionnaire.id)).where(
-        WaveQuestionnaire.questionnaire_version_id == version.id))
-    answered = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
-        Response.questionnaire_version_id == version.id))
+    used = db.session.scalar(
+        sa.select(sa.func.count(WaveQuestionnaire.id)).where(
+            WaveQuestionnaire.questionnaire_version_id == version.id
+        )
+    )
+    answered = db.session.scalar(
+        sa.select(sa.func.count(Response.id)).where(Response.questionnaire_version_id == version.id)
+    )
     if used or answered:
         raise VersionInUse(f"{version.label} is used by a wave and cannot be deleted")
     record("questionnaire.delete", target=version, before={"label": version.label})
@@ -122,7 +148,9 @@ def launched_waves(exclude: Wave | None = None) -> list[Wave]:
     return [w for w in db.session.scalars(query) if exclude is None or w.id != exclude.id]
 
 
-def previous_version(role: str, exclude: Wave | None = None) -> tuple[Wave, QuestionnaireVersion] | None:
+def previous_version(
+    role: str, exclude: Wave | None = None
+) -> tuple[Wave, QuestionnaireVersion] | None:
     """The version ``role`` answered in the most recent launched wave (other than ``exclude``)."""
     for wave in launched_waves(exclude):
         version = wave.version_for(role)
@@ -140,15 +168,24 @@ def measured_items(exclude: Wave | None = None) -> set[str]:
     return codes
 
 
-def compare(old: Questionnaire, new: Questionnaire, exclude: Wave | None = None) -> QuestionnaireDiff:
+def compare(
+    old: Questionnaire, new: Questionnaire, exclude: Wave | None = None
+) -> QuestionnaireDiff:
     """The diff from ``old`` to ``new``; changes to scale items measured in earlier waves are breaking."""
     new_scales = analysis_scales(new.instrument_version)
-    old_scales = analysis_scales(old.instrument_version) if old.instrument_version != new.instrument_version else None
-    return diff_questionnaires(old, new, scales=new_scales, old_scales=old_scales,
-                               measured=measured_items(exclude))
+    old_scales = (
+        analysis_scales(old.instrument_version)
+        if old.instrument_version != new.instrument_version
+        else None
+    )
+    return diff_questionnaires(
+        old, new, scales=new_scales, old_scales=old_scales, measured=measured_items(exclude)
+    )
 
 
-def comparability(q: Questionnaire, role: str, exclude: Wave | None = None) -> tuple[Wave, QuestionnaireVersion, QuestionnaireDiff] | None:
+def comparability(
+    q: Questionnaire, role: str, exclude: Wave | None = None
+) -> tuple[Wave, QuestionnaireVersion, QuestionnaireDiff] | None:
     """(last wave, its version, diff) for ``q`` against what ``role`` answered in the last launched wave."""
     found = previous_version(role, exclude)
     if found is None:
@@ -157,11 +194,20 @@ def comparability(q: Questionnaire, role: str, exclude: Wave | None = None) -> t
     return wave, version, compare(version.questionnaire, q, exclude)
 
 
-def version_comparison(version: QuestionnaireVersion) -> tuple[Wave, QuestionnaireVersion, QuestionnaireDiff] | None:
+def version_comparison(
+    version: QuestionnaireVersion,
+) -> tuple[Wave, QuestionnaireVersion, QuestionnaireDiff] | None:
     """(wave, version, diff) from what the role answered in the launched wave before the first wave using
     ``version`` to ``version``; a version no wave uses is compared with the last launched wave's."""
-    uses = [(wq.wave.year, wq.wave.id) for wq in db.session.scalars(sa.select(WaveQuestionnaire).where(
-        WaveQuestionnaire.questionnaire_version_id == version.id, WaveQuestionnaire.role == version.role))]
+    uses = [
+        (wq.wave.year, wq.wave.id)
+        for wq in db.session.scalars(
+            sa.select(WaveQuestionnaire).where(
+                WaveQuestionnaire.questionnaire_version_id == version.id,
+                WaveQuestionnaire.role == version.role,
+            )
+        )
+    ]
     first = min(uses) if uses else None
     for wave in launched_waves():
         if first is not None and (wave.year, wave.id) >= first:

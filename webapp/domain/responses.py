@@ -46,9 +46,20 @@ from ..models.response import ANSWER_VALUE_COLUMNS, answer_columns, answer_value
 from ..models.types import UTCDateTime
 
 __all__ = [
-    "AlreadySubmitted", "InvalidAnswer", "PageChange", "StaleRevision", "apply_change", "find_response",
-    "load_answers", "mark_partial_for_wave", "page_change", "questionnaire_of", "save_answers",
-    "save_page", "start_response", "submit",
+    "AlreadySubmitted",
+    "InvalidAnswer",
+    "PageChange",
+    "StaleRevision",
+    "apply_change",
+    "find_response",
+    "load_answers",
+    "mark_partial_for_wave",
+    "page_change",
+    "questionnaire_of",
+    "save_answers",
+    "save_page",
+    "start_response",
+    "submit",
 ]
 
 
@@ -83,16 +94,19 @@ def find_response(invitation_id: int) -> Response | None:
 
 # -- reading ------------------------------------------------------------------------------------
 
+
 def load_answers(response: Response) -> dict[str, Any]:
     """The stored answers of ``response`` as item code -> value."""
     rows = db.session.execute(
-        sa.select(Answer.item_code, *[getattr(Answer, c) for c in ANSWER_VALUE_COLUMNS])
-        .where(Answer.response_id == response.id)
+        sa.select(Answer.item_code, *[getattr(Answer, c) for c in ANSWER_VALUE_COLUMNS]).where(
+            Answer.response_id == response.id
+        )
     )
     return {code: answer_value(*values) for code, *values in rows}
 
 
 # -- writing ------------------------------------------------------------------------------------
+
 
 def start_response(invitation: Invitation) -> Response:
     """The invitation's response, created on first open with its role's questionnaire version."""
@@ -106,15 +120,24 @@ def start_response(invitation: Invitation) -> Response:
     role = sa.select(Person.role).where(Person.id == invitation.person_id).scalar_subquery()
     version = db.session.scalar(
         sa.select(QuestionnaireVersion)
-        .join(WaveQuestionnaire, WaveQuestionnaire.questionnaire_version_id == QuestionnaireVersion.id)
+        .join(
+            WaveQuestionnaire, WaveQuestionnaire.questionnaire_version_id == QuestionnaireVersion.id
+        )
         .where(WaveQuestionnaire.wave_id == invitation.wave_id, WaveQuestionnaire.role == role)
         .options(load_only(QuestionnaireVersion.content_hash))
     )
     if version is None:
-        raise LookupError(f"wave {invitation.wave.name} has no questionnaire for role {invitation.person.role}")
+        raise LookupError(
+            f"wave {invitation.wave.name} has no questionnaire for role {invitation.person.role}"
+        )
     response = Response(
-        invitation_id=invitation.id, wave_id=invitation.wave_id, person_id=invitation.person_id,
-        questionnaire_version_id=version.id, status="in_progress", started_at=now, revision=0,
+        invitation_id=invitation.id,
+        wave_id=invitation.wave_id,
+        person_id=invitation.person_id,
+        questionnaire_version_id=version.id,
+        status="in_progress",
+        started_at=now,
+        revision=0,
         version=version,
     )
     db.session.add(response)
@@ -130,10 +153,15 @@ def _bump_revision(response: Response, revision: int | None, **values: Any) -> N
     stmt = sa.update(t).where(t.c.id == response.id, t.c.status != "complete")
     if revision is not None:
         stmt = stmt.where(t.c.revision == revision)
-    if "status" not in values and response.status == "partial" \
-            and db.session.get(Wave, response.wave_id).is_open:
+    if (
+        "status" not in values
+        and response.status == "partial"
+        and db.session.get(Wave, response.wave_id).is_open
+    ):
         values["status"] = "in_progress"  # a wave that closed and opened again
-    result = db.session.execute(stmt.values(revision=t.c.revision + 1, updated_at=utcnow(), **values))
+    result = db.session.execute(
+        stmt.values(revision=t.c.revision + 1, updated_at=utcnow(), **values)
+    )
     if result.rowcount != 1:
         raise StaleRevision()
     if revision is None:
@@ -153,8 +181,12 @@ class PageChange:
     final: dict[str, Any]
 
 
-def page_change(response: Response, page_id: str, values: Mapping[str, Any],
-                before: Mapping[str, Any] | None = None) -> PageChange:
+def page_change(
+    response: Response,
+    page_id: str,
+    values: Mapping[str, Any],
+    before: Mapping[str, Any] | None = None,
+) -> PageChange:
     """Check the answers given on one page (None clears one) and prune what becomes hidden.
 
     ``before`` are the stored answers when the caller has them. Raises InvalidAnswer for an item
@@ -174,8 +206,9 @@ def page_change(response: Response, page_id: str, values: Mapping[str, Any],
     return PageChange(clean, before, prune_hidden(q, {**before, **clean}))
 
 
-def apply_change(response: Response, change: PageChange, *, revision: int | None,
-                 **columns: Any) -> dict[str, Any]:
+def apply_change(
+    response: Response, change: PageChange, *, revision: int | None, **columns: Any
+) -> dict[str, Any]:
     """Write ``change`` if the stored revision is still ``revision`` (else StaleRevision).
 
     ``columns`` are further response columns set in the same UPDATE (e.g. ``current_page``).
@@ -186,16 +219,21 @@ def apply_change(response: Response, change: PageChange, *, revision: int | None
     return change.final
 
 
-def _write(response_id: int, before: Mapping[str, Any], values: Mapping[str, Any],
-           final: Mapping[str, Any]) -> None:
+def _write(
+    response_id: int, before: Mapping[str, Any], values: Mapping[str, Any], final: Mapping[str, Any]
+) -> None:
     gone = [code for code in before if code not in final]
     if gone:
         a = Answer.__table__
-        db.session.execute(sa.delete(a).where(a.c.response_id == response_id, a.c.item_code.in_(gone)))
+        db.session.execute(
+            sa.delete(a).where(a.c.response_id == response_id, a.c.item_code.in_(gone))
+        )
     now = utcnow()
-    rows = [{"response_id": response_id, "item_code": code, "updated_at": now, **answer_columns(value)}
-            for code, value in final.items()
-            if code not in before or (code in values and before[code] != value)]
+    rows = [
+        {"response_id": response_id, "item_code": code, "updated_at": now, **answer_columns(value)}
+        for code, value in final.items()
+        if code not in before or (code in values and before[code] != value)
+    ]
     if not rows:
         return
     dialect = db.session.get_bind().dialect.name
@@ -203,9 +241,17 @@ def _write(response_id: int, before: Mapping[str, Any], values: Mapping[str, Any
         # one INSERT ... SELECT FROM unnest(arrays) ON CONFLICT: a short, constant statement that
         # PostgreSQL prepares once per connection, whatever the number of rows
         columns = {c: [r[c] for r in rows] for c in ("item_code", *ANSWER_VALUE_COLUMNS)}
-        columns["value_list"] = [None if v is None else json.dumps(v) for v in columns["value_list"]]
-        db.session.execute(_PG_UPSERT, {"response_id": response_id, "updated_at": now,
-                                        **{f"{c}s": v for c, v in columns.items()}})
+        columns["value_list"] = [
+            None if v is None else json.dumps(v) for v in columns["value_list"]
+        ]
+        db.session.execute(
+            _PG_UPSERT,
+            {
+                "response_id": response_id,
+                "updated_at": now,
+                **{f"{c}s": v for c, v in columns.items()},
+            },
+        )
     else:
         db.session.execute(_sqlite_upsert(), rows)
 
@@ -235,8 +281,9 @@ def _sqlite_upsert() -> Any:
     )
 
 
-def save_page(response: Response, page_id: str, values: Mapping[str, Any], *,
-              revision: int | None) -> dict[str, Any]:
+def save_page(
+    response: Response, page_id: str, values: Mapping[str, Any], *, revision: int | None
+) -> dict[str, Any]:
     """Store the answers given on one page (None clears one) and prune hidden items' answers.
 
     ``revision`` is the revision the form was shown with; a different stored revision raises
@@ -256,12 +303,14 @@ def save_answers(response: Response, values: Mapping[str, Any]) -> dict[str, Any
             raise InvalidAnswer(code, "is not an answerable item in this questionnaire")
         clean[code] = check_value(q, item, value)
     before = load_answers(response)
-    return apply_change(response, PageChange(clean, before, prune_hidden(q, {**before, **clean})),
-                        revision=None)
+    return apply_change(
+        response, PageChange(clean, before, prune_hidden(q, {**before, **clean})), revision=None
+    )
 
 
-def submit(response: Response, *, revision: int | None,
-           answers: Mapping[str, Any] | None = None) -> list[tuple[Page, Item]]:
+def submit(
+    response: Response, *, revision: int | None, answers: Mapping[str, Any] | None = None
+) -> list[tuple[Page, Item]]:
     """Mark the response complete when every required visible item is answered.
 
     Returns the missing (page, item) pairs and changes nothing when some are missing. Raises
@@ -280,8 +329,12 @@ def submit(response: Response, *, revision: int | None,
     _bump_revision(response, revision, status="complete", submitted_at=now, current_page=None)
     _write(response.id, answers, {}, final)
     inv = Invitation.__table__
-    db.session.execute(sa.update(inv).where(inv.c.id == response.invitation_id).values(submitted_at=now))
-    invitation = db.session.identity_map.get(db.session.identity_key(Invitation, response.invitation_id))
+    db.session.execute(
+        sa.update(inv).where(inv.c.id == response.invitation_id).values(submitted_at=now)
+    )
+    invitation = db.session.identity_map.get(
+        db.session.identity_key(Invitation, response.invitation_id)
+    )
     if invitation is not None:
         set_committed_value(invitation, "submitted_at", now)
     return []

@@ -52,11 +52,15 @@ def purge_contacts(now: datetime, days: int) -> list[str]:
     cutoff = now - timedelta(days=days)
     waves = {w.id: w for w in db.session.scalars(sa.select(Wave))}
     erased = []
-    leavers = db.session.scalars(sa.select(Person).where(Person.left_at.is_not(None)).order_by(Person.id))
+    leavers = db.session.scalars(
+        sa.select(Person).where(Person.left_at.is_not(None)).order_by(Person.id)
+    )
     for person in leavers:
         if person.contact is None:
             continue
-        wave_ids = db.session.scalars(sa.select(Invitation.wave_id).where(Invitation.person_id == person.id)).all()
+        wave_ids = db.session.scalars(
+            sa.select(Invitation.wave_id).where(Invitation.person_id == person.id)
+        ).all()
         ends = [_closed_at(waves.get(w)) for w in wave_ids]
         if any(end is None for end in ends):  # a wave of theirs is still open or planned
             continue
@@ -129,8 +133,12 @@ def purge(now: datetime | None = None) -> dict[str, list[str]]:
         "imports": purge_imports(now, c.get("RETAIN_IMPORT_HOURS", 0)),
     }
     if any(removed.values()):
-        record("retention.purge", actor="schedule",
-               after={k: len(v) for k, v in removed.items()} | {"contacts_erased": removed["contacts"][:500]})
+        record(
+            "retention.purge",
+            actor="schedule",
+            after={k: len(v) for k, v in removed.items()}
+            | {"contacts_erased": removed["contacts"][:500]},
+        )
     return removed
 
 

@@ -21,8 +21,11 @@ def open_and_close_waves(now: datetime) -> dict:
 
 
 def _reminder_job_waiting(wave_id: int) -> bool:
-    waiting = db.session.scalars(sa.select(Job).where(
-        Job.kind == "invitations.remind", Job.status.in_(("queued", "running"))))
+    waiting = db.session.scalars(
+        sa.select(Job).where(
+            Job.kind == "invitations.remind", Job.status.in_(("queued", "running"))
+        )
+    )
     return any((job.params or {}).get("wave_id") == wave_id for job in waiting)
 
 
@@ -30,15 +33,26 @@ def _reminder_job_waiting(wave_id: int) -> bool:
 def queue_due_reminders(now: datetime) -> dict:
     """Queue a reminder job for each open wave with automatic reminders and someone due one."""
     queued: list[int] = []
-    waves = db.session.scalars(sa.select(Wave).where(
-        Wave.status == "open", Wave.remind_every_days.is_not(None), Wave.remind_max > 0).order_by(Wave.id))
+    waves = db.session.scalars(
+        sa.select(Wave)
+        .where(Wave.status == "open", Wave.remind_every_days.is_not(None), Wave.remind_max > 0)
+        .order_by(Wave.id)
+    )
     for wave in waves:
         due = db.session.execute(
-            reminder_candidates(wave, wave.remind_max, wave.remind_every_days).limit(1)).first()
+            reminder_candidates(wave, wave.remind_max, wave.remind_every_days).limit(1)
+        ).first()
         if due is None or _reminder_job_waiting(wave.id):
             continue
-        job = jobs.enqueue("invitations.remind", {
-            "wave_id": wave.id, "language": wave.remind_language, "max_reminders": wave.remind_max,
-            "min_days": wave.remind_every_days, "automatic": True})
+        job = jobs.enqueue(
+            "invitations.remind",
+            {
+                "wave_id": wave.id,
+                "language": wave.remind_language,
+                "max_reminders": wave.remind_max,
+                "min_days": wave.remind_every_days,
+                "automatic": True,
+            },
+        )
         queued.append(job.id)
     return {"queued_jobs": queued}

@@ -26,8 +26,10 @@ class NeedsComparabilityNote(WaveError):
     def __init__(self, breaks: dict[str, dict]):
         self.breaks = breaks
         scales = sorted({s for b in breaks.values() for s in b["broken_scales"]})
-        super().__init__("the questionnaires change items of scales measured in an earlier wave "
-                         f"({', '.join(scales)}); confirm with a note to open the wave")
+        super().__init__(
+            "the questionnaires change items of scales measured in an earlier wave "
+            f"({', '.join(scales)}); confirm with a note to open the wave"
+        )
 
 
 def comparability_breaks(wave: Wave) -> dict[str, dict]:
@@ -41,29 +43,50 @@ def comparability_breaks(wave: Wave) -> dict[str, dict]:
             continue
         previous_wave, previous, diff = found
         if diff.breaking:
-            out[wq.role] = {"wave": previous_wave.name, "wave_id": previous_wave.id, "version": previous.label,
-                            "version_id": previous.id, "broken_scales": diff.broken_scales(),
-                            "recomputable": list(diff.recomputable),
-                            "items": sorted({c.code for c in diff.breaking}),
-                            "changes": [c.describe() for c in diff.breaking]}
+            out[wq.role] = {
+                "wave": previous_wave.name,
+                "wave_id": previous_wave.id,
+                "version": previous.label,
+                "version_id": previous.id,
+                "broken_scales": diff.broken_scales(),
+                "recomputable": list(diff.recomputable),
+                "items": sorted({c.code for c in diff.breaking}),
+                "changes": [c.describe() for c in diff.breaking],
+            }
     return out
 
 
 def wave_state(wave: Wave) -> dict:
     """The audited fields of a wave."""
     return {
-        "name": wave.name, "year": wave.year, "status": wave.status,
+        "name": wave.name,
+        "year": wave.year,
+        "status": wave.status,
         "opens_at": wave.opens_at.isoformat() if wave.opens_at else None,
         "closes_at": wave.closes_at.isoformat() if wave.closes_at else None,
         "versions": {wq.role: wq.questionnaire_version_id for wq in wave.questionnaires},
-        **({"comparability_notes": notes} if (notes := {wq.role: wq.comparability_note for wq in wave.questionnaires
-                                                         if wq.comparability_note}) else {}),
-        "reminders": {"every_days": wave.remind_every_days, "max": wave.remind_max,
-                      "language": wave.remind_language},
+        **(
+            {"comparability_notes": notes}
+            if (
+                notes := {
+                    wq.role: wq.comparability_note
+                    for wq in wave.questionnaires
+                    if wq.comparability_note
+                }
+            )
+            else {}
+        ),
+        "reminders": {
+            "every_days": wave.remind_every_days,
+            "max": wave.remind_max,
+            "language": wave.remind_language,
+        },
     }
 
 
-def set_reminders(wave: Wave, every_days: int | None, max_count: int = 3, language: str = "nb") -> None:
+def set_reminders(
+    wave: Wave, every_days: int | None, max_count: int = 3, language: str = "nb"
+) -> None:
     """Automatic reminders: every ``every_days`` days (None = off), at most ``max_count`` each."""
     if every_days is not None and not 1 <= every_days <= 365:
         raise WaveError("reminder interval must be between 1 and 365 days")
@@ -78,7 +101,8 @@ def versions_by_role() -> dict[str, list[QuestionnaireVersion]]:
     """Stored questionnaire versions per role, newest first (for the wave form)."""
     out: dict[str, list[QuestionnaireVersion]] = {role: [] for role in PANEL_ROLES}
     query = sa.select(QuestionnaireVersion).order_by(
-        QuestionnaireVersion.created_at.desc(), QuestionnaireVersion.id.desc())
+        QuestionnaireVersion.created_at.desc(), QuestionnaireVersion.id.desc()
+    )
     for version in db.session.scalars(query):
         out.setdefault(version.role, []).append(version)
     return out
@@ -101,9 +125,14 @@ def _set_versions(wave: Wave, versions: dict[str, int]) -> None:
             current.version = version
 
 
-def create_wave(name: str, year: int, versions: dict[str, int],
-                opens_at: datetime | None = None, closes_at: datetime | None = None,
-                reminders: tuple[int | None, int, str] | None = None) -> Wave:
+def create_wave(
+    name: str,
+    year: int,
+    versions: dict[str, int],
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    reminders: tuple[int | None, int, str] | None = None,
+) -> Wave:
     """A new draft wave answering ``versions`` (role -> QuestionnaireVersion id).
 
     ``reminders`` is (every_days or None, max per person, language) for automatic reminders.
@@ -120,9 +149,16 @@ def create_wave(name: str, year: int, versions: dict[str, int],
     return wave
 
 
-def update_wave(wave: Wave, *, name: str, year: int, versions: dict[str, int],
-                opens_at: datetime | None, closes_at: datetime | None,
-                reminders: tuple[int | None, int, str] | None = None) -> Wave:
+def update_wave(
+    wave: Wave,
+    *,
+    name: str,
+    year: int,
+    versions: dict[str, int],
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    reminders: tuple[int | None, int, str] | None = None,
+) -> Wave:
     """Change name, schedule, reminders or questionnaires (questionnaires only in a draft)."""
     before = wave_state(wave)
     _check_schedule(opens_at, closes_at)
@@ -158,7 +194,9 @@ def open_wave(wave: Wave, comparability_note: str | None = None) -> Wave:
     wave.status = "open"
     if wave.opens_at is None or wave.opens_at > utcnow():
         wave.opens_at = utcnow()
-    if wave.closes_at is not None and (wave.closes_at <= wave.opens_at or wave.closes_at <= utcnow()):
+    if wave.closes_at is not None and (
+        wave.closes_at <= wave.opens_at or wave.closes_at <= utcnow()
+    ):
         wave.closes_at = None  # re-opened after its planned close: no automatic close any more
     db.session.flush()
     record("wave.open", target=wave, before=before, after=wave_state(wave))
@@ -188,22 +226,34 @@ def invite_panel(wave: Wave) -> dict[str, int]:
         raise WaveError("the wave is closed")
     roles = [wq.role for wq in wave.questionnaires]
     invited = sa.select(Invitation.person_id).where(Invitation.wave_id == wave.id)
-    persons = list(db.session.scalars(
-        sa.select(Person).where(Person.left_at.is_(None), Person.role.in_(roles),
-                                Person.id.not_in(invited)).order_by(Person.id)))
+    persons = list(
+        db.session.scalars(
+            sa.select(Person)
+            .where(Person.left_at.is_(None), Person.role.in_(roles), Person.id.not_in(invited))
+            .order_by(Person.id)
+        )
+    )
     for person in persons:
-        invitation = Invitation(wave_id=wave.id, person_id=person.id, status="pending",
-                                reminder_count=0)
+        invitation = Invitation(
+            wave_id=wave.id, person_id=person.id, status="pending", reminder_count=0
+        )
         assign_token(invitation)
         db.session.add(invitation)
     leavers = sa.select(Person.id).where(Person.left_at.is_not(None))
-    revoked = db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.wave_id == wave.id, Invitation.status == "pending",
-               Invitation.claimed_at.is_(None), Invitation.person_id.in_(leavers))
-        .values(status="revoked"),
-        execution_options={"synchronize_session": False},
-    ).rowcount or 0
+    revoked = (
+        db.session.execute(
+            sa.update(Invitation)
+            .where(
+                Invitation.wave_id == wave.id,
+                Invitation.status == "pending",
+                Invitation.claimed_at.is_(None),
+                Invitation.person_id.in_(leavers),
+            )
+            .values(status="revoked"),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        or 0
+    )
     db.session.flush()
     counts = {"invited": len(persons), "revoked": revoked}
     record("wave.invite_panel", target=wave, after=counts)
@@ -220,12 +270,24 @@ def clone_wave(source: Wave, name: str, year: int, versions: dict[str, int] | No
     wave = create_wave(name, year, chosen)
     wave.cloned_from_id = source.id
     counts = invite_panel(wave)
-    previous = set(db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == source.id)))
-    now_invited = set(db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == wave.id)))
-    result = {"reinvited": len(previous & now_invited), "new": len(now_invited - previous),
-              "not_reinvited": len(previous - now_invited), **counts}
-    record("wave.clone", target=wave, before={"source": source.id, "source_name": source.name},
-           after=result)
+    previous = set(
+        db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == source.id))
+    )
+    now_invited = set(
+        db.session.scalars(sa.select(Invitation.person_id).where(Invitation.wave_id == wave.id))
+    )
+    result = {
+        "reinvited": len(previous & now_invited),
+        "new": len(now_invited - previous),
+        "not_reinvited": len(previous - now_invited),
+        **counts,
+    }
+    record(
+        "wave.clone",
+        target=wave,
+        before={"source": source.id, "source_name": source.name},
+        after=result,
+    )
     return wave
 
 
@@ -237,26 +299,38 @@ def apply_schedule(now: datetime | None = None) -> dict[str, list[str]]:
     """
     now = now or utcnow()
     opened, closed = [], []
-    due_open = sa.select(Wave).where(Wave.status == "draft", Wave.opens_at.is_not(None), Wave.opens_at <= now)
+    due_open = sa.select(Wave).where(
+        Wave.status == "draft", Wave.opens_at.is_not(None), Wave.opens_at <= now
+    )
     for wave in db.session.scalars(due_open):
         if not wave.questionnaires or (wave.closes_at is not None and wave.closes_at <= now):
             continue
-        if comparability_breaks(wave) and not all(wq.comparability_note for wq in wave.questionnaires
-                                                  if wq.role in comparability_breaks(wave)):
+        if comparability_breaks(wave) and not all(
+            wq.comparability_note
+            for wq in wave.questionnaires
+            if wq.role in comparability_breaks(wave)
+        ):
             continue  # an evaluator must confirm the break of comparability with a note
         before = wave_state(wave)
         wave.status = "open"
         record("wave.open", target=wave, before=before, after=wave_state(wave), actor="schedule")
         opened.append(wave.name)
-    due_close = sa.select(Wave).where(Wave.status == "open", Wave.closes_at.is_not(None), Wave.closes_at <= now)
+    due_close = sa.select(Wave).where(
+        Wave.status == "open", Wave.closes_at.is_not(None), Wave.closes_at <= now
+    )
     for wave in db.session.scalars(due_close):
         before = wave_state(wave)
         wave.status = "closed"
         from .responses import mark_partial_for_wave
 
         partial = mark_partial_for_wave(wave)
-        record("wave.close", target=wave, before=before, after={**wave_state(wave), "partial": partial},
-               actor="schedule")
+        record(
+            "wave.close",
+            target=wave,
+            before=before,
+            after={**wave_state(wave), "partial": partial},
+            actor="schedule",
+        )
         closed.append(wave.name)
     db.session.flush()
     return {"opened": opened, "closed": closed}

@@ -25,20 +25,40 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-ROLE_CHOICES = [("skoleeier", _l("Skoleeiere")), ("skoleleder", _l("Skoleledere")),
-                ("tillitsvalgt", _l("Tillitsvalgte")), ("uh", _l("UH"))]
-LAYOUT_LABELS = {"wide": _l("Bred panelfil (én rad per person, variabel_bølge)"),
-                 "waves": _l("Én fil per bølge (én rad per respondent)"),
-                 "long": _l("Lang fil (én rad per respondent × bølge × variabel)")}
-FORMAT_LABELS = {"csv": "CSV (UTF-8)", "parquet": "Parquet", "sav": "SPSS (.sav)",
-                 "dta": "Stata (.dta)", "xlsx": "Excel (.xlsx)"}
+ROLE_CHOICES = [
+    ("skoleeier", _l("Skoleeiere")),
+    ("skoleleder", _l("Skoleledere")),
+    ("tillitsvalgt", _l("Tillitsvalgte")),
+    ("uh", _l("UH")),
+]
+LAYOUT_LABELS = {
+    "wide": _l("Bred panelfil (én rad per person, variabel_bølge)"),
+    "waves": _l("Én fil per bølge (én rad per respondent)"),
+    "long": _l("Lang fil (én rad per respondent × bølge × variabel)"),
+}
+FORMAT_LABELS = {
+    "csv": "CSV (UTF-8)",
+    "parquet": "Parquet",
+    "sav": "SPSS (.sav)",
+    "dta": "Stata (.dta)",
+    "xlsx": "Excel (.xlsx)",
+}
 
 
 #: the job page names each chosen option in words, in the order of the form
-OPTION_LABELS = {"waves": _l("Bølger"), "roles": _l("Respondentgrupper"), "layouts": _l("Filoppsett"),
-                 "formats": _l("Formater"), "cleaned": _l("Data"), "statuses": _l("Besvarelser"),
-                 "scale_scores": _l("Skalaskårer"), "themes": _l("Kodede temaer"), "free_text": _l("Fritekstsvar"),
-                 "k": _l("Minste celle i frekvenstabeller (k)"), "lang": _l("Språk på etiketter")}
+OPTION_LABELS = {
+    "waves": _l("Bølger"),
+    "roles": _l("Respondentgrupper"),
+    "layouts": _l("Filoppsett"),
+    "formats": _l("Formater"),
+    "cleaned": _l("Data"),
+    "statuses": _l("Besvarelser"),
+    "scale_scores": _l("Skalaskårer"),
+    "themes": _l("Kodede temaer"),
+    "free_text": _l("Fritekstsvar"),
+    "k": _l("Minste celle i frekvenstabeller (k)"),
+    "lang": _l("Språk på etiketter"),
+}
 STATUS_LABELS = {"complete": _l("fullførte"), "partial": _l("ufullstendige")}
 
 
@@ -71,33 +91,60 @@ def option_rows(params: dict, wave_names: dict[int, str]) -> list[tuple[str, str
 class ExportForm(FlaskForm):
     """Everything a researcher chooses before starting an export job."""
 
-    waves = CheckboxesField(_l("Bølger"), coerce=int,
-                            validators=[DataRequired(_l("Velg minst én bølge."))])
-    roles = CheckboxesField(_l("Respondentgrupper"), choices=select_choices(ROLE_CHOICES),
-                            validators=[DataRequired(_l("Velg minst én respondentgruppe."))])
-    layouts = CheckboxesField(_l("Filoppsett"), choices=select_choices((k, LAYOUT_LABELS[k]) for k in LAYOUTS),
-                              validators=[DataRequired(_l("Velg minst ett filoppsett."))])
-    formats = CheckboxesField(_l("Formater"), choices=select_choices((k, FORMAT_LABELS[k]) for k in FORMATS),
-                              validators=[DataRequired(_l("Velg minst ett format."))])
-    data = RadioField(_l("Data"), choices=select_choices([("raw", _l("Rådata")),
-                                                          ("cleaned", _l("Rensede data (evalueringens rensingsregler)"))]),
-                      default="raw")
-    include_partial = BooleanField(_l("Ta med ufullstendige besvarelser (påbegynt, ikke sendt inn)"), default=True)
+    waves = CheckboxesField(
+        _l("Bølger"), coerce=int, validators=[DataRequired(_l("Velg minst én bølge."))]
+    )
+    roles = CheckboxesField(
+        _l("Respondentgrupper"),
+        choices=select_choices(ROLE_CHOICES),
+        validators=[DataRequired(_l("Velg minst én respondentgruppe."))],
+    )
+    layouts = CheckboxesField(
+        _l("Filoppsett"),
+        choices=select_choices((k, LAYOUT_LABELS[k]) for k in LAYOUTS),
+        validators=[DataRequired(_l("Velg minst ett filoppsett."))],
+    )
+    formats = CheckboxesField(
+        _l("Formater"),
+        choices=select_choices((k, FORMAT_LABELS[k]) for k in FORMATS),
+        validators=[DataRequired(_l("Velg minst ett format."))],
+    )
+    data = RadioField(
+        _l("Data"),
+        choices=select_choices(
+            [("raw", _l("Rådata")), ("cleaned", _l("Rensede data (evalueringens rensingsregler)"))]
+        ),
+        default="raw",
+    )
+    include_partial = BooleanField(
+        _l("Ta med ufullstendige besvarelser (påbegynt, ikke sendt inn)"), default=True
+    )
     scale_scores = BooleanField(_l("Skalaskårer"), default=True)
     themes = BooleanField(_l("Kodede temaer i fritekst som 0/1-variabler"), default=True)
     free_text = BooleanField(_l("Ta med fritekstsvar (kan inneholde personopplysninger)"))
-    k = IntegerField(_l("Minste celle i frekvenstabeller (k)"), default=5,
-                     validators=[NumberRange(1, 100, _l("k må være mellom 1 og 100."))])
-    lang = SelectField(_l("Språk på etiketter"), choices=select_choices([("nb", "Bokmål"), ("en", "English")]),
-                       default="nb")
+    k = IntegerField(
+        _l("Minste celle i frekvenstabeller (k)"),
+        default=5,
+        validators=[NumberRange(1, 100, _l("k må være mellom 1 og 100."))],
+    )
+    lang = SelectField(
+        _l("Språk på etiketter"),
+        choices=select_choices([("nb", "Bokmål"), ("en", "English")]),
+        default="nb",
+    )
 
     def params(self) -> dict:
         """The choices as ExportOptions fields (the job's params)."""
         return {
-            "waves": sorted(self.waves.data), "roles": sorted(self.roles.data),
-            "layouts": list(self.layouts.data), "formats": list(self.formats.data),
+            "waves": sorted(self.waves.data),
+            "roles": sorted(self.roles.data),
+            "layouts": list(self.layouts.data),
+            "formats": list(self.formats.data),
             "statuses": ["complete", "partial"] if self.include_partial.data else ["complete"],
-            "cleaned": self.data.data == "cleaned", "scale_scores": bool(self.scale_scores.data),
-            "themes": bool(self.themes.data), "free_text": bool(self.free_text.data),
-            "k": int(self.k.data), "lang": self.lang.data,
+            "cleaned": self.data.data == "cleaned",
+            "scale_scores": bool(self.scale_scores.data),
+            "themes": bool(self.themes.data),
+            "free_text": bool(self.free_text.data),
+            "k": int(self.k.data),
+            "lang": self.lang.data,
         }

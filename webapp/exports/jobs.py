@@ -44,30 +44,46 @@ def confirmed_codes(source) -> pd.DataFrame | None:
     if human.empty:
         return None
     wanted = {int(i) for i in source.responses["response_id"]}
-    response_of = dict(db.session.execute(
-        sa.select(Answer.id, Answer.response_id).where(Answer.id.in_([int(a) for a in human["answer_id"]]))).all())
+    response_of = dict(
+        db.session.execute(
+            sa.select(Answer.id, Answer.response_id).where(
+                Answer.id.in_([int(a) for a in human["answer_id"]])
+            )
+        ).all()
+    )
     theme_cols = [c for c in human.columns if c.startswith("theme_")]
     rows = []
     for rec in human.to_dict("records"):
         response_id = response_of.get(int(rec["answer_id"]))
         if response_id not in wanted:
             continue
-        applied = [c[len("theme_"):] for c in theme_cols if rec[c]]
-        rows += [{"response_id": response_id, "item": rec["item"], "theme": t} for t in applied] or \
-            [{"response_id": response_id, "item": rec["item"], "theme": None}]
+        applied = [c[len("theme_") :] for c in theme_cols if rec[c]]
+        rows += [
+            {"response_id": response_id, "item": rec["item"], "theme": t} for t in applied
+        ] or [{"response_id": response_id, "item": rec["item"], "theme": None}]
     return pd.DataFrame(rows, columns=["response_id", "item", "theme"]) if rows else None
 
 
 def run_export(params: dict[str, Any], out_dir: Path, progress=None) -> dict[str, Any]:
     """Build an export with ``params`` (ExportOptions fields) into ``out_dir``; return a summary."""
     options = ExportOptions.from_mapping(params)
-    source = read_source(db.engine, waves=options.waves or None, roles=options.roles or None,
-                         statuses=options.statuses or None)
+    source = read_source(
+        db.engine,
+        waves=options.waves or None,
+        roles=options.roles or None,
+        statuses=options.statuses or None,
+    )
     redact = contact_terms() if options.free_text else None
     if options.themes:
         source.coded_themes = confirmed_codes(source)
-    result = build_export(source, options, out_dir, pseudonym_key=current_app.config["PSEUDONYM_KEY"],
-                          progress=progress, redact_terms=redact)
+    result = build_export(
+        source,
+        options,
+        out_dir,
+        pseudonym_key=current_app.config["PSEUDONYM_KEY"],
+        progress=progress,
+        redact_terms=redact,
+    )
     return {
         "zip": result.zip_path.name if result.zip_path else None,
         "files": [p.name for p in result.files],

@@ -49,8 +49,14 @@ def index():
         job = enqueue(KIND, form.params(), user=current_user)
         record("export.start", target=job, after=job.params)
         db.session.commit()
-        flash(_("Eksporten er startet (jobb %(id)s). Lenken til nedlasting kommer her når den er "
-                "ferdig.", id=job.id), "success")
+        flash(
+            _(
+                "Eksporten er startet (jobb %(id)s). Lenken til nedlasting kommer her når den er "
+                "ferdig.",
+                id=job.id,
+            ),
+            "success",
+        )
         return redirect(url_for("exports.index"))
     jobs = _jobs()
     busy = any(j.status in ("queued", "running") for j in jobs)
@@ -85,8 +91,14 @@ def job_detail(job_id: int):
     """One export: its options, status and every file for download."""
     job = _own_job(job_id)
     ids = list((job.params or {}).get("waves") or [])
-    names = dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.id.in_(ids))).all()) if ids else {}
-    return render_template("exports/job.html", job=job, options=option_rows(job.params or {}, names))
+    names = (
+        dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return render_template(
+        "exports/job.html", job=job, options=option_rows(job.params or {}, names)
+    )
 
 
 @bp.route("/jobs/<int:job_id>/download")
@@ -100,8 +112,12 @@ def download(job_id: int):
     path = _file(job, name)
     record("export.download", target=job, after={"file": name})
     db.session.commit()
-    return send_file(path, as_attachment=True,
-                     download_name=f"dekom_export_{job.id}.zip", mimetype="application/zip")
+    return send_file(
+        path,
+        as_attachment=True,
+        download_name=f"dekom_export_{job.id}.zip",
+        mimetype="application/zip",
+    )
 
 
 @bp.route("/jobs/<int:job_id>/files/<path:name>")

@@ -65,14 +65,19 @@ def _import_job_modules() -> None:
 
 def enqueue(kind: str, params: dict[str, Any] | None = None, user: Any = None) -> Job:
     """Create and COMMIT a queued Job; also put it on RQ when ``REDIS_URL`` is set."""
-    job = Job(kind=kind, params=dict(params or {}), status="queued",
-              created_by_id=getattr(user, "id", None))
+    job = Job(
+        kind=kind,
+        params=dict(params or {}),
+        status="queued",
+        created_by_id=getattr(user, "id", None),
+    )
     db.session.add(job)
     db.session.commit()  # the worker must see the row
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         rq_job = _queue(redis_url).enqueue(
-            "webapp.infra.jobs.rq_execute", job.id,
+            "webapp.infra.jobs.rq_execute",
+            job.id,
             job_timeout=current_app.config.get("JOB_TIMEOUT", 3600),
             description=f"{kind} #{job.id}",
         )
@@ -107,8 +112,12 @@ def _result_of(job: Job | None) -> dict | None:
     return job.result
 
 
-def run_job(job_id: int, on_progress: Callable[[int, int | None], None] | None = None,
-            *, claimed: bool = False) -> Job | None:
+def run_job(
+    job_id: int,
+    on_progress: Callable[[int, int | None], None] | None = None,
+    *,
+    claimed: bool = False,
+) -> Job | None:
     """Run one job now: mark it running, call its function, store result or error; return it.
 
     ``claimed`` says the caller claimed the row already (:func:`claim_next`); otherwise the job
@@ -138,7 +147,9 @@ def run_job(job_id: int, on_progress: Callable[[int, int | None], None] | None =
         db.session.rollback()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         job = db.session.get(Job, job_id)
-        _finish(job, "failed", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+        _finish(
+            job, "failed", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+        )
         return job
     except BaseException:
         # stopped (Ctrl+C, SIGTERM): give the job back so the next worker starts it at once
@@ -153,8 +164,11 @@ def run_job(job_id: int, on_progress: Callable[[int, int | None], None] | None =
 
 def _release(job_id: int) -> None:
     with db.engine.begin() as conn:
-        conn.execute(_J.update().where(_J.c.id == job_id, _J.c.status == "running")
-                     .values(status="queued", worker=None, heartbeat_at=None))
+        conn.execute(
+            _J.update()
+            .where(_J.c.id == job_id, _J.c.status == "running")
+            .values(status="queued", worker=None, heartbeat_at=None)
+        )
     log.info("job %s given back to the queue", job_id)
 
 
@@ -176,7 +190,9 @@ class Heartbeat:
         stale_after = app.config.get("JOB_STALE_AFTER", DEFAULT_STALE_AFTER)
         self.every = max(0.5, min(10.0, stale_after / 6))
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-heartbeat", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"job-{job_id}-heartbeat", daemon=True
+        )
 
     def start(self) -> Heartbeat:
         """Start beating."""
@@ -193,9 +209,12 @@ class Heartbeat:
             while not self._stop.wait(self.every):
                 try:
                     with db.engine.begin() as conn:
-                        conn.execute(_J.update().where(_J.c.id == self.job_id, _J.c.status == "running")
-                                     .values(heartbeat_at=sa.bindparam("now", type_=UTCDateTime)),
-                                     {"now": utcnow()})
+                        conn.execute(
+                            _J.update()
+                            .where(_J.c.id == self.job_id, _J.c.status == "running")
+                            .values(heartbeat_at=sa.bindparam("now", type_=UTCDateTime)),
+                            {"now": utcnow()},
+                        )
                 except Exception:  # noqa: BLE001 - a missed beat is retried at the next one
                     log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
 
@@ -233,7 +252,9 @@ def _stale_before():
 def _claimable(stale_before):
     """Queued jobs, and running jobs whose heartbeat stopped (their process died)."""
     last_sign = sa.func.coalesce(Job.heartbeat_at, Job.started_at)
-    return sa.or_(Job.status == "queued", sa.and_(Job.status == "running", last_sign < stale_before))
+    return sa.or_(
+        Job.status == "queued", sa.and_(Job.status == "running", last_sign < stale_before)
+    )
 
 
 def pending_jobs(kind: str | None = None) -> list[Job]:
@@ -261,14 +282,20 @@ def claim_next(kind: str | None = None) -> Job | None:
         if job_id is None:
             db.session.rollback()
             return None
-        db.session.execute(sa.update(Job).where(Job.id == job_id).values(**values),
-                           execution_options={"synchronize_session": False})
+        db.session.execute(
+            sa.update(Job).where(Job.id == job_id).values(**values),
+            execution_options={"synchronize_session": False},
+        )
         db.session.commit()
         return db.session.get(Job, job_id)
     for job_id in db.session.scalars(query.limit(20)).all():
-        won = db.session.execute(
-            sa.update(Job).where(Job.id == job_id, _claimable(stale_before)).values(**values),
-            execution_options={"synchronize_session": False}).rowcount == 1
+        won = (
+            db.session.execute(
+                sa.update(Job).where(Job.id == job_id, _claimable(stale_before)).values(**values),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+            == 1
+        )
         db.session.commit()
         if won:
             db.session.expire_all()
@@ -285,6 +312,7 @@ def run_pending(kind: str | None = None, progress_bar: bool = True) -> list[Job]
             from tqdm import tqdm
 
             with tqdm(desc=f"{job.kind} #{job.id}", unit="job-step") as bar:
+
                 def on_progress(n: int, total: int | None, bar=bar) -> None:
                     if total is not None:
                         bar.total = total

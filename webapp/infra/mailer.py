@@ -64,8 +64,9 @@ class OutgoingMail:
     data: bytes
 
 
-def build_message(to_name: str, to_email: str, subject: str, text: str, html: str,
-                  message_id: str | None = None) -> OutgoingMail:
+def build_message(
+    to_name: str, to_email: str, subject: str, text: str, html: str, message_id: str | None = None
+) -> OutgoingMail:
     """A multipart/alternative message (UTF-8 text + HTML, base64) from the configured sender.
 
     The MIME structure is written out directly rather than through email.message: the stdlib
@@ -74,7 +75,7 @@ def build_message(to_name: str, to_email: str, subject: str, text: str, html: st
     """
     from_header = current_app.config["MAIL_FROM"]
     to_email = to_email.strip()
-    if any(c in to_email for c in "\r\n\0<>,;\"") or " " in to_email:
+    if any(c in to_email for c in '\r\n\0<>,;"') or " " in to_email:
         raise PermanentFailure(f"unusable recipient address {to_email!r}")
     to_name, subject = single_line(to_name), single_line(subject)
     message_id = message_id or make_msgid(domain="dekom-eval.local")
@@ -91,8 +92,10 @@ def build_message(to_name: str, to_email: str, subject: str, text: str, html: st
     )
     parts = [head.encode("ascii")]
     for subtype, body in (("plain", text), ("html", html)):
-        parts.append(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
-                     "Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii"))
+        parts.append(
+            f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii")
+        )
         parts.append(base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n"))
     parts.append(f"--{boundary}--\r\n".encode("ascii"))
     return OutgoingMail(parseaddr(from_header)[1], to_email, message_id, b"".join(parts))
@@ -156,8 +159,9 @@ class SmtpTransport:
         c = self.config
         try:
             if c.get("SMTP_SSL"):
-                conn = smtplib.SMTP_SSL(c["SMTP_HOST"], c["SMTP_PORT"], timeout=30,
-                                        context=ssl.create_default_context())
+                conn = smtplib.SMTP_SSL(
+                    c["SMTP_HOST"], c["SMTP_PORT"], timeout=30, context=ssl.create_default_context()
+                )
             else:
                 conn = smtplib.SMTP(c["SMTP_HOST"], c["SMTP_PORT"], timeout=30)
                 if c.get("SMTP_STARTTLS"):
@@ -165,7 +169,9 @@ class SmtpTransport:
             if c.get("SMTP_USER"):
                 conn.login(c["SMTP_USER"], c.get("SMTP_PASSWORD") or "")
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransientFailure(f"cannot connect to SMTP {c['SMTP_HOST']}:{c['SMTP_PORT']}: {exc}") from exc
+            raise TransientFailure(
+                f"cannot connect to SMTP {c['SMTP_HOST']}:{c['SMTP_PORT']}: {exc}"
+            ) from exc
         return conn
 
     def __enter__(self) -> SmtpTransport:

@@ -55,7 +55,9 @@ class Task:
 _TASKS: dict[str, Task] = {}
 
 
-def scheduled(name: str, every: timedelta = timedelta(minutes=1)) -> Callable[[TaskFunction], TaskFunction]:
+def scheduled(
+    name: str, every: timedelta = timedelta(minutes=1)
+) -> Callable[[TaskFunction], TaskFunction]:
     """Decorator: run ``fn(now)`` at most once per ``every`` from the worker's schedule."""
     if every < timedelta(seconds=1):
         raise ValueError(f"scheduled task {name!r}: every must be at least one second")
@@ -94,21 +96,31 @@ def _claim(task: Task, now: datetime) -> bool:
         db.session.commit()
     # a little slack so a task due every minute is not skipped when the tick comes a bit early
     slack = min(timedelta(seconds=5), task.every / 10)
-    claimed = db.session.execute(
-        _T.update().where(
-            _T.c.name == task.name,
-            sa.or_(_T.c.started_at.is_(None),
-                   _T.c.started_at <= sa.bindparam("due_before", type_=UTCDateTime)))
-        .values(started_at=sa.bindparam("now", type_=UTCDateTime), worker=worker_name()),
-        {"now": now, "due_before": now - task.every + slack},
-    ).rowcount == 1
+    claimed = (
+        db.session.execute(
+            _T.update()
+            .where(
+                _T.c.name == task.name,
+                sa.or_(
+                    _T.c.started_at.is_(None),
+                    _T.c.started_at <= sa.bindparam("due_before", type_=UTCDateTime),
+                ),
+            )
+            .values(started_at=sa.bindparam("now", type_=UTCDateTime), worker=worker_name()),
+            {"now": now, "due_before": now - task.every + slack},
+        ).rowcount
+        == 1
+    )
     db.session.commit()
     return claimed
 
 
 def _finish(name: str, status: str, result: dict | None, error: str | None) -> None:
-    db.session.execute(_T.update().where(_T.c.name == name).values(
-        finished_at=utcnow(), status=status, result=result, error=error))
+    db.session.execute(
+        _T.update()
+        .where(_T.c.name == name)
+        .values(finished_at=utcnow(), status=status, result=result, error=error)
+    )
     db.session.commit()
 
 

@@ -81,8 +81,10 @@ def token_for(invitation: Invitation) -> str:
     """
     token = derived_token(invitation)
     if token is None:
-        raise LookupError(f"invitation {invitation.id}: its link was made with a key that is no longer "
-                          "configured (SECRET_KEY_FALLBACKS); a new link must be issued")
+        raise LookupError(
+            f"invitation {invitation.id}: its link was made with a key that is no longer "
+            "configured (SECRET_KEY_FALLBACKS); a new link must be issued"
+        )
     return token
 
 

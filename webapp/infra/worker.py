@@ -58,8 +58,14 @@ def run_schedule_safely(echo: Echo, quiet: bool = True) -> None:
         log.exception("running the schedule failed")
 
 
-def work(echo: Echo = print, *, burst: bool = False, poll: float = 1.0,
-         tick: float = schedule.TICK_SECONDS, stop: threading.Event | None = None) -> int:
+def work(
+    echo: Echo = print,
+    *,
+    burst: bool = False,
+    poll: float = 1.0,
+    tick: float = schedule.TICK_SECONDS,
+    stop: threading.Event | None = None,
+) -> int:
     """Database worker loop: claim and run jobs, run the schedule every ``tick`` seconds.
 
     ``burst`` runs the schedule once, then every claimable job, and returns. Returns the number of
@@ -69,8 +75,10 @@ def work(echo: Echo = print, *, burst: bool = False, poll: float = 1.0,
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     jobs._import_job_modules()
-    echo(f"worker {jobs.worker_name()}: jobs from the database, schedule every {tick:g} s "
-         f"({', '.join(t.name for t in schedule.registered_tasks())})")
+    echo(
+        f"worker {jobs.worker_name()}: jobs from the database, schedule every {tick:g} s "
+        f"({', '.join(t.name for t in schedule.registered_tasks())})"
+    )
     ran, next_tick = 0, 0.0
     try:
         while not stop.is_set():
@@ -96,15 +104,19 @@ def work(echo: Echo = print, *, burst: bool = False, poll: float = 1.0,
             ran += 1
             if finished is not None:
                 first_error = (finished.error or "").splitlines()[:1]
-                echo(f"job #{finished.id} {finished.kind}: {finished.status} "
-                     f"{finished.result if finished.status == 'done' else first_error}")
+                echo(
+                    f"job #{finished.id} {finished.kind}: {finished.status} "
+                    f"{finished.result if finished.status == 'done' else first_error}"
+                )
             db.session.remove()
     except KeyboardInterrupt:
         echo("worker stopped")
     return ran
 
 
-def _schedule_thread(app: Flask, echo: Echo, stop: threading.Event, tick: float) -> threading.Thread:
+def _schedule_thread(
+    app: Flask, echo: Echo, stop: threading.Event, tick: float
+) -> threading.Thread:
     def loop() -> None:
         with app.app_context():
             while not stop.is_set():
@@ -117,7 +129,9 @@ def _schedule_thread(app: Flask, echo: Echo, stop: threading.Event, tick: float)
     return thread
 
 
-def work_rq(echo: Echo = print, *, burst: bool = False, tick: float = schedule.TICK_SECONDS) -> None:
+def work_rq(
+    echo: Echo = print, *, burst: bool = False, tick: float = schedule.TICK_SECONDS
+) -> None:
     """RQ worker on the "dekom" queue (needs REDIS_URL), with the schedule in a side thread."""
     from redis import Redis
     from rq import Queue, Worker
@@ -132,9 +146,13 @@ def work_rq(echo: Echo = print, *, burst: bool = False, tick: float = schedule.T
         run_schedule_safely(echo)
     else:
         _schedule_thread(current_app._get_current_object(), echo, stop, tick)
-    echo(f"worker {jobs.worker_name()}: RQ queue {jobs.QUEUE_NAME!r} on Redis, schedule every {tick:g} s")
+    echo(
+        f"worker {jobs.worker_name()}: RQ queue {jobs.QUEUE_NAME!r} on Redis, schedule every {tick:g} s"
+    )
     connection = Redis.from_url(redis_url)
     try:
-        Worker([Queue(jobs.QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+        Worker([Queue(jobs.QUEUE_NAME, connection=connection)], connection=connection).work(
+            burst=burst
+        )
     finally:
         stop.set()

@@ -43,12 +43,16 @@ NOTICE_LANGUAGES = ("nb", "nn", "en")
 
 def notice_blocks(lang: str) -> list[tuple[str, str]]:
     """The privacy notice in ``lang`` as (kind, text) blocks: 'h' for headings, 'p' for paragraphs."""
-    text = (NOTICE_DIR / f"{lang if lang in NOTICE_LANGUAGES else 'nb'}.md").read_text(encoding="utf-8")
+    text = (NOTICE_DIR / f"{lang if lang in NOTICE_LANGUAGES else 'nb'}.md").read_text(
+        encoding="utf-8"
+    )
     blocks = []
     for chunk in text.split("\n\n"):
         chunk = chunk.strip()
         if chunk:
-            blocks.append(("h", chunk[3:]) if chunk.startswith("## ") else ("p", " ".join(chunk.split())))
+            blocks.append(
+                ("h", chunk[3:]) if chunk.startswith("## ") else ("p", " ".join(chunk.split()))
+            )
     return blocks
 
 
@@ -58,8 +62,9 @@ def privacy_notice():
     """The privacy notice that every invitation links to (``?lang=nb|nn|en``)."""
     lang = request.args.get("lang") or session.get("lang") or "nb"
     lang = lang if lang in NOTICE_LANGUAGES else "nb"
-    return render_template("privacy_notice.html", blocks=notice_blocks(lang), lang=lang,
-                           languages=NOTICE_LANGUAGES)
+    return render_template(
+        "privacy_notice.html", blocks=notice_blocks(lang), lang=lang, languages=NOTICE_LANGUAGES
+    )
 
 
 def _endpoints() -> set[str]:

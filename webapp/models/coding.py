@@ -63,19 +63,29 @@ def codebook_from_definition(definition: dict[str, Any], version: int) -> Codebo
     """Build a Codebook object from a stored definition mapping."""
     themes = []
     for t in definition.get("themes", []):
-        themes.append(Theme(
-            code=t["code"], label=dict(t.get("label") or {}),
-            definition=t.get("definition") or None, include=t.get("include") or None,
-            exclude=t.get("exclude") or None, signals=tuple(t.get("signals") or ()),
-            negative=tuple(t.get("negative") or ()), examples=tuple(t.get("examples") or ()),
-        ))
-    return Codebook(version=version, items=tuple(definition.get("items") or ()), themes=tuple(themes))
+        themes.append(
+            Theme(
+                code=t["code"],
+                label=dict(t.get("label") or {}),
+                definition=t.get("definition") or None,
+                include=t.get("include") or None,
+                exclude=t.get("exclude") or None,
+                signals=tuple(t.get("signals") or ()),
+                negative=tuple(t.get("negative") or ()),
+                examples=tuple(t.get("examples") or ()),
+            )
+        )
+    return Codebook(
+        version=version, items=tuple(definition.get("items") or ()), themes=tuple(themes)
+    )
 
 
 @event.listens_for(CodebookVersion, "before_update")
 def _refuse_update(mapper, connection, target: CodebookVersion) -> None:
     """Versions are immutable: an edited codebook is stored as a new version."""
-    raise ValueError(f"codebook version v{target.version_no} is immutable; save a new version instead")
+    raise ValueError(
+        f"codebook version v{target.version_no} is immutable; save a new version instead"
+    )
 
 
 class CodingSuggestion(db.Model):
@@ -85,9 +95,12 @@ class CodingSuggestion(db.Model):
     __table_args__ = (sa.UniqueConstraint("answer_id", "codebook_version_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True)
+    answer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True
+    )
     codebook_version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("codebook_version.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("codebook_version.id", ondelete="CASCADE"), index=True
+    )
     #: certainty of the coder's least certain decision (0-1)
     confidence: Mapped[float] = mapped_column(sa.Float)
     #: below the review threshold: human coders see it first
@@ -110,14 +123,18 @@ class CodingDecision(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("answer_id", "coder_id", "codebook_version_id", "theme_code"),
         sa.CheckConstraint(
-            "source IN ('accepted', 'rejected', 'added', 'absent', 'bulk')", name="source_known"),
+            "source IN ('accepted', 'rejected', 'added', 'absent', 'bulk')", name="source_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True)
+    answer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True
+    )
     coder_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     codebook_version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("codebook_version.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("codebook_version.id", ondelete="CASCADE"), index=True
+    )
     theme_code: Mapped[str] = mapped_column(sa.String(32))
     #: True when the coder says the theme is in the answer
     applied: Mapped[bool] = mapped_column(sa.Boolean)
@@ -135,7 +152,9 @@ class CodingMemo(db.Model):
     __table_args__ = (sa.UniqueConstraint("answer_id", "coder_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True)
+    answer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True
+    )
     coder_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     text: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -148,9 +167,12 @@ class CodingResolution(db.Model):
     __table_args__ = (sa.UniqueConstraint("answer_id", "codebook_version_id", "theme_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True)
+    answer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True
+    )
     codebook_version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("codebook_version.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("codebook_version.id", ondelete="CASCADE"), index=True
+    )
     theme_code: Mapped[str] = mapped_column(sa.String(32))
     applied: Mapped[bool] = mapped_column(sa.Boolean)
     resolver_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -29,9 +29,7 @@ class Job(db.Model):
     """A unit of background work with its progress and result."""
 
     __tablename__ = "job"
-    __table_args__ = (
-        one_of("status", JobStatus, "status_known"),
-    )
+    __table_args__ = (one_of("status", JobStatus, "status_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: what to run, e.g. 'invitations.send', 'export.build'

@@ -14,7 +14,13 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 ORGANISATION_KINDS = (
-    "kommune", "fylkeskommune", "privat_skoleeier", "skole", "uh", "kompetansenettverk", "fylke",
+    "kommune",
+    "fylkeskommune",
+    "privat_skoleeier",
+    "skole",
+    "uh",
+    "kompetansenettverk",
+    "fylke",
 )
 PANEL_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -32,7 +38,8 @@ class Organisation(db.Model):
     __table_args__ = (
         sa.CheckConstraint(
             "kind IN ('kommune', 'fylkeskommune', 'privat_skoleeier', 'skole', 'uh', "
-            "'kompetansenettverk', 'fylke')", name="kind_known",
+            "'kompetansenettverk', 'fylke')",
+            name="kind_known",
         ),
         sa.UniqueConstraint("kind", "name"),
     )

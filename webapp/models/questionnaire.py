@@ -67,7 +67,9 @@ class QuestionnaireDraft(db.Model):
     source: Mapped[str] = mapped_column(sa.String(255))
     #: warnings found on upload, as strings (errors never make a draft)
     warnings: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -90,4 +92,6 @@ def _parsed(digest: str, definition: dict[str, Any]) -> Questionnaire:
 @event.listens_for(QuestionnaireVersion, "before_update")
 def _refuse_update(mapper, connection, target: QuestionnaireVersion) -> None:
     """Versions are immutable: editing a questionnaire must create a new version."""
-    raise ValueError(f"questionnaire version {target.label} is immutable; import a new version instead")
+    raise ValueError(
+        f"questionnaire version {target.label} is immutable; import a new version instead"
+    )

@@ -31,9 +31,7 @@ class User(UserMixin, db.Model):
     """An admin, evaluator or researcher who logs in to the console."""
 
     __tablename__ = "user_account"
-    __table_args__ = (
-        one_of("role", UserRole, "role_known"),
-    )
+    __table_args__ = (one_of("role", UserRole, "role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)

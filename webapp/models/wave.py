@@ -31,8 +31,13 @@ class Wave(db.Model):
     __tablename__ = "wave"
     __table_args__ = (
         one_of("status", WaveStatus, "status_known"),
-        sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
-        sa.CheckConstraint("remind_every_days IS NULL OR remind_every_days >= 1", name="remind_every_positive"),
+        sa.CheckConstraint(
+            "closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
+            name="closes_after_opens",
+        ),
+        sa.CheckConstraint(
+            "remind_every_days IS NULL OR remind_every_days >= 1", name="remind_every_positive"
+        ),
         sa.CheckConstraint("remind_max >= 0", name="remind_max_not_negative"),
     )
 

@@ -20,8 +20,11 @@ from ..models import Contact, Invitation, Organisation, Person, Response, Wave, 
 
 DIMENSIONS = ("role", "fylke", "network")
 GROUPINGS = {
-    "role": ("role",), "fylke": ("fylke",), "network": ("network",),
-    "role_fylke": ("role", "fylke"), "all": ("role", "fylke", "network"),
+    "role": ("role",),
+    "fylke": ("fylke",),
+    "network": ("network",),
+    "role_fylke": ("role", "fylke"),
+    "all": ("role", "fylke", "network"),
 }
 
 
@@ -55,7 +58,9 @@ def grouped_counts(wave_id: int) -> list[RateRow]:
     started = Response.status.in_(("in_progress", "partial"))
     query = (
         sa.select(
-            Person.role, Person.fylke, network.name,
+            Person.role,
+            Person.fylke,
+            network.name,
             sa.func.sum(sa.case((sent, 1), else_=0)),
             sa.func.sum(sa.case((sa.and_(sent, Invitation.opened_at.is_not(None)), 1), else_=0)),
             sa.func.sum(sa.case((sa.and_(sent, started), 1), else_=0)),
@@ -68,8 +73,12 @@ def grouped_counts(wave_id: int) -> list[RateRow]:
         .where(Invitation.wave_id == wave_id)
         .group_by(Person.role, Person.fylke, network.name)
     )
-    return [RateRow((role, fylke or "–", net or "–"), int(i or 0), int(o or 0), int(p or 0), int(c or 0))
-            for role, fylke, net, i, o, p, c in db.session.execute(query)]
+    return [
+        RateRow(
+            (role, fylke or "–", net or "–"), int(i or 0), int(o or 0), int(p or 0), int(c or 0)
+        )
+        for role, fylke, net, i, o, p, c in db.session.execute(query)
+    ]
 
 
 def rate_table(rows: list[RateRow], grouping: str = "role") -> tuple[list[RateRow], RateRow]:
@@ -100,8 +109,11 @@ class Representativeness:
     lagging: list[tuple[str, str, float, int, int, float]] = field(default_factory=list)
 
 
-def representativeness(rows: list[RateRow], n_boot: int = 50, top: int = 6,
-                       ) -> Representativeness | None:
+def representativeness(
+    rows: list[RateRow],
+    n_boot: int = 50,
+    top: int = 6,
+) -> Representativeness | None:
     """R-indicator and partial indicators (evaluation.representativeness) from the group counts.
 
     None until someone has answered. The result is cached on the counts, so a page reload
@@ -119,35 +131,66 @@ def _representativeness(key: tuple, n_boot: int, top: int) -> Representativeness
 
     from evaluation.representativeness import representativeness_from_cells
 
-    cells = pd.DataFrame([(*k, n, c) for k, n, c in key],
-                         columns=[*DIMENSIONS, "invited", "responded"])
+    cells = pd.DataFrame(
+        [(*k, n, c) for k, n, c in key], columns=[*DIMENSIONS, "invited", "responded"]
+    )
     table = representativeness_from_cells(cells, list(DIMENSIONS), n_boot=n_boot)
     overall = table.loc[table["variable"] == ""].set_index("indicator")
     per_var = table.loc[(table["variable"] != "") & (table["category"] == "")]
-    variables = [(v, float(g.set_index("indicator").at["P_u", "value"]),
-                  float(g.set_index("indicator").at["P_c", "value"]))
-                 for v, g in per_var.groupby("variable", sort=False)]
-    cats = table.loc[(table["indicator"] == "P_u") & (table["category"] != "")
-                     & (table["value"] < 0)].sort_values("value").head(top)
+    variables = [
+        (
+            v,
+            float(g.set_index("indicator").at["P_u", "value"]),
+            float(g.set_index("indicator").at["P_c", "value"]),
+        )
+        for v, g in per_var.groupby("variable", sort=False)
+    ]
+    cats = (
+        table.loc[(table["indicator"] == "P_u") & (table["category"] != "") & (table["value"] < 0)]
+        .sort_values("value")
+        .head(top)
+    )
     return Representativeness(
-        r=float(overall.at["R", "value"]), ci_low=float(overall.at["R", "ci_low"]),
-        ci_high=float(overall.at["R", "ci_high"]), cv=float(overall.at["CV", "value"]),
-        rate=float(overall.at["rate", "value"]), variables=variables,
-        lagging=[(c.variable, c.category, float(c.value), int(c.invited), int(c.responded),
-                  float(c.rate)) for c in cats.itertuples()])
+        r=float(overall.at["R", "value"]),
+        ci_low=float(overall.at["R", "ci_low"]),
+        ci_high=float(overall.at["R", "ci_high"]),
+        cv=float(overall.at["CV", "value"]),
+        rate=float(overall.at["rate", "value"]),
+        variables=variables,
+        lagging=[
+            (
+                c.variable,
+                c.category,
+                float(c.value),
+                int(c.invited),
+                int(c.responded),
+                float(c.rate),
+            )
+            for c in cats.itertuples()
+        ],
+    )
 
 
 def timeline(wave: Wave) -> list[tuple[date, int, int]]:
     """(day, opened so far, complete so far) for each day from launch to today (or closing)."""
+
     def per_day(column) -> dict[str, int]:
         day = sa.func.date(column)
-        return {str(d): n for d, n in db.session.execute(
-            sa.select(day, sa.func.count()).select_from(Invitation)
-            .where(Invitation.wave_id == wave.id, column.is_not(None)).group_by(day))}
+        return {
+            str(d): n
+            for d, n in db.session.execute(
+                sa.select(day, sa.func.count())
+                .select_from(Invitation)
+                .where(Invitation.wave_id == wave.id, column.is_not(None))
+                .group_by(day)
+            )
+        }
 
     opened, complete = per_day(Invitation.opened_at), per_day(Invitation.submitted_at)
     days = sorted(set(opened) | set(complete))
-    start = (wave.opens_at.date() if wave.opens_at else (date.fromisoformat(days[0]) if days else None))
+    start = (
+        wave.opens_at.date() if wave.opens_at else (date.fromisoformat(days[0]) if days else None)
+    )
     if start is None:
         return []
     end = utcnow().date()
@@ -167,7 +210,9 @@ def timeline(wave: Wave) -> list[tuple[date, int, int]]:
     return series
 
 
-def timeline_svg(series: list[tuple[date, int, int]], invited: int, labels: dict[str, str]) -> Markup:
+def timeline_svg(
+    series: list[tuple[date, int, int]], invited: int, labels: dict[str, str]
+) -> Markup:
     """An inline SVG line chart of the cumulative opened and complete counts (no script)."""
     width, height, left, bottom, top, right = 720, 260, 48, 32, 16, 16
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -177,25 +222,35 @@ def timeline_svg(series: list[tuple[date, int, int]], invited: int, labels: dict
     def xy(i: int, v: int) -> str:
         return f"{left + plot_w * i / n:.1f},{top + plot_h * (1 - v / ymax):.1f}"
 
-    parts = [f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="timeline-title" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="timeline-title">{escape(labels["title"])}</title>']
+    parts = [
+        f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="timeline-title" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="timeline-title">{escape(labels["title"])}</title>',
+    ]
     for frac in (0, 0.25, 0.5, 0.75, 1):
         y = top + plot_h * (1 - frac)
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde3ea"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-                     f'fill="#55606e">{number(round(ymax * frac))}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde3ea"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#55606e">{number(round(ymax * frac))}</text>'
+        )
     if series:
         step = max(1, len(series) // 6)
         for i in range(0, len(series), step):
             x = left + plot_w * i / n
             # a date is about 66 px wide at 11 px: one near the right edge ends there, not past it
             anchor = "end" if x + 36 > width else "middle"
-            parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" font-size="11" '
-                         f'fill="#55606e">{series[i][0]:%d.%m.%Y}</text>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" font-size="11" '
+                f'fill="#55606e">{series[i][0]:%d.%m.%Y}</text>'
+            )
         for idx, colour in ((1, "#8aa4c2"), (2, "#0062ba")):
             points = " ".join(xy(i, row[idx]) for i, row in enumerate(series))
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
+            )
     parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#68707c"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -203,21 +258,37 @@ def timeline_svg(series: list[tuple[date, int, int]], invited: int, labels: dict
 
 def non_responders(wave_id: int, limit: int = 500, offset: int = 0) -> list[tuple]:
     """Sent invitations without a complete response: person, contact, response status, reminders."""
-    return list(db.session.execute(
-        sa.select(Invitation, Person, Contact, Organisation, Response.status)
-        .join(Person, Person.id == Invitation.person_id)
-        .outerjoin(Contact, Contact.person_id == Person.id)
-        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-        .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(Invitation.wave_id == wave_id, Invitation.status == "sent",
-               sa.or_(Response.id.is_(None), Response.status != "complete"))
-        .order_by(Person.role, Person.fylke, Contact.name).limit(limit).offset(offset)).all())
+    return list(
+        db.session.execute(
+            sa.select(Invitation, Person, Contact, Organisation, Response.status)
+            .join(Person, Person.id == Invitation.person_id)
+            .outerjoin(Contact, Contact.person_id == Person.id)
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .outerjoin(Response, Response.invitation_id == Invitation.id)
+            .where(
+                Invitation.wave_id == wave_id,
+                Invitation.status == "sent",
+                sa.or_(Response.id.is_(None), Response.status != "complete"),
+            )
+            .order_by(Person.role, Person.fylke, Contact.name)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    )
 
 
 def non_responder_count(wave_id: int) -> int:
     """How many sent invitations have no complete response."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Invitation)
-        .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(Invitation.wave_id == wave_id, Invitation.status == "sent",
-               sa.or_(Response.id.is_(None), Response.status != "complete"))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Invitation)
+            .outerjoin(Response, Response.invitation_id == Invitation.id)
+            .where(
+                Invitation.wave_id == wave_id,
+                Invitation.status == "sent",
+                sa.or_(Response.id.is_(None), Response.status != "complete"),
+            )
+        )
+        or 0
+    )

@@ -11,9 +11,11 @@ from ..models import Contact, Organisation, Person
 
 def panel_query(role: str | None, fylke: str | None, status: str, q: str = "") -> sa.Select:
     """Persons (with contact and organisation) by role, fylke, status and a search text."""
-    query = (sa.select(Person, Contact, Organisation)
-             .outerjoin(Contact, Contact.person_id == Person.id)
-             .outerjoin(Organisation, Organisation.id == Person.organisation_id))
+    query = (
+        sa.select(Person, Contact, Organisation)
+        .outerjoin(Contact, Contact.person_id == Person.id)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+    )
     if role in ROLES:
         query = query.where(Person.role == role)
     if fylke in FYLKER:
@@ -24,6 +26,12 @@ def panel_query(role: str | None, fylke: str | None, status: str, q: str = "") -
         query = query.where(Person.left_at.is_not(None))
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Contact.name).like(like), Contact.email.like(like),
-                                   Person.panel_id == q.upper(), Person.external_id == q))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Contact.name).like(like),
+                Contact.email.like(like),
+                Person.panel_id == q.upper(),
+                Person.external_id == q,
+            )
+        )
     return query

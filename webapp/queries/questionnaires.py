@@ -35,30 +35,55 @@ class VersionRow:
 
 def waves_using(version_id: int) -> list[WaveUse]:
     """The waves that use the version, newest first, with their response counts."""
-    counts = dict(db.session.execute(
-        sa.select(Response.wave_id, sa.func.count(Response.id))
-        .where(Response.questionnaire_version_id == version_id).group_by(Response.wave_id)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(Response.wave_id, sa.func.count(Response.id))
+            .where(Response.questionnaire_version_id == version_id)
+            .group_by(Response.wave_id)
+        ).all()
+    )
     rows = db.session.execute(
-        sa.select(Wave, WaveQuestionnaire).join(WaveQuestionnaire, WaveQuestionnaire.wave_id == Wave.id)
+        sa.select(Wave, WaveQuestionnaire)
+        .join(WaveQuestionnaire, WaveQuestionnaire.wave_id == Wave.id)
         .where(WaveQuestionnaire.questionnaire_version_id == version_id)
-        .order_by(Wave.year.desc(), Wave.id.desc())).all()
-    return [WaveUse(wave, wq.role, counts.get(wave.id, 0), wq.comparability_note) for wave, wq in rows]
+        .order_by(Wave.year.desc(), Wave.id.desc())
+    ).all()
+    return [
+        WaveUse(wave, wq.role, counts.get(wave.id, 0), wq.comparability_note) for wave, wq in rows
+    ]
 
 
 def version_rows() -> list[tuple[str, list[VersionRow]]]:
     """(questionnaire code, its versions newest first with their waves), codes in order."""
-    versions = list(db.session.scalars(sa.select(QuestionnaireVersion).order_by(
-        QuestionnaireVersion.code, QuestionnaireVersion.version_no.desc())))
+    versions = list(
+        db.session.scalars(
+            sa.select(QuestionnaireVersion).order_by(
+                QuestionnaireVersion.code, QuestionnaireVersion.version_no.desc()
+            )
+        )
+    )
     counts: dict[tuple[int, int], int] = {
-        (vid, wid): n for vid, wid, n in db.session.execute(
-            sa.select(Response.questionnaire_version_id, Response.wave_id, sa.func.count(Response.id))
-            .group_by(Response.questionnaire_version_id, Response.wave_id)).all()}
+        (vid, wid): n
+        for vid, wid, n in db.session.execute(
+            sa.select(
+                Response.questionnaire_version_id, Response.wave_id, sa.func.count(Response.id)
+            ).group_by(Response.questionnaire_version_id, Response.wave_id)
+        ).all()
+    }
     uses: dict[int, list[WaveUse]] = {}
     for wave, wq in db.session.execute(
-            sa.select(Wave, WaveQuestionnaire).join(WaveQuestionnaire, WaveQuestionnaire.wave_id == Wave.id)
-            .order_by(Wave.year.desc(), Wave.id.desc())).all():
+        sa.select(Wave, WaveQuestionnaire)
+        .join(WaveQuestionnaire, WaveQuestionnaire.wave_id == Wave.id)
+        .order_by(Wave.year.desc(), Wave.id.desc())
+    ).all():
         uses.setdefault(wq.questionnaire_version_id, []).append(
-            WaveUse(wave, wq.role, counts.get((wq.questionnaire_version_id, wave.id), 0), wq.comparability_note))
+            WaveUse(
+                wave,
+                wq.role,
+                counts.get((wq.questionnaire_version_id, wave.id), 0),
+                wq.comparability_note,
+            )
+        )
     groups: dict[str, list[VersionRow]] = {}
     for v in versions:
         groups.setdefault(v.code, []).append(VersionRow(v, uses.get(v.id, [])))

@@ -30,8 +30,11 @@ def respondent_key(panel_id: str) -> str:
 
 def redactor() -> Redactor:
     """A Redactor with the panel's names and e-mail addresses, rebuilt when the contacts change."""
-    state = tuple(db.session.execute(sa.select(sa.func.count(), sa.func.max(Contact.updated_at))
-                                     .select_from(Contact)).one())
+    state = tuple(
+        db.session.execute(
+            sa.select(sa.func.count(), sa.func.max(Contact.updated_at)).select_from(Contact)
+        ).one()
+    )
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], *state)
     with _LOCK:
         found = _CACHE.get(key)

@@ -23,26 +23,58 @@ from ..models import FYLKER
 PANEL_ROLES = ROLES
 #: accepted header names (lower-case, without spaces/punctuation) -> field
 HEADER_ALIASES = {
-    "name": "name", "navn": "name", "fulltnavn": "name",
-    "email": "email", "epost": "email", "epostadresse": "email", "mail": "email",
-    "role": "role", "rolle": "role",
-    "organisation": "organisation", "organization": "organisation", "organisasjon": "organisation",
-    "orgnumber": "org_number", "organisationnumber": "org_number", "orgnr": "org_number",
-    "organisasjonsnummer": "org_number", "orgnummer": "org_number",
-    "organisationkind": "org_kind", "organisasjonstype": "org_kind", "orgtype": "org_kind",
-    "fylke": "fylke", "county": "fylke",
-    "kompetansenettverk": "network", "network": "network", "nettverk": "network",
-    "externalid": "external_id", "ekstern_id": "external_id", "eksternid": "external_id", "id": "external_id",
+    "name": "name",
+    "navn": "name",
+    "fulltnavn": "name",
+    "email": "email",
+    "epost": "email",
+    "epostadresse": "email",
+    "mail": "email",
+    "role": "role",
+    "rolle": "role",
+    "organisation": "organisation",
+    "organization": "organisation",
+    "organisasjon": "organisation",
+    "orgnumber": "org_number",
+    "organisationnumber": "org_number",
+    "orgnr": "org_number",
+    "organisasjonsnummer": "org_number",
+    "orgnummer": "org_number",
+    "organisationkind": "org_kind",
+    "organisasjonstype": "org_kind",
+    "orgtype": "org_kind",
+    "fylke": "fylke",
+    "county": "fylke",
+    "kompetansenettverk": "network",
+    "network": "network",
+    "nettverk": "network",
+    "externalid": "external_id",
+    "ekstern_id": "external_id",
+    "eksternid": "external_id",
+    "id": "external_id",
 }
 REQUIRED_COLUMNS = ("name", "email", "role", "fylke")
 #: the header the evaluator is told to use for each field
-COLUMN_TITLES = {"name": "navn", "email": "e-post", "role": "rolle", "fylke": "fylke",
-                 "organisation": "organisasjon", "org_number": "organisasjonsnummer",
-                 "org_kind": "organisasjonstype", "network": "kompetansenettverk",
-                 "external_id": "ekstern_id"}
-ROLE_ALIASES = {"skoleleiar": "skoleleder", "rektor": "skoleleder", "uh-institusjon": "uh",
-                "uh-sektor": "uh", "school owner": "skoleeier", "school leader": "skoleleder",
-                "union representative": "tillitsvalgt"}
+COLUMN_TITLES = {
+    "name": "navn",
+    "email": "e-post",
+    "role": "rolle",
+    "fylke": "fylke",
+    "organisation": "organisasjon",
+    "org_number": "organisasjonsnummer",
+    "org_kind": "organisasjonstype",
+    "network": "kompetansenettverk",
+    "external_id": "ekstern_id",
+}
+ROLE_ALIASES = {
+    "skoleleiar": "skoleleder",
+    "rektor": "skoleleder",
+    "uh-institusjon": "uh",
+    "uh-sektor": "uh",
+    "school owner": "skoleeier",
+    "school leader": "skoleleder",
+    "union representative": "tillitsvalgt",
+}
 ORG_KINDS_FOR_PERSONS = ("kommune", "fylkeskommune", "privat_skoleeier", "skole", "uh")
 
 
@@ -91,14 +123,20 @@ class ParsedPanel:
 
     def to_dict(self) -> dict:
         """JSON-ready form (stored server-side between preview and confirm)."""
-        return {"filename": self.filename, "rows": [asdict(r) for r in self.rows],
-                "problems": [asdict(p) for p in self.problems]}
+        return {
+            "filename": self.filename,
+            "rows": [asdict(r) for r in self.rows],
+            "problems": [asdict(p) for p in self.problems],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> ParsedPanel:
         """Inverse of :meth:`to_dict`."""
-        return cls(data["filename"], [PanelRow(**r) for r in data["rows"]],
-                   [RowProblem(**p) for p in data["problems"]])
+        return cls(
+            data["filename"],
+            [PanelRow(**r) for r in data["rows"]],
+            [RowProblem(**p) for p in data["problems"]],
+        )
 
 
 def _key(header: str) -> str:
@@ -126,7 +164,8 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     if missing:
         raise PanelFileError(
             f"{filename}, linje {header_line}: mangler kolonne(r) {', '.join(COLUMN_TITLES[c] for c in missing)} "
-            f"(fant: {', '.join(h for h in header if h) or 'ingen'})")
+            f"(fant: {', '.join(h for h in header if h) or 'ingen'})"
+        )
     rows = []
     for line, values in lines[1:]:
         if not any((v or "").strip() for v in values):
@@ -158,8 +197,10 @@ def decode_csv(filename: str, data: bytes) -> str:
 
     best = from_bytes(data).best()
     if best is None:
-        raise PanelFileError(f"{filename}: ukjent tegnkoding (ikke UTF-8 eller Windows-1252, byte "
-                             f"{utf8_error.start}); lagre CSV-filen som UTF-8")
+        raise PanelFileError(
+            f"{filename}: ukjent tegnkoding (ikke UTF-8 eller Windows-1252, byte "
+            f"{utf8_error.start}); lagre CSV-filen som UTF-8"
+        )
     return str(best)
 
 
@@ -210,14 +251,24 @@ def parse_panel(filename: str, data: bytes) -> ParsedPanel:
             parsed.problems.append(problem)
             continue
         if row.email in seen_email:
-            parsed.problems.append(RowProblem(
-                line, "dobbel i filen: e-postadressen står også på linje %(other)s", row.email,
-                {"other": seen_email[row.email]}))
+            parsed.problems.append(
+                RowProblem(
+                    line,
+                    "dobbel i filen: e-postadressen står også på linje %(other)s",
+                    row.email,
+                    {"other": seen_email[row.email]},
+                )
+            )
             continue
         if row.external_id and row.external_id in seen_external:
-            parsed.problems.append(RowProblem(
-                line, "dobbel i filen: ekstern id står også på linje %(other)s", row.external_id,
-                {"other": seen_external[row.external_id]}))
+            parsed.problems.append(
+                RowProblem(
+                    line,
+                    "dobbel i filen: ekstern id står også på linje %(other)s",
+                    row.external_id,
+                    {"other": seen_external[row.external_id]},
+                )
+            )
             continue
         seen_email[row.email] = line
         if row.external_id:
@@ -242,8 +293,12 @@ def _check_row(line: int, f: dict[str, str]) -> tuple[PanelRow | None, RowProble
     if not name:
         return None, RowProblem(line, "navn mangler")
     if len(name) > MAX_NAME:
-        return None, RowProblem(line, "navnet er lengre enn %(max)s tegn (%(n)s)", name[:60] + "…",
-                                {"max": MAX_NAME, "n": len(name)})
+        return None, RowProblem(
+            line,
+            "navnet er lengre enn %(max)s tegn (%(n)s)",
+            name[:60] + "…",
+            {"max": MAX_NAME, "n": len(name)},
+        )
     raw_email = f.get("email", "")
     try:
         email = validate_email(raw_email, check_deliverability=False).normalized.lower()
@@ -253,7 +308,8 @@ def _check_row(line: int, f: dict[str, str]) -> tuple[PanelRow | None, RowProble
     role = ROLE_ALIASES.get(raw_role.lower(), raw_role.lower())
     if role not in PANEL_ROLES:
         return None, RowProblem(
-            line, "ukjent rolle (gyldige: %(valid)s)", raw_role, {"valid": ", ".join(PANEL_ROLES)})
+            line, "ukjent rolle (gyldige: %(valid)s)", raw_role, {"valid": ", ".join(PANEL_ROLES)}
+        )
     raw_fylke = f.get("fylke", "")
     fylke = _FYLKE_BY_KEY.get(_key(raw_fylke))
     if fylke is None:
@@ -263,24 +319,45 @@ def _check_row(line: int, f: dict[str, str]) -> tuple[PanelRow | None, RowProble
         return None, RowProblem(line, "organisasjonsnummeret må ha 9 sifre", org_number)
     org_kind = f.get("org_kind", "").lower() or None
     if org_kind and org_kind not in ORG_KINDS_FOR_PERSONS:
-        return None, RowProblem(line, "ukjent organisasjonstype (gyldige: %(valid)s)", org_kind,
-                          {"valid": ", ".join(ORG_KINDS_FOR_PERSONS)})
+        return None, RowProblem(
+            line,
+            "ukjent organisasjonstype (gyldige: %(valid)s)",
+            org_kind,
+            {"valid": ", ".join(ORG_KINDS_FOR_PERSONS)},
+        )
     organisation = _one_line(f.get("organisation")) or None
     if org_number and not organisation:
         return None, RowProblem(line, "organisasjonsnummer uten organisasjonsnavn", org_number)
     if organisation and len(organisation) > MAX_NAME:
-        return None, RowProblem(line, "organisasjonsnavnet er lengre enn %(max)s tegn (%(n)s)",
-                                organisation[:60] + "…", {"max": MAX_NAME, "n": len(organisation)})
+        return None, RowProblem(
+            line,
+            "organisasjonsnavnet er lengre enn %(max)s tegn (%(n)s)",
+            organisation[:60] + "…",
+            {"max": MAX_NAME, "n": len(organisation)},
+        )
     network = _one_line(f.get("network")) or None
     if network and len(network) > MAX_NAME:
-        return None, RowProblem(line, "navnet på kompetansenettverket er lengre enn %(max)s tegn (%(n)s)",
-                                network[:60] + "…", {"max": MAX_NAME, "n": len(network)})
+        return None, RowProblem(
+            line,
+            "navnet på kompetansenettverket er lengre enn %(max)s tegn (%(n)s)",
+            network[:60] + "…",
+            {"max": MAX_NAME, "n": len(network)},
+        )
     external_id = f.get("external_id") or None
     if external_id and len(external_id) > 64:
         return None, RowProblem(line, "ekstern id er lengre enn 64 tegn", external_id[:64])
-    return PanelRow(line, name, email, role, fylke, organisation, org_number,
-                    org_kind or (guess_org_kind(organisation, role) if organisation else None),
-                    network, external_id), None
+    return PanelRow(
+        line,
+        name,
+        email,
+        role,
+        fylke,
+        organisation,
+        org_number,
+        org_kind or (guess_org_kind(organisation, role) if organisation else None),
+        network,
+        external_id,
+    ), None
 
 
 def guess_org_kind(name: str, role: str) -> str:

@@ -38,12 +38,15 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):  # gunicorn API
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact(value) if isinstance(value, str) and "/s/" in value else value
-                for key, value in atoms.items()}
+        return {
+            key: redact(value) if isinstance(value, str) and "/s/" in value else value
+            for key, value in atoms.items()
+        }
 
 
 bind = os.environ.get("GUNICORN_BIND") or (
-    f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}")
+    f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+)
 workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

@@ -23,7 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def service_env(port: int, host: str = "127.0.0.1", base: Mapping[str, str] | None = None) -> dict[str, str]:
+def service_env(
+    port: int, host: str = "127.0.0.1", base: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment both children get: PORT, BIND_HOST and PUBLIC_BASE_URL filled in."""
     env = dict(os.environ if base is None else base)
     env["PORT"] = str(port)
@@ -84,8 +86,14 @@ def _stop(children: dict[str, subprocess.Popen], grace: float = 30) -> None:
             child.wait()
 
 
-def serve(port: int, host: str = "127.0.0.1", *, with_worker: bool = True, workers: int | None = None,
-          echo: Callable[[str], None] = print) -> int:
+def serve(
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    with_worker: bool = True,
+    workers: int | None = None,
+    echo: Callable[[str], None] = print,
+) -> int:
     """Run gunicorn and the job worker until Ctrl+C/SIGTERM or one of them dies; the exit code."""
     env = service_env(port, host)
     children: dict[str, subprocess.Popen] = {}
@@ -99,14 +107,21 @@ def serve(port: int, host: str = "127.0.0.1", *, with_worker: bool = True, worke
     try:
         for name, cmd in commands(with_worker, workers).items():
             # own process group: a Ctrl+C reaches the children only through us, in order
-            children[name] = subprocess.Popen(cmd, env=env, cwd=os.getcwd(), start_new_session=True,
-                                              preexec_fn=_die_with_parent)
+            children[name] = subprocess.Popen(
+                cmd, env=env, cwd=os.getcwd(), start_new_session=True, preexec_fn=_die_with_parent
+            )
         probe = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
         if wait_for_port(probe, port, 60, lambda: all(c.poll() is None for c in children.values())):
-            echo(f"dekom-eval serves {env['PUBLIC_BASE_URL']}/ (gunicorn"
-                 f"{' + job worker' if with_worker else ''}); Ctrl+C stops "
-                 f"{'both' if with_worker else 'it'}.")
-        cmds, started, quick_deaths = commands(with_worker, workers), {n: time.monotonic() for n in children}, 0
+            echo(
+                f"dekom-eval serves {env['PUBLIC_BASE_URL']}/ (gunicorn"
+                f"{' + job worker' if with_worker else ''}); Ctrl+C stops "
+                f"{'both' if with_worker else 'it'}."
+            )
+        cmds, started, quick_deaths = (
+            commands(with_worker, workers),
+            {n: time.monotonic() for n in children},
+            0,
+        )
         while True:
             for name, child in list(children.items()):
                 code = child.poll()
@@ -118,8 +133,13 @@ def serve(port: int, host: str = "127.0.0.1", *, with_worker: bool = True, worke
                 if name == "worker" and quick_deaths < 3:
                     echo(f"job worker stopped with exit code {code}; starting it again")
                     time.sleep(1)
-                    children[name] = subprocess.Popen(cmds[name], env=env, cwd=os.getcwd(),
-                                                      start_new_session=True, preexec_fn=_die_with_parent)
+                    children[name] = subprocess.Popen(
+                        cmds[name],
+                        env=env,
+                        cwd=os.getcwd(),
+                        start_new_session=True,
+                        preexec_fn=_die_with_parent,
+                    )
                     started[name] = time.monotonic()
                     continue
                 echo(f"{name} stopped with exit code {code}; stopping the rest")

@@ -68,23 +68,45 @@ def _link_query() -> sa.Select:
     if stmt is None:
         a = Answer.__table__
         if dialect == "postgresql":
-            agg = sa.func.json_agg(sa.func.json_build_array(
-                a.c.item_code, a.c.value_num, a.c.value_text, a.c.value_list, a.c.missing_code))
+            agg = sa.func.json_agg(
+                sa.func.json_build_array(
+                    a.c.item_code, a.c.value_num, a.c.value_text, a.c.value_list, a.c.missing_code
+                )
+            )
         else:
-            agg = sa.func.json_group_array(sa.func.json_array(
-                a.c.item_code, a.c.value_num, a.c.value_text, sa.func.json(a.c.value_list),
-                a.c.missing_code))
+            agg = sa.func.json_group_array(
+                sa.func.json_array(
+                    a.c.item_code,
+                    a.c.value_num,
+                    a.c.value_text,
+                    sa.func.json(a.c.value_list),
+                    a.c.missing_code,
+                )
+            )
         answers = sa.select(agg).where(a.c.response_id == Response.id).scalar_subquery()
         stmt = _LINK_QUERIES[dialect] = (
             sa.select(Invitation, Wave.status, Response, answers)
             .join(Wave, Wave.id == Invitation.wave_id)
             .outerjoin(Response, Response.invitation_id == Invitation.id)
             .options(
-                load_only(Invitation.status, Invitation.wave_id, Invitation.person_id,
-                          Invitation.opened_at, Invitation.submitted_at),
-                load_only(Response.invitation_id, Response.wave_id, Response.person_id,
-                          Response.questionnaire_version_id, Response.status, Response.current_page,
-                          Response.language, Response.revision, Response.submitted_at),
+                load_only(
+                    Invitation.status,
+                    Invitation.wave_id,
+                    Invitation.person_id,
+                    Invitation.opened_at,
+                    Invitation.submitted_at,
+                ),
+                load_only(
+                    Response.invitation_id,
+                    Response.wave_id,
+                    Response.person_id,
+                    Response.questionnaire_version_id,
+                    Response.status,
+                    Response.current_page,
+                    Response.language,
+                    Response.revision,
+                    Response.submitted_at,
+                ),
                 joinedload(Response.version).load_only(QuestionnaireVersion.content_hash),
             )
             .where(Invitation.token_hash == sa.bindparam("token_hash"))
@@ -188,7 +210,9 @@ class Block:
         return any(f.errors for f in self.fields)
 
 
-def blocks(q: Questionnaire, page: Page, form: PageForm, lang: str, rendered: set[str]) -> list[Block]:
+def blocks(
+    q: Questionnaire, page: Page, form: PageForm, lang: str, rendered: set[str]
+) -> list[Block]:
     """The questions of ``page`` that are shown, with their fields and choices."""
     codes = same_page_codes(page)
     out: list[Block] = []
@@ -201,13 +225,21 @@ def blocks(q: Questionnaire, page: Page, form: PageForm, lang: str, rendered: se
         for r in rows:
             cond = cond or live_conditional(r, item if item.type == "matrix" else None, codes)
         leaf = rows[0]
-        out.append(Block(
-            item=item, kind=item.type, text=tr(item.text, lang), help=tr(item.help, lang),
-            fields=fields,
-            choices=choices(q, leaf, lang) if leaf.type in ("likert", "single", "multi") else [],
-            show_if=json.dumps(cond, separators=(",", ":")) if cond else None,
-            unit=tr(item.unit, lang), limit=max_length(item) if item.type in ("text", "longtext") else 0,
-        ))
+        out.append(
+            Block(
+                item=item,
+                kind=item.type,
+                text=tr(item.text, lang),
+                help=tr(item.help, lang),
+                fields=fields,
+                choices=choices(q, leaf, lang)
+                if leaf.type in ("likert", "single", "multi")
+                else [],
+                show_if=json.dumps(cond, separators=(",", ":")) if cond else None,
+                unit=tr(item.unit, lang),
+                limit=max_length(item) if item.type in ("text", "longtext") else 0,
+            )
+        )
     return out
 
 

@@ -93,10 +93,15 @@ def _mistake(exc: InvalidAnswer) -> str:
     if exc.reason == "not_whole":
         return _("Skriv et helt tall, uten desimaler.")
     if exc.reason == "out_of_range":
-        return _("Skriv et tall fra %(low)s til %(high)s.", low=_fmt(p["low"]), high=_fmt(p["high"]))
+        return _(
+            "Skriv et tall fra %(low)s til %(high)s.", low=_fmt(p["low"]), high=_fmt(p["high"])
+        )
     if exc.reason == "too_long":
-        return _("Teksten er %(n)s tegn for lang. Den kan ha høyst %(limit)s tegn.",
-                 n=p["over"], limit=p["limit"])
+        return _(
+            "Teksten er %(n)s tegn for lang. Den kan ha høyst %(limit)s tegn.",
+            n=p["over"],
+            limit=p["limit"],
+        )
     if exc.reason == "too_few_choices":
         return _("Velg minst %(n)s.", n=p["n"])
     return _("Velg høyst %(n)s.", n=p["n"])
@@ -212,10 +217,14 @@ def _make_form_class(q: Questionnaire, page: Page, lang: str) -> type[PageForm]:
         if item.code == "csrf_token":
             raise ValueError("item code 'csrf_token' is reserved for the form's CSRF token")
         validators: list[Any] = [ShownRequired(), check_answer]
-        field_cls = type("MultiField" if item.type == "multi" else "OneField", (ItemField,),
-                         {"item": item, "parent": parent, "multiple": item.type == "multi"})
-        attrs["q_" + item.code] = field_cls(tr(item.text, lang), validators=validators,
-                                     id=f"f-{item.code}")
+        field_cls = type(
+            "MultiField" if item.type == "multi" else "OneField",
+            (ItemField,),
+            {"item": item, "parent": parent, "multiple": item.type == "multi"},
+        )
+        attrs["q_" + item.code] = field_cls(
+            tr(item.text, lang), validators=validators, id=f"f-{item.code}"
+        )
     attrs["questionnaire"] = q
     return type(f"Form_{page.id}", (PageForm,), attrs)
 

@@ -22,17 +22,21 @@ def _pieces(field_id: str, name: str, kind: str, choices: tuple) -> list[tuple[s
         for i, (value, label) in enumerate(choices, start=1):
             oid = escape(field_id if i == 1 else f"{field_id}-{i}")
             extra = " option-dk" if value in MISSING_ANSWERS else ""
-            pieces.append((
-                value,
-                f'<div class="option{extra}"><input type="{kind}" id="{oid}" name="{escape(name)}" '
-                f'value="{escape(value)}"',
-                f'><label for="{oid}">{escape(label)}</label></div>',
-            ))
+            pieces.append(
+                (
+                    value,
+                    f'<div class="option{extra}"><input type="{kind}" id="{oid}" name="{escape(name)}" '
+                    f'value="{escape(value)}"',
+                    f'><label for="{oid}">{escape(label)}</label></div>',
+                )
+            )
         _PIECES[key] = pieces
     return pieces
 
 
-def options_html(field, choices: list[tuple[str, str]], kind: str = "radio", scale: bool = False) -> Markup:
+def options_html(
+    field, choices: list[tuple[str, str]], kind: str = "radio", scale: bool = False
+) -> Markup:
     """The inputs of one question or matrix row, each with its own visible label."""
     if kind == "checkbox":
         chosen = {str(v) for v in (field.data or [])}

@@ -42,21 +42,41 @@ MAX_PAGE_POST = 256 * 1024
 
 #: per address: wrong links (404) count against LINK_LOOKUP_LIMIT; past it, every link answers 429
 link_lookup_limit = limiter.shared_limit(
-    lambda: current_app.config["LINK_LOOKUP_LIMIT"], scope="respondent-link",
-    deduct_when=lambda response: response.status_code == 404)
+    lambda: current_app.config["LINK_LOOKUP_LIMIT"],
+    scope="respondent-link",
+    deduct_when=lambda response: response.status_code == 404,
+)
 
-NOTICE_STATUS = {"unknown": 404, "not_open": 403, "closed": 410, "too_large": 413,
-                 "csrf": 400, "tampered": 400}
+NOTICE_STATUS = {
+    "unknown": 404,
+    "not_open": 403,
+    "closed": 410,
+    "too_large": 413,
+    "csrf": 400,
+    "tampered": 400,
+}
 
 
-def notice(kind: str, *, link: Link | None = None, problems: list[str] | None = None,
-           back: str | None = None, status: int | None = None):
+def notice(
+    kind: str,
+    *,
+    link: Link | None = None,
+    problems: list[str] | None = None,
+    back: str | None = None,
+    status: int | None = None,
+):
     """A friendly page for links that lead nowhere and posts that were refused."""
     if link is not None:
         choose_language(link.response)
     kept = link is not None and link.response is not None
-    return render_template("survey/notice.html", kind=kind, problems=problems or [], back=back,
-                           title=_title(link), kept=kept), status or NOTICE_STATUS[kind]
+    return render_template(
+        "survey/notice.html",
+        kind=kind,
+        problems=problems or [],
+        back=back,
+        title=_title(link),
+        kept=kept,
+    ), status or NOTICE_STATUS[kind]
 
 
 def _title(link: Link | None) -> str:
@@ -72,8 +92,12 @@ def thanks(link: Link, *, replay: bool = False):
     """The thank-you page shown once a response is submitted."""
     lang = choose_language(link.response)
     q = svc.questionnaire_of(link.response)
-    return render_template("survey/thanks.html", title=tr(q.title, lang), replay=replay,
-                           submitted_at=link.response.submitted_at), 200
+    return render_template(
+        "survey/thanks.html",
+        title=tr(q.title, lang),
+        replay=replay,
+        submitted_at=link.response.submitted_at,
+    ), 200
 
 
 def _open_link(token: str) -> tuple[Link, Any]:
@@ -96,8 +120,9 @@ def _open_link(token: str) -> tuple[Link, Any]:
             return _open_link(token)
         except LookupError:  # the wave has no questionnaire for this person's role (yet)
             db.session.rollback()
-            current_app.logger.error("link for invitation %s: no questionnaire for the role",
-                                     link.invitation.id)
+            current_app.logger.error(
+                "link for invitation %s: no questionnaire for the role", link.invitation.id
+            )
             return link, notice("not_open", link=Link("not_open", link.invitation))
     elif link.invitation.opened_at is None:
         svc.start_response(link.invitation)
@@ -138,9 +163,16 @@ def start(token: str):
     resume = response.current_page if response.current_page in {p.id for p in pages} else None
     if resume and not request.args.get("lang") and request.args.get("intro") is None:
         return redirect(url_for("survey.page", token=token, page_id=resume))
-    return render_template("survey/start.html", q=q, title=tr(q.title, lang),
-                           intro=tr(q.intro, lang), pages=len(pages), token=token,
-                           first=resume or pages[0].id, resuming=bool(resume or answers))
+    return render_template(
+        "survey/start.html",
+        q=q,
+        title=tr(q.title, lang),
+        intro=tr(q.intro, lang),
+        pages=len(pages),
+        token=token,
+        first=resume or pages[0].id,
+        resuming=bool(resume or answers),
+    )
 
 
 def _page_or_404(q, page_id: str) -> Page:
@@ -150,8 +182,17 @@ def _page_or_404(q, page_id: str) -> Page:
     return q.pages[index]
 
 
-def _render_page(token: str, response: Response, page: Page, answers: dict[str, Any], form=None,
-                 *, alert: str | None = None, status: int = 200, check: bool = False):
+def _render_page(
+    token: str,
+    response: Response,
+    page: Page,
+    answers: dict[str, Any],
+    form=None,
+    *,
+    alert: str | None = None,
+    status: int = 200,
+    check: bool = False,
+):
     lang = g.lang
     q = svc.questionnaire_of(response)
     rendered = rendered_codes(page, answers)
@@ -166,11 +207,24 @@ def _render_page(token: str, response: Response, page: Page, answers: dict[str, 
     number, total, pages = position(q, page, answers)
     errors = [f for f in form.item_fields() if f.errors]
     return render_template(
-        "survey/page.html", q=q, page=page, title=tr(q.title, lang), page_title=tr(page.title, lang),
-        intro=tr(page.intro, lang), form=form, blocks=blocks(q, page, form, lang, rendered),
-        number=number, total=total, is_last=number == total, errors=errors, alert=alert,
-        token=token, known=known_answers(page, answers), lang_form="page-form",
-        revision=response.revision, ref=form_ref(response),
+        "survey/page.html",
+        q=q,
+        page=page,
+        title=tr(q.title, lang),
+        page_title=tr(page.title, lang),
+        intro=tr(page.intro, lang),
+        form=form,
+        blocks=blocks(q, page, form, lang, rendered),
+        number=number,
+        total=total,
+        is_last=number == total,
+        errors=errors,
+        alert=alert,
+        token=token,
+        known=known_answers(page, answers),
+        lang_form="page-form",
+        revision=response.revision,
+        ref=form_ref(response),
         default_action="submit" if number == total else "next",
     ), status
 
@@ -190,7 +244,11 @@ def page(token: str, page_id: str):
     answers = link.answers
     visible = visible_pages(q, answers)
     if this.id not in {p.id for p in visible}:
-        target = response.current_page if response.current_page in {p.id for p in visible} else visible[0].id
+        target = (
+            response.current_page
+            if response.current_page in {p.id for p in visible}
+            else visible[0].id
+        )
         return redirect(url_for("survey.page", token=token, page_id=target), code=303)
     if request.method == "GET":
         if request.args.get("lang"):
@@ -205,8 +263,12 @@ def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
     q = svc.questionnaire_of(response)
     posted = request.form
     if posted.get("_ref") != form_ref(response):
-        return notice("tampered", link=link, back=request.path,
-                      problems=[_("skjemaet hører til en annen lenke")])
+        return notice(
+            "tampered",
+            link=link,
+            back=request.path,
+            problems=[_("skjemaet hører til en annen lenke")],
+        )
     rendered = rendered_codes(this, answers)
     problems = tampering(q, this, rendered, posted)
     revision = posted.get("_revision", "")
@@ -225,8 +287,11 @@ def _save(token: str, link: Link, this: Page, answers: dict[str, Any]):
             merged[f.name] = typed_value(f) if f.item.type != "number" else parse_number(f.data)
         except ValueError:
             merged[f.name] = None
-    form.hidden = {f.name for f in form.item_fields()
-                   if f.name not in rendered or not item_shown(f.item, merged, f.parent)}
+    form.hidden = {
+        f.name
+        for f in form.item_fields()
+        if f.name not in rendered or not item_shown(f.item, merged, f.parent)
+    }
     if stale:
         # a retry of a save that was committed just before the server died looks stale; when
         # what is stored is what was posted, it did succeed: move on as it would have
@@ -263,8 +328,9 @@ def _already_stored(q, this: Page, posted: dict[str, Any], stored: dict[str, Any
     """True when every answer posted for ``this`` page equals the stored one (None: none stored)."""
     items = {item.code: item for item, _ in leaf_items(this)}
     try:
-        return all(check_value(q, items[code], value) == stored.get(code)
-                   for code, value in posted.items())
+        return all(
+            check_value(q, items[code], value) == stored.get(code) for code, value in posted.items()
+        )
     except InvalidAnswer:
         return False
 
@@ -312,6 +378,8 @@ def _stale(token: str, response: Response, this: Page):
     if response.status == "complete":
         return redirect(url_for("survey.start", token=token), code=303)
     answers = svc.load_answers(response)
-    alert = _("Svarene dine ble lagret fra en annen fane eller enhet mens denne siden var åpen. "
-              "Her er det som er lagret nå. Se over svarene og trykk på knappen igjen.")
+    alert = _(
+        "Svarene dine ble lagret fra en annen fane eller enhet mens denne siden var åpen. "
+        "Her er det som er lagret nå. Se over svarene og trykk på knappen igjen."
+    )
     return _render_page(token, response, this, answers, alert=alert, status=409)

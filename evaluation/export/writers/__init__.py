@@ -13,5 +13,10 @@ from .xlsx import write_xlsx
 
 __all__ = ["WRITERS", "write_csv", "write_parquet", "write_sav", "write_dta", "write_xlsx"]
 
-WRITERS: dict[str, Callable[..., dict[str, Any]]] = {"csv": write_csv, "parquet": write_parquet, "sav": write_sav, "dta": write_dta,
-           "xlsx": write_xlsx}
+WRITERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "csv": write_csv,
+    "parquet": write_parquet,
+    "sav": write_sav,
+    "dta": write_dta,
+    "xlsx": write_xlsx,
+}

@@ -11,8 +11,16 @@ from ..layouts import Column, ExportTable
 from ..missing import ALL_KINDS, kinds, missing_codes
 from .textgrid import Tokens, number_tokens, string_tokens
 
-__all__ = ["coded_values", "table_tokens", "neutralise", "neutralise_series", "value_labels", "FORMULA_START",
-           "truncate_bytes", "label_text"]
+__all__ = [
+    "coded_values",
+    "table_tokens",
+    "neutralise",
+    "neutralise_series",
+    "value_labels",
+    "FORMULA_START",
+    "truncate_bytes",
+    "label_text",
+]
 
 #: a cell starting with one of these is read as a formula by spreadsheet programs; the full-width
 #: forms (＝ ＋ － ＠) too, as Excel with an East Asian input method turns them into formulas.
@@ -31,15 +39,19 @@ def coded_values(table: ExportTable, col: Column) -> np.ndarray:
     return np.where(status > 0, lookup[status], values)
 
 
-
-def table_tokens(table: ExportTable, number_cell: Callable[[str | None], bytes],
-                 string_cell: Callable[[str | None], bytes]) -> list[Tokens]:
+def table_tokens(
+    table: ExportTable,
+    number_cell: Callable[[str | None], bytes],
+    string_cell: Callable[[str | None], bytes],
+) -> list[Tokens]:
     """One token column per table column: coded numbers through ``number_cell``, text through ``string_cell``."""
     return [
-        number_tokens(coded_values(table, col), number_cell) if col.kind == "numeric"
+        number_tokens(coded_values(table, col), number_cell)
+        if col.kind == "numeric"
         else string_tokens(table.frame[col.name], string_cell)
         for col in table.columns
     ]
+
 
 def starts_formula(text: str) -> bool:
     """Whether a spreadsheet could run ``text`` as a formula."""

@@ -65,7 +65,8 @@ def arrow_table(table: ExportTable, *, neutralised: bool) -> pa.Table:
                 codes = s.cat.codes.to_numpy()
                 arr = pa.DictionaryArray.from_arrays(
                     pa.array(codes, type=pa.int32(), mask=codes < 0),
-                    pa.array(s.cat.categories.astype(str).tolist(), type=pa.string()))
+                    pa.array(s.cat.categories.astype(str).tolist(), type=pa.string()),
+                )
             else:
                 arr = pa.array(s.astype(object).tolist(), type=pa.string(), from_pandas=True)
         arrays.append(arr)

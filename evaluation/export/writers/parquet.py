@@ -15,12 +15,18 @@ from .csv import arrow_table
 __all__ = ["write_parquet"]
 
 
-def write_parquet(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict[str, Any]:
+def write_parquet(
+    table: ExportTable, path: Path, *, lang: str = "nb", **_: object
+) -> dict[str, Any]:
     """Write ``table`` as Parquet (zstd); variable and value labels go in the metadata."""
     at = arrow_table(table, neutralised=False)
-    labels = {c.name: {"label": label_text(c, lang),
-                       "value_labels": {str(k): v for k, v in value_labels(c, lang).items()}}
-              for c in table.columns}
+    labels = {
+        c.name: {
+            "label": label_text(c, lang),
+            "value_labels": {str(k): v for k, v in value_labels(c, lang).items()},
+        }
+        for c in table.columns
+    }
     meta = dict(at.schema.metadata or {})
     meta[b"dekom.labels"] = json.dumps(labels, ensure_ascii=False, sort_keys=True).encode()
     at = at.replace_schema_metadata(meta)

@@ -58,9 +58,20 @@ def _fmt(kind: int, width: int, decimals: int) -> int:
 def _header(n_cases: int, case_size: int, label: str) -> bytes:
     now = datetime.now()
     return struct.pack(
-        "<4s60siiiiid9s8s64s3s", b"$FL2", _pad(b"@(#) SPSS DATA FILE dekom-eval", 60)[:60], 2,
-        case_size, 1, 0, n_cases, BIAS, now.strftime("%d %b %y").encode("ascii"),
-        now.strftime("%H:%M:%S").encode("ascii"), _pad(label.encode("utf-8")[:64], 64), b"\0\0\0")
+        "<4s60siiiiid9s8s64s3s",
+        b"$FL2",
+        _pad(b"@(#) SPSS DATA FILE dekom-eval", 60)[:60],
+        2,
+        case_size,
+        1,
+        0,
+        n_cases,
+        BIAS,
+        now.strftime("%d %b %y").encode("ascii"),
+        now.strftime("%H:%M:%S").encode("ascii"),
+        _pad(label.encode("utf-8")[:64], 64),
+        b"\0\0\0",
+    )
 
 
 def _variable_records(v: SavVariable, short: str) -> bytes:
@@ -70,8 +81,16 @@ def _variable_records(v: SavVariable, short: str) -> bytes:
         fmt = _fmt(5, v.format[0], v.format[1])
     n_missing = -2 if v.missing_range is not None else 0
     label = v.label.encode("utf-8")[:255]
-    out = struct.pack("<iiiiii8s", 2, v.width, 1 if label else 0, n_missing, fmt, fmt,
-                      _pad(short.encode("ascii"), 8))
+    out = struct.pack(
+        "<iiiiii8s",
+        2,
+        v.width,
+        1 if label else 0,
+        n_missing,
+        fmt,
+        fmt,
+        _pad(short.encode("ascii"), 8),
+    )
     if label:
         out += struct.pack("<i", len(label)) + label + b" " * (-len(label) % 4)
     if v.missing_range is not None:
@@ -101,12 +120,16 @@ def _value_label_records(variables: list[SavVariable], index: list[int]) -> byte
 def _extension_records(variables: list[SavVariable], shorts: list[str]) -> bytes:
     out = struct.pack("<iiii", 7, 3, 4, 8) + struct.pack("<8i", 1, 0, 0, -1, 1, 1, 2, 65001)
     lowest = float(np.nextafter(-np.finfo(np.float64).max, 0))
-    out += struct.pack("<iiii", 7, 4, 8, 3) + struct.pack("<ddd", SYSMIS, np.finfo(np.float64).max, lowest)
+    out += struct.pack("<iiii", 7, 4, 8, 3) + struct.pack(
+        "<ddd", SYSMIS, np.finfo(np.float64).max, lowest
+    )
     display = []
     for v in variables:
         display += [_MEASURE.get(v.measure, 1), max(8, min(v.width or 8, 40)), 0 if v.width else 1]
     out += struct.pack("<iiii", 7, 11, 4, len(display)) + struct.pack(f"<{len(display)}i", *display)
-    names = "\t".join(f"{s}={v.name}" for s, v in zip(shorts, variables, strict=True)).encode("utf-8")
+    names = "\t".join(f"{s}={v.name}" for s, v in zip(shorts, variables, strict=True)).encode(
+        "utf-8"
+    )
     out += struct.pack("<iiii", 7, 13, 1, len(names)) + names
     out += struct.pack("<iiii", 7, 20, 1, 5) + b"UTF-8"
     return out
@@ -123,8 +146,11 @@ def _cells(v: SavVariable, rows: slice) -> tuple[np.ndarray, np.ndarray]:
         return cmd[:, None], x.astype("<f8").view("<u8")[:, None]
     size = v.segments * 8
     padded = np.array([b.ljust(size, b" ") for b in v.values[rows]], dtype=f"S{size}")
-    segs = padded.view("<u8").reshape(len(padded), v.segments) if len(padded) else \
-        np.empty((0, v.segments), dtype="<u8")
+    segs = (
+        padded.view("<u8").reshape(len(padded), v.segments)
+        if len(padded)
+        else np.empty((0, v.segments), dtype="<u8")
+    )
     cmd = np.where(segs == _SPACES, 254, 253).astype(np.uint8)
     return cmd, segs
 
@@ -150,11 +176,15 @@ def _compress(variables: list[SavVariable], rows: slice) -> bytes:
     return out.tobytes()
 
 
-def write_system_file(variables: list[SavVariable], n_cases: int, path: Path, label: str = "") -> None:
+def write_system_file(
+    variables: list[SavVariable], n_cases: int, path: Path, label: str = ""
+) -> None:
     """Write a bytecode-compressed .sav with ``variables`` (all of length ``n_cases``)."""
     for v in variables:
         if v.width > MAX_SHORT_STRING:
-            raise ValueError(f"{v.name}: strings longer than {MAX_SHORT_STRING} bytes need pyreadstat")
+            raise ValueError(
+                f"{v.name}: strings longer than {MAX_SHORT_STRING} bytes need pyreadstat"
+            )
     shorts = [f"V{i + 1}" for i in range(len(variables))]
     index, pos = [], 1
     for v in variables:

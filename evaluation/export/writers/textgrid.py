@@ -83,21 +83,29 @@ def string_tokens(values: pd.Series, wrap: Callable[[str | None], bytes]) -> Tok
     return Tokens(table, np.where(codes < 0, len(table) - 1, codes))
 
 
-def render_rows(columns: list[Tokens], n_rows: int, *, sep: bytes = b"", row_start: bytes = b"",
-                row_end: bytes = b"\n") -> Iterator[bytes]:
+def render_rows(
+    columns: list[Tokens],
+    n_rows: int,
+    *,
+    sep: bytes = b"",
+    row_start: bytes = b"",
+    row_end: bytes = b"\n",
+) -> Iterator[bytes]:
     """Yield the rows as bytes, chunk by chunk: row_start, cells joined by sep, row_end."""
     if not columns:
         return
     last = len(columns) - 1
-    cols = [c.framed(row_start if k == 0 else b"", (row_end if k == last else sep))
-            for k, c in enumerate(columns)]
+    cols = [
+        c.framed(row_start if k == 0 else b"", (row_end if k == last else sep))
+        for k, c in enumerate(columns)
+    ]
     total = sum(c.words for c in cols)
     for start in range(0, n_rows, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, n_rows)
         grid = np.empty((stop - start, total), dtype="<u8")
         pos = 0
         for c in cols:
-            grid[:, pos:pos + c.words] = c.table[c.index[start:stop]]
+            grid[:, pos : pos + c.words] = c.table[c.index[start:stop]]
             pos += c.words
         flat = grid.view(np.uint8).ravel()
         yield flat[flat != 0].tobytes()

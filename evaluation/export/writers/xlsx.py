@@ -44,10 +44,12 @@ def _number_cell(text: str | None) -> bytes:
     return b"<c/>" if text is None else f"<c><v>{text}</v></c>".encode("ascii")
 
 
-_SHEET_START = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>')
+_SHEET_START = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+    'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>'
+)
 _SHEET_END = "</sheetData></worksheet>"
 
 
@@ -68,19 +70,22 @@ _CONTENT_TYPES = (
     '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    '</Types>')
+    "</Types>"
+)
 _RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    '</Relationships>')
+    "</Relationships>"
+)
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/>'
     '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-    '</Relationships>')
+    "</Relationships>"
+)
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -90,23 +95,28 @@ _STYLES = (
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    '</styleSheet>')
+    "</styleSheet>"
+)
 
 
 def _workbook(sheet_name: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{escape(sheet_name[:31])}" sheetId="1" r:id="rId1"/>'
-            '<sheet name="variabler" sheetId="2" r:id="rId2"/></sheets></workbook>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{escape(sheet_name[:31])}" sheetId="1" r:id="rId1"/>'
+        '<sheet name="variabler" sheetId="2" r:id="rId2"/></sheets></workbook>'
+    )
 
 
 def write_xlsx(table: ExportTable, path: Path, *, lang: str = "nb", **_: object) -> dict[str, Any]:
     """Write ``table`` as .xlsx; raises TooBigForExcel beyond Excel's sheet limits."""
     n_rows, n_cols = table.shape
     if n_rows + 1 > MAX_ROWS or n_cols > MAX_COLUMNS:
-        raise TooBigForExcel(f"{table.name}: {n_rows} rows × {n_cols} columns exceeds Excel's "
-                             f"limit of {MAX_ROWS - 1} rows and {MAX_COLUMNS} columns")
+        raise TooBigForExcel(
+            f"{table.name}: {n_rows} rows × {n_cols} columns exceeds Excel's "
+            f"limit of {MAX_ROWS - 1} rows and {MAX_COLUMNS} columns"
+        )
     names = pd.Series([c.name for c in table.columns], dtype=object)
     labels = pd.Series([label_text(c, lang) for c in table.columns], dtype=object)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -116,9 +126,17 @@ def write_xlsx(table: ExportTable, path: Path, *, lang: str = "nb", **_: object)
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         zf.writestr("xl/styles.xml", _STYLES)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            _write_sheet(fh, [c.name for c in table.columns], table_tokens(table, _number_cell, _string_cell), n_rows)
+            _write_sheet(
+                fh,
+                [c.name for c in table.columns],
+                table_tokens(table, _number_cell, _string_cell),
+                n_rows,
+            )
         with zf.open("xl/worksheets/sheet2.xml", "w") as fh:
-            _write_sheet(fh, ["variabel", "etikett"], [string_tokens(names, _string_cell),
-                                                       string_tokens(labels, _string_cell)],
-                         len(names))
+            _write_sheet(
+                fh,
+                ["variabel", "etikett"],
+                [string_tokens(names, _string_cell), string_tokens(labels, _string_cell)],
+                len(names),
+            )
     return {"rows": n_rows, "columns": n_cols}
