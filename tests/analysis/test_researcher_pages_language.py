@@ -1,5 +1,5 @@
 """The researcher's analysis and export pages carry the console's language switch (Bokmål /
-English) like every other console page, and a page title that is not doubled."""
+Nynorsk / English) like every other console page, and a page title that is not doubled."""
 
 from __future__ import annotations
 
