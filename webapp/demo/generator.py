@@ -31,6 +31,7 @@ from questionnaires import (
     load_scales,
     scale_files,
 )
+from questionnaires.model import FYLKER
 
 from ..domain.questionnaires import import_file
 from ..extensions import db
@@ -556,28 +557,7 @@ def _respond(
     return _answer_rows(resp.id, answers)
 
 
-DEMO_FYLKER_CODES = {
-    name: i + 1
-    for i, name in enumerate(
-        (
-            "Agder",
-            "Akershus",
-            "Buskerud",
-            "Finnmark",
-            "Innlandet",
-            "Møre og Romsdal",
-            "Nordland",
-            "Oslo",
-            "Rogaland",
-            "Telemark",
-            "Troms",
-            "Trøndelag",
-            "Vestfold",
-            "Vestland",
-            "Østfold",
-        )
-    )
-}
+DEMO_FYLKER_CODES = {name: i + 1 for i, name in enumerate(FYLKER)}
 
 
 def demo_loaded() -> bool:
