@@ -149,7 +149,7 @@ class Questionnaire:
                 intro=p.get("intro"),
                 show_if=p.get("show_if"),
             )
-            for p in data["pages"]
+            for p in data.get("pages", [])  # to_dict drops an empty list
         ]
         return cls(
             code=data["code"],

@@ -15,12 +15,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from werkzeug.serving import make_server
 
 from webapp import create_app
 from webapp.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# CI runs the property tests on fixed seeds, so a run is repeatable; on a laptop they explore.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 PASSWORD = "correct horse battery staple"
 
 

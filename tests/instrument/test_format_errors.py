@@ -371,3 +371,14 @@ def test_minutes_says_how_long_answering_takes(tmp_path):
         "bad.yaml:2" in message
         and "'minutes' must be a number of minutes or [fewest, most]" in message
     )
+
+
+def test_a_questionnaire_without_pages_survives_its_own_round_trip():
+    """to_dict drops empty lists, so from_dict must read a missing page list as empty (hypothesis found it)."""
+    from questionnaires import Questionnaire
+
+    q = Questionnaire(code="a", role="skoleleder", title={"nb": "0"}, pages=[], response_scales={})
+    data = q.to_dict()
+    assert "pages" not in data
+    again = Questionnaire.from_dict(data)
+    assert again.pages == [] and again.content_hash() == q.content_hash()
