@@ -18,6 +18,7 @@ is ignored, which errs on the conservative side for the raked margins). Interval
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -180,23 +181,38 @@ def weighted_change(
                 diff = means[b] - means[a]
                 se = float(np.sqrt(C / (C - 1) * (u**2).sum()))
                 sd = float(np.sqrt(np.mean(var_parts)))
-                zval = diff / se if se > 0 else np.nan
                 rows.append(
-                    dict(
+                    _normal_row(
                         row,
-                        diff=diff,
-                        se=se,
-                        ci_low=diff - z * se,
-                        ci_high=diff + z * se,
-                        statistic=zval,
-                        p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
-                        effect_size=diff / sd if sd > 0 else np.nan,
-                        effect_size_type="d_weighted_sd",
-                        note=f"nonresponse weights; linearised SE, {C} {cluster_label} clusters",
+                        diff,
+                        se,
+                        sd,
+                        z,
+                        "d_weighted_sd",
+                        f"nonresponse weights; linearised SE, {C} {cluster_label} clusters",
                     )
                 )
     cols = ["scale", *by] + CHANGE_COLUMNS[2:]
     return pd.DataFrame(rows).reindex(columns=list(dict.fromkeys(cols)))
+
+
+def _normal_row(
+    row: dict[str, Any], diff: float, se: float, sd: float, z: float, effect_type: str, note: str
+) -> dict[str, Any]:
+    """A change.csv row from a difference and its SE: normal interval, z test, standardised effect."""
+    zval = diff / se if se > 0 else np.nan
+    return dict(
+        row,
+        diff=diff,
+        se=se,
+        ci_low=diff - z * se,
+        ci_high=diff + z * se,
+        statistic=zval,
+        p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
+        effect_size=diff / sd if sd > 0 else np.nan,
+        effect_size_type=effect_type,
+        note=note,
+    )
 
 
 def panel_weighted_change(
@@ -268,19 +284,15 @@ def panel_weighted_change(
                 )
                 se = float(np.sqrt(C / (C - 1) * (u**2).sum()))
                 sd = float(np.sqrt(wt @ (d - diff) ** 2 / wt.sum()))
-                zval = diff / se if se > 0 else np.nan
                 rows.append(
-                    dict(
+                    _normal_row(
                         row,
-                        diff=diff,
-                        se=se,
-                        ci_low=diff - z * se,
-                        ci_high=diff + z * se,
-                        statistic=zval,
-                        p=2 * stats.norm.sf(abs(zval)) if se > 0 else np.nan,
-                        effect_size=diff / sd if sd > 0 else np.nan,
-                        effect_size_type="d_weighted_change_sd",
-                        note=f"attrition weights; linearised SE, {C} {cluster_label} clusters",
+                        diff,
+                        se,
+                        sd,
+                        z,
+                        "d_weighted_change_sd",
+                        f"attrition weights; linearised SE, {C} {cluster_label} clusters",
                     )
                 )
     cols = ["scale", *by] + CHANGE_COLUMNS[2:]
