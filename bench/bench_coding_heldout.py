@@ -1,24 +1,23 @@
-"""Score the coders on every held-out set, and the learned layer's learning curve.
+"""Score the coders on the held-out sets, and the learned layer's learning curve.
 
 Run: ``.venv/bin/python bench/bench_coding_heldout.py`` (``--curve 0`` skips the curve). Prints,
-per held-out set (``heldout``, ``heldout2`` of ``coded_answers.csv``, ``heldout_v3_{nb,nn,en}`` and
-``heldout_v4_{nb,nn,en}``),
-per-theme precision / recall / F1 and macro-F1 for
+per held-out set (``heldout_v5_{nb,nn,en}`` and ``heldout_v5b_nb``: answers never used for
+tuning; the older held-out sets are retired into the training answers),
+per-theme precision / recall and macro-F1 for
 
-* the dictionary with codebook v2 (``questionnaires/codebooks/codebook_v2.yaml``),
-* the dictionary with codebook v3 (``questionnaires/codebooks/codebook_v3.yaml``),
-* the dictionary with codebook v4 (``questionnaires/codebook.yaml``),
-* the learned layer (v4 dictionary + calibrated classifiers) trained on the shipped training
-  answers ``evaluation/data/coding_training.csv`` (never on a held-out set);
+* the dictionary with codebooks v2, v3 and v4 (``questionnaires/codebooks/``),
+* the dictionary with codebook v5 (``questionnaires/codebook.yaml``),
+* the learned layer (v5 dictionary blended with calibrated classifiers) trained on the shipped
+  training answers ``evaluation/data/coding_training.csv``;
 
 then two learning curves:
 
-* macro-F1 on the v3 held-out sets against the number of shipped training answers the
-  classifiers were trained on (random subsets, 3 draws each);
-* a simulated coding session (``--session``): each v3 and v4 set is split in two halves; the model is
-  trained on the shipped answers plus the first k coded answers of one half (weighted as the app
-  weighs coders' decisions) and scored on the other half, which it never sees; both halves in
-  turn. This is what the app does as coders work through a survey's answers.
+* macro-F1 on the held-out sets against the number of training answers the classifiers were
+  trained on (random subsets, 3 draws each);
+* a simulated coding session (``--session``): each held-out set is split in two halves; the
+  model is trained on the shipped answers plus the first k coded answers of one half (weighted as
+  the app weighs coders' decisions) and scored on the other half, which it never sees; both
+  halves in turn. This is what the app does as coders work through a survey's answers.
 """
 
 from __future__ import annotations
@@ -40,17 +39,16 @@ from evaluation.coding.model import train_model, training_data  # noqa: E402
 DATA = ROOT / "tests" / "evaluation" / "data"
 V2 = ROOT / "questionnaires" / "codebooks" / "codebook_v2.yaml"
 V3 = ROOT / "questionnaires" / "codebooks" / "codebook_v3.yaml"
+V4 = ROOT / "questionnaires" / "codebooks" / "codebook_v4.yaml"
+HELDOUT = ("v5_nb", "v5b_nb", "v5_nn", "v5_en")
 
 
 def heldout_sets() -> dict[str, pd.DataFrame]:
     """Every held-out set by name (answers never used for tuning)."""
-    old = pd.read_csv(DATA / "coded_answers.csv")
-    sets = {
-        name: old[old["split"] == name].reset_index(drop=True) for name in ("heldout", "heldout2")
-    }
-    for version in ("v3", "v4"):
-        for lang in ("nb", "nn", "en"):
-            sets[f"{version}_{lang}"] = pd.read_csv(DATA / f"heldout_{version}_{lang}.csv")
+    sets = {}
+    for name in HELDOUT:
+        version, lang = name.split("_")
+        sets[name] = pd.read_csv(DATA / f"heldout_{version}_{lang}.csv")
     return sets
 
 
@@ -87,8 +85,9 @@ def main() -> None:
     coders = {
         "dictionary v2": DictionaryCoder(V2),
         "dictionary v3": DictionaryCoder(V3),
-        "dictionary v4": DictionaryCoder(),
-        "learned v4": learned,
+        "dictionary v4": DictionaryCoder(V4),
+        "dictionary v5": DictionaryCoder(),
+        "learned v5": learned,
     }
     for name, frame in sets.items():
         print(f"\n## {name} ({len(frame)} answers)")
@@ -98,7 +97,7 @@ def main() -> None:
             rows[label] = t
             print(f"{label:14s} macro-F1 {macro_f1(t):.3f}")
         out = pd.DataFrame(
-            {"theme": rows["learned v4"]["theme"], "n": rows["learned v4"]["positives"]}
+            {"theme": rows["learned v5"]["theme"], "n": rows["learned v5"]["positives"]}
         )
         for label, t in rows.items():
             out[f"{label} P/R"] = [
@@ -107,12 +106,10 @@ def main() -> None:
             ]
         print(out.to_string(index=False).replace("-1.00", "  –  "))
     if args.curve:
-        print(
-            "\n## Learning curve: macro-F1 on the v3 and v4 held-out sets by training answers seen"
-        )
+        print("\n## Learning curve: macro-F1 on the held-out sets by training answers seen")
         rng = np.random.default_rng(1)
-        names = [f"{v}_{lang}" for v in ("v3", "v4") for lang in ("nb", "nn", "en")]
-        for n in (25, 50, 100, 150, len(train)):
+        names = list(HELDOUT)
+        for n in (100, 200, 400, 800, len(train)):
             scores: dict[str, list[float]] = {name: [] for name in names}
             for _ in range(args.curve if n < len(train) else 1):
                 idx = rng.choice(len(train), size=n, replace=False)
@@ -126,12 +123,14 @@ def main() -> None:
             )
 
 
-def session_curve(sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 8, 16, 31)) -> None:
+def session_curve(
+    sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 10, 20, 40)
+) -> None:
     """Macro-F1 on unseen answers of a survey as coders code k of its other answers."""
     print("## Simulated coding session: macro-F1 on the other half by coded answers of this half")
     weight = 3.0  # webapp.domain.coding_model.CODER_WEIGHT
     rng = np.random.default_rng(1)
-    for name in [f"{v}_{lang}" for v in ("v3", "v4") for lang in ("nb", "nn", "en")]:
+    for name in HELDOUT:
         frame = sets[name]
         order = rng.permutation(len(frame))
         halves = (order[: len(frame) // 2], order[len(frame) // 2 :])

@@ -2,15 +2,20 @@
 
 Features of an answer: character n-grams of the text (3-5 letters within words, so inflections,
 typos and compounds share features), the lemmas of its content words and of the parts of its
-compounds, and the dictionary coder's confidence per theme. Only n-grams and lemmas found in at
-least two training answers are kept, so a model file holds no word only one respondent wrote. Per theme a logistic regression is
-fitted and its scores are calibrated to probabilities by Platt scaling on cross-validated
-predictions (``CalibratedClassifierCV(method="sigmoid", ensemble=False)``).
+compounds, and pairs of neighbouring lemmas. Only n-grams and lemmas found in at least two training answers are kept, so a model
+file holds no word only one respondent wrote. Per theme a logistic regression is fitted and its
+scores are calibrated to probabilities by Platt scaling on cross-validated predictions
+(``CalibratedClassifierCV(method="sigmoid", ensemble=False)``).
 
-Because the dictionary's confidence is one of the features, the classifier learns how far to
-trust the codebook and adds what the codebook's words miss; a theme with too few positive (or
-negative) training answers keeps the dictionary's confidence. Every suggestion carries its
-evidence: the dictionary's matched words and the n-grams that weighed most for the theme.
+The confidence of a theme blends the two coders: ``dict_weight`` × the dictionary's confidence
++ (1 − ``dict_weight``) × the classifier's probability; the theme is assigned at ``threshold``.
+The dictionary is deliberately not a feature of the classifier: the codebook was widened on the
+training answers, so on them it is nearly always right and a classifier given its verdict learns
+only to repeat it (measured: it then adds nothing on answers by a new writer). Both settings
+were chosen by leaving one writer of the training answers out at a time
+(``bench/tune_coder.py``), never on a held-out set. A theme with too few positive (or negative)
+training answers keeps the dictionary's confidence. Every suggestion carries its evidence: the
+dictionary's matched words and the n-grams that weighed most for the theme.
 
 :func:`train_model` builds a :class:`LearnedCoder`, :func:`save_model` / :func:`load_model`
 write and read it as one file; the web app and ``python -m evaluation code --model`` use the
@@ -45,10 +50,12 @@ __all__ = [
     "training_data",
 ]
 
-FORMAT = "dekom-coder-model/1"
+FORMAT = "dekom-coder-model/2"
 MIN_CLASS = 4  # fewest positive and negative answers a theme needs before it gets a classifier
 SHOW_FLOOR = 0.15  # themes below this probability and without dictionary evidence are not listed
 TOP_NGRAMS = 4
+DICT_WEIGHT = 0.5  # share of the dictionary in a theme's confidence (bench/tune_coder.py)
+THRESHOLD = 0.45  # a theme is assigned at this blended confidence (bench/tune_coder.py)
 TRAINING_FILE = Path(__file__).resolve().parent.parent / "data" / "coding_training.csv"
 
 
@@ -68,6 +75,8 @@ def _lemmas(coder: DictionaryCoder, text: str) -> list[str]:
         out.append(t.norm)
         if not is_known_word(t.lower):  # "rektor" is a word, not "rek|tor"
             out.extend(coder.normaliser(part) for part in compound_parts(t.lower))
+    norms = [t.norm for t in tokens]  # pairs of neighbouring lemmas: "komme ovenfra", "gi tid"
+    out.extend(f"{a} {b}" for a, b in zip(norms, norms[1:], strict=False))
     return out
 
 
@@ -94,7 +103,8 @@ class LearnedCoder:
     lemma_vec: Any
     models: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
-    threshold: float = 0.5
+    threshold: float = THRESHOLD
+    dict_weight: float = DICT_WEIGHT
 
     @property
     def themes(self) -> list[str]:
@@ -121,46 +131,50 @@ class LearnedCoder:
                 out[row, len(self.themes) + index[s.theme]] = float(s.assigned)
         return out
 
-    def _matrix(self, texts: list[str], coded: list[CodedAnswer]) -> Any:
+    def _matrix(self, texts: list[str]) -> Any:
         from scipy import sparse
 
         lowered = [t.lower() for t in texts]
         return sparse.hstack(
-            [
-                self.char_vec.transform(lowered),
-                self.lemma_vec.transform(texts),
-                sparse.csr_matrix(self._dict_features(coded)),
-            ]
+            [self.char_vec.transform(lowered), self.lemma_vec.transform(texts)]
         ).tocsr()
 
     def feature_names(self) -> list[str]:
-        """Names of the feature columns: n-grams, ``lemma:`` words, ``dictionary:`` theme columns."""
+        """Names of the feature columns: «n-grams», then lemmas."""
         names = [f"«{g.strip()}»" for g in self.char_vec.get_feature_names_out()]
         names += [f"{w}" for w in self.lemma_vec.get_feature_names_out()]
-        names += [f"dictionary:{t}" for t in self.themes] + [
-            f"dictionary assigned:{t}" for t in self.themes
-        ]
         return names
 
     # -- coding -----------------------------------------------------------------------------
     def probabilities(self, texts: Sequence[str | None]) -> pd.DataFrame:
-        """Calibrated probability of each theme for each answer (columns = theme codes)."""
+        """Confidence of each theme for each answer (columns = theme codes): the blend above."""
         clean = _texts(texts)
         coded = [self.dictionary.code(t) for t in clean]
-        return pd.DataFrame(self._probs(clean, coded), columns=self.themes)
+        return pd.DataFrame(self._probs(clean, coded, self._matrix(clean)), columns=self.themes)
 
-    def _probs(self, texts: list[str], coded: list[CodedAnswer]) -> np.ndarray:
+    def classifier_probabilities(self, texts: Sequence[str | None]) -> pd.DataFrame:
+        """The classifiers' calibrated probabilities alone (NaN for a theme without a classifier)."""
+        clean = _texts(texts)
+        x = self._matrix(clean)
+        out = np.full((len(clean), len(self.themes)), np.nan)
+        for j, theme in enumerate(self.themes):
+            model = self.models.get(theme)
+            if model is not None and clean:
+                out[:, j] = model.predict_proba(x)[:, 1]
+        return pd.DataFrame(out, columns=self.themes)
+
+    def _probs(self, texts: list[str], coded: list[CodedAnswer], x: Any) -> np.ndarray:
         probs = np.zeros((len(texts), len(self.themes)))
         if not texts:
             return probs
-        x = self._matrix(texts, coded)
         dict_conf = self._dict_features(coded)
         for j, theme in enumerate(self.themes):
             model = self.models.get(theme)
             if model is None:
                 probs[:, j] = dict_conf[:, j]
             else:
-                probs[:, j] = model.predict_proba(x)[:, 1]
+                learned = model.predict_proba(x)[:, 1]
+                probs[:, j] = self.dict_weight * dict_conf[:, j] + (1 - self.dict_weight) * learned
         return np.clip(probs, 0.0, 1.0)
 
     def code(self, text: str | None) -> CodedAnswer:
@@ -176,8 +190,8 @@ class LearnedCoder:
         if not live:
             return out
         sub_texts, sub_coded = [clean[i] for i in live], [coded[i] for i in live]
-        probs = self._probs(sub_texts, sub_coded)
-        x = self._matrix(sub_texts, sub_coded)
+        x = self._matrix(sub_texts)
+        probs = self._probs(sub_texts, sub_coded, x)
         names = self._names()
         for row, i in enumerate(live):
             out[i] = self._answer(clean[i], coded[i], probs[row], x[row], names)
@@ -217,8 +231,7 @@ class LearnedCoder:
         if model is None:
             return ()
         coef = _coef(model)
-        n_text = len(names) - 2 * len(self.themes)
-        idx = xrow.indices[xrow.indices < n_text]
+        idx = xrow.indices
         if not len(idx):
             return ()
         weights = coef[idx] * xrow[0, idx].toarray().ravel()
@@ -325,8 +338,7 @@ def train_model(
         if hasattr(vec, "stop_words_"):
             del vec.stop_words_
     learned = LearnedCoder(dictionary, char_vec, lemma_vec, {}, {})
-    coded = [dictionary.code(t) for t in clean]
-    x = learned._matrix(clean, coded)
+    x = learned._matrix(clean)
     models = {}
     for theme in dictionary.themes:
         y = pd.to_numeric(codes[theme]).fillna(0).astype(int).to_numpy()
