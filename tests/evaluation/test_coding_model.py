@@ -251,29 +251,25 @@ def test_compounds_reach_their_parts():
     )
 
 
-# Floors: measured when codebook v4 was finished (docs/benchmarks.md), rounded down. The v4 sets
-# are the honest figure (never tuned on); the older ones guard against losing what v4 fixed.
-FLOORS = {
-    "heldout": 0.90,
-    "heldout2": 0.85,
-    "v3_nb": 0.95,
-    "v3_nn": 0.95,
-    "v3_en": 0.95,
-    "v4_nb": 0.80,
-    "v4_nn": 0.81,
-    "v4_en": 0.77,
-}
+# Floors, measured when codebook v5 and the blend were finished (docs/benchmarks.md), rounded
+# down: on the held-out sets (never tuned on) for the learned layer, which must also beat the
+# dictionary alone; on the retired sets for the dictionary, which was widened on their errors.
+HELDOUT_FLOORS = {"v5_nb": 0.91, "v5b_nb": 0.92, "v5_nn": 0.88, "v5_en": 0.87}
+RETIRED_FLOORS = {"heldout": 0.95, "heldout2": 0.95, "v3_nb": 0.98, "v3_nn": 0.98, "v3_en": 0.98}
+RETIRED_FLOORS |= {"v4_nb": 0.97, "v4_nn": 0.97, "v4_en": 0.97}
 
 
-@pytest.mark.parametrize("name", list(FLOORS))
-def test_codebook_and_the_learned_layer_on_the_heldout_sets(model, name):
+@pytest.mark.parametrize("name", list(HELDOUT_FLOORS))
+def test_the_learned_layer_on_answers_never_tuned_on(model, name):
     frame = _heldout(name)
-    v2, v3, learned = (
+    v2, v5, learned = (
         macro_f1(_table(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder(), model)
     )
-    assert v3 >= FLOORS[name] and learned >= FLOORS[name] - 0.02, (v2, v3, learned)
-    if name[:3] in ("v3_", "v4_"):
-        assert v3 > v2 + 0.1  # the current codebook, widened by meaning, finds what v2 missed
-    if name.startswith("v3_"):
-        table = _table(model, frame)
-        assert (table["precision"].fillna(1) >= 0.8).all(), table
+    assert learned >= HELDOUT_FLOORS[name] and learned > v5 > v2 + 0.05, (v2, v5, learned)
+
+
+@pytest.mark.parametrize("name", list(RETIRED_FLOORS))
+def test_the_codebook_keeps_what_it_learned_from_retired_sets(name):
+    frame = _heldout(name)
+    v2, v5 = (macro_f1(_table(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder()))
+    assert v5 >= RETIRED_FLOORS[name] and v5 > v2 + 0.1, (v2, v5)
