@@ -17,8 +17,7 @@ import sqlalchemy as sa
 
 from evaluation.coding.cli import main as cli_main
 from evaluation.coding.model import (
-    DICT_WEIGHT,
-    THRESHOLD,
+    CLASSIFIER_ALONE,
     load_model,
     train_model,
     training_data,
@@ -94,8 +93,8 @@ def test_coding_screen_decisions_retrain_the_model_and_it_learns_from_them(
         )
         assert "tid" in row.themes
         tid = next(s for s in row.suggestions if s["theme"] == "tid")
-        # no codebook word: the confidence is the classifier's share of the blend, above threshold
-        assert THRESHOLD <= tid["confidence"] <= 1 - DICT_WEIGHT and tid["evidence"] == []
+        # no codebook word: the classifier is nearly sure, and its probability is the confidence
+        assert CLASSIFIER_ALONE <= tid["confidence"] <= 1 and tid["evidence"] == []
         assert any("fjellgrep" in g for g in tid["ngrams"]), tid
         # Without the coders' three decisions the same features give the probe no time at all.
         shipped_only = train_model(
