@@ -1,13 +1,13 @@
 """Score the coders on the held-out sets, and the learned layer's learning curve.
 
 Run: ``.venv/bin/python bench/bench_coding_heldout.py`` (``--curve 0`` skips the curve). Prints,
-per held-out set (``heldout_v5_{nb,nn,en}`` and ``heldout_v5b_nb``: answers never used for
-tuning; the older held-out sets are retired into the training answers),
+per held-out set (``heldout_v8_{nb,nn,en}``: answers never used for tuning; the older held-out
+sets are retired into the training answers),
 per-theme precision / recall and macro-F1 for
 
-* the dictionary with codebooks v2, v3 and v4 (``questionnaires/codebooks/``),
-* the dictionary with codebook v5 (``questionnaires/codebook.yaml``),
-* the learned layer (v5 dictionary blended with calibrated classifiers) trained on the shipped
+* the dictionary with codebooks v2–v5 (``questionnaires/codebooks/``),
+* the dictionary with codebook v6 (``questionnaires/codebook.yaml``),
+* the learned layer (v6 dictionary blended with calibrated classifiers) trained on the shipped
   training answers ``evaluation/data/coding_training.csv``;
 
 then two learning curves:
@@ -40,7 +40,8 @@ DATA = ROOT / "tests" / "evaluation" / "data"
 V2 = ROOT / "questionnaires" / "codebooks" / "codebook_v2.yaml"
 V3 = ROOT / "questionnaires" / "codebooks" / "codebook_v3.yaml"
 V4 = ROOT / "questionnaires" / "codebooks" / "codebook_v4.yaml"
-HELDOUT = ("v5_nb", "v5b_nb", "v5_nn", "v5_en")
+V5 = ROOT / "questionnaires" / "codebooks" / "codebook_v5.yaml"
+HELDOUT = ("v8_nb", "v8_nn", "v8_en")
 
 
 def heldout_sets() -> dict[str, pd.DataFrame]:
@@ -86,8 +87,9 @@ def main() -> None:
         "dictionary v2": DictionaryCoder(V2),
         "dictionary v3": DictionaryCoder(V3),
         "dictionary v4": DictionaryCoder(V4),
-        "dictionary v5": DictionaryCoder(),
-        "learned v5": learned,
+        "dictionary v5": DictionaryCoder(V5),
+        "dictionary v6": DictionaryCoder(),
+        "learned v6": learned,
     }
     for name, frame in sets.items():
         print(f"\n## {name} ({len(frame)} answers)")
@@ -97,7 +99,7 @@ def main() -> None:
             rows[label] = t
             print(f"{label:14s} macro-F1 {macro_f1(t):.3f}")
         out = pd.DataFrame(
-            {"theme": rows["learned v5"]["theme"], "n": rows["learned v5"]["positives"]}
+            {"theme": rows["learned v6"]["theme"], "n": rows["learned v6"]["positives"]}
         )
         for label, t in rows.items():
             out[f"{label} P/R"] = [
@@ -109,7 +111,7 @@ def main() -> None:
         print("\n## Learning curve: macro-F1 on the held-out sets by training answers seen")
         rng = np.random.default_rng(1)
         names = list(HELDOUT)
-        for n in (100, 200, 400, 800, len(train)):
+        for n in (100, 200, 400, 800, 1600, len(train)):
             scores: dict[str, list[float]] = {name: [] for name in names}
             for _ in range(args.curve if n < len(train) else 1):
                 idx = rng.choice(len(train), size=n, replace=False)
@@ -124,7 +126,7 @@ def main() -> None:
 
 
 def session_curve(
-    sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 10, 20, 40)
+    sets: dict[str, pd.DataFrame], train: pd.DataFrame, steps=(0, 20, 40, 80)
 ) -> None:
     """Macro-F1 on unseen answers of a survey as coders code k of its other answers."""
     print("## Simulated coding session: macro-F1 on the other half by coded answers of this half")
