@@ -58,7 +58,10 @@ def test_code_keeps_input_columns_and_adds_theme_columns_and_evidence(tmp_path, 
     assert df["id"].tolist() == ["007", "008", "009"]  # kept as text, leading zeros and all
     first = df.iloc[0]
     assert [first[t] for t in ("alle_med", "ledelse", "tid", "forskning")] == ["1", "1", "1", "0"]
-    assert first["evidence"] == "tid: satte av, tid | alle_med: alle lærerne | ledelse: Rektor"
+    assert (
+        first["evidence"]
+        == "tid: satte av, tid | alle_med: alle lærerne | ledelse: Rektor satte av"
+    )
     assert df.loc[2, "needs_review"] == "True" and df.loc[1, "needs_review"] == "False"
 
 

@@ -116,6 +116,10 @@ def database_inputs(weights: bool = True) -> dict[str, Any]:
     """
     from evaluation.load import read_database
 
+    from .coding import current_version
+
+    current_version()  # stores a new shipped codebook (a write) ...
+    db.session.commit()  # ... in its own short transaction, not across the coding below
     answers = read_database(db.engine)
     themes, codebook = coded_themes()
     frame = invited_frame() if weights else pd.DataFrame()
