@@ -1,7 +1,7 @@
 """Score the coders on the held-out sets, and the learned layer's learning curve.
 
 Run: ``.venv/bin/python bench/bench_coding_heldout.py`` (``--curve 0`` skips the curve). Prints,
-per held-out set (``heldout_v8_{nb,nn,en}``: answers never used for tuning; the older held-out
+per held-out set (``heldout_v9_{nb,nn,en}``: answers never used for tuning; the older held-out
 sets are retired into the training answers),
 per-theme precision / recall and macro-F1 for
 
@@ -41,7 +41,7 @@ V2 = ROOT / "questionnaires" / "codebooks" / "codebook_v2.yaml"
 V3 = ROOT / "questionnaires" / "codebooks" / "codebook_v3.yaml"
 V4 = ROOT / "questionnaires" / "codebooks" / "codebook_v4.yaml"
 V5 = ROOT / "questionnaires" / "codebooks" / "codebook_v5.yaml"
-HELDOUT = ("v8_nb", "v8_nn", "v8_en")
+HELDOUT = ("v9_nb", "v9_nn", "v9_en")
 
 
 def heldout_sets() -> dict[str, pd.DataFrame]:
