@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from evaluation.coding import agreement_table, macro_f1  # noqa: E402
 from evaluation.coding.model import (  # noqa: E402
-    CLASSIFIER_ALONE,
     DICT_WEIGHT,
     THRESHOLD,
+    blend,
     train_model,
     training_data,
 )
@@ -58,7 +58,7 @@ def _parts(model, test: pd.DataFrame, min_answers: int):
         part = part.reset_index(drop=True)
         texts = part["text"].fillna("").tolist()
         coded = [model.dictionary.code(t) for t in texts]
-        conf = model._dict_features(coded)[:, : len(model.themes)]
+        conf = model.dictionary_confidences(coded)
         probs = model.classifier_probabilities(texts).to_numpy()
         probs = np.where(np.isnan(probs), conf, probs)
         out.append((lang, part, conf, probs))
@@ -69,7 +69,7 @@ RULES = {
     # name: (parameter grid, rule(conf, probs, *params) -> 0/1 matrix)
     "blend": (
         [(w, t) for w in (0.3, 0.4, 0.5, 0.6) for t in (0.35, 0.4, 0.45, 0.5)],
-        lambda c, p, w, t: (w * c + (1 - w) * p) >= t,
+        lambda c, p, w, t: blend(c, p, w) >= t,
     ),
     "or": (
         [(t,) for t in (0.5, 0.6, 0.7, 0.8, 0.9)],
@@ -141,15 +141,14 @@ def thresholds(
         print(f"{fold} left out", flush=True)
     frame = pd.concat(parts, ignore_index=True)
     conf, probs = np.vstack(confs), np.vstack(probs_)
-    blend = DICT_WEIGHT * conf + (1 - DICT_WEIGHT) * probs
-    blend = np.where(probs >= CLASSIFIER_ALONE, np.maximum(blend, probs), blend)
+    mixed = blend(conf, probs)
     grid = np.round(np.arange(THRESHOLD, 0.80, 0.025), 3)
     chosen = {}
     for j, theme in enumerate(themes):
         y = frame[theme].to_numpy() == 1
         best: tuple[tuple[bool, float], float] | None = None
         for g in grid:
-            pred = blend[:, j] >= g
+            pred = mixed[:, j] >= g
             tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
             key = (tp / max(tp + fp, 1) >= target, 2 * tp / max(2 * tp + fp + fn, 1))
             if best is None or key > best[0]:
@@ -157,7 +156,7 @@ def thresholds(
         assert best is not None
         chosen[theme] = best[1]
     for label, thr in (("global", {t: THRESHOLD for t in themes}), ("per theme", chosen)):
-        pred = np.column_stack([blend[:, j] >= thr[t] for j, t in enumerate(themes)])
+        pred = np.column_stack([mixed[:, j] >= thr[t] for j, t in enumerate(themes)])
         for lang in ("nb", "nn", "en"):
             mask = (frame["lang"] == lang).to_numpy()
             t = agreement_table(

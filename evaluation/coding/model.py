@@ -13,7 +13,7 @@ when it is at least ``CLASSIFIER_ALONE`` (so the layer can add a theme the codeb
 for); the theme is assigned at its threshold (``THEME_THRESHOLDS``, else ``threshold``).
 The dictionary is deliberately not a feature of the classifier: the codebook was widened on the
 training answers, so on them it is nearly always right and a classifier given its verdict learns
-only to repeat it (measured: it then adds nothing on answers by a new writer). Both settings
+only to repeat it (measured: it then adds nothing on answers by a new writer). All settings
 were chosen by leaving one writer of the training answers out at a time
 (``bench/tune_coder.py``), never on a held-out set. A theme with too few positive (or negative)
 training answers keeps the dictionary's confidence. Every suggestion carries its evidence: the
@@ -44,6 +44,7 @@ from .text import compound_parts, content_words, is_known_word, tokenize
 
 __all__ = [
     "FORMAT",
+    "blend",
     "LearnedCoder",
     "ModelFileError",
     "load_model",
@@ -147,13 +148,13 @@ class LearnedCoder:
         return self.dictionary.review_below
 
     # -- features ---------------------------------------------------------------------------
-    def _dict_features(self, coded: list[CodedAnswer]) -> np.ndarray:
-        out = np.zeros((len(coded), 2 * len(self.themes)))
+    def dictionary_confidences(self, coded: list[CodedAnswer]) -> np.ndarray:
+        """The dictionary's confidence per answer (rows) and theme (columns, codebook order)."""
+        out = np.zeros((len(coded), len(self.themes)))
         index = {t: i for i, t in enumerate(self.themes)}
         for row, c in enumerate(coded):
             for s in c.suggestions:
                 out[row, index[s.theme]] = s.confidence
-                out[row, len(self.themes) + index[s.theme]] = float(s.assigned)
         return out
 
     def _matrix(self, texts: list[str]) -> Any:
@@ -192,18 +193,13 @@ class LearnedCoder:
         probs = np.zeros((len(texts), len(self.themes)))
         if not texts:
             return probs
-        dict_conf = self._dict_features(coded)
+        dict_conf = self.dictionary_confidences(coded)
         for j, theme in enumerate(self.themes):
             model = self.models.get(theme)
             if model is None:
                 probs[:, j] = dict_conf[:, j]
             else:
-                learned = model.predict_proba(x)[:, 1]
-                blend = self.dict_weight * dict_conf[:, j] + (1 - self.dict_weight) * learned
-                # a classifier that is nearly sure speaks for itself, codebook word or not
-                probs[:, j] = np.where(
-                    learned >= CLASSIFIER_ALONE, np.maximum(blend, learned), blend
-                )
+                probs[:, j] = blend(dict_conf[:, j], model.predict_proba(x)[:, 1], self.dict_weight)
         return np.clip(probs, 0.0, 1.0)
 
     def code(self, text: str | None) -> CodedAnswer:
@@ -288,6 +284,18 @@ class LearnedCoder:
 
 
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def blend(
+    dictionary: np.ndarray, learned: np.ndarray, dict_weight: float = DICT_WEIGHT
+) -> np.ndarray:
+    """A theme's confidence from the dictionary's confidence and the classifier's probability.
+
+    ``dict_weight`` × dictionary + (1 − ``dict_weight``) × classifier; a classifier at or above
+    ``CLASSIFIER_ALONE`` speaks for itself, codebook word or not.
+    """
+    mixed = dict_weight * dictionary + (1 - dict_weight) * learned
+    return np.where(learned >= CLASSIFIER_ALONE, np.maximum(mixed, learned), mixed)
 
 
 def _texts(texts: Iterable[str | None]) -> list[str]:
