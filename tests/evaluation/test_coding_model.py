@@ -268,9 +268,9 @@ def test_compounds_reach_their_parts():
     )
 
 
-# Floors, measured when the third round was frozen (docs/benchmarks.md), rounded down: on the held-out set (never tuned on) for the learned layer,
-# which must also beat the dictionary alone; on the retired sets for the dictionary, which was
-# widened on their errors.
+# Floors, measured when the third round was frozen (docs/benchmarks.md), rounded down: on the
+# held-out set (never tuned on) for the learned layer, which must also beat the dictionary alone;
+# on the retired sets for the dictionary, which was widened on their errors.
 HELDOUT_FLOORS = {"v9_nb": 0.93, "v9_nn": 0.94, "v9_en": 0.94}
 RETIRED_FLOORS = {"heldout": 0.96, "heldout2": 0.96}
 RETIRED_FLOORS |= {f"{v}_{lang}": 0.98 for v in ("v3", "v4") for lang in ("nb", "nn", "en")}
