@@ -24,6 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_coding_heldout import table  # noqa: E402
 from evaluation.coding import agreement_table, macro_f1  # noqa: E402
 from evaluation.coding.model import (  # noqa: E402
     DICT_WEIGHT,
@@ -38,15 +39,6 @@ def writers() -> dict[str, pd.DataFrame]:
     """Training answers grouped by who wrote them (``writer`` column of the training file)."""
     train = training_data()
     return {w: f.reset_index(drop=True) for w, f in train.groupby("writer", sort=False)}
-
-
-def score(model, frame: pd.DataFrame) -> pd.DataFrame:
-    """Per-theme agreement of ``model`` with the hand codes of ``frame``."""
-    coded = model.code_many(frame["text"].tolist())
-    pred = pd.DataFrame(
-        [[int(t in c.themes) for t in model.themes] for c in coded], columns=model.themes
-    )
-    return agreement_table(frame, pred, model.themes)
 
 
 def _parts(model, test: pd.DataFrame, min_answers: int):
@@ -107,7 +99,7 @@ def session(groups: dict[str, pd.DataFrame], folds: list[str], codebook: str | N
                     data = pd.concat([others, coded], ignore_index=True)
                     weights = [1.0] * len(others) + [weight] * len(coded)
                     model = train_model(data["text"].tolist(), data, codebook, weights=weights)
-                    f1s.append(macro_f1(score(model, part.iloc[b].reset_index(drop=True))))
+                    f1s.append(macro_f1(table(model, part.iloc[b].reset_index(drop=True))))
                 rows.append(
                     {"k": k, "weight": weight, "fold": fold, "lang": lang, "f1": np.mean(f1s)}
                 )
