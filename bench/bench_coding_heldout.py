@@ -1,13 +1,13 @@
 """Score the coders on the held-out sets, and the learned layer's learning curve.
 
 Run: ``.venv/bin/python bench/bench_coding_heldout.py`` (``--curve 0`` skips the curve). Prints,
-per held-out set (``heldout_v9_{nb,nn,en}``: answers never used for tuning; the older held-out
+per held-out set (``heldout_v10_{nb,nn,en}``: answers never used for tuning; the older held-out
 sets are retired into the training answers),
 per-theme precision / recall and macro-F1 for
 
-* the dictionary with codebooks v2–v5 (``questionnaires/codebooks/``),
-* the dictionary with codebook v6 (``questionnaires/codebook.yaml``),
-* the learned layer (v6 dictionary blended with calibrated classifiers) trained on the shipped
+* the dictionary with codebooks v2–v6 (``questionnaires/codebooks/``),
+* the dictionary with codebook v7 (``questionnaires/codebook.yaml``),
+* the learned layer (v7 dictionary blended with calibrated classifiers) trained on the shipped
   training answers ``evaluation/data/coding_training.csv``;
 
 then two learning curves:
@@ -33,7 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evaluation.coding import DictionaryCoder, agreement_table, macro_f1  # noqa: E402
+from evaluation.coding import DictionaryCoder, coder_agreement, macro_f1  # noqa: E402
 from evaluation.coding.model import train_model, training_data  # noqa: E402
 
 DATA = ROOT / "tests" / "evaluation" / "data"
@@ -41,7 +41,8 @@ V2 = ROOT / "questionnaires" / "codebooks" / "codebook_v2.yaml"
 V3 = ROOT / "questionnaires" / "codebooks" / "codebook_v3.yaml"
 V4 = ROOT / "questionnaires" / "codebooks" / "codebook_v4.yaml"
 V5 = ROOT / "questionnaires" / "codebooks" / "codebook_v5.yaml"
-HELDOUT = ("v9_nb", "v9_nn", "v9_en")
+V6 = ROOT / "questionnaires" / "codebooks" / "codebook_v6.yaml"
+HELDOUT = ("v10_nb", "v10_nn", "v10_en")
 
 
 def heldout_sets() -> dict[str, pd.DataFrame]:
@@ -51,19 +52,6 @@ def heldout_sets() -> dict[str, pd.DataFrame]:
         version, lang = name.split("_")
         sets[name] = pd.read_csv(DATA / f"heldout_{version}_{lang}.csv")
     return sets
-
-
-def predict(coder, frame: pd.DataFrame) -> pd.DataFrame:
-    """0/1 codes of ``coder`` (dictionary or learned) for the answers of ``frame``."""
-    coded = coder.code_many(frame["text"].tolist())
-    return pd.DataFrame(
-        [[int(t in c.themes) for t in coder.themes] for c in coded], columns=coder.themes
-    )
-
-
-def table(coder, frame: pd.DataFrame) -> pd.DataFrame:
-    """Per-theme agreement of ``coder`` with the hand codes of ``frame``."""
-    return agreement_table(frame, predict(coder, frame), coder.themes)
 
 
 def main() -> None:
@@ -88,18 +76,19 @@ def main() -> None:
         "dictionary v3": DictionaryCoder(V3),
         "dictionary v4": DictionaryCoder(V4),
         "dictionary v5": DictionaryCoder(V5),
-        "dictionary v6": DictionaryCoder(),
-        "learned v6": learned,
+        "dictionary v6": DictionaryCoder(V6),
+        "dictionary v7": DictionaryCoder(),
+        "learned v7": learned,
     }
     for name, frame in sets.items():
         print(f"\n## {name} ({len(frame)} answers)")
         rows = {}
         for label, coder in coders.items():
-            t = table(coder, frame)
+            t = coder_agreement(coder, frame)
             rows[label] = t
             print(f"{label:14s} macro-F1 {macro_f1(t):.3f}")
         out = pd.DataFrame(
-            {"theme": rows["learned v6"]["theme"], "n": rows["learned v6"]["positives"]}
+            {"theme": rows["learned v7"]["theme"], "n": rows["learned v7"]["positives"]}
         )
         for label, t in rows.items():
             out[f"{label} P/R"] = [
@@ -118,7 +107,7 @@ def main() -> None:
                 sub = train.iloc[idx].reset_index(drop=True)
                 model = train_model(sub["text"].tolist(), sub)
                 for name in names:
-                    scores[name].append(macro_f1(table(model, sets[name])))
+                    scores[name].append(macro_f1(coder_agreement(model, sets[name])))
             print(
                 f"{n:4d} answers: "
                 + "  ".join(f"{name} {np.mean(v):.3f}" for name, v in scores.items())
@@ -145,7 +134,7 @@ def session_curve(
                 model = train_model(
                     data["text"].tolist(), data, weights=[1.0] * len(train) + [weight] * len(coded)
                 )
-                f1s.append(macro_f1(table(model, frame.iloc[b].reset_index(drop=True))))
+                f1s.append(macro_f1(coder_agreement(model, frame.iloc[b].reset_index(drop=True))))
             line.append(f"k={k}: {np.mean(f1s):.3f}")
         print(f"{name}: " + "  ".join(line))
 

@@ -83,8 +83,24 @@ def _truncate_all(app) -> None:
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def coding_training_file(tmp_path_factory) -> Path:
+    """150 shipped training answers per language: the app's models train in about a second.
+
+    The learned layer's quality is measured on all of them (tests/evaluation/test_coding_model.py);
+    tests of the app's retraining need a model, not the best one.
+    """
+    from evaluation.coding.model import training_data
+
+    train = training_data()
+    small = train.groupby("lang", group_keys=False).sample(n=150, random_state=7)
+    path = tmp_path_factory.mktemp("coding") / "training_small.csv"
+    small.to_csv(path, index=False)
+    return path
+
+
 @pytest.fixture
-def app(request, database_template, tmp_path):
+def app(request, database_template, tmp_path, coding_training_file):
     """A fresh app with an empty, migrated database; extra config via @pytest.mark.app_config."""
     if database_template["kind"] == "sqlite":
         db_path = tmp_path / "test.sqlite"
@@ -102,6 +118,7 @@ def app(request, database_template, tmp_path):
         "EXPORT_DIR": str(tmp_path / "exports"),
         "PANEL_IMPORT_DIR": str(tmp_path / "panel_imports"),
         "CODING_MODEL_DIR": str(tmp_path / "coding_models"),
+        "CODING_TRAINING_FILE": str(coding_training_file),
         "REDIS_URL": None,
         "SMTP_HOST": None,
         "SERVER_NAME": None,

@@ -57,6 +57,9 @@ def load_settings(instance_path: str) -> dict:
         "PANEL_IMPORT_DIR": os.environ.get("PANEL_IMPORT_DIR", str(instance / "panel_imports")),
         # the auto-coder's learned models (one folder per codebook version)
         "CODING_MODEL_DIR": os.environ.get("CODING_MODEL_DIR", str(instance / "coding_models")),
+        # hand-coded example answers the learned coder trains on besides the coders' own decisions
+        # (CSV: text and one 0/1 column per theme; default the shipped evaluation/data file)
+        "CODING_TRAINING_FILE": os.environ.get("CODING_TRAINING_FILE") or None,
         # newly coded answers that make the coding screen queue a retrain of the learned coder
         "CODING_RETRAIN_AFTER": int(os.environ.get("CODING_RETRAIN_AFTER", "25")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .agreement import (
     agreement_table,
     alpha_for_codes,
+    coder_agreement,
     cohen_kappa,
     disagreements,
     krippendorff_alpha,
@@ -30,6 +31,7 @@ __all__ = [
     "agreement_table",
     "alpha_for_codes",
     "code_answers",
+    "coder_agreement",
     "cohen_kappa",
     "cooccurrence",
     "disagreements",

@@ -14,6 +14,7 @@ import pandas as pd
 
 __all__ = [
     "agreement_table",
+    "coder_agreement",
     "alpha_for_codes",
     "cohen_kappa",
     "disagreements",
@@ -159,6 +160,19 @@ def agreement_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+def coder_agreement(coder: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per-theme agreement of ``coder`` with the hand codes of ``frame`` (an :func:`agreement_table`).
+
+    ``coder`` is a dictionary or learned coder (``code_many`` and ``themes``); ``frame`` has a
+    ``text`` column and one 0/1 column per theme, as the held-out sets do.
+    """
+    coded = coder.code_many(frame["text"].fillna("").tolist())
+    codes = pd.DataFrame(
+        [[int(t in c.themes) for t in coder.themes] for c in coded], columns=list(coder.themes)
+    )
+    return agreement_table(frame.reset_index(drop=True), codes, coder.themes)
 
 
 def macro_f1(table: pd.DataFrame) -> float:

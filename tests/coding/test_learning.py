@@ -40,6 +40,25 @@ PLANTED = [
 PROBE = "Fjellgrepet var det viktigste."
 
 
+def _shipped(app):
+    with app.app_context():
+        return coding_model.shipped_training()
+
+
+@pytest.mark.app_config(CODING_TRAINING_FILE=None)
+def test_models_start_from_the_shipped_answers_or_the_file_of_the_setting(app, tmp_path):
+    with app.app_context():  # the suite sets a small file; without the setting, the shipped one
+        assert len(coding_model.shipped_training()) == len(training_data()) > 3000
+        bad = tmp_path / "mine.csv"
+        bad.write_text("svar,tid\nFellestid,1\n", encoding="utf-8")
+        app.config["CODING_TRAINING_FILE"] = str(bad)
+        with pytest.raises(ValueError, match="mine.csv: the training answers need a 'text' column"):
+            coding_model.shipped_training()
+        app.config["CODING_TRAINING_FILE"] = str(tmp_path / "missing.csv")
+        with pytest.raises(ValueError, match="missing.csv: cannot read"):
+            coding_model.shipped_training()
+
+
 def _retrain_jobs():
     return db.session.scalars(sa.select(Job).where(Job.kind == coding_model.KIND)).all()
 
@@ -73,7 +92,7 @@ def test_coding_screen_decisions_retrain_the_model_and_it_learns_from_them(
         assert job.status == "done", job.error
         version = service.current_version()
         meta = coding_model.latest_meta(version)
-        shipped = len(training_data())
+        shipped = len(coding_model.shipped_training())
         assert (
             meta["model_no"] == 1
             and meta["coder_answers"] == 3
@@ -97,9 +116,8 @@ def test_coding_screen_decisions_retrain_the_model_and_it_learns_from_them(
         assert CLASSIFIER_ALONE <= tid["confidence"] <= 1 and tid["evidence"] == []
         assert any("fjellgrep" in g for g in tid["ngrams"]), tid
         # Without the coders' three decisions the same features give the probe no time at all.
-        shipped_only = train_model(
-            training_data()["text"].tolist(), training_data(), version.codebook
-        )
+        examples = coding_model.shipped_training()
+        shipped_only = train_model(examples["text"].tolist(), examples, version.codebook)
         assert shipped_only.probabilities([PROBE]).loc[0, "tid"] < 0.2
     page = client.get(f"/coding/answer/{probe}").get_data(as_text=True)
     assert 'id="theme-tid" checked' in page and "modellen vektla:" in page and "fjellgrep" in page
@@ -164,11 +182,11 @@ def test_retrain_button_queues_one_job_and_the_learning_page_reports_the_model(
         assert len(_retrain_jobs()) == 1
         run_pending(progress_bar=False)
     overview = client.get("/coding/").get_data(as_text=True)
-    assert f"Lært modell 1, trent på {len(training_data())} svar (0 kodet her)." in overview
+    shipped = len(_shipped(app))
+    assert f"Lært modell 1, trent på {shipped} svar (0 kodet her)." in overview
     page = client.get("/coding/agreement/learning").get_data(as_text=True)
     assert (
-        '<dd id="model-no">1</dd>' in page
-        and f'<dd id="model-trained-on">{len(training_data())}</dd>' in page
+        '<dd id="model-no">1</dd>' in page and f'<dd id="model-trained-on">{shipped}</dd>' in page
     )
     assert 'id="model-weights"' in page and 'id="model-export"' in page
     assert (
@@ -284,7 +302,7 @@ def test_cli_retrains_and_exports_the_model(app, runner, coding_data, tmp_path):
     result = runner.invoke(args=["coding", "retrain"])
     assert (
         result.exit_code == 0
-        and f"model 1 trained on {len(training_data())} answers" in result.output
+        and f"model 1 trained on {len(_shipped(app))} answers" in result.output
     )
     assert f"{len(coding_data)} suggestions recomputed" in result.output
     result = runner.invoke(args=["coding", "export-model", "--out", str(out)])

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from evaluation.coding import (
+    DictionaryCoder,
     agreement_table,
     alpha_for_codes,
+    coder_agreement,
     cohen_kappa,
     disagreements,
     krippendorff_alpha,
@@ -93,3 +95,18 @@ def test_disagreements_list_each_answer_and_theme_with_the_text():
         {"row": 0, "theme": "tid", "anne": 1.0, "auto": 0.0, "text": "Tid og rektor"},
         {"row": 1, "theme": "ledelse", "anne": 1.0, "auto": 0.0, "text": "Rektor"},
     ]
+
+
+def test_coder_agreement_scores_a_coder_against_hand_codes():
+    coder = DictionaryCoder()
+    hand = pd.DataFrame(
+        {
+            "text": ["Vi fikk avsatt fellestid hver uke.", "Vet ikke.", "Det tok tid.", None],
+            **{t: [0, 0, 0, 0] for t in coder.themes},
+        }
+    ).assign(tid=[1, 0, 1, 0], ledelse=[0, 1, 0, 0])
+    table = coder_agreement(coder, hand.iloc[[3, 0, 1, 2]]).set_index("theme")
+    # "fellestid" is time set aside; "det tok tid" is not (negative); nobody led anything
+    assert table.loc["tid", ["tp", "fp", "fn"]].tolist() == [1, 0, 1]
+    assert table.loc["ledelse", ["tp", "fp", "fn", "positives"]].tolist() == [0, 0, 1, 1]
+    assert (table["n"] == 4).all()

@@ -1,10 +1,10 @@
-"""The learned layer: calibrated per-theme classifiers blended with the dictionary; codebooks v2–v5.
+"""The learned layer: calibrated per-theme classifiers blended with the dictionary; codebooks v2–v7.
 
-Quality is measured on the held-out set ``heldout_v9_{nb,nn,en}`` (160 answers per language by
-six writers), never used for tuning; the floors below are what was measured when the third round
-(codebook v6, 3 358 training answers, thresholds never below 0.45) was frozen
+Quality is measured on the held-out set ``heldout_v10_{nb,nn,en}`` (240 answers per language by
+six writers), never used for tuning; the floors below are what was measured when the fourth
+round (codebook v7, 3 827 training answers, precision-first thresholds) was frozen
 (docs/benchmarks.md), so a change that loses quality fails. The older held-out sets
-(``heldout``, ``heldout2``, v3–v8) were retired into the training
+(``heldout``, ``heldout2``, v3–v9) were retired into the training
 answers once they had been measured; the dictionary's floors on them guard against regressions.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.coding import DictionaryCoder, agreement_table, code_answers, macro_f1
+from evaluation.coding import DictionaryCoder, code_answers, coder_agreement, macro_f1
 from evaluation.coding.cli import main
 from evaluation.coding.model import (
     CLASSIFIER_ALONE,
@@ -40,7 +40,7 @@ def model() -> LearnedCoder:
     return train_model(train["text"].tolist(), train)
 
 
-HELDOUT = ("v9_nb", "v9_nn", "v9_en")  # never tuned on
+HELDOUT = ("v10_nb", "v10_nn", "v10_en")  # never tuned on
 RETIRED = ("heldout", "heldout2", "v3_nb", "v3_nn", "v3_en", "v4_nb", "v4_nn", "v4_en")
 RETIRED += (
     "v5_nb",
@@ -53,6 +53,12 @@ RETIRED += (
     "v7_nb",
     "v7_nn",
     "v7_en",
+    "v8_nb",
+    "v8_nn",
+    "v8_en",
+    "v9_nb",
+    "v9_nn",
+    "v9_en",
 )
 
 
@@ -64,30 +70,22 @@ def _heldout(name: str) -> pd.DataFrame:
     return old[old["split"] == name].reset_index(drop=True)
 
 
-def _table(coder, frame: pd.DataFrame) -> pd.DataFrame:
-    coded = coder.code_many(frame["text"].tolist())
-    pred = pd.DataFrame(
-        [[int(t in c.themes) for t in coder.themes] for c in coded], columns=coder.themes
-    )
-    return agreement_table(frame, pred, coder.themes)
-
-
 def test_training_and_heldout_answers_never_overlap():
     train = training_data()
     texts = set(train["text"])
     for name in HELDOUT:
         frame = _heldout(name)
         assert not texts & set(frame["text"]), name
-        assert len(frame) == 160 and (frame[DictionaryCoder().themes].sum() >= 18).all(), name
+        assert len(frame) == 240 and (frame[DictionaryCoder().themes].sum() >= 40).all(), name
     for name in RETIRED:  # retired held-out sets are training answers now, with their codes
         frame = _heldout(name)
         merged = frame.merge(train, on="text", suffixes=("", "_train"))
         # a few one-line answers ("Vet ikke") also occur in the held-out set and were dropped
-        assert len(merged) >= len(frame) - 3, name
+        assert len(merged) >= len(frame) - 4, name
         for theme in DictionaryCoder().themes:
             assert (merged[theme] == merged[f"{theme}_train"]).all(), (name, theme)
     # every answer names its writer, so tuning can leave one writer out (bench/tune_coder.py)
-    assert train["writer"].notna().all() and train["writer"].nunique() >= 33
+    assert train["writer"].notna().all() and train["writer"].nunique() >= 39
 
 
 def test_probabilities_are_calibrated_and_in_0_1(model):
@@ -162,7 +160,7 @@ def test_it_learns_a_criterion_the_codebook_has_no_word_for(model):
 
 
 def test_a_theme_with_too_few_examples_keeps_the_dictionary(model):
-    train = training_data().copy()
+    train = training_data().sample(n=600, random_state=1)  # mechanics: no need for all answers
     train["forskning"] = 0
     learned = train_model(train["text"].tolist(), train)
     assert "forskning" not in learned.models
@@ -178,7 +176,7 @@ def test_model_file_round_trip_and_bad_files(model, tmp_path):
     again = load_model(path)
     texts = _heldout("heldout2")["text"].tolist()
     assert np.allclose(again.probabilities(texts), model.probabilities(texts))
-    assert again.meta["trained_on"] == len(training_data()) and again.meta["codebook_version"] == 6
+    assert again.meta["trained_on"] == len(training_data()) and again.meta["codebook_version"] == 7
     (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
     with pytest.raises(ModelFileError, match="junk.pkl: not a coder model file"):
         load_model(tmp_path / "junk.pkl")
@@ -268,23 +266,24 @@ def test_compounds_reach_their_parts():
     )
 
 
-# Floors, measured when the third round was frozen (docs/benchmarks.md), rounded down: on the
+# Floors, measured when the fourth round was frozen (docs/benchmarks.md), rounded down: on the
 # held-out set (never tuned on) for the learned layer, which must also beat the dictionary alone;
 # on the retired sets for the dictionary, which was widened on their errors.
-HELDOUT_FLOORS = {"v9_nb": 0.93, "v9_nn": 0.94, "v9_en": 0.94}
+HELDOUT_FLOORS = {"v10_nb": 0.93, "v10_nn": 0.94, "v10_en": 0.94}
 RETIRED_FLOORS = {"heldout": 0.96, "heldout2": 0.96}
 RETIRED_FLOORS |= {f"{v}_{lang}": 0.98 for v in ("v3", "v4") for lang in ("nb", "nn", "en")}
 RETIRED_FLOORS |= {"v5_nb": 0.94, "v5b_nb": 0.95, "v5_nn": 0.93, "v5_en": 0.93}
 RETIRED_FLOORS |= {"v6_nb": 0.95, "v6_nn": 0.94, "v6_en": 0.95}
 RETIRED_FLOORS |= {"v7_nb": 0.93, "v7_nn": 0.94, "v7_en": 0.95}
 RETIRED_FLOORS |= {"v8_nb": 0.93, "v8_nn": 0.90, "v8_en": 0.90}
+RETIRED_FLOORS |= {"v9_nb": 0.93, "v9_nn": 0.92, "v9_en": 0.92}
 
 
 @pytest.mark.parametrize("name", list(HELDOUT_FLOORS))
 def test_the_learned_layer_on_answers_never_tuned_on(model, name):
     frame = _heldout(name)
     v2, current, learned = (
-        macro_f1(_table(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder(), model)
+        macro_f1(coder_agreement(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder(), model)
     )
     assert learned >= HELDOUT_FLOORS[name] and learned > current > v2 + 0.05, (v2, current, learned)
 
@@ -292,5 +291,7 @@ def test_the_learned_layer_on_answers_never_tuned_on(model, name):
 @pytest.mark.parametrize("name", list(RETIRED_FLOORS))
 def test_the_codebook_keeps_what_it_learned_from_retired_sets(name):
     frame = _heldout(name)
-    v2, current = (macro_f1(_table(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder()))
+    v2, current = (
+        macro_f1(coder_agreement(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder())
+    )
     assert current >= RETIRED_FLOORS[name] and current > v2 + 0.05, (v2, current)

@@ -9,7 +9,8 @@ shown on the coding screen come from it (:func:`webapp.domain.coding.coder_for`)
 Training data: the coders' confirmed codes (a resolution, or the codes every hand-coder of the
 answer agrees on; that is, the suggestions they accepted and rejected and the themes they
 added), weighted ``CODER_WEIGHT``, plus the shipped hand-coded training answers
-(``evaluation/data/coding_training.csv``) when the version has exactly the shipped themes.
+(``evaluation/data/coding_training.csv``, or the file of setting ``CODING_TRAINING_FILE``) when
+the version has exactly the shipped themes.
 Bulk-accepted answers are left out: learning from them would only teach the model its own guesses.
 The texts are redacted as on the coding screen (``[fjernet]`` for contact data), and the model
 keeps only features seen in at least two answers, so a model file holds no respondent's name.
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from evaluation.coding.model import (
+    TRAINING_FILE,
     LearnedCoder,
     ModelFileError,
     load_model,
@@ -160,6 +162,11 @@ def coder_codes(version: CodebookVersion) -> pd.DataFrame:
     return frame
 
 
+def shipped_training() -> pd.DataFrame:
+    """The hand-coded example answers every model starts from (setting ``CODING_TRAINING_FILE``)."""
+    return training_data(current_app.config.get("CODING_TRAINING_FILE") or TRAINING_FILE)
+
+
 def new_decisions(version: CodebookVersion) -> int:
     """How many confirmed coded answers the newest model has not been trained on."""
     meta = latest_meta(version)
@@ -175,7 +182,7 @@ def train_and_store(version: CodebookVersion) -> dict[str, Any]:
     coded = coder_codes(version)
     themes = version.theme_codes
     frames, weights = [], []
-    shipped = training_data()
+    shipped = shipped_training()
     use_shipped = set(themes) <= set(shipped.columns) and len(themes) == len(
         [c for c in shipped.columns if c in themes]
     )
