@@ -269,7 +269,7 @@ def test_compounds_reach_their_parts():
 # Floors, measured when the fourth round was frozen (docs/benchmarks.md), rounded down: on the
 # held-out set (never tuned on) for the learned layer, which must also beat the dictionary alone;
 # on the retired sets for the dictionary, which was widened on their errors.
-HELDOUT_FLOORS = {"v10_nb": 0.93, "v10_nn": 0.94, "v10_en": 0.94}
+HELDOUT_FLOORS = {"v10_nb": 0.94, "v10_nn": 0.93, "v10_en": 0.92}
 RETIRED_FLOORS = {"heldout": 0.96, "heldout2": 0.96}
 RETIRED_FLOORS |= {f"{v}_{lang}": 0.98 for v in ("v3", "v4") for lang in ("nb", "nn", "en")}
 RETIRED_FLOORS |= {"v5_nb": 0.94, "v5b_nb": 0.95, "v5_nn": 0.93, "v5_en": 0.93}
@@ -286,6 +286,14 @@ def test_the_learned_layer_on_answers_never_tuned_on(model, name):
         macro_f1(coder_agreement(c, frame)) for c in (DictionaryCoder(V2), DictionaryCoder(), model)
     )
     assert learned >= HELDOUT_FLOORS[name] and learned > current > v2 + 0.05, (v2, current, learned)
+
+
+@pytest.mark.parametrize("name", list(HELDOUT_FLOORS))
+def test_every_theme_stays_precise_on_answers_never_tuned_on(model, name):
+    # measured when round 4 was frozen: 0.90-1.00 in all 30 cells (ledelse nb at 0.90, 36 of
+    # 40); one more false alarm in a theme of 40 answers is 0.88, so that is the floor here
+    table = coder_agreement(model, _heldout(name))
+    assert (table["precision"] >= 0.88).all(), table[["theme", "tp", "fp", "precision"]]
 
 
 @pytest.mark.parametrize("name", list(RETIRED_FLOORS))
