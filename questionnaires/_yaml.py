@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,13 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+# Parsed files by (name in messages, content): the instrument's page files are included by every
+# questionnaire, and parsing YAML with line tracking is slow (the app, the analysis and the
+# exports each load the instrument); a changed file is parsed again. Callers get a deep copy, so
+# nothing they do reaches the cache.
+_PARSED: dict[tuple[str, str], tuple[Any, tuple[Problem, ...]]] = {}
+
+
 def load_yaml(path: Path | str, problems: list[Problem]) -> Any:
     """Parse one YAML file with line tracking; syntax errors become problems, result None."""
     path = Path(path)
@@ -95,6 +103,18 @@ def load_yaml(path: Path | str, problems: list[Problem]) -> Any:
     except OSError as exc:
         problems.append(Problem(name, 0, f"cannot read file: {exc.strerror}"))
         return None
+    key = (name, text)
+    if key not in _PARSED:
+        if len(_PARSED) > 256:
+            _PARSED.clear()
+        found: list[Problem] = []
+        _PARSED[key] = (_parse(text, name, found), tuple(found))
+    data, found_before = _PARSED[key]
+    problems.extend(found_before)
+    return copy.deepcopy(data)
+
+
+def _parse(text: str, name: str, problems: list[Problem]) -> Any:
     loader_cls = type("_Loader", (_LineLoader,), {"source_name": name})
     try:
         data = yaml.load(text, Loader=loader_cls)  # SafeLoader subclass

@@ -58,28 +58,8 @@ def _str_list(ctx: _Ctx, node: LDict, key: str, what: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-# Parsed files by (path, modification time, size): a codebook is read by every coder built, and
-# parsing a large one with line tracking takes seconds; a changed file is parsed again.
-_PARSED: dict[tuple[str, int, int], tuple[Codebook | None, tuple[Problem, ...]]] = {}
-
-
 def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
     """Parse a codebook file; returns (codebook or None, problems)."""
-    try:
-        stat = Path(path).stat()
-    except OSError:
-        return _parse_codebook(path)
-    key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _PARSED:
-        if len(_PARSED) > 32:
-            _PARSED.clear()
-        book, problems = _parse_codebook(path)
-        _PARSED[key] = (book, tuple(problems))
-    book, found = _PARSED[key]
-    return book, list(found)
-
-
-def _parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
     ctx = _Ctx()
     raw = load_yaml(path, ctx.problems)
     if raw is None:

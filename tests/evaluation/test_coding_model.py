@@ -134,7 +134,7 @@ def test_every_assigned_theme_shows_its_evidence(model):
 
 
 def test_it_learns_a_criterion_the_codebook_has_no_word_for(model):
-    train = training_data()
+    train = training_data().sample(n=1200, random_state=1)  # the mechanics, quicker
     extra = pd.DataFrame(
         {
             "text": [
@@ -150,7 +150,9 @@ def test_it_learns_a_criterion_the_codebook_has_no_word_for(model):
     learned = train_model(data["text"].tolist(), data, weights=[1.0] * len(train) + [3.0] * 3)
     probe = ["Fjellgrepet var det viktigste."]
     assert DictionaryCoder().code(probe[0]).themes == []
-    before = model.classifier_probabilities(probe).loc[0, "tid"]
+    before = (
+        train_model(train["text"].tolist(), train).classifier_probabilities(probe).loc[0, "tid"]
+    )
     after = learned.classifier_probabilities(probe).loc[0, "tid"]
     assert before < 0.2 < 0.8 < after, (before, after)
     # With no codebook word, a nearly sure classifier's probability is the confidence.
