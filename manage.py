@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -79,6 +80,8 @@ def cmd_demo(argv: list[str]) -> None:
     server = subprocess.Popen(
         [str(BIN / "flask"), "--app", "webapp", "serve", "--demo", "--port", port, *argv], cwd=ROOT
     )
+    # `kill`, systemd or a container stopping this script: stop the server the same way
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     while True:
         try:
             code = server.wait()
