@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,35 @@ def _str_list(ctx: _Ctx, node: LDict, key: str, what: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def alternative_problem(signal: str) -> str | None:
+    """Why ``signal``'s alternatives ``(a|b)`` cannot be read, or None when they can."""
+    inner = _GROUP.sub(lambda m: "x", signal)
+    if "(" in inner or ")" in inner:
+        return "brackets must come in pairs and not nest, as in (rektor|leiinga) deltok"
+    if "|" in inner:
+        return "'|' separates alternatives inside brackets, as in (rektor|leiinga) deltok"
+    for group in _GROUP.findall(signal):
+        if any(not part.strip() for part in group.split("|")):
+            return f"an empty alternative in ({group})"
+    return None
+
+
+def expand_alternatives(signal: str) -> list[str]:
+    """Every phrase a signal with alternatives stands for: ``(a|b) c`` is ``a c`` and ``b c``."""
+    match = _GROUP.search(signal)
+    if not match:
+        return [" ".join(signal.split())]
+    head, tail = signal[: match.start()], signal[match.end() :]
+    return [
+        phrase
+        for part in match.group(1).split("|")
+        for phrase in expand_alternatives(head + part.strip() + tail)
+    ]
+
+
 def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
     """Parse a codebook file; returns (codebook or None, problems)."""
     ctx = _Ctx()
@@ -80,6 +110,12 @@ def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
         ctx, raw["themes"], "theme", THEME_KEYS, "code, label and signals"
     ):
         signals = _str_list(ctx, node, "signals", what)
+        negative = _str_list(ctx, node, "negative", what)
+        for key, texts in (("signals", signals), ("negative", negative)):
+            for signal in texts:
+                problem = alternative_problem(signal)
+                if problem:
+                    ctx.error(node, f"{what}: signal '{signal}' in '{key}': {problem}", key)
         if not signals:
             ctx.warn(node, f"{what}: no signals; the auto-coder will never suggest it", "signals")
         themes.append(
@@ -90,7 +126,7 @@ def parse_codebook(path: Path | str) -> tuple[Codebook | None, list[Problem]]:
                 include=parse_text(ctx, node, "include", what, False),
                 exclude=parse_text(ctx, node, "exclude", what, False),
                 signals=signals,
-                negative=_str_list(ctx, node, "negative", what),
+                negative=negative,
                 examples=_str_list(ctx, node, "examples", what),
             )
         )

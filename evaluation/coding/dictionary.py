@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from questionnaires.codebook import expand_alternatives
+
 from .codebook import resolve_codebook, theme_codes
 from .text import (
     Normaliser,
@@ -160,10 +162,12 @@ class DictionaryCoder:
         self._term_ids: dict[_Term, int] = {}
         self._signals: list[_Signal] = []
         for theme in self.codebook.themes:
-            for text in theme.signals:
-                self._add_signal(theme.code, text, negative=False)
-            for text in getattr(theme, "negative", ()) or ():
-                self._add_signal(theme.code, text, negative=True)
+            for signal in theme.signals:
+                for text in expand_alternatives(signal):
+                    self._add_signal(theme.code, text, negative=False)
+            for signal in getattr(theme, "negative", ()) or ():
+                for text in expand_alternatives(signal):
+                    self._add_signal(theme.code, text, negative=True)
         self._by_first: dict[int, list[_Signal]] = {}
         for sig in self._signals:
             self._by_first.setdefault(sig.terms[0], []).append(sig)

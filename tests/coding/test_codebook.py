@@ -82,6 +82,13 @@ def test_adding_a_theme_and_errors_named_per_field(app, client, auth, users, cod
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
     assert 'href="#code"' in page and 'href="#label_nb"' in page and "«***»" in page
+    brackets = client.post(
+        "/coding/codebook/theme/new",
+        data={"code": "foreldre", "label_nb": "Foreldre", "signals": "(foreldre|hjemmet deltok"},
+    )
+    assert brackets.status_code == 400 and "«(foreldre|hjemmet deltok» har parenteser som" in (
+        brackets.get_data(as_text=True)
+    )
     dup = client.post("/coding/codebook/theme/new", data={"code": "tid", "label_nb": "Tid"})
     assert dup.status_code == 400 and "finnes allerede" in dup.get_data(as_text=True)
     assert list(_versions(app)) == [V]

@@ -10,6 +10,7 @@ import pytest
 
 from evaluation.coding import DictionaryCoder, code_answers, review_queue, suggest
 from questionnaires import load_codebook
+from questionnaires.codebook import expand_alternatives, parse_codebook
 
 
 @pytest.fixture(scope="module")
@@ -235,3 +236,35 @@ def test_english_answers_are_matched_in_their_base_forms():
 )
 def test_a_word_that_means_something_else_here_does_not_code_the_theme(text, theme):
     assert theme not in DictionaryCoder().code(text).themes
+
+
+def test_alternatives_in_brackets_stand_for_every_phrase_they_spell(tmp_path):
+    assert expand_alternatives("(rektor|leiinga) (deltok|heldt  fast)") == [
+        "rektor deltok",
+        "rektor heldt fast",
+        "leiinga deltok",
+        "leiinga heldt fast",
+    ]
+    path = tmp_path / "codebook.yaml"
+    head = (
+        "format: 1\nversion: 1\nitems: [s]\nthemes:\n  - code: ledelse\n    label: {nb: Ledelse}\n"
+    )
+    path.write_text(
+        head + '    signals: ["(rektor*|leiinga) (deltok|heldt fast)", "~(rektor|principal)"]\n'
+        "    negative: [(rektor|leiinga) (deltok|heldt fast) i nettverket]\n",
+        encoding="utf-8",
+    )
+    coder = DictionaryCoder(load_codebook(path))
+    assert coder.code("Leiinga heldt fast på planen.").themes == ["ledelse"]
+    assert coder.code("Rektorane deltok på alle samlingane.").themes == ["ledelse"]
+    assert coder.code("Rektor deltok i nettverket.").themes == []  # the negative, expanded too
+    weak = coder.code("Rektor var der.").suggestions[0]
+    assert weak.confidence == pytest.approx(0.35) and not weak.assigned
+    # brackets that do not pair up are named with the file and line, not silently dropped
+    path.write_text(head + "    signals: [tid, (rektor|leiinga deltok]\n", encoding="utf-8")
+    book, problems = parse_codebook(path)
+    errors = [p for p in problems if p.severity == "error"]
+    assert [p.line for p in errors] == [7]  # the line of the signals list
+    assert "signal '(rektor|leiinga deltok' in 'signals': brackets must come in pairs" in (
+        errors[0].message
+    )

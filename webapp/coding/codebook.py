@@ -11,6 +11,8 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from questionnaires.codebook import alternative_problem
+
 from ..access import roles_required
 from ..domain import coding as service
 from ..domain.audit import record
@@ -81,9 +83,16 @@ def _theme_from_form(
     for field in ("signals", "negative"):
         lines = [line.strip() for line in (form.get(field) or "").splitlines() if line.strip()]
         bad = [line for line in lines if not WORD_RE.search(line)]
+        brackets = [line for line in lines if alternative_problem(line)]
         if bad:
             errors[field] = _(
                 "Linjene %(l)s har ingen bokstaver eller tall.", l=", ".join(f"«{b}»" for b in bad)
+            )
+        elif brackets:
+            errors[field] = _(
+                "Linjene %(l)s har parenteser som ikke går opp. Skriv alternativer slik: "
+                "(rektor|ledelsen) deltok.",
+                l=", ".join(f"«{b}»" for b in brackets),
             )
         theme[field] = list(dict.fromkeys(lines))
     return theme, errors
