@@ -162,12 +162,13 @@ class DictionaryCoder:
         self._term_ids: dict[_Term, int] = {}
         self._signals: list[_Signal] = []
         for theme in self.codebook.themes:
-            for signal in theme.signals:
-                for text in expand_alternatives(signal):
-                    self._add_signal(theme.code, text, negative=False)
-            for signal in getattr(theme, "negative", ()) or ():
-                for text in expand_alternatives(signal):
-                    self._add_signal(theme.code, text, negative=True)
+            for signals, negative in (
+                (theme.signals, False),
+                (getattr(theme, "negative", ()) or (), True),
+            ):
+                for signal in signals:
+                    for text in expand_alternatives(signal):
+                        self._add_signal(theme.code, text, negative)
         self._by_first: dict[int, list[_Signal]] = {}
         for sig in self._signals:
             self._by_first.setdefault(sig.terms[0], []).append(sig)
