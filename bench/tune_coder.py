@@ -148,16 +148,18 @@ def thresholds(
         ]
         pd.concat([frame, *scores], axis=1).to_csv(dump, index=False)
     grid = np.round(np.arange(THRESHOLD, 0.80, 0.025), 3)
+    langs = {lang: (frame["lang"] == lang).to_numpy() for lang in ("nb", "nn", "en")}
     chosen = {}
     for j, theme in enumerate(themes):
         y = frame[theme].to_numpy() == 1
-        langs = [(frame["lang"] == lang).to_numpy() for lang in ("nb", "nn", "en")]
         best: tuple[tuple[float, float], float] | None = None
         for g in grid:
             pred = mixed[:, j] >= g
             tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
             lowest = min(
-                (pred & y & m).sum() / max((pred & m).sum(), 1) for m in langs if (pred & m).any()
+                (pred & y & m).sum() / max((pred & m).sum(), 1)
+                for m in langs.values()
+                if (pred & m).any()
             )
             # reach the target in every language, or come as close as the grid allows
             key = (round(min(lowest, target), 4), 2 * tp / max(2 * tp + fp + fn, 1))
@@ -167,8 +169,7 @@ def thresholds(
         chosen[theme] = best[1]
     for label, thr in (("global", {t: THRESHOLD for t in themes}), ("per theme", chosen)):
         pred = np.column_stack([mixed[:, j] >= thr[t] for j, t in enumerate(themes)])
-        for lang in ("nb", "nn", "en"):
-            mask = (frame["lang"] == lang).to_numpy()
+        for lang, mask in langs.items():
             t = agreement_table(
                 frame[mask].reset_index(drop=True),
                 pd.DataFrame(pred[mask].astype(int), columns=themes),
